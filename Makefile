@@ -1,0 +1,36 @@
+# The two commands of the README: `make serve` and `make test`. Both install everything first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+STAMP = $(VENV)/.installed-stamp
+
+.PHONY: install serve test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Starts the server on the embedded SQLite default, with the demo retailer ready to use.
+serve: install
+	$(BIN)/openoffers demo
+	$(BIN)/openoffers serve
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+# Lint, types and the whole suite. PostgreSQL tests run when OPENOFFERS_TEST_DATABASE_URL is set;
+# browser tests run when Debian's chromium is on PATH. Both skip with their reason otherwise.
+test: lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python benchmarks/pos.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis tests/artifacts openoffers.db*

@@ -1,0 +1,65 @@
+"""create_app(settings): routes, error handlers, plugins. Nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar, MediaType, Request, Response, get
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from sqlalchemy import text
+
+from openoffers import __version__
+from openoffers.context import AppContext, context
+from openoffers.kit import wire
+from openoffers.kit.clock import Clock, utc_now
+from openoffers.kit.db import Database
+from openoffers.kit.envelopes import handle_domain_error, handle_http_error, handle_unexpected
+from openoffers.kit.errors import DomainError
+from openoffers.kit.http import CaseInsensitivePaths
+from openoffers.kit.openapi import build_openapi
+from openoffers.kit.wire import MAX_BODY_BYTES
+from openoffers.offers.routes import ROUTES as OFFER_ROUTES
+from openoffers.settings import Settings
+
+
+@get("/health", include_in_schema=False)
+async def health(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """Liveness and database reachability, for load balancers."""
+    async with context(request).db.read() as conn:
+        await conn.execute(text("SELECT 1"))
+    return Response(wire.encode({"status": "ok", "version": __version__}), media_type=MediaType.JSON)
+
+
+@get("/openapi.json", include_in_schema=False)
+async def openapi_json() -> Response[bytes]:
+    return Response(wire.encode(build_openapi()), media_type=MediaType.JSON)
+
+
+class Metrics(PrometheusController):
+    path = "/metrics"
+
+
+def create_app(
+    settings: Settings | None = None, *, database: Database | None = None, clock: Clock = utc_now
+) -> CaseInsensitivePaths:
+    settings = settings or Settings.from_env()
+    db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
+    ctx = AppContext(settings=settings, db=db, clock=clock)
+    prometheus = PrometheusConfig(app_name="openoffers", group_path=True, exclude=["/metrics", "/health"])
+    app = Litestar(
+        route_handlers=[health, openapi_json, Metrics, *OFFER_ROUTES],
+        exception_handlers={
+            DomainError: handle_domain_error,
+            HTTPException: handle_http_error,
+            Exception: handle_unexpected,
+        },
+        middleware=[prometheus.middleware],
+        state=State({"ctx": ctx}),
+        on_shutdown=[db.dispose] if database is None else [],
+        openapi_config=None,
+        request_max_body_size=MAX_BODY_BYTES,
+        debug=False,
+    )
+    return CaseInsensitivePaths(app)

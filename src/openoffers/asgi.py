@@ -1,0 +1,10 @@
+"""The ASGI entry point for uvicorn workers: settings come from OPENOFFERS_* variables."""
+
+from __future__ import annotations
+
+from openoffers.app import create_app
+from openoffers.kit.http import CaseInsensitivePaths
+
+
+def create() -> CaseInsensitivePaths:
+    return create_app()

@@ -1,0 +1,334 @@
+"""The `openoffers` command: serve, migrate, and create tenancy objects from a shell.
+
+Every command takes `--database-url` (default OPENOFFERS_DATABASE_URL, else ./openoffers.db) and
+`--json`, which prints one JSON object describing what was created, for scripts and tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
+
+import typer
+from rich.console import Console
+
+from openoffers import migrations
+from openoffers.demo import DemoInfo, ensure_demo
+from openoffers.kit import wire
+from openoffers.kit.clock import iso_z, utc_now
+from openoffers.kit.db import Database
+from openoffers.kit.errors import DomainError
+from openoffers.settings import Settings
+from openoffers.tenancy import service as tenancy
+
+T = TypeVar("T")
+
+app = typer.Typer(help="OpenOffers: offers and loyalty, SessionM-compatible.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+retailer_app = typer.Typer(help="Retailers (tenants).", no_args_is_help=True)
+key_app = typer.Typer(help="API keys.", no_args_is_help=True)
+store_app = typer.Typer(help="Stores.", no_args_is_help=True)
+client_app = typer.Typer(help="POS clients.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(retailer_app, name="retailer")
+app.add_typer(key_app, name="key")
+app.add_typer(store_app, name="store")
+app.add_typer(client_app, name="client")
+
+console = Console()
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", help="Database URL (default: OPENOFFERS_DATABASE_URL or ./openoffers.db)"),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object of what was created.")]
+
+
+def _settings(database_url: str | None) -> Settings:
+    return Settings.from_env(database_url=database_url)
+
+
+def _run(database_url: str | None, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Run one async unit of work against a fresh engine; domain errors exit 1 with their message."""
+    settings = _settings(database_url)
+
+    async def main() -> T:
+        db = Database(settings.database_url, pool_size=2)
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as error:
+        detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in error.fields.items())
+        console.print(f"[red]error[/red] {error.code}: {error.message}" + (f" ({detail})" if detail else ""))
+        raise typer.Exit(1) from None
+
+
+def _emit(as_json: bool, data: dict[str, Any], human: str) -> None:
+    if as_json:
+        sys.stdout.write(wire.encode(data).decode() + "\n")
+    else:
+        console.print(human)
+
+
+def _uuid(value: str | None, name: str) -> UUID | None:
+    if value is None:
+        return None
+    try:
+        return UUID(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a UUID", param_hint=name) from None
+
+
+def _migrate_if_sqlite(settings: Settings) -> None:
+    if Database(settings.database_url).is_sqlite:
+        migrations.upgrade(settings.database_url)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port.")] = None,
+    workers: Annotated[int | None, typer.Option(help="Server processes.")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Start the HTTP server. On SQLite the schema is migrated first; on PostgreSQL run `db upgrade`."""
+    import uvicorn
+
+    settings = Settings.from_env(database_url=database_url, host=host, port=port, workers=workers)
+    _migrate_if_sqlite(settings)
+    # Workers are separate processes: they read their settings from the environment.
+    os.environ["OPENOFFERS_DATABASE_URL"] = settings.database_url
+    console.print(f"OpenOffers listening on http://{settings.host}:{settings.port} (database {settings.database_url})")
+    console.print(
+        f"Admin UI: http://{settings.host}:{settings.port}/admin   API docs: http://{settings.host}:{settings.port}/docs"
+    )
+    uvicorn.run(
+        "openoffers.asgi:create",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseUrl = None, as_json: Json = False) -> None:
+    """Apply every pending migration."""
+    settings = _settings(database_url)
+    migrations.upgrade(settings.database_url)
+    _emit(as_json, {"upgraded": True, "heads": list(migrations.current_heads())}, "schema is up to date")
+
+
+@retailer_app.command("create")
+def retailer_create(
+    name: Annotated[str, typer.Option(help="Retailer name.")],
+    id: Annotated[str | None, typer.Option("--id", help="Keep an existing id (UUID).")] = None,
+    currency: Annotated[str, typer.Option(help="ISO 4217 currency.")] = "USD",
+    timezone: Annotated[str, typer.Option(help="Default time zone, Area/City.")] = "UTC",
+    culture: Annotated[str, typer.Option(help="Default culture, e.g. en.")] = "en",
+    database_url: DatabaseUrl = None,
+    as_json: Json = False,
+) -> None:
+    """Create a retailer."""
+    retailer_id = _uuid(id, "--id")
+    retailer = _run(
+        database_url,
+        lambda db: tenancy.create_retailer(
+            db,
+            name=name,
+            retailer_id=retailer_id,
+            currency=currency,
+            timezone=timezone,
+            culture=culture,
+            now=utc_now(),
+        ),
+    )
+    _emit(
+        as_json,
+        {
+            "retailer_id": str(retailer.id),
+            "name": retailer.name,
+            "currency": retailer.currency,
+            "timezone": retailer.timezone,
+            "culture": retailer.culture,
+        },
+        f"retailer [bold]{retailer.id}[/bold] created",
+    )
+
+
+@key_app.command("create")
+def key_create(
+    retailer: Annotated[str, typer.Option(help="Retailer id.")],
+    key: Annotated[str | None, typer.Option(help="Keep an existing key.")] = None,
+    secret: Annotated[str | None, typer.Option(help="Keep an existing secret.")] = None,
+    role: Annotated[str, typer.Option(help="admin, offers or pos.")] = "admin",
+    database_url: DatabaseUrl = None,
+    as_json: Json = False,
+) -> None:
+    """Create an API key. The secret is printed once and stored only as a hash."""
+    retailer_id = _uuid(retailer, "--retailer")
+    assert retailer_id is not None
+    api_key, plain = _run(
+        database_url,
+        lambda db: tenancy.create_api_key(
+            db, retailer_id=retailer_id, key=key, secret=secret, role=role, now=utc_now()
+        ),
+    )
+    basic = base64.b64encode(f"{api_key.key}:{plain}".encode()).decode()
+    _emit(
+        as_json,
+        {
+            "retailer_id": str(retailer_id),
+            "key": api_key.key,
+            "secret": plain,
+            "role": api_key.role,
+            "authorization": f"Basic {basic}",
+        },
+        f"key [bold]{api_key.key}[/bold] secret [bold]{plain}[/bold] (shown once)\nAuthorization: Basic {basic}",
+    )
+
+
+@store_app.command("create")
+def store_create(
+    retailer: Annotated[str, typer.Option(help="Retailer id.")],
+    name: Annotated[str, typer.Option(help="Store name.")],
+    id: Annotated[str | None, typer.Option("--id", help="Keep an existing id (UUID).")] = None,
+    timezone: Annotated[str | None, typer.Option(help="Area/City; default the retailer's.")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeat for more).")] = None,
+    database_url: DatabaseUrl = None,
+    as_json: Json = False,
+) -> None:
+    """Create a store."""
+    retailer_id = _uuid(retailer, "--retailer")
+    store_id = _uuid(id, "--id")
+    assert retailer_id is not None
+    store = _run(
+        database_url,
+        lambda db: tenancy.create_store(
+            db,
+            retailer_id=retailer_id,
+            name=name,
+            store_id=store_id,
+            timezone=timezone,
+            tags=tuple(tag or ()),
+            now=utc_now(),
+        ),
+    )
+    _emit(
+        as_json,
+        {
+            "store_id": str(store.id),
+            "retailer_id": str(retailer_id),
+            "name": store.name,
+            "timezone": store.timezone,
+            "tags": list(store.tags),
+        },
+        f"store [bold]{store.id}[/bold] created",
+    )
+
+
+@client_app.command("create")
+def client_create(
+    retailer: Annotated[str, typer.Option(help="Retailer id.")],
+    id: Annotated[str | None, typer.Option("--id", help="Keep an existing client id (UUID).")] = None,
+    secret: Annotated[str | None, typer.Option(help="Keep an existing secret.")] = None,
+    store: Annotated[list[str] | None, typer.Option("--store", help="A store it may act for (repeat).")] = None,
+    name: Annotated[str, typer.Option(help="A label.")] = "",
+    database_url: DatabaseUrl = None,
+    as_json: Json = False,
+) -> None:
+    """Create a POS client (its id is the POS envelope's client_id). No --store means every store."""
+    retailer_id = _uuid(retailer, "--retailer")
+    client_id = _uuid(id, "--id")
+    store_ids = tuple(u for u in (_uuid(s, "--store") for s in (store or [])) if u is not None)
+    assert retailer_id is not None
+    client, plain = _run(
+        database_url,
+        lambda db: tenancy.create_pos_client(
+            db,
+            retailer_id=retailer_id,
+            client_id=client_id,
+            secret=secret,
+            store_ids=store_ids,
+            name=name,
+            now=utc_now(),
+        ),
+    )
+    basic = base64.b64encode(f"{client.id}:{plain}".encode()).decode()
+    _emit(
+        as_json,
+        {
+            "client_id": str(client.id),
+            "retailer_id": str(retailer_id),
+            "secret": plain,
+            "store_ids": [str(s) for s in client.store_ids],
+            "authorization": f"Basic {basic}",
+        },
+        f"POS client [bold]{client.id}[/bold] secret [bold]{plain}[/bold] (shown once)\nAuthorization: Basic {basic}",
+    )
+
+
+def _demo_text(info: DemoInfo, base_url: str) -> str:
+    api_basic = base64.b64encode(f"{info.api_key}:{info.api_secret}".encode()).decode()
+    pos_basic = base64.b64encode(f"{info.pos_client_id}:{info.pos_client_secret}".encode()).decode()
+    offer = info.offer_id or "<offer_id from step 1>"
+    return f"""
+[bold]Demo retailer[/bold] {info.retailer_id} ({"created" if info.created else "already there"})
+  Admin UI sign-in: {base_url}/admin  key [bold]{info.api_key}[/bold]  secret [bold]{info.api_secret}[/bold]
+  API key Authorization: Basic {api_basic}
+  POS client {info.pos_client_id} secret {info.pos_client_secret}  (Authorization: Basic {pos_basic})
+  Stores: {", ".join(str(s) for s in info.store_ids)}
+  Demo offer: {info.offer_id}
+
+Step 1, create an offer:
+  curl -s -H "Content-Type: application/json" -H "Authorization: Basic {api_basic}" \\
+    {base_url}/api/2.0/offers/management/create --data '{{"retailer_id": "{str(info.retailer_id).upper()}", "offer_type": "manual_fulfillment", "publish": "true", "text_config": [{{"title": "Test Image URL", "description": "Session M Test Offer - KY", "terms_and_conditions": "Subject to availability.", "culture": "en"}}], "media_config": [], "common_config": {{"acquisition_start_date": "2018-03-01 00:00:00.0", "acquisition_end_date": "2019-03-31 23:59:00.0", "does_not_expire": false, "valid_after_end_date": false, "reward_store": false, "validity_unit": "years", "validity_period": 100, "custom_data": "{{\\"CustomAttribute\\":\\"CustomValue\\"}}"}}, "discount_config": {{}}, "offer_config": {{"type": "manual_fulfillment"}}, "use_restrictions": [], "purchase_restrictions": [], "catalog_restrictions": [], "location_restrictions": []}}'
+
+Step 2, fetch an offer:
+  curl -s -X POST -H "Content-Type: application/json" -H "Authorization: Basic {api_basic}" \\
+    {base_url}/api/2.0/offers/fetch_offer --data '{{"retailer_id": "{str(info.retailer_id).upper()}", "offer_id": "{offer}", "culture": "en-us"}}'
+"""
+
+
+@app.command()
+def demo(
+    database_url: DatabaseUrl = None,
+    as_json: Json = False,
+    base_url: Annotated[
+        str, typer.Option(help="Where the server listens, for the printed commands.")
+    ] = "http://127.0.0.1:8000",
+) -> None:
+    """Create the demo retailer once (the guide's own ids and POS credentials) and print how to use it."""
+    settings = _settings(database_url)
+    _migrate_if_sqlite(settings)
+    info = _run(database_url, lambda db: ensure_demo(db, utc_now))
+    _emit(
+        as_json,
+        {
+            "created": info.created,
+            "retailer_id": str(info.retailer_id),
+            "api_key": info.api_key,
+            "api_secret": info.api_secret,
+            "pos_client_id": str(info.pos_client_id),
+            "pos_client_secret": info.pos_client_secret,
+            "store_ids": [str(s) for s in info.store_ids],
+            "offer_id": str(info.offer_id) if info.offer_id else None,
+            "at": iso_z(utc_now()),
+        },
+        _demo_text(info, base_url.rstrip("/")),
+    )
+
+
+def main() -> None:
+    app()

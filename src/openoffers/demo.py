@@ -1,0 +1,108 @@
+"""The demo retailer: the partner guide's own ids and POS credentials, so its requests paste as-is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from uuid import UUID
+
+from openoffers.kit.clock import Clock
+from openoffers.kit.db import Database
+from openoffers.offers import repository as offers_repo
+from openoffers.offers import service as offers_service
+from openoffers.offers.schemas import CommonConfig, CreateOfferRequest, DiscountConfig, TextConfig
+from openoffers.tenancy import repository as tenancy_repo
+from openoffers.tenancy import service as tenancy
+
+RETAILER_ID = UUID("2d5b5a08-becd-4837-a69a-2ab967c7773a")
+LOOKUP_STORE_ID = UUID("136b6d16-1317-4ac6-b551-19540d53bd6c")
+LOCK_STORE_ID = UUID("332b6ee0-e981-4f96-8047-d0d358cfb3e0")
+# The guide's Lookup sends `Authorization: Basic ZDRkOTUw...`, which is this client id and secret.
+POS_CLIENT_ID = UUID("d4d950af-1a37-4a10-ba8b-c2fb8ee24340")
+POS_CLIENT_SECRET = "qPCFe7NqE5M9E2"
+# Well known on purpose: the demo is for a laptop. Never use it in production.
+API_KEY = "demo-admin"
+API_SECRET = "demo-secret"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoInfo:
+    created: bool
+    retailer_id: UUID
+    api_key: str
+    api_secret: str
+    pos_client_id: UUID
+    pos_client_secret: str
+    store_ids: tuple[UUID, ...]
+    offer_id: UUID | None
+
+
+async def ensure_demo(db: Database, clock: Clock) -> DemoInfo:
+    """Create the demo retailer once; later calls only report it."""
+    async with db.read() as conn:
+        exists = await tenancy_repo.get_retailer(conn, RETAILER_ID) is not None
+    offer_id: UUID | None = None
+    if not exists:
+        now = clock()
+        await tenancy.create_retailer(
+            db, name="Demo Coffee Co.", retailer_id=RETAILER_ID, now=now, timezone="America/New_York"
+        )
+        await tenancy.create_api_key(
+            db, retailer_id=RETAILER_ID, key=API_KEY, secret=API_SECRET, role="admin", name="demo", now=now
+        )
+        for store_id, name in ((LOOKUP_STORE_ID, "Downtown"), (LOCK_STORE_ID, "Airport")):
+            await tenancy.create_store(
+                db, retailer_id=RETAILER_ID, store_id=store_id, name=name, tags=("demo",), now=now
+            )
+        await tenancy.create_pos_client(
+            db,
+            retailer_id=RETAILER_ID,
+            client_id=POS_CLIENT_ID,
+            secret=POS_CLIENT_SECRET,
+            store_ids=(LOOKUP_STORE_ID, LOCK_STORE_ID),
+            name="demo POS",
+            now=now,
+        )
+        result = await offers_service.create_offer(
+            db,
+            CreateOfferRequest(
+                retailer_id=RETAILER_ID,
+                publish=True,
+                offer_type="fixed_amount_check_discount",
+                text_config=[
+                    TextConfig(
+                        title="$5 off Check",
+                        description="Five dollars off your check",
+                        terms_and_conditions="One per visit.",
+                        culture="en",
+                    )
+                ],
+                common_config=CommonConfig(validity_unit="days", validity_period=30),
+                discount_config=DiscountConfig(amount=Decimal(5)),
+            ),
+            now,
+        )
+        offer_id = result.offer_id
+    else:
+        async with db.read() as conn:
+            _, rows = await offers_repo.list_latest(
+                conn,
+                RETAILER_ID,
+                status=None,
+                offer_type=None,
+                search="$5 off",
+                reward_store=None,
+                skip=0,
+                take=1,
+            )
+        offer_id = rows[0].id if rows else None
+    return DemoInfo(
+        created=not exists,
+        retailer_id=RETAILER_ID,
+        api_key=API_KEY,
+        api_secret=API_SECRET,
+        pos_client_id=POS_CLIENT_ID,
+        pos_client_secret=POS_CLIENT_SECRET,
+        store_ids=(LOOKUP_STORE_ID, LOCK_STORE_ID),
+        offer_id=offer_id,
+    )

@@ -1,0 +1,1 @@
+"""Shared plumbing with no domain knowledge: money, time, ids, errors, wire decoding, database."""

@@ -1,0 +1,78 @@
+"""The two response families and the one place errors are rendered.
+
+Offers API success: {"status": "ok", "payload": ...}.
+POS API success:    {"status": "OK", "payload": ..., "errors": null} (Lookup says "success").
+Errors, both:       {"status": "error", "payload": null, "errors": {"code", "message", "fields"?, "reason"?}}.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from openoffers.kit import wire
+from openoffers.kit.errors import DomainError
+
+JSON = "application/json"
+
+log = logging.getLogger("openoffers.errors")
+
+
+def ok(payload: Any, *, status_code: int = 200) -> Response[bytes]:
+    return Response(wire.encode({"status": "ok", "payload": payload}), media_type=JSON, status_code=status_code)
+
+
+def pos_ok(payload: Any, *, word: str = "OK") -> Response[bytes]:
+    return Response(wire.encode({"status": word, "payload": payload, "errors": None}), media_type=JSON, status_code=200)
+
+
+def error_body(error: DomainError) -> bytes:
+    errors: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.fields:
+        errors["fields"] = error.fields
+    if error.reason:
+        errors["reason"] = error.reason
+    return wire.encode({"status": "error", "payload": None, "errors": errors})
+
+
+def error_response(error: DomainError) -> Response[bytes]:
+    return Response(error_body(error), media_type=JSON, status_code=error.status)
+
+
+def handle_domain_error(_request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
+    return error_response(exc)
+
+
+# Litestar's own HTTP errors (unknown route, wrong method, body too large) in our envelope.
+_HTTP_CODES = {
+    400: "VALIDATION",
+    401: "INVALID_API_KEY",
+    403: "ACCESS_DENIED",
+    404: "NOT_FOUND",
+    405: "NOT_FOUND",
+    413: "PAYLOAD_TOO_LARGE",
+    429: "RATE_LIMITED",
+}
+
+
+def handle_http_error(_request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    status = exc.status_code
+    code = _HTTP_CODES.get(status, "INTERNAL_SERVER_ERROR" if status >= 500 else "VALIDATION")
+    message = "no such endpoint" if isinstance(exc, NotFoundException) else str(exc.detail)
+    if status == 405:
+        message = "method not allowed for this endpoint"
+    error = DomainError(message, code=code)
+    error.status = status
+    return error_response(error)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    # A bug: log it with the trace, but never send the trace, SQL or internals to the client.
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    error = DomainError("internal error; it has been logged", code="INTERNAL_SERVER_ERROR")
+    error.status = HTTP_500_INTERNAL_SERVER_ERROR
+    return error_response(error)

@@ -1,0 +1,111 @@
+"""Errors are values with a code.
+
+Domain code raises a `DomainError` subclass; the single handler in `kit.envelopes` renders it in
+the wire's error envelope. Routes never build error JSON by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+
+class DomainError(Exception):
+    code = "INTERNAL_SERVER_ERROR"
+    status = 500
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: Mapping[str, Sequence[str]] | None = None,
+        reason: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = {key: list(value) for key, value in (fields or {}).items()}
+        self.reason = reason
+        if code is not None:
+            self.code = code
+
+
+class ValidationFailed(DomainError):
+    """Malformed input: a wrong type, an unknown enumeration value, a malformed id."""
+
+    code = "VALIDATION"
+    status = 400
+
+    @classmethod
+    def field(cls, path: str, problem: str) -> ValidationFailed:
+        return cls(f"{path}: {problem}", fields={path: [problem]})
+
+
+class MissingData(DomainError):
+    code = "MISSING_DATA"
+    status = 400
+
+
+class InvalidApiKey(DomainError):
+    code = "INVALID_API_KEY"
+    status = 401
+
+
+class AccessDenied(DomainError):
+    code = "ACCESS_DENIED"
+    status = 403
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+    status = 404
+
+
+class UserNotFound(NotFound):
+    code = "USER_NOT_FOUND"
+
+
+class OfferNotFound(NotFound):
+    code = "OFFER_NOT_FOUND"
+
+
+class Conflict(DomainError):
+    code = "CONFLICT"
+    status = 409
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class PendingProcessing(Conflict):
+    code = "PENDING_PROCESSING"
+
+
+class AlreadyLocked(Conflict):
+    code = "ALREADY_LOCKED"
+
+
+class TransactionClosed(Conflict):
+    code = "TRANSACTION_CLOSED"
+
+
+class OfferNotRedeemable(DomainError):
+    """Carries a `reason` from API.md section 5 (EXPIRED, MIN_SUBTOTAL_NOT_MET, ...)."""
+
+    code = "OFFER_NOT_REDEEMABLE"
+    status = 422
+
+
+class DiscountMismatch(DomainError):
+    code = "DISCOUNT_MISMATCH"
+    status = 422
+
+
+class PayloadTooLarge(DomainError):
+    code = "PAYLOAD_TOO_LARGE"
+    status = 413
+
+
+class RateLimited(DomainError):
+    code = "RATE_LIMITED"
+    status = 429

@@ -1,0 +1,99 @@
+"""HTTP plumbing shared by every domain's routes.
+
+- `endpoint` declares a JSON route once: the Litestar handler plus the entry that the OpenAPI
+  document (`kit.openapi`) is built from, so the docs describe exactly the Structs we decode.
+- `read_body` decodes a request body with the lenient wire rules.
+- `CaseInsensitivePaths` lets `/api/2.0/Lookup` and `/api/2.0/lookup/` reach one route: the guide
+  itself mixes `Lookup`, `Lock` and lower-case paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from litestar import Request, Response, route
+from litestar.enums import HttpMethod, ScopeType
+from litestar.handlers import HTTPRouteHandler
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from openoffers.kit import wire
+
+T = TypeVar("T")
+
+Handler = Callable[..., Awaitable[Response[bytes]]]
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointDoc:
+    path: str
+    methods: tuple[str, ...]
+    summary: str
+    description: str
+    family: str  # "offers" or "pos": which envelope and which credentials
+    request: type[Any] | None
+    response: type[Any] | None
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+ENDPOINTS: list[EndpointDoc] = []
+
+
+def endpoint(
+    path: str,
+    *,
+    summary: str,
+    request: type[Any] | None,
+    response: type[Any] | None,
+    family: str = "offers",
+    methods: Sequence[str] = ("POST",),
+    description: str = "",
+    tags: Sequence[str] = (),
+) -> Callable[[Handler], HTTPRouteHandler]:
+    """Declare a JSON endpoint. Paths are registered lower-case (see `CaseInsensitivePaths`)."""
+    lowered = path.lower()
+
+    def decorate(handler: Handler) -> HTTPRouteHandler:
+        ENDPOINTS.append(
+            EndpointDoc(
+                path=lowered,
+                methods=tuple(m.upper() for m in methods),
+                summary=summary,
+                description=description or (handler.__doc__ or "").strip(),
+                family=family,
+                request=request,
+                response=response,
+                tags=tuple(tags),
+            )
+        )
+        verbs = [HttpMethod(m.upper()) for m in methods]
+        return route(lowered, http_method=verbs, include_in_schema=False, status_code=200)(handler)
+
+    return decorate
+
+
+async def read_body(request: Request[Any, Any, Any], target: type[T]) -> T:
+    return wire.decode(await request.body(), target)
+
+
+class CaseInsensitivePaths:
+    """ASGI wrapper: lower-cases `/api/` paths and drops a trailing slash before routing."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    def __getattr__(self, name: str) -> Any:
+        # Tests and servers reach the wrapped Litestar app's attributes (state, plugins) through us.
+        return getattr(self.app, name)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP:
+            path: str = scope["path"]
+            if path[:5].lower() == "/api/":
+                normalized = path.lower().rstrip("/") or "/"
+                if normalized != path:
+                    scope = dict(scope)  # type: ignore[assignment]
+                    scope["path"] = normalized
+                    scope["raw_path"] = normalized.encode()
+        await self.app(scope, receive, send)

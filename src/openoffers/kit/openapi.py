@@ -1,0 +1,87 @@
+"""The OpenAPI 3.1 document, built from the `endpoint` declarations and msgspec's JSON Schema.
+
+Litestar's generator would describe the bodies Litestar decodes; ours are decoded by `kit.wire`
+(leniently, straight to exact Decimals), so the schema comes from the same Structs instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from openoffers import __version__
+from openoffers.kit.http import ENDPOINTS
+
+_ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["status", "payload", "errors"],
+    "properties": {
+        "status": {"const": "error"},
+        "payload": {"type": "null"},
+        "errors": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "examples": ["VALIDATION", "NOT_FOUND", "OFFER_NOT_REDEEMABLE"]},
+                "message": {"type": "string"},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+                "reason": {"type": "string"},
+            },
+        },
+    },
+}
+
+
+def build_openapi() -> dict[str, Any]:
+    types = sorted({t for e in ENDPOINTS for t in (e.request, e.response) if t is not None}, key=lambda t: t.__name__)
+    schemas, components = msgspec.json.schema_components(types, ref_template="#/components/schemas/{name}")
+    by_type = dict(zip(types, schemas, strict=True))
+    components["Error"] = _ERROR_SCHEMA
+    paths: dict[str, Any] = {}
+    for doc in sorted(ENDPOINTS, key=lambda e: e.path):
+        if doc.response is None:
+            payload: dict[str, Any] = {"type": "null"}
+        else:
+            payload = by_type[doc.response]
+        word = {"const": "ok"} if doc.family == "offers" else {"type": "string", "examples": ["OK", "success"]}
+        success = {"type": "object", "properties": {"status": word, "payload": payload}}
+        operation: dict[str, Any] = {
+            "summary": doc.summary,
+            "description": doc.description,
+            "tags": list(doc.tags) or [doc.family],
+            "security": [{"basic": []}],
+            "responses": {
+                "200": {"description": "success", "content": {"application/json": {"schema": success}}},
+                "4XX": {
+                    "description": "refused, with a code",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                },
+            },
+        }
+        if doc.request is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": by_type[doc.request]}},
+            }
+        paths.setdefault(doc.path, {})
+        for method in doc.methods:
+            paths[doc.path][method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "OpenOffers",
+            "version": __version__,
+            "description": "Offers and loyalty API compatible with the SessionM offer-management and POS protocol. "
+            "Paths match case-insensitively. Authentication: HTTP Basic with an API key (Offers API) or a "
+            "POS client id and secret (POS API).",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
+        },
+    }

@@ -1,0 +1,114 @@
+"""Lenient wire decoding and exact encoding.
+
+Partners' POS systems send numbers and booleans as strings (`"quantity": "1"`, `"publish": "true"`),
+money as `".77"`, and times as `2018-06-10 9:20:00.000`. Every request body is decoded here, straight
+from bytes into msgspec Structs (so JSON numbers become exact `Decimal`s, never floats), with
+`strict=False` coercions, a parser for the guide's loose time formats, and errors that name the field.
+Unknown fields are ignored (msgspec's default), which keeps old and new clients compatible.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, TypeVar
+
+import msgspec
+
+from openoffers.kit.errors import PayloadTooLarge, ValidationFailed
+
+T = TypeVar("T")
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+class WireTime(datetime):
+    """A datetime decoded from any of the guide's formats.
+
+    Naive when the sender gave no offset: the caller decides what zone that means (offer dates are
+    UTC, POS transaction times are the store's local time).
+    """
+
+
+_TIME = re.compile(
+    r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})"
+    r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?"
+    r"\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?\s*$"
+)
+
+
+def parse_time(text: str) -> WireTime:
+    match = _TIME.match(text)
+    if match is None:
+        raise ValueError(f"not a date or time: {text!r}")
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    micros = int((fraction or "0")[:6].ljust(6, "0"))
+    tz: timezone | None = None
+    if offset:
+        if offset in ("Z", "z"):
+            tz = UTC
+        else:
+            sign = -1 if offset[0] == "-" else 1
+            digits = offset[1:].replace(":", "")
+            hours, minutes = int(digits[:2]), int(digits[2:4] or "0")
+            tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
+    return WireTime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), micros, tz)
+
+
+def _dec_hook(target: type, value: Any) -> Any:
+    if target is WireTime:
+        if isinstance(value, str):
+            return parse_time(value)
+        raise ValueError("expected a date or time string")
+    raise NotImplementedError(f"no decoder for {target!r}")
+
+
+_PATH = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
+
+
+def _field_path(message: str) -> tuple[str, str]:
+    """Split msgspec's 'Expected `int`, got `str` - at `$.items[0].quantity`' into path and problem."""
+    match = _PATH.search(message)
+    if match is None:
+        return "body", message
+    path = match.group("path") or "body"
+    return path, message[: match.start()]
+
+
+def decode(body: bytes, target: type[T]) -> T:
+    """Decode a request body into `target`, raising VALIDATION (400) that names the bad field."""
+    if len(body) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"request body is larger than {MAX_BODY_BYTES} bytes")
+    try:
+        return msgspec.json.decode(body, type=target, strict=False, dec_hook=_dec_hook)
+    except msgspec.ValidationError as exc:
+        path, problem = _field_path(str(exc))
+        raise ValidationFailed.field(path, problem) from None
+    except msgspec.DecodeError as exc:
+        raise ValidationFailed(f"malformed JSON: {exc}", fields={"body": ["malformed JSON"]}) from None
+
+
+def convert(value: Any, target: type[T], *, path: str = "") -> T:
+    """Convert already-decoded builtins (for example a stored JSON column) into `target`."""
+    try:
+        return msgspec.convert(value, type=target, strict=False, dec_hook=_dec_hook)
+    except msgspec.ValidationError as exc:
+        field, problem = _field_path(str(exc))
+        raise ValidationFailed.field(f"{path}.{field}" if path else field, problem) from None
+
+
+def _enc_hook(value: Any) -> Any:
+    raise NotImplementedError(f"cannot encode {type(value)!r}")
+
+
+_encoder = msgspec.json.Encoder(decimal_format="number", enc_hook=_enc_hook)
+
+
+def encode(value: Any) -> bytes:
+    """JSON bytes: Decimals as numbers, datetimes as RFC 3339 (UTC ends in Z), UUIDs lower-case."""
+    return _encoder.encode(value)
+
+
+def to_builtins(value: Any) -> Any:
+    """A Struct to plain JSON-compatible values (for JSON columns)."""
+    return msgspec.to_builtins(value)

@@ -1,0 +1,1 @@
+"""Offer definitions, revisions and their lifecycle (API.md section 3)."""

@@ -1,0 +1,178 @@
+"""Every offer query. Each takes the retailer id (ARCHITECTURE.md rule 8)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openoffers.offers.models import offers
+
+DRAFT, PUBLISHED, DEACTIVATED, DELETED = 0, 1, 2, 3
+STATUS_NAMES = {DRAFT: "draft", PUBLISHED: "published", DEACTIVATED: "deactivated", DELETED: "deleted"}
+
+
+@dataclass(frozen=True, slots=True)
+class OfferRow:
+    """One revision as stored. `definition` is the normalised create/update body as JSON builtins."""
+
+    id: UUID
+    retailer_id: UUID
+    root_offer_id: UUID
+    revision: int
+    is_latest: bool
+    status: int
+    offer_type: str
+    title: str
+    reward_store: bool
+    acquisition_start: datetime | None
+    acquisition_end: datetime | None
+    definition: dict[str, Any]
+    texts: list[dict[str, Any]]
+    media: list[dict[str, Any]]
+    validation_errors: dict[str, list[str]]
+    referenced: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+def _row(row: Any) -> OfferRow:
+    return OfferRow(**{name: getattr(row, name) for name in OfferRow.__slots__})
+
+
+async def insert_offer(conn: AsyncConnection, offer: OfferRow) -> None:
+    await conn.execute(insert(offers).values(**{name: getattr(offer, name) for name in OfferRow.__slots__}))
+
+
+async def get_offer(conn: AsyncConnection, retailer_id: UUID, offer_id: UUID) -> OfferRow | None:
+    row = (
+        await conn.execute(select(offers).where(offers.c.retailer_id == retailer_id, offers.c.id == offer_id))
+    ).first()
+    return _row(row) if row else None
+
+
+async def get_latest(conn: AsyncConnection, retailer_id: UUID, root_offer_id: UUID) -> OfferRow | None:
+    row = (
+        await conn.execute(
+            select(offers).where(
+                offers.c.retailer_id == retailer_id,
+                offers.c.root_offer_id == root_offer_id,
+                offers.c.is_latest.is_(True),
+            )
+        )
+    ).first()
+    return _row(row) if row else None
+
+
+async def revision_ids(conn: AsyncConnection, retailer_id: UUID, root_offer_id: UUID) -> list[UUID]:
+    rows = await conn.execute(
+        select(offers.c.id)
+        .where(offers.c.retailer_id == retailer_id, offers.c.root_offer_id == root_offer_id)
+        .order_by(offers.c.revision)
+    )
+    return [r.id for r in rows]
+
+
+async def replace_definition(
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    offer_id: UUID,
+    expected_updated_at: datetime,
+    values: dict[str, Any],
+) -> bool:
+    """Update a revision in place, only if nobody changed it or issued it since we read it."""
+    result = await conn.execute(
+        update(offers)
+        .where(
+            offers.c.retailer_id == retailer_id,
+            offers.c.id == offer_id,
+            offers.c.is_latest.is_(True),
+            offers.c.referenced.is_(False),
+            offers.c.updated_at == expected_updated_at,
+        )
+        .values(**values)
+    )
+    return bool(result.rowcount)
+
+
+async def retire_latest(conn: AsyncConnection, retailer_id: UUID, offer_id: UUID) -> bool:
+    """Mark the latest revision as superseded; False when someone else revised it first."""
+    result = await conn.execute(
+        update(offers)
+        .where(offers.c.retailer_id == retailer_id, offers.c.id == offer_id, offers.c.is_latest.is_(True))
+        .values(is_latest=False)
+    )
+    return bool(result.rowcount)
+
+
+async def set_status(
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    root_offer_id: UUID,
+    from_statuses: Sequence[int],
+    to_status: int,
+    now: datetime,
+) -> int:
+    """Move every revision of an offer from one of `from_statuses` to `to_status`; rows changed."""
+    result = await conn.execute(
+        update(offers)
+        .where(
+            offers.c.retailer_id == retailer_id,
+            offers.c.root_offer_id == root_offer_id,
+            offers.c.status.in_(list(from_statuses)),
+        )
+        .values(status=to_status, updated_at=now)
+    )
+    return int(result.rowcount)
+
+
+async def mark_referenced(conn: AsyncConnection, retailer_id: UUID, offer_id: UUID) -> None:
+    """Called when a user offer first references a revision: later updates must revise it."""
+    await conn.execute(
+        update(offers)
+        .where(offers.c.retailer_id == retailer_id, offers.c.id == offer_id, offers.c.referenced.is_(False))
+        .values(referenced=True)
+    )
+
+
+async def list_latest(
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    *,
+    status: int | None,
+    offer_type: str | None,
+    search: str | None,
+    reward_store: bool | None,
+    skip: int,
+    take: int,
+) -> tuple[int, list[OfferRow]]:
+    conditions = [offers.c.retailer_id == retailer_id, offers.c.is_latest.is_(True)]
+    if status is None:
+        conditions.append(offers.c.status != DELETED)
+    else:
+        conditions.append(offers.c.status == status)
+    if offer_type is not None:
+        conditions.append(offers.c.offer_type == offer_type)
+    if reward_store is not None:
+        conditions.append(offers.c.reward_store.is_(reward_store))
+    if search:
+        pattern = "%" + search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(func.lower(offers.c.title).like(pattern, escape="\\"))
+    where = and_(*conditions)
+    total = (await conn.execute(select(func.count()).select_from(offers).where(where))).scalar_one()
+    rows = await conn.execute(
+        select(offers).where(where).order_by(offers.c.created_at.desc(), offers.c.id).offset(skip).limit(take)
+    )
+    return int(total), [_row(r) for r in rows]
+
+
+async def get_many(conn: AsyncConnection, retailer_id: UUID, offer_ids: Sequence[UUID]) -> list[OfferRow]:
+    rows = await conn.execute(
+        select(offers).where(offers.c.retailer_id == retailer_id, offers.c.id.in_(list(offer_ids)))
+    )
+    return [_row(r) for r in rows]

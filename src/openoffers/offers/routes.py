@@ -1,0 +1,141 @@
+"""Offers API routes (API.md 3.3): decode, authorize, call one service function, encode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+
+from openoffers.context import context
+from openoffers.kit.envelopes import ok
+from openoffers.kit.http import endpoint, read_body
+from openoffers.offers import service
+from openoffers.offers.schemas import (
+    CreateOfferRequest,
+    FetchOfferRequest,
+    FetchOfferResult,
+    ListOffersRequest,
+    MutationResult,
+    OfferDetailsList,
+    OfferDetailsRequest,
+    OfferList,
+    OfferRef,
+    UpdateOfferRequest,
+)
+from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, principal_of, require_api_key
+
+Req = Request[Any, Any, Any]
+TAGS = ("offers",)
+
+
+@endpoint(
+    "/api/2.0/offers/management/create",
+    summary="Create an offer",
+    request=CreateOfferRequest,
+    response=MutationResult,
+    tags=TAGS,
+    description="Creates an offer. With `publish: true` it is published when complete; otherwise it is kept "
+    "as a draft and `validation_errors` says per field what publishing needs.",
+)
+async def create_offer(request: Req) -> Response[bytes]:
+    principal = await principal_of(request)
+    body = await read_body(request, CreateOfferRequest)
+    require_api_key(principal, body.retailer_id, WRITE_ROLES)
+    ctx = context(request)
+    return ok(await service.create_offer(ctx.db, body, ctx.clock()))
+
+
+@endpoint(
+    "/api/2.0/offers/management/update",
+    summary="Update an offer",
+    request=UpdateOfferRequest,
+    response=MutationResult,
+    tags=TAGS,
+    description="Replaces the offer's definition. If user offers already reference it, a new revision is "
+    "created (new offer_id, same root_offer_id, `revisioned: true`) and issued user offers keep their terms.",
+)
+async def update_offer(request: Req) -> Response[bytes]:
+    principal = await principal_of(request)
+    body = await read_body(request, UpdateOfferRequest)
+    require_api_key(principal, body.retailer_id, WRITE_ROLES)
+    ctx = context(request)
+    return ok(await service.update_offer(ctx.db, body, ctx.clock()))
+
+
+def _lifecycle(path: str, action: str, summary: str) -> Any:
+    async def handler(request: Req) -> Response[bytes]:
+        principal = await principal_of(request)
+        body = await read_body(request, OfferRef)
+        require_api_key(principal, body.retailer_id, WRITE_ROLES)
+        ctx = context(request)
+        return ok(await service.change_status(ctx.db, body.retailer_id, body.offer_id, action, ctx.clock()))
+
+    # Litestar names handlers after their function; four lifecycle routes need four names.
+    handler.__name__ = handler.__qualname__ = f"{action}_offer"
+    return endpoint(
+        path,
+        summary=summary,
+        request=OfferRef,
+        response=MutationResult,
+        tags=TAGS,
+        description=f"{summary}. Repeating the call once it has taken effect changes nothing.",
+    )(handler)
+
+
+publish_offer = _lifecycle("/api/2.0/offers/management/publish", "published", "Publish a draft offer")
+deactivate_offer = _lifecycle("/api/2.0/offers/management/deactivate", "deactivated", "Deactivate an offer")
+reactivate_offer = _lifecycle("/api/2.0/offers/management/reactivate", "reactivated", "Reactivate an offer")
+delete_offer = _lifecycle("/api/2.0/offers/management/delete", "deleted", "Delete an offer")
+
+
+@endpoint(
+    "/api/2.0/offers/fetch_offer",
+    summary="Fetch an offer",
+    request=FetchOfferRequest,
+    response=FetchOfferResult,
+    tags=TAGS,
+)
+async def fetch_offer(request: Req) -> Response[bytes]:
+    """One offer revision with its text (culture fallback: en-us finds en), media and restrictions."""
+    principal = await principal_of(request)
+    body = await read_body(request, FetchOfferRequest)
+    require_api_key(principal, body.retailer_id, READ_ROLES)
+    offer = await service.fetch_offer(context(request).db, body.retailer_id, body.offer_id, body.culture)
+    return ok(FetchOfferResult(offer=offer))
+
+
+@endpoint("/api/2.0/offers/list", summary="List offers", request=ListOffersRequest, response=OfferList, tags=TAGS)
+async def list_offers(request: Req) -> Response[bytes]:
+    """Latest revisions, newest first, filtered by status, type, reward store and title search; paged."""
+    principal = await principal_of(request)
+    body = await read_body(request, ListOffersRequest)
+    require_api_key(principal, body.retailer_id, READ_ROLES)
+    return ok(await service.list_offers(context(request).db, body))
+
+
+@endpoint(
+    "/api/2.0/offers/fetch_offers_details",
+    summary="Offer counts",
+    request=OfferDetailsRequest,
+    response=OfferDetailsList,
+    tags=TAGS,
+)
+async def fetch_offers_details(request: Req) -> Response[bytes]:
+    """Acquisition and redemption counts and inventory per offer."""
+    principal = await principal_of(request)
+    body = await read_body(request, OfferDetailsRequest)
+    require_api_key(principal, body.retailer_id, READ_ROLES)
+    return ok(await service.offer_details(context(request).db, body))
+
+
+ROUTES = [
+    create_offer,
+    update_offer,
+    publish_offer,
+    deactivate_offer,
+    reactivate_offer,
+    delete_offer,
+    fetch_offer,
+    list_offers,
+    fetch_offers_details,
+]

@@ -1,0 +1,440 @@
+"""Offer use cases: create, update (in place or as a revision), lifecycle, fetch, list, details.
+
+Each public function owns exactly one database transaction. Lifecycle status belongs to the offer
+(every revision of a root moves together), so "is this offer live" has one answer whichever
+revision a user offer holds.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openoffers.kit import culture, wire
+from openoffers.kit.clock import as_utc, iso_z
+from openoffers.kit.db import Database
+from openoffers.kit.errors import Conflict, NotFound, ValidationFailed
+from openoffers.kit.ids import new_id
+from openoffers.kit.money import currency_exponent
+from openoffers.offers import repository as repo
+from openoffers.offers.repository import DEACTIVATED, DELETED, DRAFT, PUBLISHED, STATUS_NAMES, OfferRow
+from openoffers.offers.schemas import (
+    CreateOfferRequest,
+    ListOffersRequest,
+    MutationResult,
+    OfferDefinition,
+    OfferDetails,
+    OfferDetailsList,
+    OfferDetailsRequest,
+    OfferList,
+    OfferMediaOut,
+    OfferOut,
+    OfferSummary,
+    OfferTextOut,
+    UpdateOfferRequest,
+)
+from openoffers.offers.validation import CHECK_TYPES, check_well_formed, publish_problems, resolve_type
+from openoffers.tenancy import repository as tenancy_repo
+
+_DEFINITION_FIELDS = tuple(OfferDefinition.__struct_fields__)
+
+
+def _not_found(offer_id: UUID) -> NotFound:
+    return NotFound(f"offer {offer_id} not found", fields={"offer_id": ["not found"]})
+
+
+def _transition(action: str, before: int | None, after: int) -> str:
+    return f"{action}-({'unknown_status' if before is None else STATUS_NAMES[before]}>{STATUS_NAMES[after]})"
+
+
+def definition_of(row: OfferRow) -> OfferDefinition:
+    """The stored definition back as Structs (for pricing, issuance and the admin UI)."""
+    return wire.convert(row.definition, OfferDefinition)
+
+
+def _definition_part(request: OfferDefinition) -> OfferDefinition:
+    return OfferDefinition(**{name: getattr(request, name) for name in _DEFINITION_FIELDS})
+
+
+def _stored(definition: OfferDefinition, offer_type: str | None) -> dict[str, Any]:
+    """Normalise for storage: one offer_type, dates as UTC with Z (naive offer dates are UTC)."""
+    data: dict[str, Any] = wire.to_builtins(definition)
+    data["offer_type"] = offer_type
+    data["offer_config"] = {"type": offer_type}
+    common = data["common_config"]
+    for name in ("acquisition_start_date", "acquisition_end_date"):
+        value = getattr(definition.common_config, name)
+        common[name] = iso_z(as_utc(value)) if value is not None else None
+    return data
+
+
+def _texts(definition: OfferDefinition, previous: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # Keep a text's id across edits of the same culture, so clients holding it stay valid.
+    ids = {t["culture"].lower(): t["id"] for t in previous}
+    return [
+        {
+            "id": ids.get(t.culture.lower(), str(new_id())),
+            "culture": t.culture,
+            "title": t.title,
+            "description": t.description,
+            "terms": t.terms_and_conditions,
+        }
+        for t in definition.text_config
+    ]
+
+
+def _media(definition: OfferDefinition) -> list[dict[str, Any]]:
+    return [
+        {"id": str(new_id()), "culture": m.culture, "uri": m.uri, "media_type": m.media_type}
+        for m in definition.media_config
+    ]
+
+
+def _title(texts: list[dict[str, Any]], default_culture: str) -> str:
+    index = culture.pick([t["culture"] for t in texts], None, default_culture)
+    return "" if index is None else str(texts[index]["title"])[:200]
+
+
+async def _context(conn: AsyncConnection, retailer_id: UUID, definition: OfferDefinition) -> tuple[str, int, set[UUID]]:
+    retailer = await tenancy_repo.get_retailer(conn, retailer_id)
+    if retailer is None:
+        raise NotFound("retailer not found", fields={"retailer_id": ["not found"]})
+    known: set[UUID] = set()
+    if any(r.store_ids for r in definition.location_restrictions):
+        known = {s.id for s in await tenancy_repo.list_stores(conn, retailer_id)}
+    return retailer.culture, currency_exponent(retailer.currency), known
+
+
+def _row_values(
+    definition: OfferDefinition,
+    offer_type: str | None,
+    problems: dict[str, list[str]],
+    texts: list[dict[str, Any]],
+    default_culture: str,
+) -> dict[str, Any]:
+    common = definition.common_config
+    start, end = common.acquisition_start_date, common.acquisition_end_date
+    return {
+        "offer_type": offer_type or "",
+        "title": _title(texts, default_culture),
+        "reward_store": common.reward_store,
+        "acquisition_start": as_utc(start) if start is not None else None,
+        "acquisition_end": as_utc(end) if end is not None else None,
+        "definition": _stored(definition, offer_type),
+        "texts": texts,
+        "media": _media(definition),
+        "validation_errors": problems,
+    }
+
+
+async def create_offer(db: Database, request: CreateOfferRequest, now: datetime) -> MutationResult:
+    definition = _definition_part(request)
+    offer_type = resolve_type(definition)
+    check_well_formed(definition)
+    async with db.write() as conn:
+        default_culture, exponent, known = await _context(conn, request.retailer_id, definition)
+        problems = publish_problems(definition, offer_type, exponent, known)
+        status = PUBLISHED if request.publish and not problems else DRAFT
+        offer_id = new_id()
+        texts = _texts(definition, [])
+        values = _row_values(definition, offer_type, problems, texts, default_culture)
+        await repo.insert_offer(
+            conn,
+            OfferRow(
+                id=offer_id,
+                retailer_id=request.retailer_id,
+                root_offer_id=offer_id,
+                revision=1,
+                is_latest=True,
+                status=status,
+                referenced=False,
+                created_at=now,
+                updated_at=now,
+                **values,
+            ),
+        )
+    # Problems are reported only when the caller asked to publish: a draft may be incomplete.
+    return MutationResult(
+        offer_id=offer_id,
+        root_offer_id=offer_id,
+        validation_errors=problems if request.publish else {},
+        revisioned=False,
+        new_status=status,
+        state_transition=_transition("created_new", None, status),
+    )
+
+
+async def update_offer(db: Database, request: UpdateOfferRequest, now: datetime) -> MutationResult:
+    definition = _definition_part(request)
+    offer_type = resolve_type(definition)
+    check_well_formed(definition)
+    async with db.write() as conn:
+        given = await repo.get_offer(conn, request.retailer_id, request.offer_id)
+        if given is None or given.status == DELETED:
+            raise _not_found(request.offer_id)
+        latest = await repo.get_latest(conn, request.retailer_id, given.root_offer_id)
+        if latest is None:
+            raise _not_found(request.offer_id)
+        default_culture, exponent, known = await _context(conn, request.retailer_id, definition)
+        problems = publish_problems(definition, offer_type, exponent, known)
+        target = PUBLISHED if request.publish else latest.status
+        if problems and latest.status != DRAFT:
+            # A live (or paused) offer must stay publishable: refuse rather than silently unpublish it.
+            raise ValidationFailed("this offer is published; the change would make it unpublishable", fields=problems)
+        if problems:
+            target = DRAFT
+        values = _row_values(definition, offer_type, problems, _texts(definition, latest.texts), default_culture)
+        if latest.referenced:
+            if not await repo.retire_latest(conn, request.retailer_id, latest.id):
+                raise Conflict("the offer was revised concurrently; fetch it and retry")
+            offer_id = new_id()
+            await repo.insert_offer(
+                conn,
+                OfferRow(
+                    id=offer_id,
+                    retailer_id=request.retailer_id,
+                    root_offer_id=latest.root_offer_id,
+                    revision=latest.revision + 1,
+                    is_latest=True,
+                    status=target,
+                    referenced=False,
+                    created_at=now,
+                    updated_at=now,
+                    **values,
+                ),
+            )
+            action = "revisioned"
+        else:
+            offer_id = latest.id
+            changed = await repo.replace_definition(
+                conn,
+                request.retailer_id,
+                latest.id,
+                latest.updated_at,
+                {**values, "status": target, "updated_at": now},
+            )
+            if not changed:
+                raise Conflict("the offer changed concurrently; fetch it and retry")
+            action = "updated"
+        if target != latest.status:
+            await repo.set_status(conn, request.retailer_id, latest.root_offer_id, [latest.status], target, now)
+    return MutationResult(
+        offer_id=offer_id,
+        root_offer_id=latest.root_offer_id,
+        validation_errors=problems,
+        revisioned=action == "revisioned",
+        new_status=target,
+        state_transition=_transition(action, latest.status, target),
+    )
+
+
+# action -> (statuses it moves from, status it moves to)
+_LIFECYCLE: dict[str, tuple[tuple[int, ...], int]] = {
+    "published": ((DRAFT,), PUBLISHED),
+    "deactivated": ((PUBLISHED,), DEACTIVATED),
+    "reactivated": ((DEACTIVATED,), PUBLISHED),
+    "deleted": ((DRAFT, PUBLISHED, DEACTIVATED), DELETED),
+}
+
+
+async def change_status(db: Database, retailer_id: UUID, offer_id: UUID, action: str, now: datetime) -> MutationResult:
+    """publish / deactivate / reactivate / delete. Repeating a call that already took effect is a no-op."""
+    from_statuses, to_status = _LIFECYCLE[action]
+    async with db.write() as conn:
+        given = await repo.get_offer(conn, retailer_id, offer_id)
+        if given is None or (given.status == DELETED and action != "deleted"):
+            raise _not_found(offer_id)
+        latest = await repo.get_latest(conn, retailer_id, given.root_offer_id)
+        if latest is None:
+            raise _not_found(offer_id)
+        before = latest.status
+        if before != to_status:
+            if before not in from_statuses:
+                raise Conflict(
+                    f"an offer that is {STATUS_NAMES[before]} cannot be {action}",
+                    fields={"offer_id": [f"offer is {STATUS_NAMES[before]}"]},
+                )
+            if to_status == PUBLISHED:
+                definition = definition_of(latest)
+                _, exponent, known = await _context(conn, retailer_id, definition)
+                problems = publish_problems(definition, latest.offer_type or None, exponent, known)
+                if problems:
+                    raise ValidationFailed("the offer cannot be published yet", fields=problems)
+            if not await repo.set_status(conn, retailer_id, latest.root_offer_id, [before], to_status, now):
+                raise Conflict("the offer changed concurrently; fetch it and retry")
+    return MutationResult(
+        offer_id=latest.id,
+        root_offer_id=latest.root_offer_id,
+        validation_errors={},
+        revisioned=False,
+        new_status=to_status,
+        state_transition=_transition(action, before, to_status),
+    )
+
+
+async def fetch_offer(db: Database, retailer_id: UUID, offer_id: UUID, wanted_culture: str | None) -> OfferOut:
+    async with db.read() as conn:
+        row = await repo.get_offer(conn, retailer_id, offer_id)
+        if row is None:
+            raise _not_found(offer_id)
+        retailer = await tenancy_repo.get_retailer(conn, retailer_id)
+        revisions = await repo.revision_ids(conn, retailer_id, row.root_offer_id)
+    default_culture = retailer.culture if retailer else "en"
+    return offer_out(row, wanted_culture, default_culture, revisions)
+
+
+def offer_out(row: OfferRow, wanted_culture: str | None, default_culture: str, revisions: list[UUID]) -> OfferOut:
+    """fetch_offer's shape. With a culture, only the chosen text (and its media) are listed."""
+    d = row.definition
+    common, config = d["common_config"], d["discount_config"]
+    texts = row.texts
+    index = culture.pick([t["culture"] for t in texts], wanted_culture, default_culture)
+    chosen = texts[index] if index is not None else None
+    if wanted_culture is not None:
+        texts = [chosen] if chosen else []
+    media = row.media
+    if wanted_culture is not None and chosen is not None:
+        lang = culture.language(chosen["culture"])
+        media = [m for m in media if not m["culture"] or culture.language(m["culture"]) == lang]
+    start, end = iso_z(row.acquisition_start), iso_z(row.acquisition_end)
+    parents = revisions[: revisions.index(row.id)] if row.id in revisions else []
+    return OfferOut(
+        offer_type_id=row.offer_type,
+        id=row.id,
+        root_offer_id=row.root_offer_id,
+        retailer_id=row.retailer_id,
+        title=chosen["title"] if chosen else "",
+        status=row.status,
+        acquisition_start_date=start,
+        acquisition_end_date=end,
+        validity_period=common.get("validity_period"),
+        validity_unit=common.get("validity_unit"),
+        reward_store=row.reward_store,
+        custom_data=common.get("custom_data"),
+        requires_extended_data=False,
+        all_items_eligible=row.offer_type not in ("", "manual_fulfillment") and not d["catalog_restrictions"],
+        parent_offer_ids=parents[-1:],
+        check_level=row.offer_type in CHECK_TYPES,
+        offer_text=[
+            OfferTextOut(
+                id=UUID(t["id"]),
+                offer_id=row.id,
+                culture=t["culture"],
+                title=t["title"],
+                description=t["description"],
+                terms=t["terms"],
+            )
+            for t in texts
+        ],
+        offer_media=[
+            OfferMediaOut(
+                id=UUID(m["id"]),
+                offer_id=row.id,
+                culture=m["culture"],
+                uri=m["uri"],
+                media_type=m["media_type"],
+            )
+            for m in media
+        ],
+        start_date=start,
+        end_date=end,
+        valid_after_end_date=bool(common.get("valid_after_end_date")),
+        does_not_expire=bool(common.get("does_not_expire")),
+        status_description=STATUS_NAMES[row.status],
+        revision=row.revision,
+        points_cost=common.get("points_cost"),
+        exclusive=bool(d.get("exclusive")),
+        stack_priority=int(d.get("stack_priority") or 0),
+        discount_config={k: v for k, v in config.items() if v is not None},
+        location_restrictions=d["location_restrictions"],
+        catalog_restrictions=d["catalog_restrictions"],
+        purchase_restrictions=d["purchase_restrictions"],
+        use_restrictions=d["use_restrictions"],
+        issuance_restrictions=d["issuance_restrictions"],
+        validation_errors=row.validation_errors,
+        created_at=iso_z(row.created_at) or "",
+        updated_at=iso_z(row.updated_at) or "",
+    )
+
+
+def _summary(row: OfferRow) -> OfferSummary:
+    return OfferSummary(
+        id=row.id,
+        root_offer_id=row.root_offer_id,
+        revision=row.revision,
+        title=row.title,
+        offer_type=row.offer_type,
+        status=row.status,
+        status_description=STATUS_NAMES[row.status],
+        reward_store=row.reward_store,
+        acquisition_start_date=iso_z(row.acquisition_start),
+        acquisition_end_date=iso_z(row.acquisition_end),
+        updated_at=iso_z(row.updated_at) or "",
+    )
+
+
+async def list_offers(db: Database, request: ListOffersRequest) -> OfferList:
+    async with db.read() as conn:
+        total, rows = await repo.list_latest(
+            conn,
+            request.retailer_id,
+            status=request.status,
+            offer_type=request.offer_type,
+            search=request.search,
+            reward_store=request.reward_store,
+            skip=request.skip,
+            take=request.take,
+        )
+    return OfferList(total_records=total, results=[_summary(r) for r in rows])
+
+
+def inventory_total(row: OfferRow) -> int | None:
+    for restriction in row.definition["issuance_restrictions"]:
+        if restriction["type"] == "inventory":
+            return int(restriction["total"])
+    return None
+
+
+async def offer_details(db: Database, request: OfferDetailsRequest) -> OfferDetailsList:
+    """Counts per offer. No user offer exists before the wallet issues one, so counts start at zero
+    and the remaining inventory is the configured total."""
+    async with db.read() as conn:
+        if request.offer_ids:
+            rows = await repo.get_many(conn, request.retailer_id, request.offer_ids)
+            missing = set(request.offer_ids) - {r.id for r in rows}
+            if missing:
+                first = sorted(missing, key=str)[0]
+                raise _not_found(first)
+            total = len(rows)
+            order = {offer_id: i for i, offer_id in enumerate(request.offer_ids)}
+            rows = sorted(rows, key=lambda r: order[r.id])[request.skip : request.skip + request.take]
+        else:
+            total, rows = await repo.list_latest(
+                conn,
+                request.retailer_id,
+                status=None,
+                offer_type=None,
+                search=None,
+                reward_store=None,
+                skip=request.skip,
+                take=request.take,
+            )
+    return OfferDetailsList(
+        total_records=total,
+        results=[
+            OfferDetails(
+                offer_id=r.id,
+                root_offer_id=r.root_offer_id,
+                title=r.title,
+                status=r.status,
+                acquisition_count=0,
+                redemption_count=0,
+                total_inventory=inventory_total(r),
+                available_inventory_remaining=inventory_total(r),
+            )
+            for r in rows
+        ],
+    )

@@ -1,0 +1,43 @@
+"""Every setting, read from OPENOFFERS_* environment variables, with defaults that work on a bare machine."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./openoffers.db"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    # Connections per server process; PostgreSQL deployments size it to the worker count.
+    db_pool_size: int = 10
+    lock_ttl_seconds: int = 900
+    idempotency_ttl_hours: int = 24
+    log_level: str = "info"
+    # Signs admin session cookies; random per start when unset (sessions end on restart).
+    secret_key: str = ""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Defaults, then OPENOFFERS_<NAME> variables, then explicit non-None overrides (CLI flags)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for spec in fields(cls):
+            raw = env.get(f"OPENOFFERS_{spec.name.upper()}")
+            if raw is None or raw == "":
+                continue
+            if spec.type in (int, "int"):
+                try:
+                    values[spec.name] = int(raw)
+                except ValueError:
+                    raise SystemExit(f"OPENOFFERS_{spec.name.upper()} must be a whole number, got {raw!r}") from None
+            else:
+                values[spec.name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Tenancy: retailers, stores, API keys, POS clients and the Basic-auth guards."""

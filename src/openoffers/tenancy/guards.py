@@ -1,0 +1,53 @@
+"""Authorization checks that routes call before any work.
+
+Another retailer's id is answered NOT_FOUND, never ACCESS_DENIED: a caller learns nothing about
+objects outside its own retailer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Request
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openoffers.context import context
+from openoffers.kit.errors import AccessDenied, NotFound
+from openoffers.tenancy import repository as repo
+from openoffers.tenancy.repository import Store
+from openoffers.tenancy.service import Principal, Role, authenticate
+
+# Which roles each kind of Offers API call accepts.
+WRITE_ROLES = frozenset({Role.ADMIN, Role.OFFERS})
+READ_ROLES = frozenset({Role.ADMIN, Role.OFFERS, Role.POS})
+ADMIN_ROLES = frozenset({Role.ADMIN})
+
+
+async def principal_of(request: Request[Any, Any, Any]) -> Principal:
+    return await authenticate(context(request).db, request.headers.get("authorization"))
+
+
+def require_api_key(principal: Principal, retailer_id: UUID, roles: frozenset[Role]) -> Principal:
+    """An Offers API call: an API key of this retailer with one of `roles`."""
+    if principal.kind != "api_key":
+        raise AccessDenied("this endpoint needs an API key, not POS client credentials")
+    if principal.retailer_id != retailer_id:
+        raise NotFound("retailer not found", fields={"retailer_id": ["not found"]})
+    if principal.role not in roles:
+        raise AccessDenied(f"the key's role {principal.role} may not call this endpoint")
+    return principal
+
+
+async def require_pos_client(conn: AsyncConnection, principal: Principal, client_id: UUID, store_id: UUID) -> Store:
+    """A POS API call: the envelope's client must be the caller, and the store one of its stores."""
+    if principal.kind != "pos_client":
+        raise AccessDenied("this endpoint needs POS client credentials (client_id:secret)")
+    if principal.client_id != client_id:
+        raise AccessDenied("client_id is not the authenticated POS client", fields={"client_id": ["mismatch"]})
+    store = await repo.get_store(conn, principal.retailer_id, store_id)
+    if store is None:
+        raise NotFound("store not found", fields={"store_id": ["not found"]})
+    if principal.store_ids and store_id not in principal.store_ids:
+        raise AccessDenied("this POS client may not act for that store", fields={"store_id": ["not allowed"]})
+    return store

@@ -1,0 +1,227 @@
+"""Every tenancy query. Each takes the retailer id, except the credential look-ups that find it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openoffers.tenancy.models import api_keys, pos_clients, retailers, stores
+
+
+@dataclass(frozen=True, slots=True)
+class Retailer:
+    id: UUID
+    name: str
+    currency: str
+    timezone: str
+    culture: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Store:
+    id: UUID
+    retailer_id: UUID
+    name: str
+    timezone: str
+    tags: tuple[str, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    id: UUID
+    retailer_id: UUID
+    key: str
+    role: str
+    name: str
+    secret_hash: str
+    salt: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PosClient:
+    id: UUID
+    retailer_id: UUID
+    name: str
+    store_ids: tuple[UUID, ...]
+    secret_hash: str
+    salt: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def _retailer(row: Any) -> Retailer:
+    return Retailer(row.id, row.name, row.currency, row.timezone, row.culture, row.created_at)
+
+
+def _store(row: Any) -> Store:
+    return Store(row.id, row.retailer_id, row.name, row.timezone, tuple(row.tags), row.created_at)
+
+
+def _api_key(row: Any) -> ApiKey:
+    return ApiKey(
+        row.id,
+        row.retailer_id,
+        row.key,
+        row.role,
+        row.name,
+        row.secret_hash,
+        row.salt,
+        row.created_at,
+        row.revoked_at,
+    )
+
+
+def _pos_client(row: Any) -> PosClient:
+    return PosClient(
+        row.id,
+        row.retailer_id,
+        row.name,
+        tuple(UUID(s) for s in row.store_ids),
+        row.secret_hash,
+        row.salt,
+        row.created_at,
+        row.revoked_at,
+    )
+
+
+async def insert_retailer(conn: AsyncConnection, retailer: Retailer) -> None:
+    await conn.execute(
+        insert(retailers).values(
+            id=retailer.id,
+            name=retailer.name,
+            currency=retailer.currency,
+            timezone=retailer.timezone,
+            culture=retailer.culture,
+            created_at=retailer.created_at,
+        )
+    )
+
+
+async def get_retailer(conn: AsyncConnection, retailer_id: UUID) -> Retailer | None:
+    row = (await conn.execute(select(retailers).where(retailers.c.id == retailer_id))).first()
+    return _retailer(row) if row else None
+
+
+async def list_retailers(conn: AsyncConnection) -> list[Retailer]:
+    rows = await conn.execute(select(retailers).order_by(retailers.c.created_at, retailers.c.id))
+    return [_retailer(r) for r in rows]
+
+
+async def insert_store(conn: AsyncConnection, store: Store) -> None:
+    await conn.execute(
+        insert(stores).values(
+            id=store.id,
+            retailer_id=store.retailer_id,
+            name=store.name,
+            timezone=store.timezone,
+            tags=list(store.tags),
+            created_at=store.created_at,
+        )
+    )
+
+
+async def get_store(conn: AsyncConnection, retailer_id: UUID, store_id: UUID) -> Store | None:
+    row = (
+        await conn.execute(select(stores).where(stores.c.retailer_id == retailer_id, stores.c.id == store_id))
+    ).first()
+    return _store(row) if row else None
+
+
+async def store_exists_anywhere(conn: AsyncConnection, store_id: UUID) -> bool:
+    """Only to refuse a duplicate explicit id at creation; never used to answer a request."""
+    return (await conn.execute(select(stores.c.id).where(stores.c.id == store_id))).first() is not None
+
+
+async def list_stores(conn: AsyncConnection, retailer_id: UUID) -> list[Store]:
+    rows = await conn.execute(
+        select(stores).where(stores.c.retailer_id == retailer_id).order_by(stores.c.name, stores.c.id)
+    )
+    return [_store(r) for r in rows]
+
+
+async def insert_api_key(conn: AsyncConnection, key: ApiKey) -> None:
+    await conn.execute(
+        insert(api_keys).values(
+            id=key.id,
+            retailer_id=key.retailer_id,
+            key=key.key,
+            role=key.role,
+            name=key.name,
+            secret_hash=key.secret_hash,
+            salt=key.salt,
+            created_at=key.created_at,
+            revoked_at=None,
+        )
+    )
+
+
+async def find_api_key(conn: AsyncConnection, key: str) -> ApiKey | None:
+    """By its public key, across retailers: the Basic header is how we learn the retailer."""
+    row = (await conn.execute(select(api_keys).where(api_keys.c.key == key))).first()
+    return _api_key(row) if row else None
+
+
+async def list_api_keys(conn: AsyncConnection, retailer_id: UUID) -> list[ApiKey]:
+    rows = await conn.execute(
+        select(api_keys).where(api_keys.c.retailer_id == retailer_id).order_by(api_keys.c.created_at)
+    )
+    return [_api_key(r) for r in rows]
+
+
+async def revoke_api_key(conn: AsyncConnection, retailer_id: UUID, key_id: UUID, now: datetime) -> bool:
+    result = await conn.execute(
+        update(api_keys)
+        .where(api_keys.c.retailer_id == retailer_id, api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return bool(result.rowcount)
+
+
+async def insert_pos_client(conn: AsyncConnection, client: PosClient) -> None:
+    await conn.execute(
+        insert(pos_clients).values(
+            id=client.id,
+            retailer_id=client.retailer_id,
+            name=client.name,
+            store_ids=[str(s) for s in client.store_ids],
+            secret_hash=client.secret_hash,
+            salt=client.salt,
+            created_at=client.created_at,
+            revoked_at=None,
+        )
+    )
+
+
+async def find_pos_client(conn: AsyncConnection, client_id: UUID) -> PosClient | None:
+    """By id, across retailers: the Basic header is how we learn the retailer."""
+    row = (await conn.execute(select(pos_clients).where(pos_clients.c.id == client_id))).first()
+    return _pos_client(row) if row else None
+
+
+async def list_pos_clients(conn: AsyncConnection, retailer_id: UUID) -> list[PosClient]:
+    rows = await conn.execute(
+        select(pos_clients).where(pos_clients.c.retailer_id == retailer_id).order_by(pos_clients.c.created_at)
+    )
+    return [_pos_client(r) for r in rows]
+
+
+async def revoke_pos_client(conn: AsyncConnection, retailer_id: UUID, client_id: UUID, now: datetime) -> bool:
+    result = await conn.execute(
+        update(pos_clients)
+        .where(
+            pos_clients.c.retailer_id == retailer_id,
+            pos_clients.c.id == client_id,
+            pos_clients.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    return bool(result.rowcount)

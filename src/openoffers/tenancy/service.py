@@ -1,0 +1,256 @@
+"""Tenancy use cases: create retailers, keys, stores and POS clients; authenticate requests.
+
+The CLI, the admin UI and the tests call these; each owns its one transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openoffers.kit.db import Database
+from openoffers.kit.errors import Conflict, InvalidApiKey, NotFound, ValidationFailed
+from openoffers.kit.ids import new_id
+from openoffers.kit.money import is_currency_code
+from openoffers.tenancy import repository as repo
+from openoffers.tenancy.repository import ApiKey, PosClient, Retailer, Store
+from openoffers.tenancy.secrets import hash_secret, new_salt, new_secret, secret_matches
+
+
+class Role(StrEnum):
+    """What an API key may do.
+
+    admin:  everything, including tenancy (stores, keys, POS clients) and the admin UI.
+    offers: the Offers API (offers, users, wallets, points, rules), not tenancy.
+    pos:    read-only Offers API calls a POS middleware makes (fetch offers, wallets, history).
+    POS API calls (lookup, lock, send_transaction...) authenticate as a POS client instead.
+    """
+
+    ADMIN = "admin"
+    OFFERS = "offers"
+    POS = "pos"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: an API key or a POS client, always of exactly one retailer."""
+
+    retailer_id: UUID
+    kind: str  # "api_key" or "pos_client"
+    role: Role | None = None
+    client_id: UUID | None = None
+    store_ids: frozenset[UUID] = frozenset()  # POS clients: empty means every store
+    key: str = ""
+
+
+_CULTURE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_KEY = re.compile(r"^[A-Za-z0-9._~-]{3,128}$")
+
+
+def check_timezone(name: str, field: str = "timezone") -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed.field(field, f"unknown time zone {name!r} (use an Area/City name)") from None
+    return name
+
+
+def _check_name(name: str, field: str = "name") -> str:
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ValidationFailed.field(field, "must be 1 to 200 characters")
+    return name
+
+
+async def create_retailer(
+    db: Database,
+    *,
+    name: str,
+    now: datetime,
+    retailer_id: UUID | None = None,
+    currency: str = "USD",
+    timezone: str = "UTC",
+    culture: str = "en",
+) -> Retailer:
+    if not is_currency_code(currency):
+        raise ValidationFailed.field("currency", "must be an ISO 4217 code such as USD")
+    if not _CULTURE.match(culture):
+        raise ValidationFailed.field("culture", "must be a culture such as en or en-US")
+    retailer = Retailer(
+        id=retailer_id or new_id(),
+        name=_check_name(name),
+        currency=currency.upper(),
+        timezone=check_timezone(timezone),
+        culture=culture.lower(),
+        created_at=now,
+    )
+    async with db.write() as conn:
+        if await repo.get_retailer(conn, retailer.id) is not None:
+            raise Conflict(f"retailer {retailer.id} already exists", fields={"id": ["already exists"]})
+        await repo.insert_retailer(conn, retailer)
+    return retailer
+
+
+async def get_retailer(db: Database, retailer_id: UUID) -> Retailer:
+    async with db.read() as conn:
+        retailer = await repo.get_retailer(conn, retailer_id)
+    if retailer is None:
+        raise NotFound("retailer not found", fields={"retailer_id": ["not found"]})
+    return retailer
+
+
+async def _require_retailer(conn: AsyncConnection, retailer_id: UUID) -> Retailer:
+    retailer = await repo.get_retailer(conn, retailer_id)
+    if retailer is None:
+        raise NotFound("retailer not found", fields={"retailer_id": ["not found"]})
+    return retailer
+
+
+async def create_api_key(
+    db: Database,
+    *,
+    retailer_id: UUID,
+    now: datetime,
+    role: str = Role.ADMIN,
+    key: str | None = None,
+    secret: str | None = None,
+    name: str = "",
+) -> tuple[ApiKey, str]:
+    """A new key and its secret. The secret is returned once and stored only as a hash."""
+    try:
+        checked_role = Role(role)
+    except ValueError:
+        raise ValidationFailed.field("role", "must be one of admin, offers, pos") from None
+    key = key or f"key_{new_secret()[:20]}"
+    if not _KEY.match(key):
+        raise ValidationFailed.field("key", "3 to 128 letters, digits or . _ ~ -")
+    secret = secret or new_secret()
+    if not 8 <= len(secret) <= 256 or ":" in secret:
+        raise ValidationFailed.field("secret", "must be 8 to 256 characters, without ':'")
+    salt = new_salt()
+    api_key = ApiKey(
+        id=new_id(),
+        retailer_id=retailer_id,
+        key=key,
+        role=checked_role.value,
+        name=name.strip(),
+        secret_hash=hash_secret(secret, salt),
+        salt=salt,
+        created_at=now,
+        revoked_at=None,
+    )
+    async with db.write() as conn:
+        await _require_retailer(conn, retailer_id)
+        if await repo.find_api_key(conn, key) is not None:
+            raise Conflict("that key is taken", fields={"key": ["already exists"]})
+        await repo.insert_api_key(conn, api_key)
+    return api_key, secret
+
+
+async def create_store(
+    db: Database,
+    *,
+    retailer_id: UUID,
+    name: str,
+    now: datetime,
+    store_id: UUID | None = None,
+    timezone: str | None = None,
+    tags: tuple[str, ...] = (),
+) -> Store:
+    async with db.write() as conn:
+        retailer = await _require_retailer(conn, retailer_id)
+        clean_tags = tuple(sorted({t.strip().lower() for t in tags if t.strip()}))
+        store = Store(
+            id=store_id or new_id(),
+            retailer_id=retailer_id,
+            name=_check_name(name),
+            timezone=check_timezone(timezone or retailer.timezone),
+            tags=clean_tags,
+            created_at=now,
+        )
+        if await repo.store_exists_anywhere(conn, store.id):
+            raise Conflict(f"store {store.id} already exists", fields={"id": ["already exists"]})
+        await repo.insert_store(conn, store)
+    return store
+
+
+async def create_pos_client(
+    db: Database,
+    *,
+    retailer_id: UUID,
+    now: datetime,
+    client_id: UUID | None = None,
+    secret: str | None = None,
+    store_ids: tuple[UUID, ...] = (),
+    name: str = "",
+) -> tuple[PosClient, str]:
+    """A POS client (the `client_id` of the POS envelope) and its secret, returned once."""
+    secret = secret or new_secret()
+    if not 8 <= len(secret) <= 256 or ":" in secret:
+        raise ValidationFailed.field("secret", "must be 8 to 256 characters, without ':'")
+    salt = new_salt()
+    client = PosClient(
+        id=client_id or new_id(),
+        retailer_id=retailer_id,
+        name=name.strip(),
+        store_ids=tuple(store_ids),
+        secret_hash=hash_secret(secret, salt),
+        salt=salt,
+        created_at=now,
+        revoked_at=None,
+    )
+    async with db.write() as conn:
+        await _require_retailer(conn, retailer_id)
+        for store_id in store_ids:
+            if await repo.get_store(conn, retailer_id, store_id) is None:
+                raise NotFound(f"store {store_id} not found", fields={"store_ids": [f"{store_id} not found"]})
+        if await repo.find_pos_client(conn, client.id) is not None:
+            raise Conflict(f"POS client {client.id} already exists", fields={"id": ["already exists"]})
+        await repo.insert_pos_client(conn, client)
+    return client, secret
+
+
+def parse_basic(header: str | None) -> tuple[str, str]:
+    """`Basic base64(key:secret)` -> (key, secret); INVALID_API_KEY when absent or malformed."""
+    if not header:
+        raise InvalidApiKey("missing Authorization header (Basic key:secret)")
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not value:
+        raise InvalidApiKey("Authorization must be Basic key:secret")
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        raise InvalidApiKey("Authorization is not valid base64 of key:secret") from None
+    key, sep, secret = decoded.partition(":")
+    if not sep or not key:
+        raise InvalidApiKey("Authorization must be Basic key:secret")
+    return key, secret
+
+
+async def authenticate(db: Database, header: str | None) -> Principal:
+    """Resolve the Basic credentials to an API key or, failing that, a POS client."""
+    key, secret = parse_basic(header)
+    async with db.read() as conn:
+        api_key = await repo.find_api_key(conn, key)
+        if api_key is not None:
+            if api_key.revoked_at is None and secret_matches(secret, api_key.salt, api_key.secret_hash):
+                return Principal(api_key.retailer_id, "api_key", role=Role(api_key.role), key=api_key.key)
+            raise InvalidApiKey("invalid credentials")
+        try:
+            client_id = UUID(key)
+        except ValueError:
+            raise InvalidApiKey("invalid credentials") from None
+        client = await repo.find_pos_client(conn, client_id)
+    if client is None or client.revoked_at is not None:
+        raise InvalidApiKey("invalid credentials")
+    if not secret_matches(secret, client.salt, client.secret_hash):
+        raise InvalidApiKey("invalid credentials")
+    return Principal(client.retailer_id, "pos_client", client_id=client.id, store_ids=frozenset(client.store_ids))

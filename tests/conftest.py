@@ -1,0 +1,189 @@
+"""Shared fixtures: a real database per test (SQLite always, PostgreSQL when configured), the app,
+an HTTP client, a frozen clock and a ready-made tenant.
+
+SQLite: the schema is migrated once into a template file, and each test gets a fresh copy of it.
+PostgreSQL: migrated once per session; each test starts from empty tables (TRUNCATE).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+from sqlalchemy import select, text
+
+from openoffers import migrations
+from openoffers.app import create_app
+from openoffers.kit.db import Database
+from openoffers.models import metadata
+from openoffers.settings import Settings
+from openoffers.tenancy import service as tenancy
+
+PG_URL = os.environ.get("OPENOFFERS_TEST_DATABASE_URL", "")
+PG_SKIP_REASON = "PostgreSQL tests need OPENOFFERS_TEST_DATABASE_URL (.ci/run sets it)"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrations.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_migrated() -> str:
+    if not PG_URL:
+        if os.environ.get("OPENOFFERS_REQUIRE_POSTGRES"):
+            pytest.fail("OPENOFFERS_REQUIRE_POSTGRES is set but OPENOFFERS_TEST_DATABASE_URL is empty")
+        pytest.skip(PG_SKIP_REASON)
+
+    async def reset() -> None:
+        db = Database(PG_URL, pool_size=1)
+        async with db.write() as conn:
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+        await db.dispose()
+
+    asyncio.run(reset())
+    migrations.upgrade(PG_URL)
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database of each engine."""
+    if request.param == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "test.db"
+        shutil.copyfile(template, path)
+        return f"sqlite+aiosqlite:///{path}"
+    url: str = request.getfixturevalue("pg_migrated")
+    _truncate_pg(url)
+    return url
+
+
+def _truncate_pg(url: str) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+
+    async def truncate() -> None:
+        db = Database(url, pool_size=1)
+        async with db.write() as conn:
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        await db.dispose()
+
+    asyncio.run(truncate())
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    path = tmp_path / "only.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url, pool_size=5)
+    yield database
+    await database.dispose()
+
+
+class FrozenClock:
+    """A clock tests move by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2026, 6, 15, 12, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def app(db: Database, clock: FrozenClock) -> Any:
+    return create_app(Settings(database_url=db.url), database=db, clock=clock)
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+def basic(key: str, secret: str) -> dict[str, str]:
+    token = base64.b64encode(f"{key}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+@dataclass
+class Tenant:
+    retailer_id: UUID
+    key: str
+    secret: str
+    store_id: UUID
+    client_id: UUID
+    client_secret: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return basic(self.key, self.secret)
+
+    @property
+    def pos_auth(self) -> dict[str, str]:
+        return basic(str(self.client_id), self.client_secret)
+
+
+async def make_tenant(db: Database, clock: FrozenClock, name: str = "Test Retailer", role: str = "admin") -> Tenant:
+    now = clock()
+    retailer = await tenancy.create_retailer(db, name=name, now=now, timezone="America/New_York")
+    key, secret = await tenancy.create_api_key(db, retailer_id=retailer.id, role=role, now=now)
+    store = await tenancy.create_store(db, retailer_id=retailer.id, name="Main St", tags=("downtown",), now=now)
+    client, client_secret = await tenancy.create_pos_client(db, retailer_id=retailer.id, store_ids=(store.id,), now=now)
+    return Tenant(retailer.id, key.key, secret, store.id, client.id, client_secret)
+
+
+@pytest.fixture
+async def tenant(db: Database, clock: FrozenClock) -> Tenant:
+    return await make_tenant(db, clock)
+
+
+@pytest.fixture
+async def other_tenant(db: Database, clock: FrozenClock) -> Tenant:
+    return await make_tenant(db, clock, name="Other Retailer")
+
+
+async def snapshot(db: Database, *table_names: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the named tables (all tables when none named), to assert that nothing changed."""
+    names = table_names or tuple(t.name for t in metadata.sorted_tables)
+    result: dict[str, list[tuple[Any, ...]]] = {}
+    async with db.read() as conn:
+        for name in names:
+            table = metadata.tables[name]
+            rows = await conn.execute(select(table))
+            result[name] = sorted(tuple(str(v) for v in row) for row in rows)
+    return result
+
+
+@pytest.fixture
+def artifacts_dir() -> Iterator[Path]:
+    path = Path(__file__).parent / "artifacts"
+    path.mkdir(exist_ok=True)
+    yield path
