@@ -187,3 +187,30 @@ def artifacts_dir() -> Iterator[Path]:
     path = Path(__file__).parent / "artifacts"
     path.mkdir(exist_ok=True)
     yield path
+
+
+def offer_body(retailer_id: UUID | str, **overrides: Any) -> dict[str, Any]:
+    """A complete, publishable create body (a $5 check discount) as JSON builtins; override any field."""
+    body: dict[str, Any] = {
+        "retailer_id": str(retailer_id),
+        "offer_type": "fixed_amount_check_discount",
+        "publish": True,
+        "text_config": [
+            {
+                "title": "$5 off",
+                "description": "Five off the check",
+                "terms_and_conditions": "One per visit.",
+                "culture": "en",
+            }
+        ],
+        "media_config": [],
+        "common_config": {
+            "acquisition_start_date": "2026-01-01T00:00:00Z",
+            "acquisition_end_date": "2027-01-01T00:00:00Z",
+            "validity_unit": "days",
+            "validity_period": 30,
+        },
+        "discount_config": {"amount": 5},
+    }
+    body.update(overrides)
+    return body

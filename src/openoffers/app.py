@@ -20,8 +20,10 @@ from openoffers.kit.errors import DomainError
 from openoffers.kit.http import CaseInsensitivePaths
 from openoffers.kit.openapi import build_openapi
 from openoffers.kit.wire import MAX_BODY_BYTES
+from openoffers.loyalty.routes import ROUTES as POINT_ROUTES
 from openoffers.offers.routes import ROUTES as OFFER_ROUTES
 from openoffers.settings import Settings
+from openoffers.wallet.routes import ROUTES as WALLET_ROUTES
 
 
 @get("/health", include_in_schema=False)
@@ -49,7 +51,7 @@ def create_app(
     ctx = AppContext(settings=settings, db=db, clock=clock)
     prometheus = PrometheusConfig(app_name="openoffers", group_path=True, exclude=["/metrics", "/health"])
     app = Litestar(
-        route_handlers=[health, openapi_json, Metrics, *OFFER_ROUTES],
+        route_handlers=[health, openapi_json, Metrics, *OFFER_ROUTES, *WALLET_ROUTES, *POINT_ROUTES],
         exception_handlers={
             DomainError: handle_domain_error,
             HTTPException: handle_http_error,

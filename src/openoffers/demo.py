@@ -8,11 +8,14 @@ from uuid import UUID
 
 from openoffers.kit.clock import Clock
 from openoffers.kit.db import Database
+from openoffers.loyalty import service as loyalty
 from openoffers.offers import repository as offers_repo
 from openoffers.offers import service as offers_service
 from openoffers.offers.schemas import CommonConfig, CreateOfferRequest, DiscountConfig, TextConfig
 from openoffers.tenancy import repository as tenancy_repo
 from openoffers.tenancy import service as tenancy
+from openoffers.wallet import repository as wallet_repo
+from openoffers.wallet.issuance import issue_in
 
 RETAILER_ID = UUID("2d5b5a08-becd-4837-a69a-2ab967c7773a")
 LOOKUP_STORE_ID = UUID("136b6d16-1317-4ac6-b551-19540d53bd6c")
@@ -23,6 +26,11 @@ POS_CLIENT_SECRET = "qPCFe7NqE5M9E2"
 # Well known on purpose: the demo is for a laptop. Never use it in production.
 API_KEY = "demo-admin"
 API_SECRET = "demo-secret"
+# The guide's Lookup finds its customer by external id 14311211 and shows this profile; its
+# user_offer_history request asks for this user id; its Lock request locks this user offer id.
+USER_ID = UUID("7802673c-0c37-11e8-8ca7-2605c0686dd6")
+EXTERNAL_CUSTOMER_ID = "14311211"
+USER_OFFER_ID = UUID("757144c2-6693-4a29-9f2c-f1d3aa2fa24f")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +43,7 @@ class DemoInfo:
     pos_client_secret: str
     store_ids: tuple[UUID, ...]
     offer_id: UUID | None
+    user_id: UUID | None = None
 
 
 async def ensure_demo(db: Database, clock: Clock) -> DemoInfo:
@@ -96,6 +105,7 @@ async def ensure_demo(db: Database, clock: Clock) -> DemoInfo:
                 take=1,
             )
         offer_id = rows[0].id if rows else None
+    user_id = await _ensure_demo_user(db, clock, offer_id)
     return DemoInfo(
         created=not exists,
         retailer_id=RETAILER_ID,
@@ -105,4 +115,55 @@ async def ensure_demo(db: Database, clock: Clock) -> DemoInfo:
         pos_client_secret=POS_CLIENT_SECRET,
         store_ids=(LOOKUP_STORE_ID, LOCK_STORE_ID),
         offer_id=offer_id,
+        user_id=user_id,
     )
+
+
+async def _ensure_demo_user(db: Database, clock: Clock, offer_id: UUID | None) -> UUID:
+    """The guide's customer, holding the demo offer and 10 points; created once, in one transaction
+    (so a demo database made before users existed gets it on the next run, and never twice)."""
+    async with db.read() as conn:
+        if await wallet_repo.get_user(conn, RETAILER_ID, USER_ID) is not None:
+            return USER_ID
+    now = clock()
+    async with db.write() as conn:
+        await wallet_repo.insert_user(
+            conn,
+            wallet_repo.UserRow(
+                id=USER_ID,
+                retailer_id=RETAILER_ID,
+                external_customer_id=EXTERNAL_CUSTOMER_ID,
+                first_name="J",
+                last_name="H",
+                email="jh@sessionm.com",
+                phone="1440273702",
+                profile_fields={},
+                created_at=now,
+                updated_at=now,
+            ),
+        )
+        if offer_id is not None:
+            await issue_in(
+                conn,
+                retailer_id=RETAILER_ID,
+                user_id=USER_ID,
+                offer_id=offer_id,
+                quantity=1,
+                now=now,
+                actor="demo",
+                source="demo",
+                user_offer_ids=[USER_OFFER_ID],
+            )
+        await loyalty.post(
+            conn,
+            retailer_id=RETAILER_ID,
+            user_id=USER_ID,
+            account_id=None,
+            kind="earn",
+            amount=10,
+            now=now,
+            actor="demo",
+            reason="welcome points",
+            reference_id="demo-welcome",
+        )
+    return USER_ID

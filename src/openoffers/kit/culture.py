@@ -22,7 +22,10 @@ def pick(available: Sequence[str], wanted: str | None, default: str) -> int | No
         if exact in lowered:
             return lowered.index(exact)
         lang = language(exact)
+        # The language itself (`en-us` -> `en`) before another culture of it (`en-gb`).
+        if lang in lowered:
+            return lowered.index(lang)
         for index, culture in enumerate(lowered):
-            if culture == lang or language(culture) == lang:
+            if language(culture) == lang:
                 return index
     return 0

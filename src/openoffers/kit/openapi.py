@@ -12,6 +12,7 @@ import msgspec
 
 from openoffers import __version__
 from openoffers.kit.http import ENDPOINTS
+from openoffers.kit.wire import WireTime
 
 _ERROR_SCHEMA = {
     "type": "object",
@@ -36,9 +37,22 @@ _ERROR_SCHEMA = {
 }
 
 
+def _schema_hook(target: type) -> dict[str, Any]:
+    # The lenient times `kit.wire` decodes: msgspec knows no schema for this custom type.
+    if target is WireTime:
+        return {
+            "type": "string",
+            "description": "ISO 8601, or the guide's forms such as `2018-06-10 9:20:00.000`",
+            "examples": ["2018-03-01T00:00:00Z", "2018-03-01 00:00:00.0"],
+        }
+    raise NotImplementedError(f"no JSON schema for {target!r}")
+
+
 def build_openapi() -> dict[str, Any]:
     types = sorted({t for e in ENDPOINTS for t in (e.request, e.response) if t is not None}, key=lambda t: t.__name__)
-    schemas, components = msgspec.json.schema_components(types, ref_template="#/components/schemas/{name}")
+    schemas, components = msgspec.json.schema_components(
+        types, ref_template="#/components/schemas/{name}", schema_hook=_schema_hook
+    )
     by_type = dict(zip(types, schemas, strict=True))
     components["Error"] = _ERROR_SCHEMA
     paths: dict[str, Any] = {}

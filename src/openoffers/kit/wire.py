@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import msgspec
@@ -52,7 +53,14 @@ def parse_time(text: str) -> WireTime:
             digits = offset[1:].replace(":", "")
             hours, minutes = int(digits[:2]), int(digits[2:4] or "0")
             tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
-    return WireTime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), micros, tz)
+    value = WireTime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), micros, tz)
+    if tz is not None:
+        try:
+            # Year 9999 at -05:00 is after the last instant a datetime can hold in UTC.
+            value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError(f"out of range in UTC: {text!r}") from None
+    return value
 
 
 def _dec_hook(target: type, value: Any) -> Any:
@@ -98,6 +106,9 @@ def convert(value: Any, target: type[T], *, path: str = "") -> T:
 
 
 def _enc_hook(value: Any) -> Any:
+    # msgspec encodes `datetime` itself but not subclasses such as WireTime: hand it a plain one.
+    if isinstance(value, datetime) and type(value) is not datetime:
+        return datetime.combine(value.date(), value.timetz())
     raise NotImplementedError(f"cannot encode {type(value)!r}")
 
 
@@ -109,6 +120,9 @@ def encode(value: Any) -> bytes:
     return _encoder.encode(value)
 
 
-def to_builtins(value: Any) -> Any:
-    """A Struct to plain JSON-compatible values (for JSON columns)."""
-    return msgspec.to_builtins(value)
+def to_builtins(value: Any, *, keep_decimals: bool = False) -> Any:
+    """A Struct to plain JSON-compatible values (for JSON columns, where Decimals become strings).
+
+    `keep_decimals` leaves Decimals as they are, for a response that `encode` writes as JSON numbers.
+    """
+    return msgspec.to_builtins(value, builtin_types=(Decimal,) if keep_decimals else (), enc_hook=_enc_hook)

@@ -41,6 +41,8 @@ ClockTime = Annotated[str, Meta(pattern=r"^([01]?\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
 Count = Annotated[int, Meta(ge=0, le=1_000_000_000)]
 Money = Decimal  # ranges are checked in validation.py: msgspec cannot bound Decimals
 IdList = Annotated[list[Ident], Meta(max_length=1000)]
+# Bounded so that a huge offset is a 400, not a database overflow (SQL OFFSET is a 64-bit integer).
+Skip = Annotated[int, Meta(ge=0, le=1_000_000_000)]
 
 
 class TextConfig(Struct, kw_only=True):
@@ -201,14 +203,14 @@ class ListOffersRequest(Struct, kw_only=True):
     offer_type: OfferType | None = None
     search: Annotated[str, Meta(max_length=200)] | None = None
     reward_store: bool | None = None
-    skip: Annotated[int, Meta(ge=0)] = 0
+    skip: Skip = 0
     take: Annotated[int, Meta(ge=1, le=1000)] = 50
 
 
 class OfferDetailsRequest(Struct, kw_only=True):
     retailer_id: UUID
     offer_ids: Annotated[list[UUID], Meta(max_length=1000)] = []
-    skip: Annotated[int, Meta(ge=0)] = 0
+    skip: Skip = 0
     take: Annotated[int, Meta(ge=1, le=1000)] = 50
 
 

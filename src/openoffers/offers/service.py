@@ -38,6 +38,7 @@ from openoffers.offers.schemas import (
 )
 from openoffers.offers.validation import CHECK_TYPES, check_well_formed, publish_problems, resolve_type
 from openoffers.tenancy import repository as tenancy_repo
+from openoffers.wallet import repository as wallet_repo
 
 _DEFINITION_FIELDS = tuple(OfferDefinition.__struct_fields__)
 
@@ -224,7 +225,8 @@ async def update_offer(db: Database, request: UpdateOfferRequest, now: datetime)
     return MutationResult(
         offer_id=offer_id,
         root_offer_id=latest.root_offer_id,
-        validation_errors=problems,
+        # As on create: what publishing needs is reported when the request asked to publish.
+        validation_errors=problems if request.publish else {},
         revisioned=action == "revisioned",
         new_status=target,
         state_transition=_transition(action, latest.status, target),
@@ -265,6 +267,11 @@ async def change_status(db: Database, retailer_id: UUID, offer_id: UUID, action:
                     raise ValidationFailed("the offer cannot be published yet", fields=problems)
             if not await repo.set_status(conn, retailer_id, latest.root_offer_id, [before], to_status, now):
                 raise Conflict("the offer changed concurrently; fetch it and retry")
+            if to_status == DELETED:
+                # API.md 3.2: deleting an offer revokes its unredeemed user offers, in this same transaction.
+                await wallet_repo.revoke_unredeemed(
+                    conn, retailer_id, latest.root_offer_id, now, wallet_repo.SYSTEM_ACTOR, "offer deleted"
+                )
     return MutationResult(
         offer_id=latest.id,
         root_offer_id=latest.root_offer_id,
@@ -288,8 +295,9 @@ async def fetch_offer(db: Database, retailer_id: UUID, offer_id: UUID, wanted_cu
 
 def offer_out(row: OfferRow, wanted_culture: str | None, default_culture: str, revisions: list[UUID]) -> OfferOut:
     """fetch_offer's shape. With a culture, only the chosen text (and its media) are listed."""
-    d = row.definition
-    common, config = d["common_config"], d["discount_config"]
+    # Back through the Structs so that money is a JSON number again (the JSON column holds Decimal strings).
+    d = wire.to_builtins(definition_of(row), keep_decimals=True)
+    common, config = row.definition["common_config"], d["discount_config"]
     texts = row.texts
     index = culture.pick([t["culture"] for t in texts], wanted_culture, default_culture)
     chosen = texts[index] if index is not None else None
@@ -399,8 +407,8 @@ def inventory_total(row: OfferRow) -> int | None:
 
 
 async def offer_details(db: Database, request: OfferDetailsRequest) -> OfferDetailsList:
-    """Counts per offer. No user offer exists before the wallet issues one, so counts start at zero
-    and the remaining inventory is the configured total."""
+    """Counts per offer: user offers acquired and redeemed (over every revision of the offer, since
+    inventory and status belong to the offer) and the inventory left."""
     async with db.read() as conn:
         if request.offer_ids:
             rows = await repo.get_many(conn, request.retailer_id, request.offer_ids)
@@ -422,6 +430,7 @@ async def offer_details(db: Database, request: OfferDetailsRequest) -> OfferDeta
                 skip=request.skip,
                 take=request.take,
             )
+        counts = await wallet_repo.offer_counts(conn, request.retailer_id, [r.root_offer_id for r in rows])
     return OfferDetailsList(
         total_records=total,
         results=[
@@ -430,11 +439,25 @@ async def offer_details(db: Database, request: OfferDetailsRequest) -> OfferDeta
                 root_offer_id=r.root_offer_id,
                 title=r.title,
                 status=r.status,
-                acquisition_count=0,
-                redemption_count=0,
+                acquisition_count=counts[r.root_offer_id].acquired,
+                redemption_count=counts[r.root_offer_id].redeemed,
                 total_inventory=inventory_total(r),
-                available_inventory_remaining=inventory_total(r),
+                available_inventory_remaining=counts[r.root_offer_id].remaining(inventory_total(r)),
             )
             for r in rows
         ],
     )
+
+
+async def latest_revision(db: Database, retailer_id: UUID, offer_id: UUID) -> OfferRow:
+    """The latest revision of the offer that `offer_id` (any of its revisions) belongs to, deleted or not.
+
+    The admin UI shows and edits an offer's current state; `referenced` tells it that saving will
+    create a revision.
+    """
+    async with db.read() as conn:
+        given = await repo.get_offer(conn, retailer_id, offer_id)
+        latest = None if given is None else await repo.get_latest(conn, retailer_id, given.root_offer_id)
+    if latest is None:
+        raise _not_found(offer_id)
+    return latest

@@ -49,17 +49,22 @@ def parse_clock(text: str) -> time:
     return time(parts[0], parts[1], parts[2] if len(parts) > 2 else 0)
 
 
+def _between(value: Decimal, highest: Decimal) -> bool:
+    # NaN is not finite and cannot even be compared (Decimal raises): refuse it before comparing.
+    return value.is_finite() and 0 <= value <= highest
+
+
 def check_well_formed(definition: OfferDefinition) -> None:
     """Raise VALIDATION (400) for values no offer can have: negative or absurd money, bad percents."""
     config = definition.discount_config
     for name in ("amount", "price", "max_discount"):
         value: Decimal | None = getattr(config, name)
-        if value is not None and not (0 <= value <= MAX_MONEY):
+        if value is not None and not _between(value, MAX_MONEY):
             raise ValidationFailed.field(f"discount_config.{name}", "must be between 0 and 1000000000")
-    if config.percent is not None and not (0 <= config.percent <= 100):
+    if config.percent is not None and not _between(config.percent, Decimal(100)):
         raise ValidationFailed.field("discount_config.percent", "must be between 0 and 100")
     for index, restriction in enumerate(definition.purchase_restrictions):
-        if isinstance(restriction, MinSubtotal) and not (0 <= restriction.amount <= MAX_MONEY):
+        if isinstance(restriction, MinSubtotal) and not _between(restriction.amount, MAX_MONEY):
             raise ValidationFailed.field(f"purchase_restrictions[{index}].amount", "must be between 0 and 1000000000")
     for text_index, text in enumerate(definition.text_config):
         if any(t.culture.lower() == text.culture.lower() for t in definition.text_config[:text_index]):

@@ -6,7 +6,6 @@ The CLI, the admin UI and the tests call these; each owns its one transaction.
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -70,6 +69,14 @@ def _check_name(name: str, field: str = "name") -> str:
     return name
 
 
+def _check_label(label: str) -> str:
+    """An optional label (key and POS client names): empty is fine, but it must fit its column."""
+    label = label.strip()
+    if len(label) > 200:
+        raise ValidationFailed.field("name", "must be at most 200 characters")
+    return label
+
+
 async def create_retailer(
     db: Database,
     *,
@@ -82,7 +89,7 @@ async def create_retailer(
 ) -> Retailer:
     if not is_currency_code(currency):
         raise ValidationFailed.field("currency", "must be an ISO 4217 code such as USD")
-    if not _CULTURE.match(culture):
+    if len(culture) > 16 or not _CULTURE.match(culture):  # the column holds 16
         raise ValidationFailed.field("culture", "must be a culture such as en or en-US")
     retailer = Retailer(
         id=retailer_id or new_id(),
@@ -141,7 +148,7 @@ async def create_api_key(
         retailer_id=retailer_id,
         key=key,
         role=checked_role.value,
-        name=name.strip(),
+        name=_check_label(name),
         secret_hash=hash_secret(secret, salt),
         salt=salt,
         created_at=now,
@@ -200,7 +207,7 @@ async def create_pos_client(
     client = PosClient(
         id=client_id or new_id(),
         retailer_id=retailer_id,
-        name=name.strip(),
+        name=_check_label(name),
         store_ids=tuple(store_ids),
         secret_hash=hash_secret(secret, salt),
         salt=salt,
@@ -227,7 +234,7 @@ def parse_basic(header: str | None) -> tuple[str, str]:
         raise InvalidApiKey("Authorization must be Basic key:secret")
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII text in the header
         raise InvalidApiKey("Authorization is not valid base64 of key:secret") from None
     key, sep, secret = decoded.partition(":")
     if not sep or not key:
@@ -254,3 +261,50 @@ async def authenticate(db: Database, header: str | None) -> Principal:
     if not secret_matches(secret, client.salt, client.secret_hash):
         raise InvalidApiKey("invalid credentials")
     return Principal(client.retailer_id, "pos_client", client_id=client.id, store_ids=frozenset(client.store_ids))
+
+
+# Listings and revocation, for the admin UI (each is one transaction, scoped to the retailer).
+
+
+async def list_stores(db: Database, retailer_id: UUID) -> list[Store]:
+    async with db.read() as conn:
+        return await repo.list_stores(conn, retailer_id)
+
+
+async def list_api_keys(db: Database, retailer_id: UUID) -> list[ApiKey]:
+    async with db.read() as conn:
+        return await repo.list_api_keys(conn, retailer_id)
+
+
+async def list_pos_clients(db: Database, retailer_id: UUID) -> list[PosClient]:
+    async with db.read() as conn:
+        return await repo.list_pos_clients(conn, retailer_id)
+
+
+async def revoke_api_key(db: Database, *, retailer_id: UUID, key_id: UUID, now: datetime) -> None:
+    """Revoke a key at once. Revoking a revoked key changes nothing; another retailer's is NOT_FOUND."""
+    async with db.write() as conn:
+        if await repo.revoke_api_key(conn, retailer_id, key_id, now):
+            return
+        if not any(k.id == key_id for k in await repo.list_api_keys(conn, retailer_id)):
+            raise NotFound("API key not found", fields={"key_id": ["not found"]})
+
+
+async def revoke_pos_client(db: Database, *, retailer_id: UUID, client_id: UUID, now: datetime) -> None:
+    """Revoke a POS client at once. Revoking a revoked client changes nothing; another retailer's is NOT_FOUND."""
+    async with db.write() as conn:
+        if await repo.revoke_pos_client(conn, retailer_id, client_id, now):
+            return
+        if not any(c.id == client_id for c in await repo.list_pos_clients(conn, retailer_id)):
+            raise NotFound("POS client not found", fields={"client_id": ["not found"]})
+
+
+async def active_api_key(db: Database, retailer_id: UUID, key: str) -> tuple[Retailer, ApiKey] | None:
+    """The key and its retailer while the key is not revoked: a signed-in admin session re-checks this on
+    every request, so revoking a key ends the sessions that were opened with it."""
+    async with db.read() as conn:
+        api_key = await repo.find_api_key(conn, key)
+        if api_key is None or api_key.retailer_id != retailer_id or api_key.revoked_at is not None:
+            return None
+        retailer = await repo.get_retailer(conn, retailer_id)
+    return None if retailer is None else (retailer, api_key)

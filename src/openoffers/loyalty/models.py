@@ -1,0 +1,71 @@
+"""Point tables: accounts per retailer, one balance per user and account, and the ledger that is the
+only way a balance changes."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    Uuid,
+    false,
+)
+
+from openoffers.kit.db import JsonColumn, UtcDateTime, metadata
+
+Serial = BigInteger().with_variant(Integer(), "sqlite")
+
+point_accounts = Table(
+    "point_accounts",
+    metadata,
+    # The default account's id is derived from the retailer id, so creating it lazily is race-free.
+    Column("id", Uuid, primary_key=True),
+    Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("grouping_label", String(200), nullable=False, server_default=""),
+    Column("is_default", Boolean, nullable=False, server_default=false()),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+Index("ix_point_accounts_retailer", point_accounts.c.retailer_id)
+
+point_balances = Table(
+    "point_balances",
+    metadata,
+    Column("id", Uuid, primary_key=True),  # Lookup's UserPointAccountID
+    Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
+    Column("account_id", Uuid, ForeignKey("point_accounts.id"), nullable=False),
+    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
+    # Always the sums of the ledger's available_delta and lifetime_delta for this (account, user).
+    Column("available", BigInteger, nullable=False),
+    Column("lifetime", BigInteger, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint("account_id", "user_id", name="uq_point_balances_account_user"),
+)
+Index("ix_point_balances_retailer_user", point_balances.c.retailer_id, point_balances.c.user_id)
+
+point_ledger = Table(
+    "point_ledger",
+    metadata,
+    Column("id", Serial, primary_key=True, autoincrement=True),
+    Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
+    Column("account_id", Uuid, ForeignKey("point_accounts.id"), nullable=False),
+    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("kind", String(10), nullable=False),  # earn, spend, adjust, reverse
+    Column("amount", BigInteger, nullable=False),  # the magnitude the caller asked for
+    Column("available_delta", BigInteger, nullable=False),
+    Column("lifetime_delta", BigInteger, nullable=False),
+    Column("reason", String(500), nullable=False),
+    # The caller's key: the same reference for the same kind is applied once (insert-ignore on it).
+    Column("reference_id", String(200), nullable=True),
+    Column("actor", String(200), nullable=False),
+    Column("detail", JsonColumn, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    UniqueConstraint("retailer_id", "kind", "reference_id", name="uq_point_ledger_reference"),
+)
+Index("ix_point_ledger_retailer_user", point_ledger.c.retailer_id, point_ledger.c.user_id, point_ledger.c.id)

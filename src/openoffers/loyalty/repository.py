@@ -1,0 +1,321 @@
+"""Every point query: accounts, balances and the ledger. Each takes the retailer id.
+
+A balance changes only through `change_balance`, always next to a ledger row written by the same
+transaction; a spend is `available - n WHERE available >= n`, so it can never go below zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid5
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openoffers.kit.db import insert_ignore
+from openoffers.kit.ids import new_id
+from openoffers.loyalty.models import point_accounts, point_balances, point_ledger
+
+DEFAULT_ACCOUNT_NAME = "Points"
+_DEFAULT_ACCOUNT_NAMESPACE = UUID("8f1c4f0e-6a52-4d1b-9d8e-0b6a3c1f5e21")
+
+
+@dataclass(frozen=True, slots=True)
+class PointAccountRow:
+    id: UUID
+    retailer_id: UUID
+    name: str
+    grouping_label: str
+    is_default: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceRow:
+    id: UUID  # the user's point account (Lookup's UserPointAccountID)
+    account_id: UUID
+    user_id: UUID
+    available: int
+    lifetime: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AccountBalance:
+    """An account of the retailer with the user's balance in it (None: never used by this user)."""
+
+    account: PointAccountRow
+    balance: BalanceRow | None
+
+    @property
+    def available(self) -> int:
+        return self.balance.available if self.balance else 0
+
+    @property
+    def lifetime(self) -> int:
+        return self.balance.lifetime if self.balance else 0
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRow:
+    id: int
+    account_id: UUID
+    user_id: UUID
+    kind: str
+    amount: int
+    available_delta: int
+    lifetime_delta: int
+    reason: str
+    reference_id: str | None
+    actor: str
+    detail: dict[str, Any]
+    at: datetime
+
+
+def _account(row: Any) -> PointAccountRow:
+    return PointAccountRow(**{name: getattr(row, name) for name in PointAccountRow.__slots__})
+
+
+def _balance(row: Any) -> BalanceRow:
+    return BalanceRow(row.id, row.account_id, row.user_id, int(row.available), int(row.lifetime), row.updated_at)
+
+
+def _entry(row: Any) -> LedgerRow:
+    return LedgerRow(**{name: getattr(row, name) for name in LedgerRow.__slots__})
+
+
+# --------------------------------------------------------------------------------------- accounts
+
+
+def default_account_id(retailer_id: UUID) -> UUID:
+    """Derived from the retailer, so every process creating it lazily inserts the same key."""
+    return uuid5(_DEFAULT_ACCOUNT_NAMESPACE, f"default-point-account:{retailer_id}")
+
+
+def default_account(retailer_id: UUID, now: datetime) -> PointAccountRow:
+    return PointAccountRow(default_account_id(retailer_id), retailer_id, DEFAULT_ACCOUNT_NAME, "", True, now)
+
+
+async def ensure_default_account(conn: AsyncConnection, retailer_id: UUID, now: datetime) -> PointAccountRow:
+    account = default_account(retailer_id, now)
+    await insert_ignore(
+        conn, point_accounts, {name: getattr(account, name) for name in PointAccountRow.__slots__}, ["id"]
+    )
+    stored = await get_account(conn, retailer_id, account.id)
+    assert stored is not None, "the default account was just ensured"
+    return stored
+
+
+async def insert_account(conn: AsyncConnection, account: PointAccountRow) -> None:
+    await conn.execute(
+        insert(point_accounts).values(**{name: getattr(account, name) for name in PointAccountRow.__slots__})
+    )
+
+
+async def get_account(conn: AsyncConnection, retailer_id: UUID, account_id: UUID) -> PointAccountRow | None:
+    row = (
+        await conn.execute(
+            select(point_accounts).where(point_accounts.c.retailer_id == retailer_id, point_accounts.c.id == account_id)
+        )
+    ).first()
+    return _account(row) if row else None
+
+
+async def account_named(conn: AsyncConnection, retailer_id: UUID, name: str) -> PointAccountRow | None:
+    row = (
+        await conn.execute(
+            select(point_accounts).where(
+                point_accounts.c.retailer_id == retailer_id, func.lower(point_accounts.c.name) == name.lower()
+            )
+        )
+    ).first()
+    return _account(row) if row else None
+
+
+async def list_accounts(conn: AsyncConnection, retailer_id: UUID) -> list[PointAccountRow]:
+    """The default account first, then by creation."""
+    rows = await conn.execute(
+        select(point_accounts)
+        .where(point_accounts.c.retailer_id == retailer_id)
+        .order_by(point_accounts.c.is_default.desc(), point_accounts.c.created_at, point_accounts.c.id)
+    )
+    return [_account(r) for r in rows]
+
+
+# --------------------------------------------------------------------------------------- balances
+
+
+async def ensure_balance(
+    conn: AsyncConnection, retailer_id: UUID, account_id: UUID, user_id: UUID, now: datetime
+) -> None:
+    await insert_ignore(
+        conn,
+        point_balances,
+        {
+            "id": new_id(),
+            "retailer_id": retailer_id,
+            "account_id": account_id,
+            "user_id": user_id,
+            "available": 0,
+            "lifetime": 0,
+            "updated_at": now,
+        },
+        ["account_id", "user_id"],
+    )
+
+
+async def change_balance(
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    account_id: UUID,
+    user_id: UUID,
+    available_delta: int,
+    lifetime_delta: int,
+    now: datetime,
+    *,
+    floor_at_zero: bool,
+) -> bool:
+    """Add the deltas in SQL. With `floor_at_zero` only when available stays >= 0 (a spend): False
+    means there were not enough points and nothing changed. Write the ledger row in the same transaction."""
+    conditions = [
+        point_balances.c.retailer_id == retailer_id,
+        point_balances.c.account_id == account_id,
+        point_balances.c.user_id == user_id,
+    ]
+    if floor_at_zero and available_delta < 0:
+        conditions.append(point_balances.c.available >= -available_delta)
+    result = await conn.execute(
+        update(point_balances)
+        .where(*conditions)
+        .values(
+            available=point_balances.c.available + available_delta,
+            lifetime=point_balances.c.lifetime + lifetime_delta,
+            updated_at=now,
+        )
+    )
+    return bool(result.rowcount)
+
+
+async def get_balance(conn: AsyncConnection, retailer_id: UUID, account_id: UUID, user_id: UUID) -> BalanceRow | None:
+    row = (
+        await conn.execute(
+            select(point_balances).where(
+                point_balances.c.retailer_id == retailer_id,
+                point_balances.c.account_id == account_id,
+                point_balances.c.user_id == user_id,
+            )
+        )
+    ).first()
+    return _balance(row) if row else None
+
+
+async def user_balances(conn: AsyncConnection, retailer_id: UUID, user_id: UUID) -> list[AccountBalance]:
+    """Every account of the retailer with the user's balance in it, in one query (Lookup's `accounts`)."""
+    rows = await conn.execute(
+        select(
+            *[point_accounts.c[name].label(f"a_{name}") for name in PointAccountRow.__slots__],
+            point_balances.c.id.label("b_id"),
+            point_balances.c.available,
+            point_balances.c.lifetime,
+            point_balances.c.updated_at,
+        )
+        .select_from(
+            point_accounts.outerjoin(
+                point_balances,
+                and_(
+                    point_balances.c.account_id == point_accounts.c.id,
+                    point_balances.c.retailer_id == point_accounts.c.retailer_id,
+                    point_balances.c.user_id == user_id,
+                ),
+            )
+        )
+        .where(point_accounts.c.retailer_id == retailer_id)
+        .order_by(point_accounts.c.is_default.desc(), point_accounts.c.created_at, point_accounts.c.id)
+    )
+    result: list[AccountBalance] = []
+    for r in rows:
+        account = PointAccountRow(**{name: getattr(r, f"a_{name}") for name in PointAccountRow.__slots__})
+        balance = None
+        if r.b_id is not None:
+            balance = BalanceRow(r.b_id, account.id, user_id, int(r.available), int(r.lifetime), r.updated_at)
+        result.append(AccountBalance(account, balance))
+    return result
+
+
+async def point_totals(conn: AsyncConnection, retailer_id: UUID, user_id: UUID) -> tuple[int, int]:
+    """(available, lifetime) summed over the user's accounts."""
+    row = (
+        await conn.execute(
+            select(
+                func.coalesce(func.sum(point_balances.c.available), 0),
+                func.coalesce(func.sum(point_balances.c.lifetime), 0),
+            ).where(point_balances.c.retailer_id == retailer_id, point_balances.c.user_id == user_id)
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+# ----------------------------------------------------------------------------------------- ledger
+
+
+async def insert_entry(conn: AsyncConnection, values: dict[str, Any]) -> int:
+    result = await conn.execute(insert(point_ledger).values(**values))
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+async def claim_reference(conn: AsyncConnection, values: dict[str, Any]) -> int | None:
+    """Insert an entry carrying a `reference_id` unless that (kind, reference) exists: its id, or None
+    when another request already applied it (the unique key decides, on both engines)."""
+    if not await insert_ignore(conn, point_ledger, values, ["retailer_id", "kind", "reference_id"]):
+        return None
+    found = await find_reference(conn, values["retailer_id"], values["kind"], values["reference_id"])
+    assert found is not None
+    return found.id
+
+
+async def find_reference(conn: AsyncConnection, retailer_id: UUID, kind: str, reference_id: str) -> LedgerRow | None:
+    row = (
+        await conn.execute(
+            select(point_ledger).where(
+                point_ledger.c.retailer_id == retailer_id,
+                point_ledger.c.kind == kind,
+                point_ledger.c.reference_id == reference_id,
+            )
+        )
+    ).first()
+    return _entry(row) if row else None
+
+
+async def list_entries(
+    conn: AsyncConnection, retailer_id: UUID, user_id: UUID, account_id: UUID | None, *, skip: int, take: int
+) -> tuple[int, list[LedgerRow]]:
+    """Newest first."""
+    conditions = [point_ledger.c.retailer_id == retailer_id, point_ledger.c.user_id == user_id]
+    if account_id is not None:
+        conditions.append(point_ledger.c.account_id == account_id)
+    total = (await conn.execute(select(func.count()).select_from(point_ledger).where(*conditions))).scalar_one()
+    rows = await conn.execute(
+        select(point_ledger).where(*conditions).order_by(point_ledger.c.id.desc()).offset(skip).limit(take)
+    )
+    return int(total), [_entry(r) for r in rows]
+
+
+async def ledger_sums(conn: AsyncConnection, retailer_id: UUID, account_id: UUID, user_id: UUID) -> tuple[int, int]:
+    """(sum of available deltas, sum of lifetime deltas): what the balance must always equal."""
+    row = (
+        await conn.execute(
+            select(
+                func.coalesce(func.sum(point_ledger.c.available_delta), 0),
+                func.coalesce(func.sum(point_ledger.c.lifetime_delta), 0),
+            ).where(
+                point_ledger.c.retailer_id == retailer_id,
+                point_ledger.c.account_id == account_id,
+                point_ledger.c.user_id == user_id,
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1])

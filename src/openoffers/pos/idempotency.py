@@ -1,0 +1,94 @@
+"""`request_id` idempotency for mutating POS calls, stored in the same transaction as the work.
+
+The key (client, route, request_id) is claimed with INSERT ... ON CONFLICT DO NOTHING inside the
+request's own transaction. Whoever inserts it does the work and saves the reply before commit; a
+duplicate either waits on the key (PostgreSQL's unique index, SQLite's write lock) and then finds the
+saved reply, or, if the first attempt rolled back, claims the key itself. So concurrent duplicates
+run once, and a failed attempt leaves nothing behind to block a retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openoffers.kit.db import insert_ignore
+from openoffers.kit.errors import IdempotencyKeyReused, PendingProcessing
+from openoffers.pos.models import pos_requests
+
+
+@dataclass(frozen=True, slots=True)
+class RequestKey:
+    retailer_id: UUID
+    client_id: UUID
+    route: str
+    request_id: str
+    body_hash: str
+
+
+def body_hash(canonical_body: bytes) -> str:
+    return hashlib.sha256(canonical_body).hexdigest()
+
+
+async def claim(conn: AsyncConnection, key: RequestKey, now: datetime) -> bytes | None:
+    """None when this call owns the key and must do the work; else the first reply to send again."""
+    inserted = await insert_ignore(
+        conn,
+        pos_requests,
+        {
+            "client_id": key.client_id,
+            "route": key.route,
+            "request_id": key.request_id,
+            "retailer_id": key.retailer_id,
+            "body_hash": key.body_hash,
+            "status_code": None,
+            "response": None,
+            "created_at": now,
+        },
+        ["client_id", "route", "request_id"],
+    )
+    if inserted:
+        return None
+    row = (
+        await conn.execute(
+            select(pos_requests.c.body_hash, pos_requests.c.response).where(
+                pos_requests.c.retailer_id == key.retailer_id,
+                pos_requests.c.client_id == key.client_id,
+                pos_requests.c.route == key.route,
+                pos_requests.c.request_id == key.request_id,
+            )
+        )
+    ).one()
+    if row.body_hash != key.body_hash:
+        raise IdempotencyKeyReused(
+            f"request_id {key.request_id!r} was already used for a different {key.route} request",
+            fields={"request_id": ["already used with a different body"]},
+        )
+    if row.response is None:
+        # Only reachable if a reply was never saved; kept so a client never gets a half answer.
+        raise PendingProcessing(f"request_id {key.request_id!r} is still being processed; retry shortly")
+    return bytes(row.response)
+
+
+async def save(conn: AsyncConnection, key: RequestKey, status_code: int, response: bytes) -> None:
+    await conn.execute(
+        update(pos_requests)
+        .where(
+            pos_requests.c.retailer_id == key.retailer_id,
+            pos_requests.c.client_id == key.client_id,
+            pos_requests.c.route == key.route,
+            pos_requests.c.request_id == key.request_id,
+        )
+        .values(status_code=status_code, response=response)
+    )
+
+
+async def purge_older_than(conn: AsyncConnection, now: datetime, hours: int) -> int:
+    """Forget replies older than the retention window (API.md: at least 24 hours)."""
+    result = await conn.execute(delete(pos_requests).where(pos_requests.c.created_at < now - timedelta(hours=hours)))
+    return int(result.rowcount)

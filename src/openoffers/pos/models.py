@@ -1,0 +1,90 @@
+"""POS tables: stored replies for idempotent retries, checks, locks and claim codes."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    UniqueConstraint,
+    Uuid,
+)
+
+from openoffers.kit.db import JsonColumn, UtcDateTime, metadata
+
+# One row per (client, route, request_id): claimed and answered in the same transaction as the work.
+pos_requests = Table(
+    "pos_requests",
+    metadata,
+    Column("client_id", Uuid, nullable=False),
+    Column("route", String(40), nullable=False),
+    Column("request_id", String(200), nullable=False),
+    Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
+    Column("body_hash", String(64), nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("response", LargeBinary, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("client_id", "route", "request_id", name="pk_pos_requests"),
+)
+Index("ix_pos_requests_created", pos_requests.c.created_at)
+
+# Checks as the POS sent them. A closed check is final: the same content again is a no-op.
+pos_transactions = Table(
+    "pos_transactions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
+    Column("store_id", Uuid, ForeignKey("stores.id"), nullable=False),
+    Column("transaction_id", String(100), nullable=False),
+    Column("user_id", Uuid, nullable=True),
+    Column("is_closed", Boolean, nullable=False),
+    Column("is_voided", Boolean, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("subtotal", Integer, nullable=False),
+    Column("discount_total", Integer, nullable=False),
+    Column("check", JsonColumn, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime, nullable=True),
+    UniqueConstraint("retailer_id", "store_id", "transaction_id", name="uq_pos_transactions_check"),
+)
+Index(
+    "ix_pos_transactions_retailer_store_updated",
+    pos_transactions.c.retailer_id,
+    pos_transactions.c.store_id,
+    pos_transactions.c.updated_at,
+)
+
+# The lock a user offer is held under while its status is Locked: which check, for how much, until when.
+pos_locks = Table(
+    "pos_locks",
+    metadata,
+    Column("user_offer_id", Uuid, primary_key=True),
+    Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
+    Column("store_id", Uuid, nullable=False),
+    Column("transaction_id", String(100), nullable=False),
+    Column("amount", Integer, nullable=False),
+    Column("line_shares", JsonColumn, nullable=False),
+    Column("stack_order", Integer, nullable=False),
+    Column("locked_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+Index("ix_pos_locks_check", pos_locks.c.retailer_id, pos_locks.c.store_id, pos_locks.c.transaction_id)
+
+# Short codes a customer's app shows at the till (offer_lookup_type "ttlcode").
+claim_codes = Table(
+    "claim_codes",
+    metadata,
+    Column("code", String(16), nullable=False),
+    Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
+    Column("user_offer_id", Uuid, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("retailer_id", "code", name="pk_claim_codes"),
+)

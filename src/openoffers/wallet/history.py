@@ -1,0 +1,195 @@
+"""Reading wallets: the redeemable user offers of a user, one user offer with its events, and the
+guide's user_offer_history. Reads never write: a user offer whose window has ended shows as Expired
+(with the expiry event it will be recorded with) whether or not a write has recorded it yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openoffers.kit import culture
+from openoffers.kit.clock import iso_z
+from openoffers.kit.db import Database
+from openoffers.kit.errors import NotFound, UserNotFound
+from openoffers.loyalty import repository as loyalty_repo
+from openoffers.offers.repository import OfferRow
+from openoffers.tenancy import repository as tenancy_repo
+from openoffers.wallet import repository as repo
+from openoffers.wallet.repository import EXPIRED, STATUS_NAMES, WalletRow
+from openoffers.wallet.schemas import (
+    EventOut,
+    HistoryEntry,
+    HistoryOut,
+    HistoryRequest,
+    UserOfferDetail,
+    UserOfferOut,
+    UserOfferRequest,
+    WalletOut,
+    WalletRequest,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Localized:
+    """An offer revision's text and media in the chosen culture."""
+
+    title: str
+    description: str
+    terms: str
+    culture: str
+    media_uri: str
+    media_culture: str
+
+
+def localize(offer: OfferRow, wanted: str | None, default_culture: str) -> Localized:
+    """Text by exact culture, then language, then the retailer's default, then the first (API.md 1);
+    media of the chosen text's language, else media without a culture."""
+    texts = offer.texts
+    index = culture.pick([t["culture"] for t in texts], wanted, default_culture)
+    text: dict[str, Any] = texts[index] if index is not None else {}
+    chosen = str(text.get("culture", ""))
+    lang = culture.language(chosen or wanted or default_culture)
+    media = next((m for m in offer.media if m["culture"] and culture.language(m["culture"]) == lang), None)
+    media = media or next((m for m in offer.media if not m["culture"]), None)
+    return Localized(
+        title=str(text.get("title", "")),
+        description=str(text.get("description", "")),
+        terms=str(text.get("terms", "")),
+        culture=chosen,
+        media_uri=str(media["uri"]) if media else "",
+        media_culture=str(media["culture"]) if media else "",
+    )
+
+
+async def default_culture_of(conn: AsyncConnection, retailer_id: UUID) -> str:
+    retailer = await tenancy_repo.get_retailer(conn, retailer_id)
+    return retailer.culture if retailer else "en"
+
+
+def user_offer_out(row: WalletRow, now: datetime, wanted: str | None, default_culture: str) -> UserOfferOut:
+    uo, text = row.user_offer, localize(row.offer, wanted, default_culture)
+    status = uo.status_at(now)
+    return UserOfferOut(
+        user_offer_id=uo.id,
+        offer_id=uo.offer_id,
+        root_offer_id=uo.root_offer_id,
+        user_id=uo.user_id,
+        offer_type=row.offer.offer_type,
+        title=text.title,
+        description=text.description,
+        terms=text.terms,
+        culture=text.culture,
+        media_uri=text.media_uri,
+        media_culture=text.media_culture,
+        acquire_date=iso_z(uo.acquired_at) or "",
+        redemption_start_date=iso_z(uo.redemption_start) or "",
+        redemption_end_date=iso_z(uo.redemption_end),
+        status=status,
+        status_description=STATUS_NAMES[status],
+        source=uo.source,
+    )
+
+
+def history_entry(
+    row: WalletRow, now: datetime, default_culture: str, *, wanted: str | None, skip: int, take: int
+) -> HistoryEntry:
+    uo, text = row.user_offer, localize(row.offer, wanted, default_culture)
+    status = uo.status_at(now)
+    return HistoryEntry(
+        title=text.title,
+        description=text.description,
+        terms=text.terms,
+        user_offer_id=uo.id,
+        offer_id=uo.offer_id,
+        offer_type=row.offer.offer_type,
+        user_id=uo.user_id,
+        acquire_date=iso_z(uo.acquired_at) or "",
+        redemption_start_date=iso_z(uo.redemption_start) or "",
+        redemption_end_date=iso_z(uo.redemption_end),
+        status=status,
+        status_description=STATUS_NAMES[status],
+        culture=text.culture,
+        media_uri=text.media_uri,
+        media_culture=text.media_culture,
+        skip=skip,
+        take=take,
+    )
+
+
+async def _require_users(conn: AsyncConnection, retailer_id: UUID, user_ids: Sequence[UUID], field: str) -> None:
+    """USER_NOT_FOUND naming each unknown id (`user_ids[1]`); another retailer's user is unknown here."""
+    found = await repo.existing_user_ids(conn, retailer_id, user_ids)
+    missing = [i for i, user_id in enumerate(user_ids) if user_id not in found]
+    if missing:
+        paths = [field] if field == "user_id" else [f"{field}[{i}]" for i in missing]
+        raise UserNotFound("user not found", fields={path: ["not found"] for path in paths})
+
+
+async def get_user_offers(db: Database, request: WalletRequest, now: datetime) -> WalletOut:
+    """The wallet: Issued offers inside their window and Locked ones, newest first, with point totals."""
+    async with db.read() as conn:
+        await _require_users(conn, request.retailer_id, [request.user_id], "user_id")
+        default_culture = await default_culture_of(conn, request.retailer_id)
+        total = await repo.count_wallet(conn, request.retailer_id, request.user_id, now)
+        rows = await repo.wallet_rows(
+            conn, request.retailer_id, request.user_id, now, skip=request.skip, take=request.take
+        )
+        available, lifetime = await loyalty_repo.point_totals(conn, request.retailer_id, request.user_id)
+    return WalletOut(
+        user_offers=[user_offer_out(r, now, request.culture, default_culture) for r in rows],
+        total_records=total,
+        total_points=lifetime,
+        available_points=available,
+    )
+
+
+async def get_user_offer(db: Database, request: UserOfferRequest, now: datetime) -> UserOfferDetail:
+    """One user offer, any status, with every event of its history, oldest first."""
+    async with db.read() as conn:
+        row = await repo.get_wallet_row(conn, request.retailer_id, request.user_offer_id)
+        if row is None:
+            raise NotFound("user offer not found", fields={"user_offer_id": ["not found"]})
+        events = await repo.list_events(conn, request.retailer_id, request.user_offer_id)
+        default_culture = await default_culture_of(conn, request.retailer_id)
+    out = user_offer_out(row, now, request.culture, default_culture)
+    shown = [
+        EventOut(kind=e.kind, at=iso_z(e.at) or "", actor=e.actor, reason=e.reason, detail=e.detail) for e in events
+    ]
+    uo = row.user_offer
+    if uo.status != EXPIRED and out.status == EXPIRED and uo.redemption_end is not None:
+        # Not recorded yet (no write has touched this user since): show the event it will be stored as.
+        pending = repo.expiry_event(uo.redemption_end)
+        shown.append(
+            EventOut(
+                kind=pending.kind, at=iso_z(pending.at) or "", actor=pending.actor, reason=pending.reason, detail={}
+            )
+        )
+    return UserOfferDetail(**{f: getattr(out, f) for f in UserOfferOut.__struct_fields__}, events=shown)
+
+
+async def user_offer_history(db: Database, request: HistoryRequest, now: datetime) -> HistoryOut:
+    """Every user offer of the users (issued, locked, redeemed, expired, revoked), newest first."""
+    async with db.read() as conn:
+        await _require_users(conn, request.retailer_id, request.user_ids, "user_ids")
+        default_culture = await default_culture_of(conn, request.retailer_id)
+        total, rows = await repo.history_rows(
+            conn,
+            request.retailer_id,
+            request.user_ids,
+            request.rollback_option,
+            skip=request.skip,
+            take=request.take,
+        )
+    return HistoryOut(
+        total_records=total,
+        results=[
+            history_entry(r, now, default_culture, wanted=request.culture, skip=request.skip, take=request.take)
+            for r in rows
+        ],
+    )

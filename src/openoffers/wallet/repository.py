@@ -1,0 +1,506 @@
+"""Every wallet query: users, user offers and their events, per-offer counts (the issuance counter rows
+are in `counters.py`).
+
+Each function takes the retailer id (ARCHITECTURE.md rule 8). State changes are conditional updates
+whose row count says whether this caller made the change; nothing here reads a value to write it back.
+The POS and loyalty-rule code reuse `wallet_rows`, `transition`, `add_event` and `expire_user_due`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openoffers.offers.models import offers
+from openoffers.offers.repository import PUBLISHED, OfferRow
+from openoffers.wallet.models import offer_inventory, user_offer_events, user_offers, users
+
+ISSUED, LOCKED, REDEEMED, EXPIRED, REVOKED = 1, 2, 3, 4, 5
+STATUS_NAMES = {ISSUED: "Issued", LOCKED: "Locked", REDEEMED: "Redeemed", EXPIRED: "Expired", REVOKED: "Revoked"}
+EVENT_KINDS = frozenset(
+    {"issued", "locked", "unlocked", "lock_expired", "redeemed", "reinstated", "expired", "revoked", "voided"}
+)
+# A user offer that went through one of these was "rolled back" (user_offer_history's rollback_option).
+ROLLBACK_KINDS = ("reinstated", "voided")
+SYSTEM_ACTOR = "system"
+EXPIRY_REASON = "redemption window ended"
+
+
+# ---------------------------------------------------------------------------------------------- users
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    id: UUID
+    retailer_id: UUID
+    external_customer_id: str | None
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
+    profile_fields: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+def email_key(email: str) -> str:
+    """What email look-ups compare: trimmed and case-insensitive."""
+    return email.strip().lower()
+
+
+_NOT_DIGIT = re.compile(r"\D")
+
+
+def phone_key(phone: str) -> str:
+    """What phone look-ups compare: the digits only (`+1 (440) 273-702` -> `1440273702`)."""
+    return _NOT_DIGIT.sub("", phone)
+
+
+def _user(row: Any) -> UserRow:
+    return UserRow(**{name: getattr(row, name) for name in UserRow.__slots__})
+
+
+def user_values(user: UserRow) -> dict[str, Any]:
+    values = {name: getattr(user, name) for name in UserRow.__slots__}
+    values["email_key"] = email_key(user.email) if user.email else None
+    values["phone_key"] = phone_key(user.phone) if user.phone else None
+    return values
+
+
+async def insert_user(conn: AsyncConnection, user: UserRow) -> None:
+    await conn.execute(insert(users).values(**user_values(user)))
+
+
+async def update_user(conn: AsyncConnection, user: UserRow) -> bool:
+    values = user_values(user)
+    del values["id"], values["retailer_id"], values["created_at"]
+    result = await conn.execute(
+        update(users).where(users.c.retailer_id == user.retailer_id, users.c.id == user.id).values(**values)
+    )
+    return bool(result.rowcount)
+
+
+async def get_user(conn: AsyncConnection, retailer_id: UUID, user_id: UUID) -> UserRow | None:
+    row = (await conn.execute(select(users).where(users.c.retailer_id == retailer_id, users.c.id == user_id))).first()
+    return _user(row) if row else None
+
+
+async def user_id_taken(conn: AsyncConnection, user_id: UUID) -> bool:
+    """Only to refuse a duplicate explicit id at creation (ids are global); never used to answer a read."""
+    return (await conn.execute(select(users.c.id).where(users.c.id == user_id))).first() is not None
+
+
+async def find_users(
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    *,
+    user_id: UUID | None = None,
+    external_customer_id: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    limit: int = 2,
+) -> list[UserRow]:
+    """Users matching every given key (email and phone normalised). Two rows are enough to tell the
+    caller the match is ambiguous, hence the default limit."""
+    conditions: list[ColumnElement[bool]] = [users.c.retailer_id == retailer_id]
+    if user_id is not None:
+        conditions.append(users.c.id == user_id)
+    if external_customer_id is not None:
+        conditions.append(users.c.external_customer_id == external_customer_id.strip())
+    if email is not None:
+        conditions.append(users.c.email_key == email_key(email))
+    if phone is not None:
+        conditions.append(users.c.phone_key == phone_key(phone))
+    if len(conditions) == 1:
+        return []
+    rows = await conn.execute(select(users).where(*conditions).order_by(users.c.created_at, users.c.id).limit(limit))
+    return [_user(r) for r in rows]
+
+
+async def existing_user_ids(conn: AsyncConnection, retailer_id: UUID, user_ids: Sequence[UUID]) -> set[UUID]:
+    rows = await conn.execute(select(users.c.id).where(users.c.retailer_id == retailer_id, users.c.id.in_(user_ids)))
+    return {r.id for r in rows}
+
+
+# -------------------------------------------------------------------------------------- user offers
+
+
+def effective_status(status: int, redemption_end: datetime | None, now: datetime) -> int:
+    """The status a reader must see: Issued becomes Expired the moment the window ends, whether or not
+    the stored row has been moved yet (the window is [start, end))."""
+    if status == ISSUED and redemption_end is not None and redemption_end <= now:
+        return EXPIRED
+    return status
+
+
+@dataclass(frozen=True, slots=True)
+class UserOfferRow:
+    id: UUID
+    retailer_id: UUID
+    user_id: UUID
+    offer_id: UUID
+    root_offer_id: UUID
+    status: int
+    acquired_at: datetime
+    redemption_start: datetime
+    redemption_end: datetime | None
+    source: str
+    updated_at: datetime
+
+    def status_at(self, now: datetime) -> int:
+        return effective_status(self.status, self.redemption_end, now)
+
+    def is_redeemable_at(self, now: datetime) -> bool:
+        """Issued and inside its window (a Locked offer is already on a check)."""
+        return self.status_at(now) == ISSUED and self.redemption_start <= now
+
+
+@dataclass(frozen=True, slots=True)
+class WalletRow:
+    """A user offer with the exact revision it was issued under."""
+
+    user_offer: UserOfferRow
+    offer: OfferRow
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A change to a user offer, as the history records it."""
+
+    kind: str
+    at: datetime
+    actor: str
+    reason: str = ""
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    id: int
+    user_offer_id: UUID
+    kind: str
+    at: datetime
+    actor: str
+    reason: str
+    detail: dict[str, Any]
+
+
+_UO_FIELDS = UserOfferRow.__slots__
+_OFFER_FIELDS = OfferRow.__slots__
+# Both tables have `id`, `retailer_id`, `status`...: label every column of the join by its table.
+_JOINED = [user_offers.c[name].label(f"uo_{name}") for name in _UO_FIELDS] + [
+    offers.c[name].label(f"o_{name}") for name in _OFFER_FIELDS
+]
+_JOIN = user_offers.join(
+    offers, and_(offers.c.id == user_offers.c.offer_id, offers.c.retailer_id == user_offers.c.retailer_id)
+)
+
+
+def _user_offer(row: Any, prefix: str = "") -> UserOfferRow:
+    return UserOfferRow(**{name: getattr(row, prefix + name) for name in _UO_FIELDS})
+
+
+def _wallet_row(row: Any) -> WalletRow:
+    offer = OfferRow(**{name: getattr(row, f"o_{name}") for name in _OFFER_FIELDS})
+    return WalletRow(_user_offer(row, "uo_"), offer)
+
+
+async def insert_user_offer(conn: AsyncConnection, user_offer: UserOfferRow) -> None:
+    await conn.execute(insert(user_offers).values(**{name: getattr(user_offer, name) for name in _UO_FIELDS}))
+
+
+async def get_user_offer(conn: AsyncConnection, retailer_id: UUID, user_offer_id: UUID) -> UserOfferRow | None:
+    row = (
+        await conn.execute(
+            select(user_offers).where(user_offers.c.retailer_id == retailer_id, user_offers.c.id == user_offer_id)
+        )
+    ).first()
+    return _user_offer(row) if row else None
+
+
+async def get_wallet_row(conn: AsyncConnection, retailer_id: UUID, user_offer_id: UUID) -> WalletRow | None:
+    """One user offer joined with its revision."""
+    row = (
+        await conn.execute(
+            select(*_JOINED)
+            .select_from(_JOIN)
+            .where(user_offers.c.retailer_id == retailer_id, user_offers.c.id == user_offer_id)
+        )
+    ).first()
+    return _wallet_row(row) if row else None
+
+
+def _redeemable(now: datetime) -> ColumnElement[bool]:
+    """Locked, or Issued with a window that has not ended: what a wallet shows."""
+    return or_(
+        user_offers.c.status == LOCKED,
+        and_(
+            user_offers.c.status == ISSUED,
+            or_(user_offers.c.redemption_end.is_(None), user_offers.c.redemption_end > now),
+        ),
+    )
+
+
+async def wallet_rows(
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    user_id: UUID,
+    now: datetime,
+    *,
+    skip: int = 0,
+    take: int | None = None,
+) -> list[WalletRow]:
+    """The user's wallet (Issued inside the window, and Locked) with each offer revision, newest first,
+    in one query. The POS Lookup reads it with `take=None` (everything)."""
+    query = (
+        select(*_JOINED)
+        .select_from(_JOIN)
+        .where(user_offers.c.retailer_id == retailer_id, user_offers.c.user_id == user_id, _redeemable(now))
+        .order_by(user_offers.c.acquired_at.desc(), user_offers.c.id)
+        .offset(skip)
+    )
+    if take is not None:
+        query = query.limit(take)
+    return [_wallet_row(r) for r in await conn.execute(query)]
+
+
+async def count_wallet(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime) -> int:
+    total = await conn.execute(
+        select(func.count())
+        .select_from(user_offers)
+        .where(user_offers.c.retailer_id == retailer_id, user_offers.c.user_id == user_id, _redeemable(now))
+    )
+    return int(total.scalar_one())
+
+
+def _rolled_back() -> ColumnElement[bool]:
+    return exists().where(
+        user_offer_events.c.user_offer_id == user_offers.c.id,
+        user_offer_events.c.retailer_id == user_offers.c.retailer_id,
+        user_offer_events.c.kind.in_(ROLLBACK_KINDS),
+    )
+
+
+async def history_rows(
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    user_ids: Sequence[UUID],
+    rollback_option: int,
+    *,
+    skip: int,
+    take: int,
+) -> tuple[int, list[WalletRow]]:
+    """Every user offer of the users, whatever its status, newest first. rollback_option: 0 all,
+    1 without those ever reinstated or voided, 2 only those."""
+    conditions: list[ColumnElement[bool]] = [
+        user_offers.c.retailer_id == retailer_id,
+        user_offers.c.user_id.in_(list(user_ids)),
+    ]
+    if rollback_option == 1:
+        conditions.append(~_rolled_back())
+    elif rollback_option == 2:
+        conditions.append(_rolled_back())
+    where = and_(*conditions)
+    total = (await conn.execute(select(func.count()).select_from(user_offers).where(where))).scalar_one()
+    rows = await conn.execute(
+        select(*_JOINED)
+        .select_from(_JOIN)
+        .where(where)
+        .order_by(user_offers.c.acquired_at.desc(), user_offers.c.id)
+        .offset(skip)
+        .limit(take)
+    )
+    return int(total), [_wallet_row(r) for r in rows]
+
+
+async def add_event(conn: AsyncConnection, retailer_id: UUID, user_offer_id: UUID, event: Event) -> None:
+    """Append to a user offer's history. Call it in the transaction that made the change."""
+    if event.kind not in EVENT_KINDS:
+        raise ValueError(f"unknown user offer event kind {event.kind!r}")
+    await conn.execute(
+        insert(user_offer_events).values(
+            user_offer_id=user_offer_id,
+            retailer_id=retailer_id,
+            kind=event.kind,
+            at=event.at,
+            actor=event.actor[:200],
+            reason=event.reason[:500],
+            detail=event.detail,
+        )
+    )
+
+
+async def list_events(conn: AsyncConnection, retailer_id: UUID, user_offer_id: UUID) -> list[EventRow]:
+    rows = await conn.execute(
+        select(user_offer_events)
+        .where(user_offer_events.c.retailer_id == retailer_id, user_offer_events.c.user_offer_id == user_offer_id)
+        .order_by(user_offer_events.c.id)
+    )
+    return [EventRow(r.id, r.user_offer_id, r.kind, r.at, r.actor, r.reason, r.detail) for r in rows]
+
+
+async def transition(
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    user_offer_id: UUID,
+    from_status: int | Iterable[int],
+    to_status: int,
+    event: Event,
+) -> bool:
+    """Move a user offer from `from_status` (one or several) to `to_status` and record `event`, only if
+    it is still in `from_status`. False means someone else changed it first: nothing was written."""
+    allowed = [from_status] if isinstance(from_status, int) else list(from_status)
+    result = await conn.execute(
+        update(user_offers)
+        .where(
+            user_offers.c.retailer_id == retailer_id,
+            user_offers.c.id == user_offer_id,
+            user_offers.c.status.in_(allowed),
+        )
+        .values(status=to_status, updated_at=event.at)
+    )
+    if not result.rowcount:
+        return False
+    await add_event(conn, retailer_id, user_offer_id, event)
+    return True
+
+
+def expiry_event(redemption_end: datetime) -> Event:
+    """The event an expiry is recorded with: at the moment the window ended, not when it was noticed."""
+    return Event("expired", redemption_end, SYSTEM_ACTOR, EXPIRY_REASON)
+
+
+async def _expire(conn: AsyncConnection, retailer_id: UUID, due: Iterable[Any]) -> int:
+    expired = 0
+    for row in due:
+        expired += await transition(conn, retailer_id, row.id, ISSUED, EXPIRED, expiry_event(row.redemption_end))
+    return expired
+
+
+def _due(retailer_id: UUID, now: datetime) -> list[ColumnElement[bool]]:
+    return [
+        user_offers.c.retailer_id == retailer_id,
+        user_offers.c.status == ISSUED,
+        user_offers.c.redemption_end.is_not(None),
+        user_offers.c.redemption_end <= now,
+    ]
+
+
+async def expire_user_due(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime) -> int:
+    """Record the expiry of the user's Issued offers whose window has ended; how many changed.
+    Every write that touches a user's offers calls this first, so the stored history catches up."""
+    due = await conn.execute(
+        select(user_offers.c.id, user_offers.c.redemption_end)
+        .where(*_due(retailer_id, now), user_offers.c.user_id == user_id)
+        .order_by(user_offers.c.id)
+    )
+    return await _expire(conn, retailer_id, due.all())
+
+
+async def expire_due_batch(conn: AsyncConnection, retailer_id: UUID, now: datetime, limit: int) -> tuple[int, int]:
+    """Up to `limit` due user offers of a retailer: (how many were due, how many this call expired)."""
+    due = (
+        await conn.execute(
+            select(user_offers.c.id, user_offers.c.redemption_end)
+            .where(*_due(retailer_id, now))
+            .order_by(user_offers.c.id)
+            .limit(limit)
+        )
+    ).all()
+    return len(due), await _expire(conn, retailer_id, due)
+
+
+async def revoke_unredeemed(
+    conn: AsyncConnection, retailer_id: UUID, root_offer_id: UUID, now: datetime, actor: str, reason: str
+) -> int:
+    """Revoke every Issued or Locked user offer of an offer (all revisions), e.g. when it is deleted.
+    One whose window already ended is recorded as expired instead: that is what happened first."""
+    rows = (
+        await conn.execute(
+            select(user_offers.c.id, user_offers.c.status, user_offers.c.redemption_end)
+            .where(
+                user_offers.c.retailer_id == retailer_id,
+                user_offers.c.root_offer_id == root_offer_id,
+                user_offers.c.status.in_([ISSUED, LOCKED]),
+            )
+            .order_by(user_offers.c.id)
+        )
+    ).all()
+    revoked = 0
+    for row in rows:
+        if effective_status(row.status, row.redemption_end, now) == EXPIRED:
+            await transition(conn, retailer_id, row.id, ISSUED, EXPIRED, expiry_event(row.redemption_end))
+            continue
+        event = Event("revoked", now, actor, reason)
+        revoked += await transition(conn, retailer_id, row.id, (ISSUED, LOCKED), REVOKED, event)
+    return revoked
+
+
+@dataclass(frozen=True, slots=True)
+class OfferCounts:
+    acquired: int = 0
+    redeemed: int = 0
+    # Copies counted against the inventory counter (None: no counter yet).
+    inventory_used: int | None = None
+
+    def remaining(self, total: int | None) -> int | None:
+        if total is None:
+            return None
+        used = self.acquired if self.inventory_used is None else self.inventory_used
+        return max(0, total - used)
+
+
+async def offer_counts(
+    conn: AsyncConnection, retailer_id: UUID, root_offer_ids: Sequence[UUID]
+) -> dict[UUID, OfferCounts]:
+    """Per root offer: user offers acquired, redeemed, and inventory used (for fetch_offers_details)."""
+    roots = list(set(root_offer_ids))
+    if not roots:
+        return {}
+    counted = await conn.execute(
+        select(
+            user_offers.c.root_offer_id,
+            func.count().label("acquired"),
+            func.sum(case((user_offers.c.status == REDEEMED, 1), else_=0)).label("redeemed"),
+        )
+        .where(user_offers.c.retailer_id == retailer_id, user_offers.c.root_offer_id.in_(roots))
+        .group_by(user_offers.c.root_offer_id)
+    )
+    acquired = {r.root_offer_id: (int(r.acquired), int(r.redeemed or 0)) for r in counted}
+    inventory = await conn.execute(
+        select(offer_inventory).where(
+            offer_inventory.c.retailer_id == retailer_id, offer_inventory.c.root_offer_id.in_(roots)
+        )
+    )
+    used = {r.root_offer_id: int(r.total - r.remaining) for r in inventory}
+    result: dict[UUID, OfferCounts] = {}
+    for root in roots:
+        got, redeemed = acquired.get(root, (0, 0))
+        result[root] = OfferCounts(acquired=got, redeemed=redeemed, inventory_used=used.get(root))
+    return result
+
+
+async def reward_store_offers(
+    conn: AsyncConnection, retailer_id: UUID, now: datetime, *, skip: int, take: int
+) -> tuple[int, list[OfferRow]]:
+    """Latest revisions of published reward store offers that can be acquired now, newest first."""
+    where = and_(
+        offers.c.retailer_id == retailer_id,
+        offers.c.is_latest.is_(True),
+        offers.c.status == PUBLISHED,
+        offers.c.reward_store.is_(True),
+        or_(offers.c.acquisition_start.is_(None), offers.c.acquisition_start <= now),
+        or_(offers.c.acquisition_end.is_(None), offers.c.acquisition_end >= now),
+    )
+    total = (await conn.execute(select(func.count()).select_from(offers).where(where))).scalar_one()
+    rows = await conn.execute(
+        select(offers).where(where).order_by(offers.c.created_at.desc(), offers.c.id).offset(skip).limit(take)
+    )
+    return int(total), [OfferRow(**{name: getattr(r, name) for name in _OFFER_FIELDS}) for r in rows]

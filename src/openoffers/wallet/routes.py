@@ -1,0 +1,199 @@
+"""Users, issuance, wallet, history and reward store routes (API.md 4): decode, authorize, call one
+service function, encode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+
+from openoffers.context import context
+from openoffers.kit.envelopes import ok
+from openoffers.kit.http import endpoint, read_body
+from openoffers.loyalty.routes import actor_of
+from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, principal_of, require_api_key
+from openoffers.wallet import history, service, store
+from openoffers.wallet.schemas import (
+    CreateUserRequest,
+    GetUserRequest,
+    HistoryOut,
+    HistoryRequest,
+    IssueRequest,
+    IssueResult,
+    PurchaseRequest,
+    PurchaseResult,
+    RevokeRequest,
+    RewardStoreList,
+    RewardStoreRequest,
+    UpdateUserRequest,
+    UserOfferDetail,
+    UserOfferOut,
+    UserOfferRequest,
+    UserOut,
+    WalletOut,
+    WalletRequest,
+)
+
+Req = Request[Any, Any, Any]
+USERS = ("users",)
+WALLET = ("wallet",)
+
+
+@endpoint("/api/2.0/users/create", summary="Create a user", request=CreateUserRequest, response=UserOut, tags=USERS)
+async def create_user(request: Req) -> Response[bytes]:
+    """A customer of the retailer. `user_id` may be given (imports keep their ids); `external_customer_id`
+    is unique per retailer; email and phone are matched case-insensitively and by digits."""
+    principal = await principal_of(request)
+    body = await read_body(request, CreateUserRequest)
+    require_api_key(principal, body.retailer_id, WRITE_ROLES)
+    ctx = context(request)
+    return ok(await service.create_user(ctx.db, body, ctx.clock()))
+
+
+@endpoint("/api/2.0/users/update", summary="Update a user", request=UpdateUserRequest, response=UserOut, tags=USERS)
+async def update_user(request: Req) -> Response[bytes]:
+    """Changes the fields sent (null clears an optional one); `profile_fields` is replaced whole."""
+    principal = await principal_of(request)
+    body = await read_body(request, UpdateUserRequest)
+    require_api_key(principal, body.retailer_id, WRITE_ROLES)
+    ctx = context(request)
+    return ok(await service.update_user(ctx.db, body, ctx.clock()))
+
+
+@endpoint("/api/2.0/users/get", summary="Get a user", request=GetUserRequest, response=UserOut, tags=USERS)
+async def get_user(request: Req) -> Response[bytes]:
+    """By `user_id`, `external_customer_id`, `email` or `phone` (the first given, in that order)."""
+    principal = await principal_of(request)
+    body = await read_body(request, GetUserRequest)
+    require_api_key(principal, body.retailer_id, READ_ROLES)
+    return ok(await service.get_user(context(request).db, body))
+
+
+@endpoint(
+    "/api/2.0/offers/acquisition/issue",
+    summary="Issue an offer to a user",
+    request=IssueRequest,
+    response=IssueResult,
+    tags=WALLET,
+)
+async def issue_user_offer(request: Req) -> Response[bytes]:
+    """One `status_list` entry per copy: its `user_offer_id`, or a `fail_reason` (OFFER_NOT_PUBLISHED,
+    ACQUISITION_NOT_STARTED, ACQUISITION_ENDED, INVENTORY_EXHAUSTED, PER_CUSTOMER_LIMIT, FREQUENCY_LIMIT)."""
+    principal = await principal_of(request)
+    body = await read_body(request, IssueRequest)
+    require_api_key(principal, body.retailer_id, WRITE_ROLES)
+    ctx = context(request)
+    return ok(await service.issue(ctx.db, body, ctx.clock(), actor_of(principal)))
+
+
+@endpoint(
+    "/api/2.0/offers/acquisition/revoke",
+    summary="Revoke a user offer",
+    request=RevokeRequest,
+    response=UserOfferOut,
+    tags=WALLET,
+)
+async def revoke_user_offer(request: Req) -> Response[bytes]:
+    """Issued or Locked -> Revoked (5), recorded with the reason. Repeating it changes nothing."""
+    principal = await principal_of(request)
+    body = await read_body(request, RevokeRequest)
+    require_api_key(principal, body.retailer_id, WRITE_ROLES)
+    ctx = context(request)
+    return ok(await service.revoke(ctx.db, body, ctx.clock(), actor_of(principal)))
+
+
+@endpoint(
+    "/api/2.0/offers/get_user_offers",
+    summary="A user's wallet",
+    request=WalletRequest,
+    response=WalletOut,
+    tags=WALLET,
+)
+async def get_user_offers(request: Req) -> Response[bytes]:
+    """Redeemable user offers (Issued inside their window, Locked), newest first, localised by `culture`,
+    with the user's point totals."""
+    principal = await principal_of(request)
+    body = await read_body(request, WalletRequest)
+    require_api_key(principal, body.retailer_id, READ_ROLES)
+    ctx = context(request)
+    return ok(await history.get_user_offers(ctx.db, body, ctx.clock()))
+
+
+@endpoint(
+    "/api/2.0/offers/get_user_offer",
+    summary="One user offer with its events",
+    request=UserOfferRequest,
+    response=UserOfferDetail,
+    tags=WALLET,
+)
+async def get_user_offer(request: Req) -> Response[bytes]:
+    """Any status, with every event of its history (issued, locked, redeemed, expired, revoked...)."""
+    principal = await principal_of(request)
+    body = await read_body(request, UserOfferRequest)
+    require_api_key(principal, body.retailer_id, READ_ROLES)
+    ctx = context(request)
+    return ok(await history.get_user_offer(ctx.db, body, ctx.clock()))
+
+
+@endpoint(
+    "/api/2.0/offers/user_offer_history",
+    summary="User offer history",
+    request=HistoryRequest,
+    response=HistoryOut,
+    tags=WALLET,
+)
+async def user_offer_history(request: Req) -> Response[bytes]:
+    """The guide's shape: every user offer of the users, newest first, paged. `rollback_option` 0 all,
+    1 without those reinstated or voided, 2 only those."""
+    principal = await principal_of(request)
+    body = await read_body(request, HistoryRequest)
+    require_api_key(principal, body.retailer_id, READ_ROLES)
+    ctx = context(request)
+    return ok(await history.user_offer_history(ctx.db, body, ctx.clock()))
+
+
+@endpoint(
+    "/api/2.0/offers/rewardstores/get_reward_store_offers",
+    summary="Reward store offers",
+    request=RewardStoreRequest,
+    response=RewardStoreList,
+    tags=WALLET,
+)
+async def get_reward_store_offers(request: Req) -> Response[bytes]:
+    """Published reward store offers that can be bought now, with their points cost and inventory."""
+    principal = await principal_of(request)
+    body = await read_body(request, RewardStoreRequest)
+    require_api_key(principal, body.retailer_id, READ_ROLES)
+    ctx = context(request)
+    return ok(await store.reward_store_offers(ctx.db, body, ctx.clock()))
+
+
+@endpoint(
+    "/api/2.0/offers/rewardstores/purchase_offer",
+    summary="Buy a reward store offer",
+    request=PurchaseRequest,
+    response=PurchaseResult,
+    tags=WALLET,
+)
+async def purchase_offer(request: Req) -> Response[bytes]:
+    """Spends the points and issues the user offers together, or neither: a refusal is 409 CONFLICT with
+    a `reason` (INSUFFICIENT_POINTS, INVENTORY_EXHAUSTED, PER_CUSTOMER_LIMIT, ...)."""
+    principal = await principal_of(request)
+    body = await read_body(request, PurchaseRequest)
+    require_api_key(principal, body.retailer_id, WRITE_ROLES)
+    ctx = context(request)
+    return ok(await store.purchase(ctx.db, body, ctx.clock(), actor_of(principal)))
+
+
+ROUTES = [
+    create_user,
+    update_user,
+    get_user,
+    issue_user_offer,
+    revoke_user_offer,
+    get_user_offers,
+    get_user_offer,
+    user_offer_history,
+    get_reward_store_offers,
+    purchase_offer,
+]

@@ -1,0 +1,249 @@
+"""Wallet use cases: users, issuing, revoking, and recording expiries.
+
+Each public function taking a `Database` owns exactly one transaction. `find_user` works inside a
+caller's transaction (the POS Lookup resolves its customer with it). Reads live in `history.py`, the
+reward store in `store.py`, the issuance core in `issuance.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from uuid import UUID
+
+from msgspec import UNSET
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openoffers.kit.clock import iso_z
+from openoffers.kit.db import Database
+from openoffers.kit.errors import Conflict, NotFound, UserNotFound, ValidationFailed
+from openoffers.kit.ids import new_id
+from openoffers.tenancy import repository as tenancy_repo
+from openoffers.wallet import repository as repo
+from openoffers.wallet.history import default_culture_of, user_offer_out
+from openoffers.wallet.issuance import issue_in
+from openoffers.wallet.repository import EXPIRED, ISSUED, LOCKED, REDEEMED, REVOKED, STATUS_NAMES, Event, UserRow
+from openoffers.wallet.schemas import (
+    CreateUserRequest,
+    GetUserRequest,
+    IssueRequest,
+    IssueResult,
+    IssueStatus,
+    RevokeRequest,
+    UpdateUserRequest,
+    UserOfferOut,
+    UserOut,
+)
+
+# --------------------------------------------------------------------------------------------- users
+
+
+def user_out(user: UserRow) -> UserOut:
+    return UserOut(
+        user_id=user.id,
+        retailer_id=user.retailer_id,
+        external_customer_id=user.external_customer_id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        email=user.email,
+        phone=user.phone,
+        profile_fields=user.profile_fields,
+        created_at=iso_z(user.created_at) or "",
+        updated_at=iso_z(user.updated_at) or "",
+    )
+
+
+def _clean(value: str | None) -> str | None:
+    """Trimmed; blank means absent."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+async def _check_external_free(conn: AsyncConnection, user: UserRow) -> None:
+    if user.external_customer_id is None:
+        return
+    same = await repo.find_users(conn, user.retailer_id, external_customer_id=user.external_customer_id)
+    if any(other.id != user.id for other in same):
+        raise Conflict(
+            "another user has this external_customer_id", fields={"external_customer_id": ["already exists"]}
+        )
+
+
+async def create_user(db: Database, request: CreateUserRequest, now: datetime) -> UserOut:
+    user = UserRow(
+        id=request.user_id or new_id(),
+        retailer_id=request.retailer_id,
+        external_customer_id=_clean(request.external_customer_id),
+        first_name=request.first_name.strip(),
+        last_name=request.last_name.strip(),
+        email=_clean(request.email),
+        phone=_clean(request.phone),
+        profile_fields=request.profile_fields,
+        created_at=now,
+        updated_at=now,
+    )
+    async with db.write() as conn:
+        if await tenancy_repo.get_retailer(conn, request.retailer_id) is None:
+            raise NotFound("retailer not found", fields={"retailer_id": ["not found"]})
+        if request.user_id is not None and await repo.user_id_taken(conn, user.id):
+            raise Conflict(f"user {user.id} already exists", fields={"user_id": ["already exists"]})
+        await _check_external_free(conn, user)
+        try:
+            await repo.insert_user(conn, user)
+        except IntegrityError:
+            # A concurrent create won the unique key between our check and our insert (PostgreSQL).
+            raise Conflict(
+                "the user was created concurrently", fields={"external_customer_id": ["already exists"]}
+            ) from None
+    return user_out(user)
+
+
+async def update_user(db: Database, request: UpdateUserRequest, now: datetime) -> UserOut:
+    """Changes the fields sent; UNSET ones keep their value."""
+    async with db.write() as conn:
+        current = await repo.get_user(conn, request.retailer_id, request.user_id)
+        if current is None:
+            raise UserNotFound("user not found", fields={"user_id": ["not found"]})
+        changes: dict[str, object] = {"updated_at": now}
+        if request.external_customer_id is not UNSET:
+            changes["external_customer_id"] = _clean(request.external_customer_id)
+        if request.first_name is not UNSET:
+            changes["first_name"] = request.first_name.strip()
+        if request.last_name is not UNSET:
+            changes["last_name"] = request.last_name.strip()
+        if request.email is not UNSET:
+            changes["email"] = _clean(request.email)
+        if request.phone is not UNSET:
+            changes["phone"] = _clean(request.phone)
+        if request.profile_fields is not UNSET:
+            changes["profile_fields"] = request.profile_fields
+        user = replace(current, **changes)  # type: ignore[arg-type]
+        await _check_external_free(conn, user)
+        try:
+            await repo.update_user(conn, user)
+        except IntegrityError:
+            raise Conflict(
+                "the user was changed concurrently", fields={"external_customer_id": ["already exists"]}
+            ) from None
+    return user_out(user)
+
+
+async def find_user(
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    *,
+    user_id: UUID | None = None,
+    external_customer_id: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+) -> UserRow:
+    """The one user matching the first key given (user_id, external_customer_id, email, phone).
+    No match: USER_NOT_FOUND; several (email and phone are not unique): CONFLICT."""
+    if user_id is not None:
+        found = await repo.find_users(conn, retailer_id, user_id=user_id)
+    elif _clean(external_customer_id) is not None:
+        found = await repo.find_users(conn, retailer_id, external_customer_id=external_customer_id)
+    elif _clean(email) is not None:
+        found = await repo.find_users(conn, retailer_id, email=email)
+    elif phone is not None and repo.phone_key(phone):
+        found = await repo.find_users(conn, retailer_id, phone=phone)
+    else:
+        raise ValidationFailed(
+            "give one of user_id, external_customer_id, email or phone",
+            fields={"user_id": ["give one of user_id, external_customer_id, email or phone"]},
+        )
+    if not found:
+        raise UserNotFound("user not found")
+    if len(found) > 1:
+        raise Conflict("more than one user matches; look up by user_id or external_customer_id")
+    return found[0]
+
+
+async def get_user(db: Database, request: GetUserRequest) -> UserOut:
+    async with db.read() as conn:
+        user = await find_user(
+            conn,
+            request.retailer_id,
+            user_id=request.user_id,
+            external_customer_id=request.external_customer_id,
+            email=request.email,
+            phone=request.phone,
+        )
+    return user_out(user)
+
+
+# ------------------------------------------------------------------------------------- user offers
+
+
+async def issue(db: Database, request: IssueRequest, now: datetime, actor: str) -> IssueResult:
+    """Issue `quantity` copies; each copy either gets a user offer or a `fail_reason` (200 either way)."""
+    async with db.write() as conn:
+        outcomes = await issue_in(
+            conn,
+            retailer_id=request.retailer_id,
+            user_id=request.user_id,
+            offer_id=request.offer_id,
+            quantity=request.quantity,
+            exact=request.issue_exact_version,
+            now=now,
+            actor=actor,
+            source="api",
+        )
+    return IssueResult(
+        status_list=[
+            IssueStatus(
+                user_id=o.user_id,
+                user_offer_id=o.user_offer_id,
+                offer_id=o.offer_id,
+                root_offer_id=o.root_offer_id,
+                fail_reason=o.fail_reason,
+            )
+            for o in outcomes
+        ]
+    )
+
+
+async def revoke(db: Database, request: RevokeRequest, now: datetime, actor: str) -> UserOfferOut:
+    """Issued or Locked -> Revoked with a `revoked` event. Revoking a revoked offer changes nothing;
+    a redeemed or expired one is CONFLICT (reason REDEEMED or EXPIRED) and nothing changes."""
+    retailer_id = request.retailer_id
+    async with db.write() as conn:
+        current = await repo.get_user_offer(conn, retailer_id, request.user_offer_id)
+        if current is None:
+            raise NotFound("user offer not found", fields={"user_offer_id": ["not found"]})
+        await repo.expire_user_due(conn, retailer_id, current.user_id, now)
+        event = Event("revoked", now, actor, request.reason.strip())
+        if not await repo.transition(conn, retailer_id, current.id, (ISSUED, LOCKED), REVOKED, event):
+            after = await repo.get_user_offer(conn, retailer_id, current.id)
+            status = after.status_at(now) if after else current.status
+            if status in (REDEEMED, EXPIRED):
+                name = STATUS_NAMES[status]
+                raise Conflict(
+                    f"a {name.lower()} user offer cannot be revoked",
+                    reason=name.upper(),
+                    fields={"user_offer_id": [f"is {name.lower()}"]},
+                )
+            # Already revoked (perhaps by a concurrent call): the request's outcome holds.
+        row = await repo.get_wallet_row(conn, retailer_id, current.id)
+        default_culture = await default_culture_of(conn, retailer_id)
+    assert row is not None
+    return user_offer_out(row, now, None, default_culture)
+
+
+async def expire_due(db: Database, now: datetime, *, batch: int = 500) -> int:
+    """Record the expiry of every Issued user offer whose window ended (for a scheduler or the admin UI);
+    reads are right without it. One short transaction per batch; returns how many were expired."""
+    async with db.read() as conn:
+        retailers = await tenancy_repo.list_retailers(conn)
+    expired = 0
+    for retailer in retailers:
+        while True:
+            async with db.write() as conn:
+                due, changed = await repo.expire_due_batch(conn, retailer.id, now, batch)
+            expired += changed
+            if due < batch:
+                break
+    return expired

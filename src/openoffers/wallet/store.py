@@ -1,0 +1,147 @@
+"""The reward store: published `reward_store` offers with a `points_cost`, bought with points.
+
+A purchase spends the points and issues the user offers in one transaction, or does neither: any
+refusal (not enough points, inventory, per-customer or frequency limit) raises and rolls back all.
+Lock order is the balance row, then the offer's revision, then the issuance counters, the same as
+a closing POS check that earns points and then issues offers, so the two cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from openoffers.kit.clock import iso_z
+from openoffers.kit.db import Database
+from openoffers.kit.errors import Conflict, UserNotFound
+from openoffers.kit.ids import new_id
+from openoffers.loyalty import repository as loyalty_repo
+from openoffers.loyalty import service as loyalty
+from openoffers.offers.repository import OfferRow
+from openoffers.offers.service import definition_of
+from openoffers.wallet import repository as repo
+from openoffers.wallet.history import default_culture_of, localize
+from openoffers.wallet.issuance import acquisition_refusal, issue_in, limits_of, resolve_target
+from openoffers.wallet.schemas import (
+    IssueStatus,
+    PurchaseRequest,
+    PurchaseResult,
+    RewardStoreList,
+    RewardStoreOffer,
+    RewardStoreRequest,
+)
+
+NOT_IN_REWARD_STORE = "NOT_IN_REWARD_STORE"
+
+
+def points_cost(offer: OfferRow) -> int | None:
+    """The cost of one copy, when the offer is in the reward store."""
+    cost = offer.definition["common_config"].get("points_cost")
+    return int(cost) if offer.reward_store and cost else None
+
+
+async def reward_store_offers(db: Database, request: RewardStoreRequest, now: datetime) -> RewardStoreList:
+    """Offers that can be bought now, newest first; with a `user_id`, that user's default-account points."""
+    async with db.read() as conn:
+        available: int | None = None
+        if request.user_id is not None:
+            if await repo.get_user(conn, request.retailer_id, request.user_id) is None:
+                raise UserNotFound("user not found", fields={"user_id": ["not found"]})
+            account_id = loyalty_repo.default_account_id(request.retailer_id)
+            balance = await loyalty_repo.get_balance(conn, request.retailer_id, account_id, request.user_id)
+            available = balance.available if balance else 0
+        total, rows = await repo.reward_store_offers(
+            conn, request.retailer_id, now, skip=request.skip, take=request.take
+        )
+        counts = await repo.offer_counts(conn, request.retailer_id, [r.root_offer_id for r in rows])
+        default_culture = await default_culture_of(conn, request.retailer_id)
+    results: list[RewardStoreOffer] = []
+    for row in rows:
+        text = localize(row, request.culture, default_culture)
+        inventory = limits_of(definition_of(row)).inventory
+        results.append(
+            RewardStoreOffer(
+                offer_id=row.id,
+                root_offer_id=row.root_offer_id,
+                offer_type=row.offer_type,
+                title=text.title,
+                description=text.description,
+                terms=text.terms,
+                culture=text.culture,
+                media_uri=text.media_uri,
+                media_culture=text.media_culture,
+                points_cost=points_cost(row) or 0,
+                acquisition_start_date=iso_z(row.acquisition_start),
+                acquisition_end_date=iso_z(row.acquisition_end),
+                total_inventory=inventory,
+                available_inventory_remaining=counts[row.root_offer_id].remaining(inventory),
+            )
+        )
+    return RewardStoreList(total_records=total, results=results, available_points=available)
+
+
+def _refuse(reason: str, message: str) -> Conflict:
+    return Conflict(message, reason=reason, fields={"offer_id": [reason.lower().replace("_", " ")]})
+
+
+async def purchase(db: Database, request: PurchaseRequest, now: datetime, actor: str) -> PurchaseResult:
+    """Spend `points_cost x quantity` and issue `quantity` user offers of the offer's newest revision."""
+    retailer_id, user_id = request.retailer_id, request.user_id
+    async with db.write() as conn:
+        if await repo.get_user(conn, retailer_id, user_id) is None:
+            raise UserNotFound("user not found", fields={"user_id": ["not found"]})
+        await repo.expire_user_due(conn, retailer_id, user_id, now)
+        probe = await resolve_target(conn, retailer_id, request.offer_id, exact=False, mark=False)
+        cost = points_cost(probe.latest)
+        if cost is None:
+            raise _refuse(NOT_IN_REWARD_STORE, "this offer is not sold in the reward store")
+        refusal = acquisition_refusal(probe.latest, now)
+        if refusal is not None:
+            raise _refuse(refusal, f"the offer cannot be acquired now: {refusal}")
+        user_offer_ids = [new_id() for _ in range(request.quantity)]
+        posted = await loyalty.post(
+            conn,
+            retailer_id=retailer_id,
+            user_id=user_id,
+            account_id=request.point_account_id,
+            kind="spend",
+            amount=cost * request.quantity,
+            now=now,
+            actor=actor,
+            reason=f"reward store: {probe.latest.title}"[:500],
+            detail={"offer_id": str(probe.latest.id), "user_offer_ids": [str(i) for i in user_offer_ids]},
+        )
+        # Marked only now (after the balance row, see the module docstring); if the price changed in
+        # between, this purchase was priced on a stale read: refuse rather than charge the old price.
+        target = await resolve_target(conn, retailer_id, request.offer_id, exact=False)
+        if target.revision.id != probe.latest.id or points_cost(target.revision) != cost:
+            raise Conflict("the offer changed while buying it; retry", fields={"offer_id": ["changed concurrently"]})
+        outcomes = await issue_in(
+            conn,
+            retailer_id=retailer_id,
+            user_id=user_id,
+            offer_id=target.revision.id,
+            quantity=request.quantity,
+            now=now,
+            actor=actor,
+            source="reward_store",
+            reason="bought in the reward store",
+            detail={"points_cost": cost, "ledger_entry_id": posted.entry_id},
+            all_or_nothing=True,
+            user_offer_ids=user_offer_ids,
+            target=target,
+        )
+    return PurchaseResult(
+        status_list=[
+            IssueStatus(
+                user_id=o.user_id,
+                user_offer_id=o.user_offer_id,
+                offer_id=o.offer_id,
+                root_offer_id=o.root_offer_id,
+                fail_reason=None,
+            )
+            for o in outcomes
+        ],
+        points_spent=cost * request.quantity,
+        point_account_id=posted.account_id,
+        available_balance=posted.available,
+    )

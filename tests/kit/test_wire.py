@@ -1,0 +1,222 @@
+"""kit.wire: the guide's loose times, lenient decoding with named fields, exact encoding."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+from uuid import UUID
+
+import msgspec
+import pytest
+
+from openoffers.kit import wire
+from openoffers.kit.errors import PayloadTooLarge, ValidationFailed
+from openoffers.kit.wire import MAX_BODY_BYTES, WireTime, parse_time
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The guide's own formats.
+        ("2018-03-01 00:00:00.0", datetime(2018, 3, 1)),
+        ("2019-03-31 23:59:00.0", datetime(2019, 3, 31, 23, 59)),
+        ("2018-06-10 9:20:00.000", datetime(2018, 6, 10, 9, 20)),
+        ("2018-09-04T19:47:28.3475814Z", datetime(2018, 9, 4, 19, 47, 28, 347581, tzinfo=UTC)),
+        ("2019-09-04T21:55:54.7723464Z", datetime(2019, 9, 4, 21, 55, 54, 772346, tzinfo=UTC)),
+        ("2018-03-01T00:00:00Z", datetime(2018, 3, 1, tzinfo=UTC)),
+        # ISO 8601 variants.
+        ("2018-03-01T00:00:00z", datetime(2018, 3, 1, tzinfo=UTC)),
+        ("2018-03-01T10:00:00+05:30", datetime(2018, 3, 1, 10, tzinfo=timezone(timedelta(hours=5, minutes=30)))),
+        ("2018-03-01T10:00:00-0800", datetime(2018, 3, 1, 10, tzinfo=timezone(timedelta(hours=-8)))),
+        ("2018-03-01T10:00:00+02", datetime(2018, 3, 1, 10, tzinfo=timezone(timedelta(hours=2)))),
+        ("2018-03-01T10:00:00.5", datetime(2018, 3, 1, 10, 0, 0, 500000)),
+        ("2018-03-01T10:00:00,25", datetime(2018, 3, 1, 10, 0, 0, 250000)),
+        ("2018-03-01 10:00", datetime(2018, 3, 1, 10)),
+        ("2018-03-01", datetime(2018, 3, 1)),
+        ("2018-3-1 9:05", datetime(2018, 3, 1, 9, 5)),
+        ("  2018-03-01T00:00:00Z  ", datetime(2018, 3, 1, tzinfo=UTC)),
+    ],
+)
+def test_parse_time_accepts_the_guide_and_iso_formats(text: str, expected: datetime) -> None:
+    parsed = parse_time(text)
+    assert isinstance(parsed, WireTime)
+    assert parsed == expected
+    assert parsed.tzinfo == expected.tzinfo
+    assert parsed.utcoffset() == expected.utcoffset()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "yesterday",
+        "2018/03/01",
+        "03-01-2018",
+        "2018-13-01",
+        "2018-02-30",
+        "2018-03-01T24:00:00",
+        "2018-03-01T10:61:00",
+        "2018-03-01T10:00:00+25:00",
+        "2018-03-01T10:00:00 PST",
+        # An offset that puts the instant outside what a datetime can hold in UTC.
+        "9999-12-31T23:00:00-05:00",
+        "0001-01-01T00:00:00+05:00",
+    ],
+)
+def test_parse_time_refuses_what_is_not_a_time(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_time(text)
+
+
+class Line(msgspec.Struct, kw_only=True):
+    line_id: str
+    quantity: Decimal
+    unit_price: Decimal
+
+
+class Body(msgspec.Struct, kw_only=True):
+    retailer_id: UUID
+    publish: bool = False
+    count: int = 0
+    when: WireTime | None = None
+    items: list[Line] = []
+
+
+def test_decode_is_lenient_the_way_the_guide_needs() -> None:
+    body = (
+        b'{"retailer_id": "2D5B5A08-BECD-4837-A69A-2AB967C7773A", "publish": "true", "count": "3", '
+        b'"when": "2018-06-10 9:20:00.000", "unknown_field": {"ignored": [1, 2]}, '
+        b'"items": [{"line_id": "0", "quantity": "1", "unit_price": ".77"}, '
+        b'{"line_id": "1", "quantity": 2, "unit_price": 2703.10}]}'
+    )
+    decoded = wire.decode(body, Body)
+    assert decoded.retailer_id == UUID("2d5b5a08-becd-4837-a69a-2ab967c7773a")
+    assert decoded.publish is True
+    assert decoded.count == 3
+    assert decoded.when == datetime(2018, 6, 10, 9, 20)
+    assert decoded.when.tzinfo is None  # the caller decides which zone a naive time is in
+    assert [(i.quantity, i.unit_price) for i in decoded.items] == [
+        (Decimal("1"), Decimal("0.77")),
+        (Decimal("2"), Decimal("2703.10")),
+    ]
+    # JSON numbers arrive as exact Decimals, never floats.
+    assert isinstance(decoded.items[1].unit_price, Decimal)
+    assert str(decoded.items[1].unit_price) == "2703.10"
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "problem"),
+    [
+        (b'{"retailer_id": "2D5B5A08-BECD-4837-A69A-2AB967C17773A"}', "retailer_id", "Invalid UUID"),
+        (b'{"publish": true}', "body", "Object missing required field `retailer_id`"),
+        (
+            b'{"retailer_id": "2d5b5a08-becd-4837-a69a-2ab967c7773a", "count": "three"}',
+            "count",
+            "Expected `int`, got `str`",
+        ),
+        (
+            b'{"retailer_id": "2d5b5a08-becd-4837-a69a-2ab967c7773a", "when": "soon"}',
+            "when",
+            "not a date or time: 'soon'",
+        ),
+        (
+            b'{"retailer_id": "2d5b5a08-becd-4837-a69a-2ab967c7773a", "when": 5}',
+            "when",
+            "expected a date or time string",
+        ),
+        (
+            b'{"retailer_id": "2d5b5a08-becd-4837-a69a-2ab967c7773a", "items": [{"line_id": "0", "quantity": "x", '
+            b'"unit_price": "1"}]}',
+            "items[0].quantity",
+            "Invalid decimal string",
+        ),
+        (b"[1, 2]", "body", "Expected `object`, got `array`"),
+        (b'"text"', "body", "Expected `object`, got `str`"),
+    ],
+)
+def test_decode_errors_name_the_field(body: bytes, field: str, problem: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        wire.decode(body, Body)
+    error = caught.value
+    assert error.code == "VALIDATION"
+    assert error.status == 400
+    assert error.fields == {field: [problem]}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"{",
+        b'{"retailer_id": }',
+        b"\xff\xfe",
+        b"nul",
+        b'{"retailer_id": "2d5b5a08-becd-4837-a69a-2ab967c7773a"} trailing',
+    ],
+)
+def test_malformed_json_is_a_validation_error_on_body(body: bytes) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        wire.decode(body, Body)
+    assert caught.value.fields == {"body": ["malformed JSON"]}
+    assert caught.value.message.startswith("malformed JSON: ")
+
+
+def test_decode_refuses_bodies_over_one_mebibyte() -> None:
+    assert MAX_BODY_BYTES == 1024 * 1024
+    padding = b" " * (MAX_BODY_BYTES - 60)
+    fits = b'{"retailer_id": "2d5b5a08-becd-4837-a69a-2ab967c7773a"}' + padding
+    assert len(fits) <= MAX_BODY_BYTES
+    assert wire.decode(fits, Body).retailer_id == UUID("2d5b5a08-becd-4837-a69a-2ab967c7773a")
+    with pytest.raises(PayloadTooLarge) as caught:
+        wire.decode(fits + b" " * (MAX_BODY_BYTES - len(fits) + 1), Body)
+    assert (caught.value.code, caught.value.status) == ("PAYLOAD_TOO_LARGE", 413)
+
+
+def test_convert_prefixes_the_path() -> None:
+    stored = {"line_id": "0", "quantity": "1", "unit_price": "nope"}
+    assert wire.convert({"line_id": "0", "quantity": "2", "unit_price": "1.50"}, Line) == Line(
+        line_id="0", quantity=Decimal(2), unit_price=Decimal("1.50")
+    )
+    with pytest.raises(ValidationFailed) as caught:
+        wire.convert(stored, Line, path="items[3]")
+    assert caught.value.fields == {"items[3].unit_price": ["Invalid decimal string"]}
+
+
+def test_encode_writes_numbers_utc_z_and_lower_case_ids() -> None:
+    encoded = wire.encode(
+        {
+            "amount": Decimal("11.50"),
+            "whole": Decimal("12"),
+            "at": datetime(2018, 3, 1, tzinfo=UTC),
+            "id": UUID("2D5B5A08-BECD-4837-A69A-2AB967C7773A"),
+            "none": None,
+        }
+    )
+    assert encoded == (
+        b'{"amount":11.50,"whole":12,"at":"2018-03-01T00:00:00Z",'
+        b'"id":"2d5b5a08-becd-4837-a69a-2ab967c7773a","none":null}'
+    )
+
+
+def test_encode_refuses_unknown_types() -> None:
+    with pytest.raises(NotImplementedError, match="cannot encode"):
+        wire.encode({"x": object()})
+
+
+def test_decoded_times_encode_and_convert_like_datetimes() -> None:
+    decoded = wire.decode(b'{"retailer_id": "2d5b5a08-becd-4837-a69a-2ab967c7773a", "when": "2018-03-01T10:00Z"}', Body)
+    assert isinstance(decoded.when, WireTime)
+    assert wire.encode({"when": decoded.when}) == b'{"when":"2018-03-01T10:00:00Z"}'
+    naive = parse_time("2018-06-10 9:20:00.000")
+    assert wire.to_builtins({"when": naive, "offset": parse_time("2018-06-10T09:20:00+02:00")}) == {
+        "when": "2018-06-10T09:20:00",
+        "offset": "2018-06-10T09:20:00+02:00",
+    }
+
+
+def test_to_builtins_keeps_decimals_only_when_asked() -> None:
+    line = Line(line_id="0", quantity=Decimal("1"), unit_price=Decimal("2703.10"))
+    assert wire.to_builtins(line) == {"line_id": "0", "quantity": "1", "unit_price": "2703.10"}
+    kept = wire.to_builtins(line, keep_decimals=True)
+    assert kept == {"line_id": "0", "quantity": Decimal("1"), "unit_price": Decimal("2703.10")}
+    assert wire.encode(kept) == b'{"line_id":"0","quantity":1,"unit_price":2703.10}'
