@@ -77,8 +77,16 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
-def wrk(name: str, url: str, *, body: bytes, headers: dict[str, str], seconds: int, connections: int,
-        script: str | None = None) -> Result:
+def wrk(
+    name: str,
+    url: str,
+    *,
+    body: bytes,
+    headers: dict[str, str],
+    seconds: int,
+    connections: int,
+    script: str | None = None,
+) -> Result:
     """POST `body` to `url` for `seconds` (or run a custom Lua `script`) and read wrk's summary."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
@@ -92,7 +100,10 @@ def wrk(name: str, url: str, *, body: bytes, headers: dict[str, str], seconds: i
     try:
         out = subprocess.run(
             ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", path, url],
-            capture_output=True, text=True, timeout=seconds + 60, check=True,
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=True,
         ).stdout
     finally:
         os.unlink(path)
@@ -104,13 +115,25 @@ def wrk(name: str, url: str, *, body: bytes, headers: dict[str, str], seconds: i
 
 
 def baseline_command(port: int) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", "benchmarks.baseline_app:app", "--host", "127.0.0.1",
-            "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "benchmarks.baseline_app:app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
 
 
 def print_table(baseline: Result, results: Sequence[Result]) -> None:
     print(f"{'case':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'ratio':>8}{'non-2xx':>9}")
     for r in (baseline, *results):
         ratio = r.requests_per_second / baseline.requests_per_second if baseline.requests_per_second else 0
-        print(f"{r.name:<28}{r.requests_per_second:>10.0f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}"
-              f"{ratio:>8.2f}{r.non_2xx:>9}")
+        print(
+            f"{r.name:<28}{r.requests_per_second:>10.0f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}{ratio:>8.2f}{r.non_2xx:>9}"
+        )

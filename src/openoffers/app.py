@@ -11,6 +11,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from sqlalchemy import text
 
 from openoffers import __version__
+from openoffers.admin.routes import ROUTES as ADMIN_ROUTES
 from openoffers.context import AppContext, context
 from openoffers.kit import wire
 from openoffers.kit.clock import Clock, utc_now
@@ -18,7 +19,7 @@ from openoffers.kit.db import Database
 from openoffers.kit.envelopes import handle_domain_error, handle_http_error, handle_unexpected
 from openoffers.kit.errors import DomainError
 from openoffers.kit.http import CaseInsensitivePaths
-from openoffers.kit.openapi import build_openapi
+from openoffers.kit.openapi import build_openapi, docs_html
 from openoffers.kit.wire import MAX_BODY_BYTES
 from openoffers.loyalty.routes import ROUTES as POINT_ROUTES
 from openoffers.offers.routes import ROUTES as OFFER_ROUTES
@@ -39,6 +40,11 @@ async def openapi_json() -> Response[bytes]:
     return Response(wire.encode(build_openapi()), media_type=MediaType.JSON)
 
 
+@get("/docs", include_in_schema=False)
+async def api_docs() -> Response[str]:
+    return Response(docs_html(), media_type=MediaType.HTML)
+
+
 class Metrics(PrometheusController):
     path = "/metrics"
 
@@ -51,7 +57,16 @@ def create_app(
     ctx = AppContext(settings=settings, db=db, clock=clock)
     prometheus = PrometheusConfig(app_name="openoffers", group_path=True, exclude=["/metrics", "/health"])
     app = Litestar(
-        route_handlers=[health, openapi_json, Metrics, *OFFER_ROUTES, *WALLET_ROUTES, *POINT_ROUTES],
+        route_handlers=[
+            health,
+            openapi_json,
+            api_docs,
+            Metrics,
+            *OFFER_ROUTES,
+            *WALLET_ROUTES,
+            *POINT_ROUTES,
+            *ADMIN_ROUTES,
+        ],
         exception_handlers={
             DomainError: handle_domain_error,
             HTTPException: handle_http_error,

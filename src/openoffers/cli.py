@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import secrets
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
@@ -103,6 +104,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="TCP port.")] = None,
     workers: Annotated[int | None, typer.Option(help="Server processes.")] = None,
     database_url: DatabaseUrl = None,
+    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log", help="Log every request.")] = True,
 ) -> None:
     """Start the HTTP server. On SQLite the schema is migrated first; on PostgreSQL run `db upgrade`."""
     import uvicorn
@@ -111,6 +113,9 @@ def serve(
     _migrate_if_sqlite(settings)
     # Workers are separate processes: they read their settings from the environment.
     os.environ["OPENOFFERS_DATABASE_URL"] = settings.database_url
+    if settings.workers > 1 and not settings.secret_key:
+        # Workers must agree on the admin session key; without one configured, share a random one.
+        os.environ["OPENOFFERS_SECRET_KEY"] = secrets.token_urlsafe(32)
     console.print(f"OpenOffers listening on http://{settings.host}:{settings.port} (database {settings.database_url})")
     console.print(
         f"Admin UI: http://{settings.host}:{settings.port}/admin   API docs: http://{settings.host}:{settings.port}/docs"
@@ -123,6 +128,7 @@ def serve(
         workers=settings.workers,
         log_level=settings.log_level,
         proxy_headers=True,
+        access_log=access_log,
     )
 
 

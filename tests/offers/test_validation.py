@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from openoffers.kit.db import Database
+from openoffers.offers.schemas import OFFER_TYPES
 from openoffers.tenancy import service as tenancy
 from tests.conftest import FrozenClock, Tenant, basic, offer_body, snapshot
 
@@ -76,24 +77,17 @@ TYPES: list[tuple[str, dict[str, Any], dict[str, Any], bool, bool]] = [
 ]
 
 
-@pytest.mark.parametrize(("offer_type", "sent", "fetched", "check_level", "all_items"), TYPES)
-async def test_every_offer_type_publishes_and_round_trips(
-    client: httpx.AsyncClient,
-    tenant: Tenant,
-    offer_type: str,
-    sent: dict[str, Any],
-    fetched: dict[str, Any],
-    check_level: bool,
-    all_items: bool,
-) -> None:
-    created = await create(
-        client, tenant, offer_type=offer_type, offer_config={"type": offer_type}, discount_config=sent
-    )
-    assert (created["new_status"], created["validation_errors"]) == (1, {})
-    offer = await fetch(client, tenant, created["offer_id"])
-    assert offer["offer_type_id"] == offer_type
-    assert offer["discount_config"] == fetched
-    assert (offer["check_level"], offer["all_items_eligible"]) == (check_level, all_items)
+async def test_every_offer_type_publishes_and_round_trips(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    assert {case[0] for case in TYPES} == set(OFFER_TYPES)
+    for offer_type, sent, fetched, check_level, all_items in TYPES:
+        created = await create(
+            client, tenant, offer_type=offer_type, offer_config={"type": offer_type}, discount_config=sent
+        )
+        assert (created["new_status"], created["validation_errors"]) == (1, {}), offer_type
+        offer = await fetch(client, tenant, created["offer_id"])
+        assert offer["offer_type_id"] == offer_type
+        assert offer["discount_config"] == fetched, offer_type
+        assert (offer["check_level"], offer["all_items_eligible"]) == (check_level, all_items), offer_type
 
 
 async def test_offer_config_type_alone_names_the_type(client: httpx.AsyncClient, tenant: Tenant) -> None:
@@ -348,16 +342,14 @@ UNPUBLISHABLE: list[tuple[str, dict[str, Any], dict[str, list[str]]]] = [
 ]
 
 
-@pytest.mark.parametrize(("case", "overrides", "problems"), UNPUBLISHABLE, ids=[c[0] for c in UNPUBLISHABLE])
-async def test_unpublishable_offers_are_saved_as_drafts_with_reasons(
-    client: httpx.AsyncClient, tenant: Tenant, case: str, overrides: dict[str, Any], problems: dict[str, list[str]]
-) -> None:
-    created = await create(client, tenant, **overrides)
-    assert created["new_status"] == 0
-    assert created["state_transition"] == "created_new-(unknown_status>draft)"
-    assert created["validation_errors"] == problems
-    offer = await fetch(client, tenant, created["offer_id"])
-    assert (offer["status"], offer["validation_errors"]) == (0, problems)
+async def test_unpublishable_offers_are_saved_as_drafts_with_reasons(client: httpx.AsyncClient, tenant: Tenant) -> None:
+    for case, overrides, problems in UNPUBLISHABLE:
+        created = await create(client, tenant, **overrides)
+        assert created["new_status"] == 0, case
+        assert created["state_transition"] == "created_new-(unknown_status>draft)", case
+        assert created["validation_errors"] == problems, case
+        offer = await fetch(client, tenant, created["offer_id"])
+        assert (offer["status"], offer["validation_errors"]) == (0, problems), case
 
 
 async def test_another_retailers_store_is_unknown(
@@ -567,22 +559,17 @@ MALFORMED: list[tuple[str, dict[str, Any], dict[str, list[str]]]] = [
 ]
 
 
-@pytest.mark.parametrize(("case", "overrides", "fields"), MALFORMED, ids=[c[0] for c in MALFORMED])
 async def test_malformed_definitions_are_refused_and_save_nothing(
-    db: Database,
-    client: httpx.AsyncClient,
-    tenant: Tenant,
-    case: str,
-    overrides: dict[str, Any],
-    fields: dict[str, list[str]],
+    db: Database, client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
     before = await snapshot(db)
-    body = {**offer_body(tenant.retailer_id), **overrides}
-    response = await client.post(CREATE, json=body, headers=tenant.auth)
-    assert response.status_code == 400, response.text
-    errors = response.json()["errors"]
-    assert (errors["code"], errors["fields"]) == ("VALIDATION", fields)
-    assert await snapshot(db) == before
+    for case, overrides, fields in MALFORMED:
+        body = {**offer_body(tenant.retailer_id), **overrides}
+        response = await client.post(CREATE, json=body, headers=tenant.auth)
+        assert response.status_code == 400, (case, response.text)
+        errors = response.json()["errors"]
+        assert (errors["code"], errors["fields"]) == ("VALIDATION", fields), case
+        assert await snapshot(db) == before, case
 
 
 async def test_a_malformed_update_changes_nothing(db: Database, client: httpx.AsyncClient, tenant: Tenant) -> None:

@@ -6,6 +6,7 @@ Litestar's generator would describe the bodies Litestar decodes; ours are decode
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 import msgspec
@@ -99,3 +100,28 @@ def build_openapi() -> dict[str, Any]:
             "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
         },
     }
+
+
+def docs_html() -> str:
+    """A plain, script-free reference page: every endpoint, what it does, and its JSON Schema link."""
+    rows = []
+    for doc in sorted(ENDPOINTS, key=lambda e: (e.family, e.path)):
+        methods = ", ".join(doc.methods)
+        body = doc.request.__name__ if doc.request is not None else "-"
+        rows.append(
+            f"<tr><td><code>{escape(doc.path)}</code></td><td>{escape(methods)}</td>"
+            f"<td>{escape(doc.summary)}</td><td>{escape(doc.description)}</td><td><code>{escape(body)}</code></td></tr>"
+        )
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>OpenOffers API</title>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem;color:#1f2937}"
+        "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #e5e7eb;padding:.4rem;"
+        "text-align:left;vertical-align:top}code{font-size:13px}</style></head><body>"
+        f"<h1>OpenOffers API {escape(__version__)}</h1>"
+        "<p>JSON over HTTP, Basic authentication (an API key for the Offers API, a POS client for the POS API). "
+        "Paths match case-insensitively. The machine-readable contract is <a href='/openapi.json'>/openapi.json</a> "
+        "(OpenAPI 3.1, request schemas under <code>components.schemas</code>).</p>"
+        "<table><thead><tr><th>path</th><th>methods</th><th>summary</th><th>details</th><th>request</th></tr>"
+        f"</thead><tbody>{''.join(rows)}</tbody></table></body></html>"
+    )

@@ -1,0 +1,187 @@
+"""Plain-language labels and an offer's conditions as a customer would read them (presentation only)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from openoffers.kit.clock import as_utc
+from openoffers.kit.money import currency_exponent
+from openoffers.kit.wire import parse_time
+from openoffers.offers.schemas import OFFER_TYPES, OfferOut
+
+OFFER_TYPE_LABELS = {
+    "manual_fulfillment": "Manual fulfilment (staff honour it)",
+    "fixed_amount_check_discount": "Amount off the check",
+    "percent_check_discount": "Percent off the check",
+    "fixed_amount_item_discount": "Amount off items",
+    "percent_item_discount": "Percent off items",
+    "set_price_coupon": "Set price on items",
+    "buy_x_get_y_fixed": "Buy X, get Y with an amount off",
+    "buy_x_get_y_percent": "Buy X, get Y with a percent off",
+    "buy_x_get_y_set_price": "Buy X, get Y at a set price",
+}
+assert set(OFFER_TYPE_LABELS) == set(OFFER_TYPES)
+
+STATUS_LABELS = {0: "Draft", 1: "Published", 2: "Deactivated", 3: "Deleted"}
+PERIOD_UNITS = ("minutes", "hours", "days", "weeks", "months", "years")
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def type_label(offer_type: str | None) -> str:
+    return OFFER_TYPE_LABELS.get(offer_type or "", "No type yet")
+
+
+def money(value: Any, currency: str) -> str:
+    """`5` USD -> `$5.00`; `5` CHF -> `5.00 CHF`. A value with more decimals than the currency shows as is."""
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    exponent = currency_exponent(currency)
+    quantum = Decimal(1).scaleb(-exponent)
+    shown = amount.quantize(quantum) if amount == amount.quantize(quantum) else amount
+    text = f"{shown:,f}"
+    symbol = _SYMBOLS.get(currency.upper())
+    return f"{symbol}{text}" if symbol else f"{text} {currency.upper()}"
+
+
+def percent(value: Any) -> str:
+    try:
+        return f"{Decimal(str(value)).normalize():f}%"
+    except InvalidOperation:
+        return f"{value}%"
+
+
+def local_time(value: datetime | str | None, timezone: str) -> str:
+    """`2026-07-01T13:00:00Z` -> `Jul 1, 2026, 09:00` in the retailer's time zone."""
+    if value is None:
+        return ""
+    when = parse_time(value) if isinstance(value, str) else value
+    local = as_utc(when).astimezone(ZoneInfo(timezone))
+    return f"{local:%b} {local.day}, {local.year}, {local:%H:%M}"
+
+
+def _per(value: Any, unit: str) -> str:
+    return f"per {unit[:-1]}" if str(value) == "1" else f"every {value} {unit}"
+
+
+def _names(values: Sequence[str], names: Mapping[str, str] | None = None) -> str:
+    shown = [(names or {}).get(v, v) for v in values]
+    if len(shown) <= 1:
+        return "".join(shown)
+    return ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def discount_summary(offer_type: str | None, config: Mapping[str, Any], currency: str) -> str:
+    """What the customer gets, in one sentence."""
+    amount = money(config["amount"], currency) if config.get("amount") is not None else "an amount"
+    pct = percent(config["percent"]) if config.get("percent") is not None else "a percentage"
+    price = money(config["price"], currency) if config.get("price") is not None else "a set price"
+    buy, get = config.get("buy_count") or "X", config.get("get_count") or "Y"
+    sentence = {
+        "manual_fulfillment": "A reward that staff honour at the till (no automatic discount)",
+        "fixed_amount_check_discount": f"{amount} off the check",
+        "percent_check_discount": f"{pct} off the check",
+        "fixed_amount_item_discount": f"{amount} off each eligible item",
+        "percent_item_discount": f"{pct} off eligible items",
+        "set_price_coupon": f"Eligible items for {price}",
+        "buy_x_get_y_fixed": f"Buy {buy}, get {get} with {amount} off each",
+        "buy_x_get_y_percent": f"Buy {buy}, get {get} at {pct} off",
+        "buy_x_get_y_set_price": f"Buy {buy}, get {get} for {price} each",
+    }.get(offer_type or "", "No discount type chosen yet")
+    extras = []
+    if config.get("max_items"):
+        extras.append(f"up to {config['max_items']} item{'' if str(config['max_items']) == '1' else 's'}")
+    if config.get("recurrence") and str(config["recurrence"]) != "1":
+        extras.append(f"up to {config['recurrence']} times per check")
+    if config.get("max_discount"):
+        extras.append(f"at most {money(config['max_discount'], currency)} off")
+    return sentence + (f" ({'; '.join(extras)})" if extras else "")
+
+
+def _restriction(kind: str, r: Mapping[str, Any], currency: str, stores: Mapping[str, str]) -> str:
+    items = r.get("item_ids") or []
+    categories = r.get("category_ids") or []
+    things = " or ".join(
+        part
+        for part in (
+            f"items {_names(items)}" if items else "",
+            f"categories {_names(categories)}" if categories else "",
+        )
+        if part
+    )
+    if kind == "stores":
+        where = " or ".join(
+            part
+            for part in (
+                _names(r.get("store_ids") or [], stores),
+                f"stores tagged {_names(r.get('store_tags') or [])}" if r.get("store_tags") else "",
+            )
+            if part
+        )
+        return f"Not valid at {where}" if r.get("mode") == "exclude" else f"Only at {where}"
+    if kind == "items":
+        return f"Does not apply to {things}" if r.get("mode") == "exclude" else f"Applies only to {things}"
+    if kind == "min_subtotal":
+        return f"Minimum spend {money(r.get('amount'), currency)}"
+    if kind == "min_quantity":
+        return f"Buy at least {r.get('quantity')}" + (f" of {things}" if things else " items")
+    if kind == "required_items":
+        return f"The check must include {things}"
+    if kind == "days_of_week":
+        days = [d for d in DAYS if d in (r.get("days") or [])]
+        return "On " + _names([d.capitalize() for d in days])
+    if kind == "time_of_day":
+        return f"Between {r.get('start')} and {r.get('end')} (store time)"
+    if kind == "channels":
+        return f"Through {_names(r.get('channels') or [])}"
+    if kind == "max_uses":
+        return f"Up to {r.get('uses')} uses {_per(r.get('period_value'), str(r.get('period_unit')))}"
+    if kind == "inventory":
+        return f"Limited to {r.get('total')} in total"
+    if kind == "per_customer":
+        return f"At most {r.get('max')} per customer"
+    if kind == "frequency":
+        return f"At most {r.get('max')} per customer {_per(r.get('period_value'), str(r.get('period_unit')))}"
+    return kind
+
+
+def conditions(offer: OfferOut, *, currency: str, timezone: str, stores: Mapping[str, str]) -> list[str]:
+    """The offer's conditions, one sentence each, in the order a customer cares about them."""
+    lines = []
+    start, end = offer.acquisition_start_date, offer.acquisition_end_date
+    if start and end:
+        lines.append(f"Available from {local_time(start, timezone)} until {local_time(end, timezone)}")
+    elif start:
+        lines.append(f"Available from {local_time(start, timezone)}")
+    elif end:
+        lines.append(f"Available until {local_time(end, timezone)}")
+    if offer.does_not_expire:
+        lines.append("Never expires once received")
+    elif offer.validity_period and offer.validity_unit:
+        unit = offer.validity_unit[:-1] if offer.validity_period == 1 else offer.validity_unit
+        lines.append(f"Redeemable for {offer.validity_period} {unit} after it is received")
+    if end and not offer.does_not_expire:
+        lines.append(
+            "Stays redeemable after the end date" if offer.valid_after_end_date else "Not redeemable after the end date"
+        )
+    if offer.reward_store:
+        lines.append(f"In the reward store for {offer.points_cost or 0} points")
+    groups = (
+        offer.location_restrictions,
+        offer.catalog_restrictions,
+        offer.purchase_restrictions,
+        offer.use_restrictions,
+        offer.issuance_restrictions,
+    )
+    for group in groups:
+        for r in group:
+            lines.append(_restriction(str(r.get("type")), r, currency, stores))
+    if offer.exclusive:
+        lines.append("Cannot be combined with other discounts")
+    return lines

@@ -1,0 +1,607 @@
+"""HTML forms <-> the API's request Structs.
+
+The offer form is another spelling of the Offers API body. `offer_body` builds exactly the JSON-like
+body an integrator would send and `decode_offer` decodes it with the API's own decoder (`kit.wire`),
+so the message next to a field is the message the API gives, for the same path
+(`discount_config.amount`, `use_restrictions[0]`). Whether an offer can be published is decided by
+the offers service, never here.
+
+Input names:
+- single fields use the API path: `offer_type`, `discount_config.amount`, `common_config.validity_unit`;
+- repeated rows use `<prefix>.<row>.<field>`: `text.0.title`, `media.1.uri`, `time_of_day.0.start`,
+  where a restriction's prefix is its API `type`. `_rows.<prefix>` says how many rows the page showed,
+  a blank row is left out of the body, and the `_add` button asks for one more row without saving.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from openoffers.kit import wire
+from openoffers.kit.clock import as_utc
+from openoffers.kit.errors import ValidationFailed
+from openoffers.kit.wire import parse_time
+from openoffers.offers.schemas import OfferDefinition
+from openoffers.offers.validation import (
+    AMOUNT_TYPES,
+    BUY_X_GET_Y_TYPES,
+    PERCENT_TYPES,
+    PRICE_TYPES,
+    parse_clock,
+)
+
+T = TypeVar("T")
+IndexMap = dict[str, list[str]]  # API list name -> the form row key of each of its items, in order
+
+TRUE_VALUES = frozenset({"1", "on", "true", "yes"})
+MAX_ROWS = 100
+
+
+@dataclass
+class Form:
+    """Submitted (or prefilled) values and the errors to show next to them."""
+
+    data: dict[str, list[str]] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    general: list[str] = field(default_factory=list)
+    # Inputs that may be absent from a submission (unchecked checkboxes) but still show errors.
+    fields: frozenset[str] = frozenset()
+    focus: str | None = None  # the input to focus (the first of a row just added)
+
+    def value(self, name: str) -> str:
+        values = self.data.get(name)
+        return values[0] if values else ""
+
+    def values(self, name: str) -> list[str]:
+        return self.data.get(name, [])
+
+    def checked(self, name: str) -> bool:
+        return self.value(name).lower() in TRUE_VALUES
+
+    def errors_for(self, key: str) -> list[str]:
+        return self.errors.get(key, [])
+
+    def known_keys(self) -> set[str]:
+        return set(self.data) | self.fields
+
+    def place_errors(self, errors: Mapping[str, Sequence[str]], aliases: Mapping[str, str] | None = None) -> None:
+        """Put each error next to its field, or at the top of the form when no field shows it."""
+        known = self.known_keys()
+        for key, problems in errors.items():
+            target = (aliases or {}).get(key, key)
+            if target in known:
+                self.errors.setdefault(target, []).extend(problems)
+            else:
+                self.general.extend(f"{key}: {p}" if key and key != "body" else p for p in problems)
+
+    @property
+    def error_count(self) -> int:
+        return sum(len(v) for v in self.errors.values()) + len(self.general)
+
+    def summary(self) -> list[tuple[str, str, str]]:
+        """(element id, field name, message) for every field error, for the summary above the form."""
+        return [(field_id(key), label_of(key), p) for key, problems in self.errors.items() for p in problems]
+
+
+def field_id(key: str) -> str:
+    """An HTML id for an input, row or section key (`text.0.title` -> `f-text-0-title`)."""
+    return "f-" + re.sub(r"[^A-Za-z0-9]+", "-", key).strip("-")
+
+
+def read_form(raw: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """Submitted values with textarea line endings normalised (browsers send CRLF)."""
+    return {name: [v.replace("\r\n", "\n") for v in values] for name, values in raw.items()}
+
+
+# --- The offer form's shape -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RowKind:
+    prefix: str  # the form prefix; for a restriction, its API `type`
+    group: str  # the API list the rows go to
+    fields: tuple[str, ...]
+    content: tuple[str, ...]  # a row is blank when all of these are empty
+    label: str
+    checkbox_lists: frozenset[str] = frozenset()
+    text_lists: frozenset[str] = frozenset()
+    tagged: bool = True  # restrictions carry `"type": prefix`
+    max_rows: int = MAX_ROWS
+
+
+_IDS = frozenset({"item_ids", "category_ids"})
+
+TEXT = RowKind(
+    "text",
+    "text_config",
+    ("culture", "title", "description", "terms_and_conditions"),
+    ("title", "description", "terms_and_conditions"),
+    "Text",
+    tagged=False,
+    max_rows=50,
+)
+MEDIA = RowKind("media", "media_config", ("uri", "culture", "media_type"), ("uri",), "Image", tagged=False, max_rows=50)
+STORES = RowKind(
+    "stores",
+    "location_restrictions",
+    ("mode", "store_ids", "store_tags"),
+    ("store_ids", "store_tags"),
+    "Stores rule",
+    checkbox_lists=frozenset({"store_ids"}),
+    text_lists=frozenset({"store_tags"}),
+)
+ITEMS = RowKind(
+    "items",
+    "catalog_restrictions",
+    ("mode", "item_ids", "category_ids"),
+    ("item_ids", "category_ids"),
+    "Items rule",
+    text_lists=_IDS,
+)
+MIN_SUBTOTAL = RowKind("min_subtotal", "purchase_restrictions", ("amount",), ("amount",), "Minimum spend")
+MIN_QUANTITY = RowKind(
+    "min_quantity",
+    "purchase_restrictions",
+    ("quantity", "item_ids", "category_ids"),
+    ("quantity", "item_ids", "category_ids"),
+    "Minimum quantity",
+    text_lists=_IDS,
+)
+REQUIRED_ITEMS = RowKind(
+    "required_items",
+    "purchase_restrictions",
+    ("item_ids", "category_ids"),
+    ("item_ids", "category_ids"),
+    "Required items",
+    text_lists=_IDS,
+)
+DAYS_OF_WEEK = RowKind(
+    "days_of_week", "use_restrictions", ("days",), ("days",), "Days", checkbox_lists=frozenset({"days"})
+)
+TIME_OF_DAY = RowKind("time_of_day", "use_restrictions", ("start", "end"), ("start", "end"), "Time window")
+CHANNELS = RowKind(
+    "channels", "use_restrictions", ("channels",), ("channels",), "Channels", text_lists=frozenset({"channels"})
+)
+MAX_USES = RowKind(
+    "max_uses", "use_restrictions", ("uses", "period_unit", "period_value"), ("uses", "period_value"), "Uses limit"
+)
+INVENTORY = RowKind("inventory", "issuance_restrictions", ("total",), ("total",), "Inventory")
+PER_CUSTOMER = RowKind("per_customer", "issuance_restrictions", ("max",), ("max",), "Per customer")
+FREQUENCY = RowKind(
+    "frequency", "issuance_restrictions", ("max", "period_unit", "period_value"), ("max", "period_value"), "Frequency"
+)
+
+RESTRICTION_KINDS = (
+    STORES,
+    ITEMS,
+    MIN_SUBTOTAL,
+    MIN_QUANTITY,
+    REQUIRED_ITEMS,
+    DAYS_OF_WEEK,
+    TIME_OF_DAY,
+    CHANNELS,
+    MAX_USES,
+    INVENTORY,
+    PER_CUSTOMER,
+    FREQUENCY,
+)
+ROW_KINDS = (TEXT, MEDIA, *RESTRICTION_KINDS)
+BY_PREFIX = {kind.prefix: kind for kind in ROW_KINDS}
+LISTS = ("text_config", "media_config", *dict.fromkeys(k.group for k in RESTRICTION_KINDS))
+
+DATE_FIELDS = ("acquisition_start_date", "acquisition_end_date")
+COMMON_VALUES = ("validity_unit", "validity_period", "points_cost", "custom_data")
+COMMON_FLAGS = ("does_not_expire", "valid_after_end_date", "reward_store")
+DISCOUNT_FIELDS = ("amount", "percent", "price", "max_discount", "max_items", "buy_count", "get_count", "recurrence")
+SCALARS = (
+    "offer_type",
+    "exclusive",
+    "stack_priority",
+    *(f"common_config.{n}" for n in (*DATE_FIELDS, *COMMON_VALUES, *COMMON_FLAGS)),
+    *(f"discount_config.{n}" for n in DISCOUNT_FIELDS),
+)
+SECTIONS = ("common_config", "discount_config", *LISTS)
+
+_ITEM_TYPES = frozenset({"fixed_amount_item_discount", "percent_item_discount", "set_price_coupon"})
+# Which offer types use each discount field (the page shows the others only when JavaScript is off).
+DISCOUNT_USED_BY: dict[str, frozenset[str]] = {
+    "amount": AMOUNT_TYPES,
+    "percent": PERCENT_TYPES,
+    "price": PRICE_TYPES,
+    "max_discount": AMOUNT_TYPES | PERCENT_TYPES | PRICE_TYPES,
+    "max_items": _ITEM_TYPES,
+    "buy_count": BUY_X_GET_Y_TYPES,
+    "get_count": BUY_X_GET_Y_TYPES,
+    "recurrence": BUY_X_GET_Y_TYPES,
+}
+
+LABELS = {
+    "offer_type": "Offer type",
+    "exclusive": "Exclusive",
+    "stack_priority": "Stack priority",
+    "common_config.acquisition_start_date": "Available from",
+    "common_config.acquisition_end_date": "Available until",
+    "common_config.validity_unit": "Validity unit",
+    "common_config.validity_period": "Valid for",
+    "common_config.points_cost": "Points cost",
+    "common_config.custom_data": "Custom data",
+    "common_config.does_not_expire": "Never expires",
+    "common_config.valid_after_end_date": "Valid after the end date",
+    "common_config.reward_store": "In the reward store",
+    "discount_config.amount": "Amount off",
+    "discount_config.percent": "Percent off",
+    "discount_config.price": "Set price",
+    "discount_config.max_discount": "Maximum discount",
+    "discount_config.max_items": "Maximum items",
+    "discount_config.buy_count": "Buy count",
+    "discount_config.get_count": "Get count",
+    "discount_config.recurrence": "Times per check",
+    "common_config": "Dates and validity",
+    "discount_config": "Discount",
+    "text_config": "Text",
+    "media_config": "Images",
+    "location_restrictions": "Where",
+    "catalog_restrictions": "Which items",
+    "purchase_restrictions": "Purchase conditions",
+    "use_restrictions": "When and how often",
+    "issuance_restrictions": "Issuance limits",
+}
+FIELD_LABELS = {
+    "culture": "culture",
+    "title": "title",
+    "description": "description",
+    "terms_and_conditions": "terms and conditions",
+    "uri": "image address",
+    "media_type": "media type",
+    "mode": "mode",
+    "store_ids": "stores",
+    "store_tags": "store tags",
+    "item_ids": "item ids",
+    "category_ids": "category ids",
+    "amount": "amount",
+    "quantity": "quantity",
+    "days": "days",
+    "start": "start",
+    "end": "end",
+    "channels": "channels",
+    "uses": "uses",
+    "period_unit": "period unit",
+    "period_value": "period",
+    "total": "total",
+    "max": "maximum",
+}
+
+
+def label_of(key: str) -> str:
+    """A human name for an error key, for the summary at the top of the form."""
+    if key in LABELS:
+        return LABELS[key]
+    parts = key.split(".")
+    kind = BY_PREFIX.get(parts[0])
+    if kind is None or len(parts) < 2 or not parts[1].isdigit():
+        return key.replace("_", " ").capitalize()
+    name = f"{kind.label} {int(parts[1]) + 1}"
+    return f"{name}, {FIELD_LABELS.get(parts[2], parts[2])}" if len(parts) > 2 else name
+
+
+@dataclass
+class OfferForm(Form):
+    rows: dict[str, int] = field(default_factory=dict)
+
+    def row_count(self, prefix: str) -> int:
+        return self.rows.get(prefix, 1)
+
+    def row_range(self, prefix: str) -> range:
+        return range(self.row_count(prefix))
+
+    def known_keys(self) -> set[str]:
+        keys = set(SCALARS) | set(SECTIONS)
+        for kind in ROW_KINDS:
+            for row in self.row_range(kind.prefix):
+                keys.add(f"{kind.prefix}.{row}")
+                keys.update(f"{kind.prefix}.{row}.{name}" for name in kind.fields)
+        return keys
+
+    def is_blank(self, kind: RowKind, row: int) -> bool:
+        return not any(v.strip() for name in kind.content for v in self.values(f"{kind.prefix}.{row}.{name}"))
+
+    def has_content(self, *prefixes: str) -> bool:
+        """Whether a section has a filled row or an error (the page opens it)."""
+        for prefix in prefixes:
+            kind = BY_PREFIX[prefix]
+            if kind.group in self.errors:
+                return True
+            for row in self.row_range(prefix):
+                if not self.is_blank(kind, row) or any(k.startswith(f"{prefix}.{row}") for k in self.errors):
+                    return True
+        return False
+
+    def summary(self) -> list[tuple[str, str, str]]:
+        """(element id, field name, message) for every error, in page order, for the error summary."""
+        order = {key: index for index, key in enumerate(self._page_order())}
+        items = sorted(self.errors.items(), key=lambda kv: order.get(kv[0], len(order)))
+        return [(field_id(key), label_of(key), problem) for key, problems in items for problem in problems]
+
+    def _page_order(self) -> list[str]:
+        keys = ["offer_type", "text_config"]
+        for kind in ROW_KINDS:
+            if kind is MEDIA:
+                keys.append("media_config")
+            for row in self.row_range(kind.prefix):
+                keys.append(f"{kind.prefix}.{row}")
+                keys += [f"{kind.prefix}.{row}.{name}" for name in kind.fields]
+            if kind is TEXT:
+                keys += ["discount_config", *(f"discount_config.{n}" for n in DISCOUNT_FIELDS)]
+                common = (*DATE_FIELDS, *COMMON_VALUES, *COMMON_FLAGS)
+                keys += ["common_config", *(f"common_config.{n}" for n in common)]
+        return [*keys, "exclusive", "stack_priority"]
+
+
+def parse_offer_form(raw: Mapping[str, Sequence[str]]) -> tuple[OfferForm, bool]:
+    """The submitted offer form, and whether it asked for one more row (`_add`) rather than to save."""
+    data = read_form(raw)
+    rows: dict[str, int] = {}
+    for kind in ROW_KINDS:
+        shown = data.get(f"_rows.{kind.prefix}", [""])[0]
+        count = int(shown) if shown.isdigit() else 1
+        rows[kind.prefix] = min(max(count, 1), kind.max_rows)
+    form = OfferForm(data=data, rows=rows)
+    added = BY_PREFIX.get(data.get("_add", [""])[0])
+    if added is None:
+        return form, False
+    if rows[added.prefix] < added.max_rows:
+        rows[added.prefix] += 1
+        form.focus = f"{added.prefix}.{rows[added.prefix] - 1}.{added.fields[0] if added is not TEXT else 'title'}"
+    return form, True
+
+
+def split_list(text: str) -> list[str]:
+    """`a, b` or one per line -> ["a", "b"]."""
+    return [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
+
+
+def _with_zone(value: str, timezone: str) -> str:
+    """A date typed in the retailer's time zone, given its offset (the API reads naive offer dates as UTC)."""
+    try:
+        parsed = parse_time(value)
+    except ValueError:
+        return value  # the API's decoder names the problem
+    if parsed.tzinfo is not None:
+        return value
+    return parsed.replace(tzinfo=ZoneInfo(timezone)).isoformat()
+
+
+def offer_body(
+    form: OfferForm,
+    *,
+    retailer_id: UUID,
+    timezone: str,
+    default_culture: str,
+    publish: bool,
+    offer_id: UUID | None = None,
+) -> tuple[dict[str, Any], IndexMap]:
+    """The API request body the form describes, and which form row each list item came from."""
+    body: dict[str, Any] = {"retailer_id": str(retailer_id), "publish": publish}
+    if offer_id is not None:
+        body["offer_id"] = str(offer_id)
+    if form.value("offer_type").strip():
+        body["offer_type"] = form.value("offer_type").strip()
+    index_map: IndexMap = {name: [] for name in LISTS}
+    lists: dict[str, list[dict[str, Any]]] = {name: [] for name in LISTS}
+    for kind in ROW_KINDS:
+        for row in form.row_range(kind.prefix):
+            if form.is_blank(kind, row):
+                continue
+            item: dict[str, Any] = {"type": kind.prefix} if kind.tagged else {}
+            for name in kind.fields:
+                key = f"{kind.prefix}.{row}.{name}"
+                if name in kind.checkbox_lists:
+                    item[name] = [v.strip() for v in form.values(key) if v.strip()]
+                elif name in kind.text_lists:
+                    item[name] = split_list(form.value(key))
+                elif name in ("description", "terms_and_conditions"):
+                    item[name] = form.value(key)
+                elif form.value(key).strip():
+                    item[name] = form.value(key).strip()
+            if kind is TEXT and "culture" not in item:
+                item["culture"] = default_culture
+            lists[kind.group].append(item)
+            index_map[kind.group].append(f"{kind.prefix}.{row}")
+    body.update(lists)
+    common: dict[str, Any] = {}
+    for name in DATE_FIELDS:
+        value = form.value(f"common_config.{name}").strip()
+        if value:
+            common[name] = _with_zone(value, timezone)
+    for name in COMMON_VALUES:
+        value = form.value(f"common_config.{name}")
+        if value.strip():
+            common[name] = value if name == "custom_data" else value.strip()
+    for name in COMMON_FLAGS:
+        common[name] = form.checked(f"common_config.{name}")
+    body["common_config"] = common
+    body["discount_config"] = {
+        name: form.value(f"discount_config.{name}").strip()
+        for name in DISCOUNT_FIELDS
+        if form.value(f"discount_config.{name}").strip()
+    }
+    body["exclusive"] = form.checked("exclusive")
+    if form.value("stack_priority").strip():
+        body["stack_priority"] = form.value("stack_priority").strip()
+    return body, index_map
+
+
+_PATH_TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+_LIST_ITEM = re.compile(r"^([A-Za-z_]+)\[(\d+)\](?:\.([A-Za-z_]+))?")
+_GENERAL = frozenset({"", "body", "retailer_id", "offer_id", "publish"})
+
+
+def map_path(path: str, index_map: Mapping[str, Sequence[str]]) -> str:
+    """An API error path -> the form key showing it (`use_restrictions[1].start` -> `time_of_day.0.start`).
+    An empty string means the form as a whole."""
+    if path in _GENERAL:
+        return ""
+    if path == "offer_config.type" or path.startswith("offer_config"):
+        return "offer_type"
+    match = _LIST_ITEM.match(path)
+    if match and match.group(1) in index_map:
+        group, index, name = match.group(1), int(match.group(2)), match.group(3)
+        rows = index_map[group]
+        if index >= len(rows):
+            return group
+        return f"{rows[index]}.{name}" if name else rows[index]
+    return path
+
+
+def map_errors(fields: Mapping[str, Sequence[str]], index_map: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for path, problems in fields.items():
+        errors.setdefault(map_path(path, index_map), []).extend(problems)
+    return errors
+
+
+def _prune(body: dict[str, Any], index_map: IndexMap, path: str) -> bool:
+    """Drop the value an error names (a whole list item when it is inside one), so decoding can go on
+    and find the next problem. False when there is nothing to drop."""
+    tokens = [(name, int(index) if index else None) for name, index in _PATH_TOKEN.findall(path)]
+    if not tokens or tokens[0][0] not in body:
+        return False
+    if len(tokens) > 1 and tokens[1][1] is not None and isinstance(body[tokens[0][0]], list):
+        items, index = body[tokens[0][0]], tokens[1][1]
+        if index >= len(items):
+            return False
+        del items[index]
+        rows = index_map.get(tokens[0][0])
+        if rows is not None and index < len(rows):
+            del rows[index]
+        return True
+    parent: Any = body
+    for name, _ in tokens[:-1]:
+        parent = parent.get(name) if isinstance(parent, dict) else None
+    last = tokens[-1][0]
+    if not isinstance(parent, dict) or last not in parent:
+        return False
+    del parent[last]
+    return True
+
+
+def decode_offer(
+    body: Mapping[str, Any], target: type[T], index_map: IndexMap
+) -> tuple[T | None, dict[str, list[str]]]:
+    """Decode as the API does, but report every malformed field, not just the first.
+
+    Returns the Struct, or None and the errors keyed by form key (see `map_path`).
+    """
+    pending = copy.deepcopy(dict(body))
+    rows = {name: list(keys) for name, keys in index_map.items()}
+    errors: dict[str, list[str]] = {}
+    for _ in range(500):
+        try:
+            result = wire.convert(pending, target)
+        except ValidationFailed as exc:
+            for path, problems in exc.fields.items():
+                errors.setdefault(map_path(path, rows), []).extend(problems)
+                if not _prune(pending, rows, path):
+                    return None, errors
+            continue
+        return (None, errors) if errors else (result, {})
+    return None, errors
+
+
+# --- From a stored definition back to the form ------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def local_input(value: datetime, timezone: str) -> str:
+    """An aware time as a `datetime-local` input value in the retailer's time zone."""
+    local = as_utc(value).astimezone(ZoneInfo(timezone))
+    return local.strftime("%Y-%m-%dT%H:%M:%S" if local.second else "%Y-%m-%dT%H:%M")
+
+
+def _clock_input(text: str) -> str:
+    try:
+        parsed = parse_clock(text)
+    except (ValueError, IndexError):
+        return text
+    return parsed.strftime("%H:%M:%S" if parsed.second else "%H:%M")
+
+
+def _row_values(kind: RowKind, item: Any, name: str) -> list[str]:
+    value = getattr(item, name)
+    if name in kind.checkbox_lists:
+        return [_text(v) for v in value]
+    if name in kind.text_lists:
+        return [", ".join(_text(v) for v in value)]
+    if kind is TIME_OF_DAY:
+        return [_clock_input(value)]
+    return [_text(value)]
+
+
+def form_from_definition(
+    definition: OfferDefinition, *, timezone: str, default_culture: str
+) -> tuple[OfferForm, IndexMap]:
+    """The form showing a stored offer, and which form row each stored list item is on (to place the
+    offer's stored `validation_errors`). Every kind shows at least one (blank) row."""
+    data: dict[str, list[str]] = {}
+    offer_type = definition.offer_type or definition.offer_config.type
+    if offer_type:
+        data["offer_type"] = [offer_type]
+    common = definition.common_config
+    for name in DATE_FIELDS:
+        when = getattr(common, name)
+        if when is not None:
+            data[f"common_config.{name}"] = [local_input(when, timezone)]
+    for name in COMMON_VALUES:
+        value = getattr(common, name)
+        if value is not None:
+            data[f"common_config.{name}"] = [_text(value)]
+    for name in COMMON_FLAGS:
+        if getattr(common, name):
+            data[f"common_config.{name}"] = ["1"]
+    for name in DISCOUNT_FIELDS:
+        value = getattr(definition.discount_config, name)
+        if value is not None:
+            data[f"discount_config.{name}"] = [_text(value)]
+    if definition.exclusive:
+        data["exclusive"] = ["1"]
+    data["stack_priority"] = [str(definition.stack_priority)]
+
+    rows: dict[str, int] = {kind.prefix: 0 for kind in ROW_KINDS}
+    index_map: IndexMap = {name: [] for name in LISTS}
+    for group in LISTS:
+        for item in getattr(definition, group):
+            if group == "text_config":
+                kind = TEXT
+            elif group == "media_config":
+                kind = MEDIA
+            else:
+                kind = BY_PREFIX[str(type(item).__struct_config__.tag)]
+            row = rows[kind.prefix]
+            rows[kind.prefix] += 1
+            index_map[group].append(f"{kind.prefix}.{row}")
+            for name in kind.fields:
+                data[f"{kind.prefix}.{row}.{name}"] = _row_values(kind, item, name)
+    for prefix, count in rows.items():
+        if count == 0:
+            rows[prefix] = 1
+            if prefix == "text":
+                data["text.0.culture"] = [default_culture]
+    return OfferForm(data=data, rows=rows), index_map
+
+
+def new_offer_form(*, timezone: str, default_culture: str) -> OfferForm:
+    form, _ = form_from_definition(OfferDefinition(), timezone=timezone, default_culture=default_culture)
+    return form

@@ -1,0 +1,39 @@
+// OpenOffers admin: small progressive enhancements. Every page works without this file.
+(function () {
+  "use strict";
+
+  // Offer form: show only the discount fields the chosen offer type uses (a filled field or one
+  // with an error always stays visible, so nothing typed is ever hidden).
+  var typeSelect = document.getElementById("f-offer-type");
+  function showDiscountFields() {
+    var chosen = typeSelect.value;
+    var shown = 0;
+    document.querySelectorAll(".discount-field").forEach(function (el) {
+      var input = el.querySelector("input");
+      var used = (el.getAttribute("data-types") || "").split(" ").indexOf(chosen) >= 0;
+      var keep = input && (input.value !== "" || input.getAttribute("aria-invalid") === "true");
+      el.hidden = !(used || keep || chosen === "");
+      if (!el.hidden) { shown += 1; }
+    });
+    var none = document.getElementById("discount-none");
+    if (none) { none.hidden = shown > 0; }
+  }
+  if (typeSelect) {
+    typeSelect.addEventListener("change", showDiscountFields);
+    showDiscountFields();
+  }
+
+  // "Copy" buttons next to a newly created secret.
+  if (navigator.clipboard) {
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var source = document.getElementById(button.getAttribute("data-copy"));
+        navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+          button.textContent = "Copied";
+          setTimeout(function () { button.textContent = "Copy"; }, 2000);
+        });
+      });
+    });
+  }
+})();

@@ -1,0 +1,285 @@
+"""Plumbing of the admin pages: templates, the signed-in admin, CSRF-checked forms, HTML errors.
+
+The API renders errors as JSON envelopes; under /admin the same `DomainError`s become pages, through
+the exception handlers of the admin router (they take precedence over the app's for these routes).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from litestar import MediaType, Request, Response
+from litestar.datastructures import Cookie
+from litestar.exceptions import HTTPException
+from litestar.response import Redirect
+from litestar.types import ExceptionHandlersMap
+
+from openoffers.admin import csrf, describe
+from openoffers.admin.forms import DISCOUNT_USED_BY, LABELS, field_id, read_form
+from openoffers.admin.session import COOKIE_NAME, COOKIE_PATH, Session, SessionSigner
+from openoffers.context import context
+from openoffers.kit.errors import DomainError, NotFound
+from openoffers.kit.ids import parse_uuid
+from openoffers.offers.schemas import OFFER_TYPES
+from openoffers.tenancy import service as tenancy
+from openoffers.tenancy.repository import ApiKey, Retailer
+from openoffers.tenancy.service import Role
+
+Req = Request[Any, Any, Any]
+log = logging.getLogger("openoffers.admin")
+
+STATIC_DIR = Path(__file__).parent / "static"
+HOME = "/admin/offers"
+
+# No inline script or style anywhere: the pages need nothing else. Offer images may live anywhere.
+CSP = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' https: http: data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+PAGE_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex",
+}
+
+NOTICES = {
+    "signed_out": "You have signed out.",
+    "expired": "Your session has ended. Please sign in again.",
+    "created": "Offer saved as a draft.",
+    "published": "Offer published.",
+    "saved": "Changes saved.",
+    "revisioned": "Changes saved as a new revision. Customers who already hold the offer keep the terms they got.",
+    "not_publishable": "Saved as a draft. It can be published once the problems marked below are fixed.",
+    "deactivated": "Offer deactivated: it is no longer issued. Offers already issued stay redeemable.",
+    "reactivated": "Offer reactivated.",
+    "deleted": "Offer deleted.",
+    "store_created": "Store created.",
+    "client_revoked": "POS client revoked. It can no longer call the POS API.",
+    "key_revoked": "API key revoked. It can no longer call the API or sign in.",
+}
+
+
+def _asset_version() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(STATIC_DIR.glob("*")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+ENV = Environment(
+    loader=PackageLoader("openoffers.admin", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+ENV.globals.update(
+    field_id=field_id,
+    type_label=describe.type_label,
+    STATUS_LABELS=describe.STATUS_LABELS,
+    OFFER_TYPES=OFFER_TYPES,
+    TYPE_LABELS=describe.OFFER_TYPE_LABELS,
+    PERIOD_OPTIONS=[(u, u.capitalize()) for u in describe.PERIOD_UNITS],
+    DAY_OPTIONS=[(d, d.capitalize()) for d in describe.DAYS],
+    MODE_OPTIONS={
+        "stores": [("include", "Only at these stores"), ("exclude", "Everywhere but these stores")],
+        "items": [("include", "Only these items"), ("exclude", "Everything but these items")],
+    },
+    CSRF_FIELD=csrf.FIELD,
+    ASSET_VERSION=_asset_version(),
+    DISCOUNT_USED_BY=DISCOUNT_USED_BY,
+    LABELS=LABELS,
+)
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+ENV.filters.update(money=describe.money, local_time=describe.local_time, b64=_b64)
+
+
+@dataclass(frozen=True, slots=True)
+class Admin:
+    """The signed-in admin: an active API key with the admin role, and its retailer."""
+
+    retailer: Retailer
+    key: ApiKey
+    session: Session
+
+    @property
+    def csrf(self) -> str:
+        return self.session.csrf
+
+
+class NotSignedIn(Exception):
+    pass
+
+
+class FormRejected(Exception):
+    """The CSRF token was missing or wrong."""
+
+
+def render(template: str, *, status: int = 200, cookies: list[Cookie] | None = None, **values: Any) -> Response[str]:
+    values.setdefault("admin", None)
+    values.setdefault("notice", None)
+    html = ENV.get_template(template).render(**values)
+    return Response(html, media_type=MediaType.HTML, status_code=status, headers=PAGE_HEADERS, cookies=cookies or [])
+
+
+def redirect(path: str, *, cookies: list[Cookie] | None = None, **query: str) -> Response[Any]:
+    target = f"{path}?{urlencode(query)}" if query else path
+    return Redirect(target, status_code=303, cookies=cookies or [], headers={"Cache-Control": "no-store"})
+
+
+def notice(request: Req) -> str | None:
+    return NOTICES.get(request.query_params.get("notice") or "")
+
+
+def now_seconds(request: Req) -> int:
+    return int(context(request).clock().timestamp())
+
+
+def _signer(request: Req) -> SessionSigner:
+    return SessionSigner(context(request).settings.secret_key)
+
+
+def read_session(request: Req) -> Session | None:
+    return _signer(request).loads(request.cookies.get(COOKIE_NAME), now_seconds(request))
+
+
+def session_cookie(request: Req, session: Session) -> Cookie:
+    return Cookie(
+        key=COOKIE_NAME,
+        value=_signer(request).dumps(session),
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+def expired_cookie(request: Req) -> Cookie:
+    return Cookie(
+        key=COOKIE_NAME,
+        value="",
+        path=COOKIE_PATH,
+        max_age=0,
+        expires=0,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+async def current_admin(request: Req) -> Admin | None:
+    session = read_session(request)
+    if session is None or session.retailer_id is None or session.key is None:
+        return None
+    found = await tenancy.active_api_key(context(request).db, session.retailer_id, session.key)
+    if found is None or found[1].role != Role.ADMIN:
+        return None
+    return Admin(retailer=found[0], key=found[1], session=session)
+
+
+async def require_admin(request: Req) -> Admin:
+    admin = await current_admin(request)
+    if admin is None:
+        raise NotSignedIn()
+    return admin
+
+
+async def submitted(request: Req, expected_csrf: str) -> dict[str, list[str]]:
+    """The posted form, after checking its CSRF token against the session's."""
+    form = await request.form()
+    data: dict[str, list[str]] = {}
+    for name, value in form.multi_items():
+        if isinstance(value, str):
+            data.setdefault(name, []).append(value)
+    if not csrf.is_valid(expected_csrf, (data.get(csrf.FIELD) or [""])[0]):
+        raise FormRejected()
+    data.pop(csrf.FIELD, None)
+    return read_form(data)
+
+
+def uuid_or_404(text: str, what: str = "page") -> UUID:
+    value = parse_uuid(text)
+    if value is None:
+        raise NotFound(f"{what} not found")
+    return value
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after signing in: only a path of this admin UI, never another site."""
+    if not value or not value.startswith("/admin") or "\\" in value or any(c <= " " for c in value):
+        return HOME
+    if value.rstrip("/") in ("/admin", "/admin/login", "/admin/logout"):
+        return HOME
+    return value
+
+
+# --- Errors as pages ---------------------------------------------------------------------------
+
+
+def _error_page(status: int, title: str, message: str) -> Response[str]:
+    return render("error.html", status=status, title=title, message=message)
+
+
+def handle_not_signed_in(request: Req, _exc: NotSignedIn) -> Response[Any]:
+    query: dict[str, str] = {}
+    if request.method == "GET":
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        query["next"] = path
+    if request.cookies.get(COOKIE_NAME):
+        # A cookie that no longer works (expired, or its key revoked) means a session ended; the
+        # cookie the sign-in page sets before signing in does not.
+        session = read_session(request)
+        if session is None or session.signed_in:
+            query["notice"] = "expired"
+    return redirect("/admin/login", cookies=[expired_cookie(request)] if "notice" in query else None, **query)
+
+
+def handle_form_rejected(_request: Req, _exc: FormRejected) -> Response[str]:
+    return _error_page(
+        403,
+        "This form has expired",
+        "The page was open too long, or came from somewhere else. Go back, reload the page and try again.",
+    )
+
+
+_TITLES = {400: "That did not work", 403: "Not allowed", 404: "Not found", 409: "That is not possible now"}
+
+
+def handle_domain_error(_request: Req, exc: DomainError) -> Response[str]:
+    return _error_page(exc.status, _TITLES.get(exc.status, "Something went wrong"), exc.message)
+
+
+def handle_http_error(_request: Req, exc: HTTPException) -> Response[str]:
+    status = exc.status_code
+    message = "There is no such page." if status == 404 else str(exc.detail)
+    return _error_page(status, _TITLES.get(status, "Something went wrong"), message)
+
+
+def handle_unexpected(request: Req, exc: Exception) -> Response[str]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _error_page(500, "Something went wrong", "An unexpected error happened; it has been logged.")
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    NotSignedIn: handle_not_signed_in,
+    FormRejected: handle_form_rejected,
+    DomainError: handle_domain_error,
+    HTTPException: handle_http_error,
+    Exception: handle_unexpected,
+}

@@ -1,0 +1,337 @@
+"""The admin UI in headless Chromium against a real `openoffers serve` on SQLite.
+
+Debian's `chromium` (found on PATH) is driven by Playwright for Python; Playwright's own browser
+download is never used. Each page visited is saved as a screenshot under tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+OPENOFFERS = Path(sys.executable).parent / "openoffers"
+LAPTOP = {"width": 1366, "height": 900}
+TABLET = {"width": 820, "height": 1180}
+
+
+def _require_chromium() -> str:
+    if CHROMIUM is None:
+        if os.environ.get("OPENOFFERS_REQUIRE_BROWSER"):
+            pytest.fail("OPENOFFERS_REQUIRE_BROWSER is set but `chromium` is not on PATH (apt-get install chromium)")
+        pytest.skip("browser tests need Debian's `chromium` on PATH (apt-get install chromium)")
+    return CHROMIUM
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    db_path: Path
+
+    def rows(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table, to assert that nothing changed."""
+        with sqlite3.connect(self.db_path) as conn:
+            tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+            return {t: sorted(map(tuple, conn.execute(f'SELECT * FROM "{t}"')), key=repr) for t in tables}
+
+    def count(self, sql: str) -> int:
+        with sqlite3.connect(self.db_path) as conn:
+            return int(conn.execute(sql).fetchone()[0])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    _require_chromium()
+    tmp = tmp_path_factory.mktemp("browser")
+    db_path = tmp / "x.db"
+    url = f"sqlite:///{db_path}"
+    subprocess.run([OPENOFFERS, "demo", "--database-url", url, "--json"], check=True, capture_output=True, timeout=120)
+    port = _free_port()
+    log = (tmp / "server.log").open("wb")
+    process = subprocess.Popen(
+        [OPENOFFERS, "serve", "--database-url", url, "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"openoffers serve exited with {process.returncode}: {(tmp / 'server.log').read_text()}")
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("openoffers serve did not answer /health within 60 s")
+            time.sleep(0.2)
+        yield Server(base, db_path)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(server: Server) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=_require_chromium(), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _page(browser: Any, **options: Any) -> Any:
+    context = browser.new_context(viewport=options.pop("viewport", LAPTOP), **options)
+    context.set_default_timeout(15_000)
+    return context, context.new_page()
+
+
+def _shot(page: Any, artifacts_dir: Path, name: str) -> None:
+    page.screenshot(path=str(artifacts_dir / f"{name}.png"), full_page=True)
+
+
+def _sign_in(page: Any, server: Server) -> None:
+    page.goto(server.url + "/")
+    assert page.url.endswith("/admin/login")
+    # Keyboard only: the key field has focus, Tab reaches the secret, Enter submits.
+    assert page.evaluate("document.activeElement.id") == "key"
+    page.keyboard.type("demo-admin")
+    page.keyboard.press("Tab")
+    page.keyboard.type("demo-secret")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/admin/offers")
+
+
+def _unlabelled_fields(page: Any) -> list[str]:
+    return list(
+        page.evaluate(
+            """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+                .filter(el => el.labels.length === 0 && !el.getAttribute('aria-label'))
+                .map(el => el.name)"""
+        )
+    )
+
+
+def _fits_width(page: Any) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+def test_sign_in_create_publish_and_set_up_a_store_and_pos_client(
+    browser: Any, server: Server, artifacts_dir: Path
+) -> None:
+    context, page = _page(browser)
+    try:
+        page.goto(server.url + "/admin/login")
+        assert "make serve" in page.inner_text("main")
+        _shot(page, artifacts_dir, "01-sign-in")
+        _sign_in(page, server)
+        _shot(page, artifacts_dir, "02-offers")
+
+        # A new offer with restrictions, through the form.
+        page.click("text=New offer")
+        assert _unlabelled_fields(page) == []
+        page.select_option("#f-offer-type", "percent_item_discount")
+        assert page.is_hidden("#f-discount-config-amount")  # the little script shows the type's fields
+        page.fill("#f-text-0-title", "20% off morning coffee")
+        page.fill("#f-text-0-description", "Any coffee, before 11.")
+        page.fill("#f-text-0-terms-and-conditions", "One per visit.")
+        page.fill("#f-discount-config-percent", "20")
+        page.fill("#f-discount-config-max-items", "1")
+        page.fill("#f-common-config-validity-period", "14")
+        page.select_option("#f-common-config-validity-unit", "days")
+        page.click("#f-location-restrictions > summary")
+        page.check("input[name='stores.0.store_ids'] >> nth=0")
+        page.click("#f-use-restrictions > summary")
+        for day in ("monday", "tuesday", "wednesday", "thursday", "friday"):
+            page.check(f"input[name='days_of_week.0.days'][value='{day}']")
+        page.fill("#f-time-of-day-0-start", "07:00")
+        page.fill("#f-time-of-day-0-end", "11:00")
+        page.click("#f-issuance-restrictions > summary")
+        page.fill("#f-inventory-0-total", "500")
+        page.fill("#f-per-customer-0-max", "1")
+        _shot(page, artifacts_dir, "03-new-offer-form")
+        page.click("button:text('Save draft')")
+        page.wait_for_url("**/admin/offers/*?notice=created")
+        assert "Offer saved as a draft." in page.inner_text("main")
+        assert "On Monday, Tuesday, Wednesday, Thursday and Friday" in page.inner_text("main")
+        assert "Between 07:00 and 11:00" in page.inner_text("main")
+
+        # Publish it.
+        page.click("button:text('Publish')")
+        page.wait_for_url("**notice=published")
+        assert page.inner_text(".page-head .badge") == "Published"
+        assert "No activity yet" in page.inner_html(".chart")
+        _shot(page, artifacts_dir, "04-offer-detail")
+
+        # It is in the list, and the search finds it.
+        page.click("nav.mainnav >> text=Offers")
+        page.fill("#search", "morning")
+        page.click("button:text('Filter')")
+        rows = page.locator("tbody tr")
+        assert rows.count() == 1
+        assert "20% off morning coffee" in rows.inner_text() and "Published" in rows.inner_text()
+        _shot(page, artifacts_dir, "05-offers-search")
+        rows.locator("a").click()
+        assert page.inner_text("h1") == "20% off morning coffee"
+        page.click("a:text('Edit')")
+        _shot(page, artifacts_dir, "06-edit-offer")
+
+        # A store, then a POS client for it whose secret is shown once.
+        page.click("nav.mainnav >> text=Stores")
+        page.click("text=New store")
+        page.fill("#f-name", "Uptown")
+        page.fill("#f-tags", "north, drive-thru")
+        _shot(page, artifacts_dir, "07-new-store")
+        page.click("button:text('Create store')")
+        page.wait_for_url("**/admin/stores?notice=store_created")
+        assert "Uptown" in page.inner_text("tbody")
+        _shot(page, artifacts_dir, "08-stores")
+
+        page.click("nav.mainnav >> text=POS clients")
+        page.click("text=New POS client")
+        page.fill("#f-name", "Uptown tills")
+        page.check("label:has-text('Uptown') input")
+        page.click("button:text('Create POS client')")
+        secret = page.inner_text("#secret-value")
+        client_id = page.inner_text("#public-value")
+        assert len(secret) >= 24 and "Copy the secret now." in page.inner_text("main")
+        _shot(page, artifacts_dir, "09-pos-client-secret")
+        page.click("text=Back to POS clients")
+        listing = page.content()
+        assert client_id in listing and secret not in listing
+        _shot(page, artifacts_dir, "10-pos-clients")
+
+        page.click("nav.mainnav >> text=API keys")
+        _shot(page, artifacts_dir, "11-api-keys")
+
+        # Sign out: the pages need signing in again.
+        page.click("button:text('Sign out')")
+        page.wait_for_url("**/admin/login?notice=signed_out")
+        assert "You have signed out." in page.inner_text("main")
+        page.goto(server.url + "/admin/offers")
+        assert "/admin/login" in page.url
+        _shot(page, artifacts_dir, "12-signed-out")
+    finally:
+        context.close()
+
+
+def test_a_bad_form_shows_field_errors_and_saves_nothing(browser: Any, server: Server, artifacts_dir: Path) -> None:
+    context, page = _page(browser)
+    try:
+        _sign_in(page, server)
+        before = server.rows()
+        page.goto(server.url + "/admin/offers/new")
+        page.select_option("#f-offer-type", "percent_check_discount")
+        page.fill("#f-text-0-title", "Too generous")
+        page.fill("#f-discount-config-percent", "150")
+        page.click("button:text('Save and publish')")
+        summary = page.locator(".error-summary")
+        assert "This could not be saved" in summary.inner_text()
+        assert page.inner_text("#f-discount-config-percent-error") == "must be between 0 and 100"
+        assert page.get_attribute("#f-discount-config-percent", "aria-invalid") == "true"
+        assert page.input_value("#f-text-0-title") == "Too generous"  # nothing typed is lost
+        _shot(page, artifacts_dir, "13-offer-form-errors")
+        # The summary links to the field.
+        summary.locator("a").first.click()
+        assert page.evaluate("location.hash") == "#f-discount-config-percent"
+
+        page.goto(server.url + "/admin/offers/new")
+        page.fill("#f-text-0-title", "Bad time")
+        page.click("#f-use-restrictions > summary")
+        page.fill("#f-time-of-day-0-start", "07:00")
+        page.fill("#f-discount-config-amount", "-5")
+        page.click("button:text('Save draft')")
+        assert page.inner_text("#f-time-of-day-0-error") == "Object missing required field `end`"
+        # Malformed input is reported before the service's own checks run; those come next.
+        page.fill("#f-time-of-day-0-end", "10:00")
+        page.click("button:text('Save draft')")
+        assert page.inner_text("#f-discount-config-amount-error") == "must be between 0 and 1000000000"
+        assert server.rows() == before
+    finally:
+        context.close()
+
+
+def test_works_without_javascript(browser: Any, server: Server, artifacts_dir: Path) -> None:
+    context, page = _page(browser, java_script_enabled=False)
+    try:
+        _sign_in(page, server)
+        offers_before = server.count("SELECT count(*) FROM offers")
+        page.goto(server.url + "/admin/offers/new")
+        assert page.is_visible("#f-discount-config-amount")  # every discount field shows without the script
+        page.select_option("#f-offer-type", "fixed_amount_check_discount")
+        page.fill("#f-text-0-title", "$3 off lunch and dinner")
+        page.fill("#f-discount-config-amount", "3")
+        page.click("#f-use-restrictions > summary")
+        page.fill("#f-time-of-day-0-start", "11:30")
+        page.fill("#f-time-of-day-0-end", "14:00")
+        page.click("button:text('Add a time window')")  # a round trip to the server, nothing saved
+        assert server.count("SELECT count(*) FROM offers") == offers_before
+        assert page.input_value("#f-time-of-day-0-start") == "11:30"
+        assert page.evaluate("document.activeElement.name") == "time_of_day.1.start"
+        page.fill("#f-time-of-day-1-start", "17:00")
+        page.fill("#f-time-of-day-1-end", "21:00")
+        _shot(page, artifacts_dir, "14-no-javascript-form")
+        page.keyboard.press("Enter")  # Enter saves (a draft), it never adds a row
+        page.wait_for_url("**notice=created")
+        assert "Between 11:30 and 14:00" in page.inner_text("main")
+        assert "Between 17:00 and 21:00" in page.inner_text("main")
+        page.click("button:text('Publish')")
+        page.wait_for_url("**notice=published")
+        assert server.count("SELECT count(*) FROM offers") == offers_before + 1
+    finally:
+        context.close()
+
+
+def test_tablet_layout_fits_and_is_keyboard_friendly(browser: Any, server: Server, artifacts_dir: Path) -> None:
+    context, page = _page(browser, viewport=TABLET, has_touch=True)
+    try:
+        _sign_in(page, server)
+        for path, name in (
+            ("/admin/offers", "15-tablet-offers"),
+            ("/admin/offers/new", "16-tablet-new-offer"),
+            ("/admin/stores", "17-tablet-stores"),
+        ):
+            page.goto(server.url + path)
+            assert _fits_width(page), path
+            assert _unlabelled_fields(page) == [], path
+            _shot(page, artifacts_dir, name)
+        page.goto(server.url + "/admin/offers")
+        page.click("tbody a >> nth=0")
+        assert _fits_width(page)
+        _shot(page, artifacts_dir, "18-tablet-offer-detail")
+        # The first Tab reaches the skip link, which jumps to the content.
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+        page.keyboard.press("Enter")
+        assert page.evaluate("location.hash") == "#main"
+    finally:
+        context.close()
