@@ -22,7 +22,10 @@ from openoffers.kit.http import CaseInsensitivePaths
 from openoffers.kit.openapi import build_openapi, docs_html
 from openoffers.kit.wire import MAX_BODY_BYTES
 from openoffers.loyalty.routes import ROUTES as POINT_ROUTES
+from openoffers.loyalty.rules_routes import ROUTES as RULE_ROUTES
+from openoffers.maintenance import Housekeeper
 from openoffers.offers.routes import ROUTES as OFFER_ROUTES
+from openoffers.pos.routes import ROUTES as POS_ROUTES
 from openoffers.settings import Settings
 from openoffers.wallet.routes import ROUTES as WALLET_ROUTES
 
@@ -55,6 +58,7 @@ def create_app(
     settings = settings or Settings.from_env()
     db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
     ctx = AppContext(settings=settings, db=db, clock=clock)
+    housekeeper = Housekeeper(db, settings, clock)
     prometheus = PrometheusConfig(app_name="openoffers", group_path=True, exclude=["/metrics", "/health"])
     app = Litestar(
         route_handlers=[
@@ -65,6 +69,8 @@ def create_app(
             *OFFER_ROUTES,
             *WALLET_ROUTES,
             *POINT_ROUTES,
+            *RULE_ROUTES,
+            *POS_ROUTES,
             *ADMIN_ROUTES,
         ],
         exception_handlers={
@@ -74,7 +80,8 @@ def create_app(
         },
         middleware=[prometheus.middleware],
         state=State({"ctx": ctx}),
-        on_shutdown=[db.dispose] if database is None else [],
+        on_startup=[housekeeper.start],
+        on_shutdown=[housekeeper.stop, *([db.dispose] if database is None else [])],
         openapi_config=None,
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,

@@ -12,6 +12,7 @@ import os
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -44,6 +45,8 @@ app.add_typer(key_app, name="key")
 app.add_typer(store_app, name="store")
 app.add_typer(client_app, name="client")
 app.add_typer(user_app, name="user")
+catalog_app = typer.Typer(help="The item catalog.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
 
 console = Console()
 
@@ -324,6 +327,47 @@ def user_create(
     _emit(as_json, wire.to_builtins(user), f"user [bold]{user.user_id}[/bold] created")
 
 
+@catalog_app.command("import")
+def catalog_import(
+    file: Annotated[
+        Path, typer.Argument(help="A .csv (item_id,name,category_ids; categories split by |) or .jsonl file.")
+    ],
+    retailer: Annotated[str, typer.Option(help="Retailer id.")],
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=5000, help="Items per transaction.")] = 500,
+    database_url: DatabaseUrl = None,
+    as_json: Json = False,
+) -> None:
+    """Import catalog items, upserted by item_id (running it again is harmless). The whole file is
+    checked first: a bad line imports nothing."""
+    from rich.progress import Progress
+
+    from openoffers.loyalty import catalog, catalog_file
+
+    retailer_id = _uuid(retailer, "--retailer")
+    assert retailer_id is not None
+    try:
+        total = catalog_file.count(file)
+    except catalog_file.CatalogFileError as error:
+        console.print(f"[red]error[/red] VALIDATION: {error}")
+        raise typer.Exit(1) from None
+
+    async def work(db: Database) -> int:
+        imported = 0
+        with Progress(console=Console(stderr=True), disable=as_json) as progress:
+            task = progress.add_task(f"Importing {file.name}", total=total)
+            for batch in catalog_file.batches(file, batch_size):
+                imported += await catalog.import_batch(db, retailer_id, batch, utc_now())
+                progress.advance(task, len(batch))
+        return imported
+
+    imported = _run(database_url, work)
+    _emit(
+        as_json,
+        {"retailer_id": str(retailer_id), "file": str(file), "items": total, "imported": imported},
+        f"imported [bold]{imported}[/bold] catalog items from {file.name}",
+    )
+
+
 def _demo_text(info: DemoInfo, base_url: str) -> str:
     api_basic = base64.b64encode(f"{info.api_key}:{info.api_secret}".encode()).decode()
     pos_basic = base64.b64encode(f"{info.pos_client_id}:{info.pos_client_secret}".encode()).decode()
@@ -374,6 +418,25 @@ def demo(
             "at": iso_z(utc_now()),
         },
         _demo_text(info, base_url.rstrip("/")),
+    )
+
+
+@app.command()
+def maintenance(database_url: DatabaseUrl = None, as_json: Json = False) -> None:
+    """Run one round of housekeeping now (servers also run it every OPENOFFERS_MAINTENANCE_INTERVAL_SECONDS)."""
+    from openoffers.maintenance import run_once
+
+    settings = _settings(database_url)
+    report = _run(database_url, lambda db: run_once(db, settings, utc_now))
+    _emit(
+        as_json,
+        {
+            "expired_user_offers": report.expired_user_offers,
+            "released_locks": report.released_locks,
+            "purged_replies": report.purged_replies,
+        },
+        f"expired {report.expired_user_offers} user offers, released {report.released_locks} locks, "
+        f"purged {report.purged_replies} stored replies",
     )
 
 

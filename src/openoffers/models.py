@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from openoffers.kit.db import metadata
 from openoffers.loyalty import models as loyalty_models
+from openoffers.loyalty import rules_models as loyalty_rules_models
 from openoffers.offers import models as offers_models
+from openoffers.pos import models as pos_models
 from openoffers.tenancy import models as tenancy_models
 from openoffers.wallet import models as wallet_models
 
-__all__ = ["loyalty_models", "metadata", "offers_models", "tenancy_models", "wallet_models"]
+__all__ = [
+    "loyalty_models",
+    "loyalty_rules_models",
+    "metadata",
+    "offers_models",
+    "pos_models",
+    "tenancy_models",
+    "wallet_models",
+]

@@ -18,7 +18,11 @@ class Settings:
     # Connections per server process; PostgreSQL deployments size it to the worker count.
     db_pool_size: int = 10
     lock_ttl_seconds: int = 900
+    # How long a ttlcode (api/2.0/offers/claim_code) stays valid for a Lock.
+    claim_code_ttl_seconds: int = 600
     idempotency_ttl_hours: int = 24
+    # Background housekeeping per process (expiry events, stale locks, old POS replies); 0 turns it off.
+    maintenance_interval_seconds: int = 60
     log_level: str = "info"
     # Signs admin session cookies; random per start when unset (sessions end on restart).
     secret_key: str = ""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -368,7 +368,7 @@ def split_list(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,\n]", text) if part.strip()]
 
 
-def _with_zone(value: str, timezone: str) -> str:
+def with_zone(value: str, timezone: str) -> str:
     """A date typed in the retailer's time zone, given its offset (the API reads naive offer dates as UTC)."""
     try:
         parsed = parse_time(value)
@@ -420,7 +420,7 @@ def offer_body(
     for name in DATE_FIELDS:
         value = form.value(f"common_config.{name}").strip()
         if value:
-            common[name] = _with_zone(value, timezone)
+            common[name] = with_zone(value, timezone)
     for name in COMMON_VALUES:
         value = form.value(f"common_config.{name}")
         if value.strip():
@@ -470,35 +470,40 @@ def map_errors(fields: Mapping[str, Sequence[str]], index_map: Mapping[str, Sequ
 
 def _prune(body: dict[str, Any], index_map: IndexMap, path: str) -> bool:
     """Drop the value an error names (a whole list item when it is inside one), so decoding can go on
-    and find the next problem. False when there is nothing to drop."""
+    and find the next problem. False when there is nothing to drop. A list's rows in `index_map` are
+    keyed by its dotted path (`text_config`, `transaction.items`)."""
     tokens = [(name, int(index) if index else None) for name, index in _PATH_TOKEN.findall(path)]
-    if not tokens or tokens[0][0] not in body:
-        return False
-    if len(tokens) > 1 and tokens[1][1] is not None and isinstance(body[tokens[0][0]], list):
-        items, index = body[tokens[0][0]], tokens[1][1]
-        if index >= len(items):
-            return False
-        del items[index]
-        rows = index_map.get(tokens[0][0])
-        if rows is not None and index < len(rows):
-            del rows[index]
-        return True
     parent: Any = body
-    for name, _ in tokens[:-1]:
-        parent = parent.get(name) if isinstance(parent, dict) else None
-    last = tokens[-1][0]
-    if not isinstance(parent, dict) or last not in parent:
-        return False
-    del parent[last]
-    return True
+    names: list[str] = []
+    for position, (name, index) in enumerate(tokens):
+        if index is not None:
+            if not isinstance(parent, list) or index >= len(parent):
+                return False
+            del parent[index]
+            rows = index_map.get(".".join(names))
+            if rows is not None and index < len(rows):
+                del rows[index]
+            return True
+        if not isinstance(parent, dict) or name not in parent:
+            return False
+        if position == len(tokens) - 1:
+            del parent[name]
+            return True
+        parent = parent[name]
+        names.append(name)
+    return False
+
+
+PathMapper = Callable[[str, Mapping[str, Sequence[str]]], str]
 
 
 def decode_offer(
-    body: Mapping[str, Any], target: type[T], index_map: IndexMap
+    body: Mapping[str, Any], target: type[T], index_map: IndexMap, mapper: PathMapper = map_path
 ) -> tuple[T | None, dict[str, list[str]]]:
     """Decode as the API does, but report every malformed field, not just the first.
 
-    Returns the Struct, or None and the errors keyed by form key (see `map_path`).
+    Returns the Struct, or None and the errors keyed by form key (`mapper` turns an API path into the
+    form key, given the rows still in the body).
     """
     pending = copy.deepcopy(dict(body))
     rows = {name: list(keys) for name, keys in index_map.items()}
@@ -508,12 +513,15 @@ def decode_offer(
             result = wire.convert(pending, target)
         except ValidationFailed as exc:
             for path, problems in exc.fields.items():
-                errors.setdefault(map_path(path, rows), []).extend(problems)
+                errors.setdefault(mapper(path, rows), []).extend(problems)
                 if not _prune(pending, rows, path):
                     return None, errors
             continue
         return (None, errors) if errors else (result, {})
     return None, errors
+
+
+decode_form = decode_offer
 
 
 # --- From a stored definition back to the form ------------------------------------------------

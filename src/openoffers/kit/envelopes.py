@@ -26,8 +26,18 @@ def ok(payload: Any, *, status_code: int = 200) -> Response[bytes]:
     return Response(wire.encode({"status": "ok", "payload": payload}), media_type=JSON, status_code=status_code)
 
 
+def pos_body(payload: Any, *, word: str = "OK") -> bytes:
+    """A POS success body as bytes (idempotent POS calls store exactly these bytes to replay them)."""
+    return wire.encode({"status": word, "payload": payload, "errors": None})
+
+
 def pos_ok(payload: Any, *, word: str = "OK") -> Response[bytes]:
-    return Response(wire.encode({"status": word, "payload": payload, "errors": None}), media_type=JSON, status_code=200)
+    return Response(pos_body(payload, word=word), media_type=JSON, status_code=200)
+
+
+def raw_json(body: bytes) -> Response[bytes]:
+    """A 200 JSON response of bytes already rendered (a stored POS reply)."""
+    return Response(body, media_type=JSON, status_code=200)
 
 
 def error_body(error: DomainError) -> bytes:

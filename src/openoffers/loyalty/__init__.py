@@ -1,1 +1,1 @@
-"""Loyalty: point accounts, balances and their ledger (earn and issuance rules come later)."""
+"""Loyalty: point accounts, balances and their ledger; earn and issuance rules (the engine); the catalog."""

@@ -1,5 +1,5 @@
-"""Point tables: accounts per retailer, one balance per user and account, and the ledger that is the
-only way a balance changes."""
+"""Point tables: accounts per retailer, one balance per user and account, the ledger that is the
+only way a balance changes; and the retailer's item catalog."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Table,
     UniqueConstraint,
@@ -69,3 +70,16 @@ point_ledger = Table(
     UniqueConstraint("retailer_id", "kind", "reference_id", name="uq_point_ledger_reference"),
 )
 Index("ix_point_ledger_retailer_user", point_ledger.c.retailer_id, point_ledger.c.user_id, point_ledger.c.id)
+
+# The retailer's catalog: items with their categories, for earn multipliers, rule triggers and offer
+# catalog restrictions by category. Upserted by item_id (imports are idempotent).
+catalog_items = Table(
+    "catalog_items",
+    metadata,
+    Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
+    Column("item_id", String(100), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("category_ids", JsonColumn, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("retailer_id", "item_id", name="pk_catalog_items"),
+)

@@ -176,6 +176,23 @@ def _change_result(user_id: UUID, posted: Posted) -> PointsChangeResult:
 
 async def deposit(db: Database, request: DepositRequest, now: datetime, actor: str) -> PointsChangeResult:
     async with db.write() as conn:
+        if request.kind == "earn":
+            # Earned points fire the account's threshold rules, in this same transaction. Imported here:
+            # the engine is built on this module.
+            from openoffers.loyalty import engine
+
+            posted, _ = await engine.deposit_earned(
+                conn,
+                retailer_id=request.retailer_id,
+                user_id=request.user_id,
+                account_id=request.point_account_id,
+                amount=request.amount,
+                now=now,
+                actor=actor,
+                reason=request.reason,
+                reference_id=request.reference_id,
+            )
+            return _change_result(request.user_id, posted)
         posted = await post(
             conn,
             retailer_id=request.retailer_id,

@@ -7,7 +7,7 @@ for POS systems that send them) merged with the retailer catalog's, when one is 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from openoffers import pricing
 from openoffers.kit.errors import ValidationFailed
@@ -35,13 +35,35 @@ def _line(index: int, item: Item, exponent: int) -> pricing.Line:
     )
 
 
-def existing_discount(discount: DiscountIn, exponent: int, exclusive: bool = False) -> pricing.ExistingDiscount:
+def existing_discount(
+    discount: DiscountIn,
+    exponent: int,
+    exclusive: bool = False,
+    *,
+    known_lines: Collection[str] | None = None,
+    line_shares: tuple[tuple[str, int], ...] | None = None,
+) -> pricing.ExistingDiscount:
+    """A discount on the check as pricing sees it.
+
+    Line ids the check does not have are dropped; a discount that names only such lines (the guide's
+    own send_transaction names line "0" on a check of lines "1" and "2") is taken as check-level,
+    spread over every line, rather than as taking nothing.
+    """
+    named = tuple(i for i in (loose_id(x) for x in discount.discounted_line_ids) if i)
+    if known_lines is not None:
+        named = tuple(i for i in named if i in known_lines)
     return pricing.ExistingDiscount(
         amount=max(0, to_minor(discount.amount, exponent)),
-        discounted_line_ids=tuple(i for i in (loose_id(x) for x in discount.discounted_line_ids) if i),
+        discounted_line_ids=named,
         stack_order=discount.stack_order,
         exclusive=exclusive or discount.exclusive,
+        line_shares=line_shares,
     )
+
+
+def reference_of(discount: DiscountIn) -> str:
+    """The discount's reference (our user offer id), lower-case; "" when it has none."""
+    return (discount.reference_id or "").strip().lower()
 
 
 def build_basket(
@@ -50,9 +72,15 @@ def build_basket(
     *,
     skip_reference: str | None = None,
     exclusive_references: frozenset[str] = frozenset(),
+    locked_shares: Mapping[str, tuple[int, tuple[tuple[str, int], ...]]] | None = None,
     catalog: Mapping[str, Sequence[str]] | None = None,
 ) -> pricing.Basket:
-    """The check as pricing sees it. `skip_reference` leaves out the discount being (re)computed."""
+    """The check as pricing sees it. `skip_reference` leaves out the discount being (re)computed.
+
+    `locked_shares` maps a reference to (amount, per-line shares) of our own lock on this check: when
+    the check carries that discount at the locked amount, its exact shares are used instead of
+    spreading the amount again.
+    """
     lines = [_line(i, item, exponent) for i, item in enumerate(transaction.items)]
     seen: set[str] = set()
     for index, line in enumerate(lines):
@@ -66,12 +94,26 @@ def build_basket(
             categories.setdefault(item_id, set()).update(str(c) for c in item.category_ids)
     for item_id, cats in (catalog or {}).items():
         categories.setdefault(item_id, set()).update(cats)
-    discounts = tuple(
-        existing_discount(d, exponent, exclusive=(d.reference_id or "").lower() in exclusive_references)
-        for d in transaction.discounts
-        if not (skip_reference and (d.reference_id or "").lower() == skip_reference.lower())
-    )
-    return pricing.Basket(lines=tuple(lines), discounts=discounts, categories=categories)
+    skip = (skip_reference or "").lower()
+    discounts: list[pricing.ExistingDiscount] = []
+    for discount in transaction.discounts:
+        reference = reference_of(discount)
+        if skip and reference == skip:
+            continue
+        shares = None
+        locked = (locked_shares or {}).get(reference) if reference else None
+        if locked is not None and locked[0] == max(0, to_minor(discount.amount, exponent)):
+            shares = locked[1]
+        discounts.append(
+            existing_discount(
+                discount,
+                exponent,
+                exclusive=bool(reference) and reference in exclusive_references,
+                known_lines=seen,
+                line_shares=shares,
+            )
+        )
+    return pricing.Basket(lines=tuple(lines), discounts=tuple(discounts), categories=categories)
 
 
 def check_total(transaction: Transaction, exponent: int) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     Uuid,
+    false,
 )
 
 from openoffers.kit.db import JsonColumn, UtcDateTime, metadata
@@ -42,16 +43,21 @@ pos_transactions = Table(
     Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
     Column("store_id", Uuid, ForeignKey("stores.id"), nullable=False),
     Column("transaction_id", String(100), nullable=False),
+    # The customer, once known (set when the check closes).
     Column("user_id", Uuid, nullable=True),
-    Column("is_closed", Boolean, nullable=False),
-    Column("is_voided", Boolean, nullable=False),
+    Column("is_closed", Boolean, nullable=False, server_default=false()),
+    Column("is_voided", Boolean, nullable=False, server_default=false()),
+    # sha256 of the check as last sent (canonical re-encoding): a closed check sent again compares it.
     Column("content_hash", String(64), nullable=False),
     Column("subtotal", Integer, nullable=False),
     Column("discount_total", Integer, nullable=False),
     Column("check", JsonColumn, nullable=False),
+    # User offer ids (text) this check redeemed when it closed: what a void reinstates.
+    Column("redeemed", JsonColumn, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("closed_at", UtcDateTime, nullable=True),
+    Column("voided_at", UtcDateTime, nullable=True),
     UniqueConstraint("retailer_id", "store_id", "transaction_id", name="uq_pos_transactions_check"),
 )
 Index(
@@ -65,17 +71,20 @@ Index(
 pos_locks = Table(
     "pos_locks",
     metadata,
-    Column("user_offer_id", Uuid, primary_key=True),
+    Column("user_offer_id", Uuid, ForeignKey("user_offers.id"), primary_key=True),
     Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
     Column("store_id", Uuid, nullable=False),
     Column("transaction_id", String(100), nullable=False),
+    Column("user_id", Uuid, nullable=False),
     Column("amount", Integer, nullable=False),
+    # [{"line_id", "amount", "quantity"}]: the exact shares, so later discounts on the check stack on them.
     Column("line_shares", JsonColumn, nullable=False),
     Column("stack_order", Integer, nullable=False),
     Column("locked_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
 )
 Index("ix_pos_locks_check", pos_locks.c.retailer_id, pos_locks.c.store_id, pos_locks.c.transaction_id)
+Index("ix_pos_locks_expires", pos_locks.c.expires_at)
 
 # Short codes a customer's app shows at the till (offer_lookup_type "ttlcode").
 claim_codes = Table(
@@ -83,8 +92,9 @@ claim_codes = Table(
     metadata,
     Column("code", String(16), nullable=False),
     Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
-    Column("user_offer_id", Uuid, nullable=False),
+    Column("user_offer_id", Uuid, ForeignKey("user_offers.id"), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     PrimaryKeyConstraint("retailer_id", "code", name="pk_claim_codes"),
 )
+Index("ix_claim_codes_expires", claim_codes.c.expires_at)

@@ -153,7 +153,8 @@ class AccountOut(Struct, kw_only=True, rename="pascal"):
     """Lookup's point accounts: PascalCase keys exactly as the guide shows them."""
 
     account_name: str = msgspec.field(name="AccountName")
-    user_point_account_id: str = msgspec.field(name="UserPointAccountID")
+    # null while the user has never had points in the account
+    user_point_account_id: str | None = msgspec.field(name="UserPointAccountID")
     point_account_id: str = msgspec.field(name="PointAccountID")
     grouping_label: str = msgspec.field(name="GroupingLabel")
     available_balance: int = msgspec.field(name="AvailableBalance")

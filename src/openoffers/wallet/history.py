@@ -74,7 +74,7 @@ async def default_culture_of(conn: AsyncConnection, retailer_id: UUID) -> str:
 
 def user_offer_out(row: WalletRow, now: datetime, wanted: str | None, default_culture: str) -> UserOfferOut:
     uo, text = row.user_offer, localize(row.offer, wanted, default_culture)
-    status = uo.status_at(now)
+    status = row.status_at(now)
     return UserOfferOut(
         user_offer_id=uo.id,
         offer_id=uo.offer_id,
@@ -100,7 +100,7 @@ def history_entry(
     row: WalletRow, now: datetime, default_culture: str, *, wanted: str | None, skip: int, take: int
 ) -> HistoryEntry:
     uo, text = row.user_offer, localize(row.offer, wanted, default_culture)
-    status = uo.status_at(now)
+    status = row.status_at(now)
     return HistoryEntry(
         title=text.title,
         description=text.description,

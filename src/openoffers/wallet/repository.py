@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.offers.models import offers
 from openoffers.offers.repository import PUBLISHED, OfferRow
+from openoffers.pos.models import pos_locks
 from openoffers.wallet.models import offer_inventory, user_offer_events, user_offers, users
 
 ISSUED, LOCKED, REDEEMED, EXPIRED, REVOKED = 1, 2, 3, 4, 5
@@ -129,6 +130,31 @@ async def existing_user_ids(conn: AsyncConnection, retailer_id: UUID, user_ids: 
     return {r.id for r in rows}
 
 
+async def search_users(
+    conn: AsyncConnection, retailer_id: UUID, text: str, user_id: UUID | None, *, limit: int
+) -> list[UserRow]:
+    """Users one of whose look-up keys is `text` (external id exactly, email trimmed and in any case,
+    phone by its digits) or whose id is `user_id`, newest first. Every key is indexed."""
+    text = text.strip()
+    if not text:
+        return []
+    alternatives: list[ColumnElement[bool]] = [
+        users.c.external_customer_id == text,
+        users.c.email_key == email_key(text),
+    ]
+    if phone_key(text):
+        alternatives.append(users.c.phone_key == phone_key(text))
+    if user_id is not None:
+        alternatives.append(users.c.id == user_id)
+    rows = await conn.execute(
+        select(users)
+        .where(users.c.retailer_id == retailer_id, or_(*alternatives))
+        .order_by(users.c.created_at.desc(), users.c.id)
+        .limit(limit)
+    )
+    return [_user(r) for r in rows]
+
+
 # -------------------------------------------------------------------------------------- user offers
 
 
@@ -164,10 +190,20 @@ class UserOfferRow:
 
 @dataclass(frozen=True, slots=True)
 class WalletRow:
-    """A user offer with the exact revision it was issued under."""
+    """A user offer with the exact revision it was issued under (and, while it is Locked, when its POS
+    lock runs out)."""
 
     user_offer: UserOfferRow
     offer: OfferRow
+    lock_expires_at: datetime | None = None
+
+    def status_at(self, now: datetime) -> int:
+        """What readers see: a POS lock whose time is up counts as Issued again (the offer is back in
+        the wallet) even before a write records the `lock_expired` event."""
+        uo = self.user_offer
+        if uo.status == LOCKED and self.lock_expires_at is not None and self.lock_expires_at <= now:
+            return effective_status(ISSUED, uo.redemption_end, now)
+        return uo.status_at(now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,11 +231,15 @@ class EventRow:
 _UO_FIELDS = UserOfferRow.__slots__
 _OFFER_FIELDS = OfferRow.__slots__
 # Both tables have `id`, `retailer_id`, `status`...: label every column of the join by its table.
-_JOINED = [user_offers.c[name].label(f"uo_{name}") for name in _UO_FIELDS] + [
-    offers.c[name].label(f"o_{name}") for name in _OFFER_FIELDS
+_JOINED = [
+    *(user_offers.c[name].label(f"uo_{name}") for name in _UO_FIELDS),
+    *(offers.c[name].label(f"o_{name}") for name in _OFFER_FIELDS),
+    pos_locks.c.expires_at.label("lock_expires_at"),
 ]
 _JOIN = user_offers.join(
     offers, and_(offers.c.id == user_offers.c.offer_id, offers.c.retailer_id == user_offers.c.retailer_id)
+).outerjoin(
+    pos_locks, and_(pos_locks.c.user_offer_id == user_offers.c.id, pos_locks.c.retailer_id == user_offers.c.retailer_id)
 )
 
 
@@ -209,7 +249,7 @@ def _user_offer(row: Any, prefix: str = "") -> UserOfferRow:
 
 def _wallet_row(row: Any) -> WalletRow:
     offer = OfferRow(**{name: getattr(row, f"o_{name}") for name in _OFFER_FIELDS})
-    return WalletRow(_user_offer(row, "uo_"), offer)
+    return WalletRow(_user_offer(row, "uo_"), offer, row.lock_expires_at)
 
 
 async def insert_user_offer(conn: AsyncConnection, user_offer: UserOfferRow) -> None:
@@ -235,6 +275,20 @@ async def get_wallet_row(conn: AsyncConnection, retailer_id: UUID, user_offer_id
         )
     ).first()
     return _wallet_row(row) if row else None
+
+
+async def wallet_rows_by_ids(
+    conn: AsyncConnection, retailer_id: UUID, user_offer_ids: Sequence[UUID]
+) -> dict[UUID, WalletRow]:
+    """Several user offers, any status, each joined with its revision, in one query."""
+    if not user_offer_ids:
+        return {}
+    rows = await conn.execute(
+        select(*_JOINED)
+        .select_from(_JOIN)
+        .where(user_offers.c.retailer_id == retailer_id, user_offers.c.id.in_(list(user_offer_ids)))
+    )
+    return {row.user_offer.id: row for row in map(_wallet_row, rows)}
 
 
 def _redeemable(now: datetime) -> ColumnElement[bool]:

@@ -11,6 +11,7 @@ from openoffers.context import context
 from openoffers.kit.envelopes import ok
 from openoffers.kit.http import endpoint, read_body
 from openoffers.loyalty.routes import actor_of
+from openoffers.pos.routes import is_pos_envelope, lookup_response
 from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, principal_of, require_api_key
 from openoffers.wallet import history, service, store
 from openoffers.wallet.schemas import (
@@ -111,7 +112,10 @@ async def revoke_user_offer(request: Req) -> Response[bytes]:
 )
 async def get_user_offers(request: Req) -> Response[bytes]:
     """Redeemable user offers (Issued inside their window, Locked), newest first, localised by `culture`,
-    with the user's point totals."""
+    with the user's point totals. Given a POS envelope (with `request_payload`) it answers as Lookup, since
+    the guide lists this URI for the Lookup call."""
+    if is_pos_envelope(await request.body()):
+        return await lookup_response(request)
     principal = await principal_of(request)
     body = await read_body(request, WalletRequest)
     require_api_key(principal, body.retailer_id, READ_ROLES)

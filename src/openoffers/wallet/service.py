@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openoffers.kit.clock import iso_z
 from openoffers.kit.db import Database
 from openoffers.kit.errors import Conflict, NotFound, UserNotFound, ValidationFailed
-from openoffers.kit.ids import new_id
+from openoffers.kit.ids import new_id, parse_uuid
+from openoffers.loyalty import engine as loyalty_engine
 from openoffers.tenancy import repository as tenancy_repo
 from openoffers.wallet import repository as repo
 from openoffers.wallet.history import default_culture_of, user_offer_out
@@ -98,6 +99,10 @@ async def create_user(db: Database, request: CreateUserRequest, now: datetime) -
             raise Conflict(
                 "the user was created concurrently", fields={"external_customer_id": ["already exists"]}
             ) from None
+        # Welcome offers: enrolment rules run in the transaction that creates the user.
+        await loyalty_engine.on_user_enrolled(
+            conn, retailer_id=user.retailer_id, user_id=user.id, now=now, actor=repo.SYSTEM_ACTOR
+        )
     return user_out(user)
 
 
@@ -173,6 +178,14 @@ async def get_user(db: Database, request: GetUserRequest) -> UserOut:
             phone=request.phone,
         )
     return user_out(user)
+
+
+async def search_users(db: Database, retailer_id: UUID, query: str, *, limit: int = 50) -> list[UserOut]:
+    """Every user whose user id, external customer id, email or phone is `query` (the admin UI's
+    customer search; unlike `get_user`, several matches are a list, not a CONFLICT). Newest first."""
+    async with db.read() as conn:
+        found = await repo.search_users(conn, retailer_id, query, parse_uuid(query), limit=limit)
+    return [user_out(user) for user in found]
 
 
 # ------------------------------------------------------------------------------------- user offers

@@ -1,0 +1,110 @@
+"""The retailer's item catalog: items with their categories, imported in bulk and upserted by item_id.
+
+`categories_for` is what the POS and the rules simulator use to give check lines their categories
+(earn multipliers and triggers by category, offer catalog restrictions by category).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openoffers.kit.db import Database
+from openoffers.kit.errors import NotFound, ValidationFailed
+from openoffers.loyalty.models import catalog_items
+from openoffers.loyalty.rules_schemas import CatalogImportRequest, CatalogImportResult, CatalogItemIn
+from openoffers.tenancy import repository as tenancy_repo
+
+BATCH = 500  # rows per INSERT: well inside SQLite's bound-parameter limit
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogItem:
+    item_id: str
+    name: str
+    category_ids: tuple[str, ...]
+
+
+def normalize(item: CatalogItemIn, path: str) -> CatalogItem:
+    """Ids as trimmed strings (numbers accepted), categories de-duplicated in their given order."""
+    item_id = str(item.item_id).strip()
+    if not item_id:
+        raise ValidationFailed.field(f"{path}.item_id", "must not be blank")
+    categories: list[str] = []
+    for index, raw in enumerate(item.category_ids):
+        category = str(raw).strip()
+        if not category:
+            raise ValidationFailed.field(f"{path}.category_ids[{index}]", "must not be blank")
+        if category not in categories:
+            categories.append(category)
+    return CatalogItem(item_id, item.name.strip(), tuple(categories))
+
+
+async def categories_for(conn: AsyncConnection, retailer_id: UUID, item_ids: Iterable[str]) -> dict[str, list[str]]:
+    """item_id -> its category ids, for the catalog items among `item_ids` (unknown items are absent)."""
+    wanted = sorted({i for i in item_ids if i})
+    result: dict[str, list[str]] = {}
+    for start in range(0, len(wanted), BATCH):
+        rows = await conn.execute(
+            select(catalog_items.c.item_id, catalog_items.c.category_ids).where(
+                catalog_items.c.retailer_id == retailer_id, catalog_items.c.item_id.in_(wanted[start : start + BATCH])
+            )
+        )
+        result.update({r.item_id: list(r.category_ids) for r in rows})
+    return result
+
+
+async def upsert(conn: AsyncConnection, retailer_id: UUID, items: Sequence[CatalogItem], now: datetime) -> int:
+    """Insert or replace items by item_id; the last of repeated ids wins. How many distinct items."""
+    latest = {item.item_id: item for item in items}
+    rows = [
+        {
+            "retailer_id": retailer_id,
+            "item_id": item.item_id,
+            "name": item.name,
+            "category_ids": list(item.category_ids),
+            "updated_at": now,
+        }
+        for item in latest.values()
+    ]
+    for start in range(0, len(rows), BATCH):
+        chunk = rows[start : start + BATCH]
+        if conn.dialect.name == "postgresql":
+            pg = postgresql.insert(catalog_items).values(chunk)
+            await conn.execute(
+                pg.on_conflict_do_update(
+                    index_elements=["retailer_id", "item_id"],
+                    set_={"name": pg.excluded.name, "category_ids": pg.excluded.category_ids, "updated_at": now},
+                )
+            )
+        else:
+            lite = sqlite.insert(catalog_items).values(chunk)
+            await conn.execute(
+                lite.on_conflict_do_update(
+                    index_elements=["retailer_id", "item_id"],
+                    set_={"name": lite.excluded.name, "category_ids": lite.excluded.category_ids, "updated_at": now},
+                )
+            )
+    return len(rows)
+
+
+async def import_items(db: Database, request: CatalogImportRequest, now: datetime) -> CatalogImportResult:
+    """api/2.0/catalog/import: all the request's items in one transaction, or none."""
+    items = [normalize(item, f"items[{i}]") for i, item in enumerate(request.items)]
+    async with db.write() as conn:
+        count = await upsert(conn, request.retailer_id, items, now)
+    return CatalogImportResult(imported=count)
+
+
+async def import_batch(db: Database, retailer_id: UUID, items: Sequence[CatalogItem], now: datetime) -> int:
+    """One batch of a bulk import (the CLI), in its own transaction; the retailer must exist."""
+    async with db.write() as conn:
+        if await tenancy_repo.get_retailer(conn, retailer_id) is None:
+            raise NotFound("retailer not found", fields={"retailer_id": ["not found"]})
+        return await upsert(conn, retailer_id, items, now)

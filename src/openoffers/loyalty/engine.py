@@ -1,0 +1,566 @@
+"""The loyalty engine: runs the pure rules core (`openoffers.rules`) on an event inside the caller's
+transaction and applies its effects there (earn and spend ledger entries, offers issued by rule).
+
+Entry points, each called inside the write transaction of the event that fires the rules:
+- `on_transaction_closed` / `on_transaction_voided`: the POS's send_transaction;
+- `deposit_earned`: api/2.0/user_points/deposit (kind earn) with its threshold rules;
+- `on_user_enrolled`: user creation; `on_custom_event`: api/2.0/user_events/trigger.
+
+Exactly once: every event is claimed by a key (`check:{store}:{transaction}`, `deposit:{entry}`,
+`enrolled:{user}`, `custom:{user}:{event_id}`) with an insert-ignore on a unique key before any work, in
+the event's own transaction. A duplicate (concurrent or later) finds the key taken and changes nothing;
+a rolled-back event releases it with everything else. Ledger entries carry references derived from the
+event key and the rule id, so even a second application could not post twice.
+
+Lock order (extends the wallet's, so nothing can deadlock on PostgreSQL): the user's offers (expiry),
+the event key, the user's loyalty row (serializes the user's rule events, so the balances read next are
+the ones the effects apply to), the user's point balances, then issuance's own order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openoffers import rules
+from openoffers.kit.errors import OfferNotFound, UserNotFound
+from openoffers.kit.ids import new_id
+from openoffers.kit.money import currency_exponent
+from openoffers.loyalty import definitions
+from openoffers.loyalty import rules_repository as repo
+from openoffers.loyalty import service as points
+from openoffers.loyalty.rules_repository import RuleRow
+from openoffers.rules.index import event_key as custom_event_key
+from openoffers.tenancy import repository as tenancy_repo
+from openoffers.wallet import repository as wallet_repo
+from openoffers.wallet.issuance import issue_in
+from openoffers.wallet.repository import ISSUED, LOCKED, REVOKED, Event
+
+VOID_REASON = "check voided"
+OFFER_NOT_FOUND = "OFFER_NOT_FOUND"
+CAP_REACHED = "CAP_REACHED"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """What one rule's IssueOffer effect became: the user offers issued, or why some were not."""
+
+    rule_id: str
+    offer_id: str
+    requested: int
+    user_offer_ids: tuple[UUID, ...]
+    fail_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """An event's result. `outcome` holds the effects as applied (an offer refused by issuance
+    restrictions is left out of its IssueOffer quantity, and so are the points it would have spent)."""
+
+    applied: bool
+    outcome: rules.Outcome = field(default_factory=rules.Outcome)
+    issues: tuple[Issue, ...] = ()
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def check_key(transaction_id: str) -> str:
+    return f"check:{transaction_id}"
+
+
+def reference(event_key: str, rule_id: str) -> str:
+    """A ledger reference for (event, rule); long keys are hashed to fit the column."""
+    text = f"{event_key}|{rule_id}"
+    return text if len(text) <= 200 else "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+# ------------------------------------------------------------------------------------------ loading
+
+
+async def exponent_of(conn: AsyncConnection, retailer_id: UUID) -> int:
+    retailer = await tenancy_repo.get_retailer(conn, retailer_id)
+    return currency_exponent(retailer.currency if retailer else "USD")
+
+
+async def rules_for_check(conn: AsyncConnection, retailer_id: UUID, at: datetime | None) -> list[RuleRow]:
+    """Earn rules, transaction-closed and visit-count rules, and the threshold rules of the accounts
+    the earn rules pay into: what a closed check can fire, and nothing else."""
+    earn = await repo.listening(conn, retailer_id, [(repo.EARN, None)], at)
+    keys: list[tuple[str, str | None]] = [(repo.CLOSED, None), (repo.VISITS, None)]
+    keys += [(repo.THRESHOLD, account) for account in sorted({r.match_key for r in earn})]
+    return earn + await repo.listening(conn, retailer_id, keys, at)
+
+
+async def rules_for_points(
+    conn: AsyncConnection, retailer_id: UUID, account_id: UUID, at: datetime | None
+) -> list[RuleRow]:
+    return await repo.listening(conn, retailer_id, [(repo.THRESHOLD, str(account_id))], at)
+
+
+async def rules_for_enrolment(conn: AsyncConnection, retailer_id: UUID, at: datetime | None) -> list[RuleRow]:
+    return await repo.listening(conn, retailer_id, [(repo.ENROLLED, None)], at)
+
+
+async def rules_for_custom(conn: AsyncConnection, retailer_id: UUID, name: str, at: datetime | None) -> list[RuleRow]:
+    return await repo.listening(conn, retailer_id, [(repo.CUSTOM, custom_event_key(name))], at)
+
+
+def build_index(rows: Sequence[RuleRow], exponent: int) -> rules.RuleIndex:
+    earn: list[rules.EarnRule] = []
+    issuance: list[rules.IssuanceRule] = []
+    for row in rows:
+        core = definitions.cached_core(row.id, row.revision, row.definition, exponent)
+        if isinstance(core, rules.EarnRule):
+            earn.append(core)
+        else:
+            issuance.append(core)
+    return rules.RuleIndex(earn, issuance)
+
+
+async def load_state(
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    user_id: UUID,
+    rows: Sequence[RuleRow],
+    closed_checks: int,
+    exponent: int,
+    *,
+    for_update: bool = False,
+) -> rules.UserState:
+    """The user's state BEFORE the event: balances, the listed rules' issue counts, closed checks."""
+    balances = await repo.balances(conn, retailer_id, user_id, for_update=for_update)
+    issued = await repo.issued_counts(conn, retailer_id, user_id, [r.id for r in rows if r.kind == "issuance"])
+    return rules.UserState.of(
+        {str(account): rules.Balance(available, lifetime) for account, (available, lifetime) in balances.items()},
+        {str(rule_id): count for rule_id, count in issued.items()},
+        closed_checks,
+        exponent,
+    )
+
+
+async def _begin(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime) -> None:
+    """The user must exist; their due expiries are recorded first (the first step of the lock order)."""
+    if await wallet_repo.get_user(conn, retailer_id, user_id) is None:
+        raise UserNotFound("user not found", fields={"user_id": ["not found"]})
+    await wallet_repo.expire_user_due(conn, retailer_id, user_id, now)
+
+
+# ----------------------------------------------------------------------------------------- applying
+
+
+def _limit(row: RuleRow) -> int | None:
+    """The most offers the rule may ever have issued to one user."""
+    definition = row.definition
+    limits = [1] if definition.get("recurrence", "once") == "once" else []
+    if definition.get("per_user_cap") is not None:
+        limits.append(int(definition["per_user_cap"]))
+    return min(limits) if limits else None
+
+
+async def _issue(
+    conn: AsyncConnection,
+    *,
+    retailer_id: UUID,
+    user_id: UUID,
+    row: RuleRow,
+    effect: rules.IssueOffer,
+    spend: rules.SpendPoints | None,
+    event_key: str,
+    now: datetime,
+    actor: str,
+) -> tuple[Issue, rules.SpendPoints | None]:
+    """Issue what one rule decided: count it on the rule's counter (conditionally), issue through the
+    wallet, give back the count of copies the offer's own restrictions refused, spend only for the
+    copies issued, and record which rule and event issued each."""
+    rid = effect.rule_id
+    counted = await repo.claim_issues(conn, retailer_id, row.id, user_id, effect.quantity, _limit(row))
+    if counted == 0:
+        return Issue(rid, effect.offer_id, effect.quantity, (), CAP_REACHED), None
+    fail_reason: str | None = None
+    try:
+        results = await issue_in(
+            conn,
+            retailer_id=retailer_id,
+            user_id=user_id,
+            offer_id=UUID(effect.offer_id),
+            quantity=counted,
+            now=now,
+            actor=actor,
+            source="rule",
+            reason=f"rule: {row.name}" if row.name else "loyalty rule",
+            detail={"rule_id": rid, "event": event_key},
+        )
+    except OfferNotFound:
+        # A rule whose offer was deleted must not fail the check or deposit that fired it.
+        results, fail_reason = [], OFFER_NOT_FOUND
+    ids = tuple(r.user_offer_id for r in results if r.user_offer_id is not None)
+    fail_reason = fail_reason or next((r.fail_reason for r in results if r.fail_reason), None)
+    if counted < effect.quantity:
+        fail_reason = fail_reason or CAP_REACHED
+    await repo.release_issues(conn, retailer_id, row.id, user_id, counted - len(ids))
+    per_offer = spend.points // effect.quantity if spend is not None else 0
+    spent: rules.SpendPoints | None = None
+    if spend is not None and ids:
+        amount = per_offer * len(ids)
+        await points.post(
+            conn,
+            retailer_id=retailer_id,
+            user_id=user_id,
+            account_id=UUID(spend.account_id),
+            kind="spend",
+            amount=amount,
+            now=now,
+            actor=actor,
+            reason=f"rule: {row.name}" if row.name else "loyalty rule",
+            reference_id=reference(event_key, rid),
+            detail={"rule_id": rid, "event": event_key, "offers": len(ids)},
+        )
+        spent = rules.SpendPoints(spend.account_id, amount, rid)
+    for user_offer_id in ids:
+        await repo.record_issuance(
+            conn,
+            retailer_id,
+            repo.IssuanceRow(
+                user_offer_id=user_offer_id,
+                rule_id=row.id,
+                user_id=user_id,
+                event_key=event_key,
+                points_spent=per_offer,
+                point_account_id=UUID(spend.account_id) if spend is not None else None,
+            ),
+            now,
+        )
+    return Issue(rid, effect.offer_id, effect.quantity, ids, fail_reason), spent
+
+
+def _effect_json(effect: rules.Effect, issue: Issue | None = None) -> dict[str, Any]:
+    if isinstance(effect, rules.EarnPoints):
+        return {"type": "earn", "rule_id": effect.rule_id, "account_id": effect.account_id, "points": effect.points}
+    if isinstance(effect, rules.SpendPoints):
+        return {"type": "spend", "rule_id": effect.rule_id, "account_id": effect.account_id, "points": effect.points}
+    data: dict[str, Any] = {
+        "type": "issue",
+        "rule_id": effect.rule_id,
+        "offer_id": effect.offer_id,
+        "quantity": effect.quantity,
+    }
+    if issue is not None:
+        data["user_offer_ids"] = [str(i) for i in issue.user_offer_ids]
+        data["fail_reason"] = issue.fail_reason
+    return data
+
+
+async def apply(
+    conn: AsyncConnection,
+    *,
+    retailer_id: UUID,
+    user_id: UUID,
+    event_key: str,
+    rows: Sequence[RuleRow],
+    outcome: rules.Outcome,
+    now: datetime,
+    actor: str,
+) -> Applied:
+    """Apply an evaluated outcome in order, and store what was applied on the event's row."""
+    by_id = {str(r.id): r for r in rows}
+    names = {str(r.id): r.name for r in rows}
+    applied: list[rules.Effect] = []
+    stored: list[dict[str, Any]] = []
+    issues: list[Issue] = []
+    pending: dict[str, rules.SpendPoints] = {}
+    for effect in outcome.effects:
+        if isinstance(effect, rules.EarnPoints):
+            await points.post(
+                conn,
+                retailer_id=retailer_id,
+                user_id=user_id,
+                account_id=UUID(effect.account_id),
+                kind="earn",
+                amount=effect.points,
+                now=now,
+                actor=actor,
+                reason=f"rule: {names[effect.rule_id]}" if names[effect.rule_id] else "loyalty rule",
+                reference_id=reference(event_key, effect.rule_id),
+                detail={"rule_id": effect.rule_id, "event": event_key},
+            )
+            applied.append(effect)
+            stored.append(_effect_json(effect))
+        elif isinstance(effect, rules.SpendPoints):
+            # Paid when the same rule's offers are issued (next effect), for the copies issued only.
+            pending[effect.rule_id] = effect
+        else:
+            issue, spent = await _issue(
+                conn,
+                retailer_id=retailer_id,
+                user_id=user_id,
+                row=by_id[effect.rule_id],
+                effect=effect,
+                spend=pending.pop(effect.rule_id, None),
+                event_key=event_key,
+                now=now,
+                actor=actor,
+            )
+            issues.append(issue)
+            if spent is not None:
+                applied.append(spent)
+                stored.append(_effect_json(spent))
+            if issue.user_offer_ids:
+                done = rules.IssueOffer(effect.offer_id, effect.rule_id, len(issue.user_offer_ids))
+                applied.append(done)
+                stored.append(_effect_json(done, issue))
+            elif issue.fail_reason:
+                stored.append({**_effect_json(effect, issue), "quantity": 0})
+    await repo.save_effects(conn, retailer_id, event_key, stored)
+    return Applied(True, rules.Outcome(tuple(applied), outcome.not_fired), tuple(issues), names)
+
+
+async def _run(
+    conn: AsyncConnection,
+    *,
+    retailer_id: UUID,
+    user_id: UUID,
+    event: rules.Event,
+    event_key: str,
+    rows: Sequence[RuleRow],
+    state: rules.UserState,
+    exponent: int,
+    now: datetime,
+    actor: str,
+) -> Applied:
+    outcome = rules.evaluate(event, build_index(rows, exponent), state)
+    return await apply(
+        conn,
+        retailer_id=retailer_id,
+        user_id=user_id,
+        event_key=event_key,
+        rows=rows,
+        outcome=outcome,
+        now=now,
+        actor=actor,
+    )
+
+
+# ------------------------------------------------------------------------------------ entry points
+
+
+async def apply_check(
+    conn: AsyncConnection, *, retailer_id: UUID, event: rules.TransactionClosed, now: datetime, actor: str
+) -> Applied:
+    """`on_transaction_closed` with the details (user offers issued, refusals) for callers that show them."""
+    if not event.transaction_id:
+        raise ValueError("a closed check needs its transaction_id ('{store_id}:{transaction_id}')")
+    user_id = UUID(event.user_id)
+    key = check_key(event.transaction_id)
+    await _begin(conn, retailer_id, user_id, now)
+    if not await repo.claim_event(conn, retailer_id, key, "transaction_closed", user_id, event.occurred_at, actor, now):
+        return Applied(False)
+    closed_before = await repo.lock_user(conn, retailer_id, user_id, now, visits=1)
+    exponent = await exponent_of(conn, retailer_id)
+    rows = await rules_for_check(conn, retailer_id, event.occurred_at)
+    state = await load_state(conn, retailer_id, user_id, rows, closed_before, exponent, for_update=True)
+    return await _run(
+        conn,
+        retailer_id=retailer_id,
+        user_id=user_id,
+        event=event,
+        event_key=key,
+        rows=rows,
+        state=state,
+        exponent=exponent,
+        now=now,
+        actor=actor,
+    )
+
+
+async def on_transaction_closed(
+    conn: AsyncConnection, *, retailer_id: UUID, event: rules.TransactionClosed, now: datetime, actor: str
+) -> rules.Outcome:
+    """Earn points and issue offers for a closed check, in the caller's transaction.
+
+    `event.transaction_id` is "{store_id}:{transaction_id}" and `event.user_id` the customer's id. The
+    same check again (concurrently or later) changes nothing and returns an empty Outcome. Returns the
+    effects as applied and why each evaluated rule did not fire. The user must exist (USER_NOT_FOUND)."""
+    return (await apply_check(conn, retailer_id=retailer_id, event=event, now=now, actor=actor)).outcome
+
+
+async def on_transaction_voided(
+    conn: AsyncConnection, *, retailer_id: UUID, user_id: UUID, transaction_id: str, now: datetime, actor: str
+) -> None:
+    """Undo what a closed check did, once: reverse exactly the points it earned (ledger `reverse`
+    entries), revoke the user offers its rules issued that are still Issued or Locked (event `revoked`,
+    reason "check voided"), give back the points a rule spent on each offer revoked, take the visit
+    back, and count the revoked offers off their rules' counters. A check never seen does nothing."""
+    key = check_key(transaction_id)
+    stored = await repo.get_event(conn, retailer_id, key)
+    if stored is None or stored.voided_at is not None:
+        return
+    customer = stored.user_id  # the check's own customer (the caller's user_id is the same by contract)
+    await wallet_repo.expire_user_due(conn, retailer_id, customer, now)
+    if not await repo.mark_voided(conn, retailer_id, key, now):
+        return
+    await repo.lock_user(conn, retailer_id, customer, now, visits=-1)
+    earned = [
+        rules.EarnPoints(e["account_id"], int(e["points"]), e["rule_id"]) for e in stored.effects if e["type"] == "earn"
+    ]
+    detail = {"event": key, "transaction_id": transaction_id}
+    for reverse in rules.reverse_earnings(earned):
+        await points.post(
+            conn,
+            retailer_id=retailer_id,
+            user_id=customer,
+            account_id=UUID(reverse.account_id),
+            kind="reverse",
+            amount=reverse.points,
+            now=now,
+            actor=actor,
+            reason=VOID_REASON,
+            reference_id=reference(key, reverse.rule_id),
+            detail={**detail, "rule_id": reverse.rule_id},
+        )
+    refunds: dict[tuple[UUID, UUID], int] = {}
+    for issuance in await repo.issuances_of(conn, retailer_id, key):
+        event = Event("revoked", now, actor, VOID_REASON, {**detail, "rule_id": str(issuance.rule_id)})
+        if await wallet_repo.transition(conn, retailer_id, issuance.user_offer_id, (ISSUED, LOCKED), REVOKED, event):
+            await repo.release_issues(conn, retailer_id, issuance.rule_id, customer, 1)
+            if issuance.points_spent and issuance.point_account_id is not None:
+                slot = (issuance.rule_id, issuance.point_account_id)
+                refunds[slot] = refunds.get(slot, 0) + issuance.points_spent
+    for (rule_id, account_id), amount in sorted(refunds.items()):
+        await points.post(
+            conn,
+            retailer_id=retailer_id,
+            user_id=customer,
+            account_id=account_id,
+            kind="adjust",
+            amount=amount,
+            now=now,
+            actor=actor,
+            reason=f"{VOID_REASON}: points spent on a revoked offer returned",
+            reference_id=reference(key, str(rule_id)),
+            detail={**detail, "rule_id": str(rule_id)},
+        )
+
+
+async def deposit_earned(
+    conn: AsyncConnection,
+    *,
+    retailer_id: UUID,
+    user_id: UUID,
+    account_id: UUID | None,
+    amount: int,
+    now: datetime,
+    actor: str,
+    reason: str = "",
+    reference_id: str | None = None,
+) -> tuple[points.Posted, Applied]:
+    """Deposit earned points and run the account's threshold rules in the same transaction. A repeated
+    `reference_id` (not applied again) fires nothing."""
+    await _begin(conn, retailer_id, user_id, now)
+    account = await points.resolve_account(conn, retailer_id, account_id, now)
+    rows = await rules_for_points(conn, retailer_id, account.id, now)
+
+    async def post() -> points.Posted:
+        return await points.post(
+            conn,
+            retailer_id=retailer_id,
+            user_id=user_id,
+            account_id=account.id,
+            kind="earn",
+            amount=amount,
+            now=now,
+            actor=actor,
+            reason=reason,
+            reference_id=reference_id,
+        )
+
+    if not rows:
+        return await post(), Applied(False)
+    closed_checks = await repo.lock_user(conn, retailer_id, user_id, now)
+    exponent = await exponent_of(conn, retailer_id)
+    state = await load_state(conn, retailer_id, user_id, rows, closed_checks, exponent, for_update=True)
+    posted = await post()
+    if not posted.applied:
+        return posted, Applied(False)
+    key = f"deposit:{posted.entry_id}"
+    await repo.claim_event(conn, retailer_id, key, "points_deposit", user_id, now, actor, now)
+    event = rules.PointsChanged(str(user_id), now, str(account.id), amount)
+    applied = await _run(
+        conn,
+        retailer_id=retailer_id,
+        user_id=user_id,
+        event=event,
+        event_key=key,
+        rows=rows,
+        state=state,
+        exponent=exponent,
+        now=now,
+        actor=actor,
+    )
+    return posted, applied
+
+
+async def on_user_enrolled(
+    conn: AsyncConnection, *, retailer_id: UUID, user_id: UUID, now: datetime, actor: str
+) -> Applied:
+    """Run the enrolment (welcome) rules for a user just created in this transaction."""
+    rows = await rules_for_enrolment(conn, retailer_id, now)
+    if not rows:
+        return Applied(False)
+    key = f"enrolled:{user_id}"
+    await _begin(conn, retailer_id, user_id, now)
+    if not await repo.claim_event(conn, retailer_id, key, "user_enrolled", user_id, now, actor, now):
+        return Applied(False)
+    closed_checks = await repo.lock_user(conn, retailer_id, user_id, now)
+    exponent = await exponent_of(conn, retailer_id)
+    state = await load_state(conn, retailer_id, user_id, rows, closed_checks, exponent, for_update=True)
+    return await _run(
+        conn,
+        retailer_id=retailer_id,
+        user_id=user_id,
+        event=rules.UserEnrolled(str(user_id), now),
+        event_key=key,
+        rows=rows,
+        state=state,
+        exponent=exponent,
+        now=now,
+        actor=actor,
+    )
+
+
+async def on_custom_event(
+    conn: AsyncConnection,
+    *,
+    retailer_id: UUID,
+    event: rules.CustomEvent,
+    now: datetime,
+    actor: str,
+    event_id: str | None = None,
+) -> Applied:
+    """Run the custom-event rules of `event.name`. With an `event_id` the event is applied once per
+    (user, event_id); without one every call is a new event."""
+    user_id = UUID(event.user_id)
+    key = f"custom:{user_id}:{event_id if event_id is not None else new_id()}"
+    await _begin(conn, retailer_id, user_id, now)
+    if not await repo.claim_event(conn, retailer_id, key, "custom_event", user_id, event.occurred_at, actor, now):
+        return Applied(False)
+    closed_checks = await repo.lock_user(conn, retailer_id, user_id, now)
+    exponent = await exponent_of(conn, retailer_id)
+    rows = await rules_for_custom(conn, retailer_id, event.name, event.occurred_at)
+    state = await load_state(conn, retailer_id, user_id, rows, closed_checks, exponent, for_update=True)
+    return await _run(
+        conn,
+        retailer_id=retailer_id,
+        user_id=user_id,
+        event=event,
+        event_key=key,
+        rows=rows,
+        state=state,
+        exponent=exponent,
+        now=now,
+        actor=actor,
+    )

@@ -1,0 +1,403 @@
+"""Every loyalty-rule query: rules, the rules an event listens to, per-user rows, events, issuances.
+
+Each takes the retailer id. Events load only the rules whose trigger can fire on them, by the indexed
+(retailer_id, listens_to, match_key, active) key, so their cost grows with those rules and not with
+all the retailer's rules. Counters change by conditional updates, never read-modify-write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openoffers.kit.db import insert_ignore
+from openoffers.loyalty.models import point_balances
+from openoffers.loyalty.rules_models import (
+    loyalty_events,
+    loyalty_rule_counters,
+    loyalty_rule_issuances,
+    loyalty_rules,
+    loyalty_users,
+)
+
+EARN = "earn"
+THRESHOLD = "points_threshold"
+CLOSED = "transaction_closed"
+VISITS = "visit_count"
+ENROLLED = "user_enrolled"
+CUSTOM = "custom_event"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleRow:
+    id: UUID
+    retailer_id: UUID
+    name: str
+    kind: str
+    listens_to: str
+    match_key: str
+    point_account_id: UUID | None
+    offer_id: UUID | None
+    priority: int
+    starts_at: datetime | None
+    ends_at: datetime | None
+    active: bool
+    definition: dict[str, Any]
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def _rule(row: Any) -> RuleRow:
+    return RuleRow(**{name: getattr(row, name) for name in RuleRow.__slots__})
+
+
+def _values(rule: RuleRow) -> dict[str, Any]:
+    return {name: getattr(rule, name) for name in RuleRow.__slots__}
+
+
+# ------------------------------------------------------------------------------------------- rules
+
+
+async def insert_rule(conn: AsyncConnection, rule: RuleRow) -> None:
+    await conn.execute(insert(loyalty_rules).values(**_values(rule)))
+
+
+async def replace_rule(conn: AsyncConnection, rule: RuleRow) -> bool:
+    """Replace the definition and bump the revision (in SQL, so two updates never share one)."""
+    values = _values(rule)
+    for name in ("id", "retailer_id", "created_at", "revision", "active"):
+        del values[name]
+    result = await conn.execute(
+        update(loyalty_rules)
+        .where(loyalty_rules.c.retailer_id == rule.retailer_id, loyalty_rules.c.id == rule.id)
+        .values(**values, revision=loyalty_rules.c.revision + 1)
+    )
+    return bool(result.rowcount)
+
+
+async def set_active(conn: AsyncConnection, retailer_id: UUID, rule_id: UUID, active: bool, now: datetime) -> bool:
+    """True when this call changed it."""
+    result = await conn.execute(
+        update(loyalty_rules)
+        .where(
+            loyalty_rules.c.retailer_id == retailer_id,
+            loyalty_rules.c.id == rule_id,
+            loyalty_rules.c.active.is_(not active),
+        )
+        .values(active=active, updated_at=now)
+    )
+    return bool(result.rowcount)
+
+
+async def get_rule(conn: AsyncConnection, retailer_id: UUID, rule_id: UUID) -> RuleRow | None:
+    row = (
+        await conn.execute(
+            select(loyalty_rules).where(loyalty_rules.c.retailer_id == retailer_id, loyalty_rules.c.id == rule_id)
+        )
+    ).first()
+    return _rule(row) if row else None
+
+
+async def list_rules(
+    conn: AsyncConnection, retailer_id: UUID, *, kind: str | None, active: bool | None, skip: int, take: int
+) -> tuple[int, list[RuleRow]]:
+    """Oldest first (creation order)."""
+    conditions: list[ColumnElement[bool]] = [loyalty_rules.c.retailer_id == retailer_id]
+    if kind is not None:
+        conditions.append(loyalty_rules.c.kind == kind)
+    if active is not None:
+        conditions.append(loyalty_rules.c.active.is_(active))
+    where = and_(*conditions)
+    total = (await conn.execute(select(func.count()).select_from(loyalty_rules).where(where))).scalar_one()
+    rows = await conn.execute(
+        select(loyalty_rules)
+        .where(where)
+        .order_by(loyalty_rules.c.created_at, loyalty_rules.c.id)
+        .offset(skip)
+        .limit(take)
+    )
+    return int(total), [_rule(r) for r in rows]
+
+
+def _active_at(at: datetime | None) -> list[ColumnElement[bool]]:
+    """Rules inside their window at `at` (None: every window, for the simulator's reasons)."""
+    if at is None:
+        return []
+    return [
+        or_(loyalty_rules.c.starts_at.is_(None), loyalty_rules.c.starts_at <= at),
+        or_(loyalty_rules.c.ends_at.is_(None), loyalty_rules.c.ends_at > at),
+    ]
+
+
+async def listening(
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    keys: Iterable[tuple[str, str | None]],
+    at: datetime | None,
+) -> list[RuleRow]:
+    """Active rules listening to any of `keys`: (listens_to, match_key), None matching any key."""
+    alternatives: list[ColumnElement[bool]] = []
+    for listens_to, match_key in keys:
+        if match_key is None:
+            alternatives.append(loyalty_rules.c.listens_to == listens_to)
+        else:
+            alternatives.append(and_(loyalty_rules.c.listens_to == listens_to, loyalty_rules.c.match_key == match_key))
+    if not alternatives:
+        return []
+    rows = await conn.execute(
+        select(loyalty_rules).where(
+            loyalty_rules.c.retailer_id == retailer_id,
+            loyalty_rules.c.active.is_(True),
+            or_(*alternatives),
+            *_active_at(at),
+        )
+    )
+    return [_rule(r) for r in rows]
+
+
+# ---------------------------------------------------------------------------------------- per user
+
+
+async def lock_user(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime, *, visits: int = 0) -> int:
+    """Take the user's loyalty row (created on first use) and add `visits` closed checks; the closed
+    checks counted BEFORE this change. Every rule event of the user calls it before reading state."""
+    await insert_ignore(
+        conn,
+        loyalty_users,
+        {"user_id": user_id, "retailer_id": retailer_id, "closed_checks": 0, "events": 0, "updated_at": now},
+        ["user_id"],
+    )
+    await conn.execute(
+        update(loyalty_users)
+        .where(loyalty_users.c.retailer_id == retailer_id, loyalty_users.c.user_id == user_id)
+        .values(
+            closed_checks=func.max(loyalty_users.c.closed_checks + visits, 0)
+            if conn.dialect.name == "sqlite"
+            else func.greatest(loyalty_users.c.closed_checks + visits, 0),
+            events=loyalty_users.c.events + 1,
+            updated_at=now,
+        )
+    )
+    after = (
+        await conn.execute(
+            select(loyalty_users.c.closed_checks).where(
+                loyalty_users.c.retailer_id == retailer_id, loyalty_users.c.user_id == user_id
+            )
+        )
+    ).scalar_one()
+    return max(int(after) - visits, 0)
+
+
+async def closed_checks(conn: AsyncConnection, retailer_id: UUID, user_id: UUID) -> int:
+    found = (
+        await conn.execute(
+            select(loyalty_users.c.closed_checks).where(
+                loyalty_users.c.retailer_id == retailer_id, loyalty_users.c.user_id == user_id
+            )
+        )
+    ).scalar_one_or_none()
+    return int(found or 0)
+
+
+async def balances(
+    conn: AsyncConnection, retailer_id: UUID, user_id: UUID, *, for_update: bool = False
+) -> dict[UUID, tuple[int, int]]:
+    """The user's (available, lifetime) per account. `for_update` holds the rows (PostgreSQL) so points a
+    rule spends cannot be spent meanwhile by a request that does not take the loyalty row."""
+    query = select(point_balances.c.account_id, point_balances.c.available, point_balances.c.lifetime).where(
+        point_balances.c.retailer_id == retailer_id, point_balances.c.user_id == user_id
+    )
+    if for_update and conn.dialect.name == "postgresql":
+        query = query.order_by(point_balances.c.account_id).with_for_update()
+    return {r.account_id: (int(r.available), int(r.lifetime)) for r in await conn.execute(query)}
+
+
+async def issued_counts(
+    conn: AsyncConnection, retailer_id: UUID, user_id: UUID, rule_ids: Sequence[UUID]
+) -> dict[UUID, int]:
+    if not rule_ids:
+        return {}
+    rows = await conn.execute(
+        select(loyalty_rule_counters.c.rule_id, loyalty_rule_counters.c.issued).where(
+            loyalty_rule_counters.c.retailer_id == retailer_id,
+            loyalty_rule_counters.c.user_id == user_id,
+            loyalty_rule_counters.c.rule_id.in_(list(rule_ids)),
+        )
+    )
+    return {r.rule_id: int(r.issued) for r in rows}
+
+
+async def claim_issues(
+    conn: AsyncConnection, retailer_id: UUID, rule_id: UUID, user_id: UUID, quantity: int, limit: int | None
+) -> int:
+    """Count up to `quantity` more offers of the rule for the user, never past `limit`; how many were
+    counted. Conditional in SQL, so a cap holds whoever else is issuing."""
+    await insert_ignore(
+        conn,
+        loyalty_rule_counters,
+        {"rule_id": rule_id, "user_id": user_id, "retailer_id": retailer_id, "issued": 0},
+        ["rule_id", "user_id"],
+    )
+    key = [
+        loyalty_rule_counters.c.retailer_id == retailer_id,
+        loyalty_rule_counters.c.rule_id == rule_id,
+        loyalty_rule_counters.c.user_id == user_id,
+    ]
+    while quantity > 0:
+        conditions = list(key)
+        if limit is not None:
+            conditions.append(loyalty_rule_counters.c.issued + quantity <= limit)
+        result = await conn.execute(
+            update(loyalty_rule_counters).where(*conditions).values(issued=loyalty_rule_counters.c.issued + quantity)
+        )
+        if result.rowcount:
+            return quantity
+        current = (await conn.execute(select(loyalty_rule_counters.c.issued).where(*key))).scalar_one()
+        assert limit is not None
+        quantity = min(quantity - 1, limit - int(current))
+    return 0
+
+
+async def release_issues(conn: AsyncConnection, retailer_id: UUID, rule_id: UUID, user_id: UUID, quantity: int) -> None:
+    if quantity <= 0:
+        return
+    await conn.execute(
+        update(loyalty_rule_counters)
+        .where(
+            loyalty_rule_counters.c.retailer_id == retailer_id,
+            loyalty_rule_counters.c.rule_id == rule_id,
+            loyalty_rule_counters.c.user_id == user_id,
+            loyalty_rule_counters.c.issued >= quantity,
+        )
+        .values(issued=loyalty_rule_counters.c.issued - quantity)
+    )
+
+
+# ------------------------------------------------------------------------------------------ events
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    id: int
+    event_key: str
+    kind: str
+    user_id: UUID
+    effects: list[dict[str, Any]]
+    voided_at: datetime | None
+
+
+async def claim_event(
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    event_key: str,
+    kind: str,
+    user_id: UUID,
+    occurred_at: datetime,
+    actor: str,
+    now: datetime,
+) -> bool:
+    """Claim the event key (insert-ignore on the unique key): True for the one caller that applies it.
+    A concurrent duplicate waits on the key, then finds it taken; a rolled-back claim frees it."""
+    return await insert_ignore(
+        conn,
+        loyalty_events,
+        {
+            "retailer_id": retailer_id,
+            "event_key": event_key,
+            "kind": kind,
+            "user_id": user_id,
+            "occurred_at": occurred_at,
+            "effects": [],
+            "actor": actor[:200],
+            "created_at": now,
+            "voided_at": None,
+        },
+        ["retailer_id", "event_key"],
+    )
+
+
+async def save_effects(conn: AsyncConnection, retailer_id: UUID, event_key: str, effects: list[dict[str, Any]]) -> None:
+    await conn.execute(
+        update(loyalty_events)
+        .where(loyalty_events.c.retailer_id == retailer_id, loyalty_events.c.event_key == event_key)
+        .values(effects=effects)
+    )
+
+
+async def get_event(conn: AsyncConnection, retailer_id: UUID, event_key: str) -> EventRow | None:
+    row = (
+        await conn.execute(
+            select(loyalty_events).where(
+                loyalty_events.c.retailer_id == retailer_id, loyalty_events.c.event_key == event_key
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return EventRow(row.id, row.event_key, row.kind, row.user_id, list(row.effects), row.voided_at)
+
+
+async def mark_voided(conn: AsyncConnection, retailer_id: UUID, event_key: str, now: datetime) -> bool:
+    """True for the one caller that voids the event; a repeat (or a concurrent duplicate) gets False."""
+    result = await conn.execute(
+        update(loyalty_events)
+        .where(
+            loyalty_events.c.retailer_id == retailer_id,
+            loyalty_events.c.event_key == event_key,
+            loyalty_events.c.voided_at.is_(None),
+        )
+        .values(voided_at=now)
+    )
+    return bool(result.rowcount)
+
+
+# --------------------------------------------------------------------------------------- issuances
+
+
+@dataclass(frozen=True, slots=True)
+class IssuanceRow:
+    user_offer_id: UUID
+    rule_id: UUID
+    user_id: UUID
+    event_key: str
+    points_spent: int
+    point_account_id: UUID | None
+
+
+async def record_issuance(
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    issuance: IssuanceRow,
+    now: datetime,
+) -> None:
+    await conn.execute(
+        insert(loyalty_rule_issuances).values(
+            user_offer_id=issuance.user_offer_id,
+            retailer_id=retailer_id,
+            rule_id=issuance.rule_id,
+            user_id=issuance.user_id,
+            event_key=issuance.event_key,
+            points_spent=issuance.points_spent,
+            point_account_id=issuance.point_account_id,
+            created_at=now,
+        )
+    )
+
+
+async def issuances_of(conn: AsyncConnection, retailer_id: UUID, event_key: str) -> list[IssuanceRow]:
+    rows = await conn.execute(
+        select(loyalty_rule_issuances)
+        .where(loyalty_rule_issuances.c.retailer_id == retailer_id, loyalty_rule_issuances.c.event_key == event_key)
+        .order_by(loyalty_rule_issuances.c.user_offer_id)
+    )
+    return [
+        IssuanceRow(r.user_offer_id, r.rule_id, r.user_id, r.event_key, int(r.points_spent), r.point_account_id)
+        for r in rows
+    ]

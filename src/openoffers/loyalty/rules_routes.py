@@ -1,0 +1,169 @@
+"""Loyalty rule, custom event and catalog routes (API.md 7): decode, authorize, call one service
+function, encode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+
+from openoffers.context import context
+from openoffers.kit.envelopes import ok
+from openoffers.kit.http import endpoint, read_body
+from openoffers.loyalty import catalog, rules_service
+from openoffers.loyalty.routes import actor_of
+from openoffers.loyalty.rules_schemas import (
+    CatalogImportRequest,
+    CatalogImportResult,
+    CreateRuleRequest,
+    ListRulesRequest,
+    OutcomeOut,
+    RuleList,
+    RuleOut,
+    RuleRef,
+    SimulateRequest,
+    TriggerEventRequest,
+    UpdateRuleRequest,
+)
+from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, principal_of, require_api_key
+
+Req = Request[Any, Any, Any]
+RULES = ("loyalty rules",)
+CATALOG = ("catalog",)
+
+
+@endpoint(
+    "/api/2.0/rules/create", summary="Create a loyalty rule", request=CreateRuleRequest, response=RuleOut, tags=RULES
+)
+async def create_rule(request: Req) -> Response[bytes]:
+    """`kind: "earn"` (`rate` points per currency unit spent after discounts, `multipliers`, into
+    `point_account_id` or the default account) or `kind: "issuance"` (`offer_id`, a `trigger` with a
+    `type`: points_threshold, transaction_closed, visit_count, user_enrolled, custom_event; `recurrence`
+    once or every_time; `per_user_cap`). Both take `priority` and an active window
+    (`starts_at`, `ends_at`). An unknown offer is OFFER_NOT_FOUND, an unknown account NOT_FOUND."""
+    principal = await principal_of(request)
+    body = await read_body(request, CreateRuleRequest)
+    require_api_key(principal, body.retailer_id, WRITE_ROLES)
+    ctx = context(request)
+    return ok(await rules_service.create_rule(ctx.db, body, ctx.clock()))
+
+
+@endpoint(
+    "/api/2.0/rules/update", summary="Update a loyalty rule", request=UpdateRuleRequest, response=RuleOut, tags=RULES
+)
+async def update_rule(request: Req) -> Response[bytes]:
+    """A full replacement of the rule's definition (send the whole rule, as create does). Offers the
+    rule already issued still count toward `once` and `per_user_cap`."""
+    principal = await principal_of(request)
+    body = await read_body(request, UpdateRuleRequest)
+    require_api_key(principal, body.retailer_id, WRITE_ROLES)
+    ctx = context(request)
+    return ok(await rules_service.update_rule(ctx.db, body, ctx.clock()))
+
+
+@endpoint("/api/2.0/rules/get", summary="Get a loyalty rule", request=RuleRef, response=RuleOut, tags=RULES)
+async def get_rule(request: Req) -> Response[bytes]:
+    """One rule of the retailer, active or not."""
+    principal = await principal_of(request)
+    body = await read_body(request, RuleRef)
+    require_api_key(principal, body.retailer_id, READ_ROLES)
+    return ok(await rules_service.get_rule(context(request).db, body))
+
+
+@endpoint("/api/2.0/rules/list", summary="List loyalty rules", request=ListRulesRequest, response=RuleList, tags=RULES)
+async def list_rules(request: Req) -> Response[bytes]:
+    """The retailer's rules in creation order, optionally of one `kind` or `active` state; paged."""
+    principal = await principal_of(request)
+    body = await read_body(request, ListRulesRequest)
+    require_api_key(principal, body.retailer_id, READ_ROLES)
+    return ok(await rules_service.list_rules(context(request).db, body))
+
+
+@endpoint(
+    "/api/2.0/rules/deactivate", summary="Deactivate a loyalty rule", request=RuleRef, response=RuleOut, tags=RULES
+)
+async def deactivate_rule(request: Req) -> Response[bytes]:
+    """The rule stops firing at once. Repeating it changes nothing."""
+    principal = await principal_of(request)
+    body = await read_body(request, RuleRef)
+    require_api_key(principal, body.retailer_id, WRITE_ROLES)
+    ctx = context(request)
+    return ok(await rules_service.set_active(ctx.db, body, False, ctx.clock()))
+
+
+@endpoint(
+    "/api/2.0/rules/activate", summary="Activate a loyalty rule again", request=RuleRef, response=RuleOut, tags=RULES
+)
+async def activate_rule(request: Req) -> Response[bytes]:
+    """A deactivated rule fires again (not retroactively). Repeating it changes nothing."""
+    principal = await principal_of(request)
+    body = await read_body(request, RuleRef)
+    require_api_key(principal, body.retailer_id, WRITE_ROLES)
+    ctx = context(request)
+    return ok(await rules_service.set_active(ctx.db, body, True, ctx.clock()))
+
+
+@endpoint(
+    "/api/2.0/rules/simulate",
+    summary="Simulate loyalty rules",
+    request=SimulateRequest,
+    response=OutcomeOut,
+    tags=RULES,
+)
+async def simulate_rules(request: Req) -> Response[bytes]:
+    """What a closed `transaction` (a check as send_transaction sends it, at `store_id`) or an `event`
+    (`{"type": "points_deposit" | "user_enrolled" | "custom_event", ...}`) would earn and issue for the
+    user now, and the reason for each listening rule that would not fire. Changes nothing."""
+    principal = await principal_of(request)
+    body = await read_body(request, SimulateRequest)
+    require_api_key(principal, body.retailer_id, READ_ROLES)
+    ctx = context(request)
+    return ok(await rules_service.simulate(ctx.db, body, ctx.clock()))
+
+
+@endpoint(
+    "/api/2.0/user_events/trigger",
+    summary="Trigger a custom event",
+    request=TriggerEventRequest,
+    response=OutcomeOut,
+    tags=RULES,
+)
+async def trigger_event(request: Req) -> Response[bytes]:
+    """Runs the custom-event rules named `event_name` (case-insensitive) for the user, in one
+    transaction: the points and offers they gave, and why the others did not fire. With `event_id`, a
+    retry of the same event is applied once (`applied: false`)."""
+    principal = await principal_of(request)
+    body = await read_body(request, TriggerEventRequest)
+    require_api_key(principal, body.retailer_id, WRITE_ROLES)
+    ctx = context(request)
+    return ok(await rules_service.trigger_event(ctx.db, body, ctx.clock(), actor_of(principal)))
+
+
+@endpoint(
+    "/api/2.0/catalog/import",
+    summary="Import catalog items",
+    request=CatalogImportRequest,
+    response=CatalogImportResult,
+    tags=CATALOG,
+)
+async def import_catalog(request: Req) -> Response[bytes]:
+    """Items (`item_id`, `name`, `category_ids[]`), up to 5,000 a call, inserted or replaced by
+    `item_id`, all or none. For bigger files use `openoffers catalog import`."""
+    principal = await principal_of(request)
+    body = await read_body(request, CatalogImportRequest)
+    require_api_key(principal, body.retailer_id, WRITE_ROLES)
+    ctx = context(request)
+    return ok(await catalog.import_items(ctx.db, body, ctx.clock()))
+
+
+ROUTES = [
+    create_rule,
+    update_rule,
+    get_rule,
+    list_rules,
+    deactivate_rule,
+    activate_rule,
+    simulate_rules,
+    trigger_event,
+    import_catalog,
+]

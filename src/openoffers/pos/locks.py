@@ -1,0 +1,282 @@
+"""Lock, immediate redeem, unlock, reinstate, claim codes and the lock sweep, inside a caller's transaction.
+
+A lock is two rows changed together: the user offer goes Issued -> Locked by a conditional update, and a
+`pos_locks` row says which check holds it, for how much, until when. Whoever's conditional statement
+changes a row owns the change; everyone else is refused (ALREADY_LOCKED, REDEEMED, ...) and rolls back,
+so a user offer is redeemed at most once however many terminals and server processes try at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openoffers import pricing
+from openoffers.kit.errors import AlreadyLocked, Conflict, NotFound, TransactionClosed, ValidationFailed
+from openoffers.kit.ids import parse_uuid
+from openoffers.offers.terms import terms_of
+from openoffers.pos import repository as repo
+from openoffers.pos.common import (
+    INFO,
+    LOCKED_WORD,
+    REDEEMED_WORD,
+    Hold,
+    Scope,
+    context,
+    discount_out,
+    hold_of,
+    ineligible,
+    not_redeemable,
+    price_check,
+    raise_changed,
+    redemption_log,
+    transaction_key,
+    user_offer_not_found,
+    uses_categories,
+    uses_in_period,
+)
+from openoffers.pos.repository import LockRow
+from openoffers.pos.schemas import DiscountOut, LockPayload, UserOfferAction, loose_id
+from openoffers.wallet import repository as wallet_repo
+from openoffers.wallet.repository import (
+    ISSUED,
+    LOCKED,
+    REDEEMED,
+    STATUS_NAMES,
+    SYSTEM_ACTOR,
+    Event,
+    WalletRow,
+)
+
+USER_OFFER_ID, TTL_CODE = "userofferid", "ttlcode"
+LOCK_EXPIRED_REASON = "lock time ran out"
+
+# Claim codes: 8 characters without look-alikes (no 0/O, 1/I/L), 31^8 (about 8.5e11) codes per retailer.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+
+
+def normalize_code(text: str) -> str:
+    """What a cashier types: any case, spaces and dashes ignored."""
+    return "".join(ch for ch in text.upper() if ch not in " -")
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def lock_detail(store_id: UUID, transaction_id: str, **extra: Any) -> dict[str, Any]:
+    return {"store_id": str(store_id), "transaction_id": transaction_id, **extra}
+
+
+async def _user_offer_id(conn: AsyncConnection, scope: Scope, payload: LockPayload) -> UUID:
+    kind = payload.offer_lookup_type.strip().lower()
+    code = payload.offer_lookup_code.strip()
+    path = "request_payload.offer_lookup_code"
+    if kind == USER_OFFER_ID:
+        user_offer_id = parse_uuid(code)
+        if user_offer_id is None:
+            raise ValidationFailed.field(path, "is not a user offer id (a UUID)")
+        return user_offer_id
+    if kind == TTL_CODE:
+        found = await repo.claim_code_user_offer(conn, scope.retailer_id, normalize_code(code), scope.now)
+        if found is None:
+            raise not_redeemable("no such code, or it has expired", "NOT_FOUND", path)
+        return found
+    raise ValidationFailed.field("request_payload.offer_lookup_type", "must be userofferid or ttlcode")
+
+
+async def lock_in(conn: AsyncConnection, scope: Scope, payload: LockPayload, *, redeem: bool) -> DiscountOut:
+    """Lock (or, with `redeem`, lock and redeem at once) one user offer against the check."""
+    now = scope.now
+    transaction = payload.transaction
+    transaction_id = transaction_key(transaction)
+    if await repo.check_is_closed(conn, scope.retailer_id, scope.store.id, transaction_id):
+        raise TransactionClosed(f"transaction {transaction_id} is closed")
+    user_offer_id = await _user_offer_id(conn, scope, payload)
+    row = await wallet_repo.get_wallet_row(conn, scope.retailer_id, user_offer_id)
+    if row is None:
+        raise user_offer_not_found("request_payload.offer_lookup_code")
+    uo = row.user_offer
+    await wallet_repo.expire_user_due(conn, scope.retailer_id, uo.user_id, now)
+    locks = await repo.locks_of(conn, scope.retailer_id, [uo.id]) if uo.status == LOCKED else {}
+    lock = locks.get(uo.id)
+    hold = hold_of(row, lock, scope.store.id, transaction_id, now)
+
+    terms = terms_of(row.offer, scope.exponent)
+    check = await price_check(
+        conn, scope, transaction, transaction_id, {uo.id: row}, with_catalog=uses_categories(terms)
+    )
+    log = await redemption_log(conn, scope, uo.user_id, [(row, terms)], now)
+    uses = uses_in_period(terms, log.get(uo.root_offer_id, ()), now)
+    result = pricing.evaluate(terms, check.without(str(uo.id)), context(scope, transaction.channel, now, uses))
+    if isinstance(result, pricing.Ineligible):
+        raise ineligible(result)
+
+    new_lock = LockRow(
+        user_offer_id=uo.id,
+        retailer_id=scope.retailer_id,
+        store_id=scope.store.id,
+        transaction_id=transaction_id,
+        user_id=uo.user_id,
+        amount=result.amount,
+        line_shares=result.line_shares,
+        stack_order=result.stack_order,
+        locked_at=now,
+        expires_at=now + timedelta(seconds=scope.lock_ttl_seconds),
+    )
+    detail = lock_detail(scope.store.id, transaction_id, amount=result.amount)
+    await take(conn, scope, row, hold, lock, new_lock)
+    if redeem:
+        await redeem_held(conn, scope, uo.id, transaction_id, detail)
+        return discount_out(row, scope, status=REDEEMED_WORD, discount=result, applied_at=now)
+    return discount_out(row, scope, status=LOCKED_WORD, discount=result, applied_at=now)
+
+
+async def take(
+    conn: AsyncConnection, scope: Scope, row: WalletRow, hold: Hold, lock: LockRow | None, new_lock: LockRow
+) -> None:
+    """Make `new_lock` this check's lock on the user offer, by the conditional write `hold` calls for."""
+    uo_id = row.user_offer.id
+    detail = lock_detail(new_lock.store_id, new_lock.transaction_id, amount=new_lock.amount)
+    if hold is Hold.FREE:
+        event = Event("locked", scope.now, scope.actor, detail=detail)
+        if not await wallet_repo.transition(conn, scope.retailer_id, uo_id, ISSUED, LOCKED, event):
+            await raise_changed(conn, scope.retailer_id, uo_id, scope.now)
+        await repo.insert_lock(conn, new_lock)
+    elif hold is Hold.OURS:
+        # The same check again (its basket changed): the lock is recomputed and its time starts over.
+        if not await repo.relock(conn, new_lock):
+            raise AlreadyLocked("the offer was locked to another transaction meanwhile")
+    else:
+        assert lock is not None
+        if not await repo.take_over_expired(conn, new_lock, scope.now):
+            raise AlreadyLocked("the offer was locked to another transaction meanwhile")
+        await record_lock_expired(conn, scope.retailer_id, lock)
+        await wallet_repo.add_event(
+            conn, scope.retailer_id, uo_id, Event("locked", scope.now, scope.actor, detail=detail)
+        )
+
+
+async def record_lock_expired(conn: AsyncConnection, retailer_id: UUID, lock: LockRow) -> None:
+    """History: the old lock ended when its time ran out, whoever noticed it later."""
+    event = Event(
+        "lock_expired",
+        lock.expires_at,
+        SYSTEM_ACTOR,
+        LOCK_EXPIRED_REASON,
+        detail=lock_detail(lock.store_id, lock.transaction_id),
+    )
+    await wallet_repo.add_event(conn, retailer_id, lock.user_offer_id, event)
+
+
+async def redeem_held(
+    conn: AsyncConnection, scope: Scope, user_offer_id: UUID, transaction_id: str, detail: dict[str, Any]
+) -> None:
+    """Locked to this check -> Redeemed: delete this check's lock row, then Locked -> Redeemed. Both are
+    conditional: if either finds the offer changed, the whole request rolls back."""
+    if not await repo.release_held(conn, scope.retailer_id, user_offer_id, scope.store.id, transaction_id):
+        raise AlreadyLocked("the offer is no longer locked to this transaction")
+    event = Event("redeemed", scope.now, scope.actor, detail=detail)
+    if not await wallet_repo.transition(conn, scope.retailer_id, user_offer_id, LOCKED, REDEEMED, event):
+        await raise_changed(conn, scope.retailer_id, user_offer_id, scope.now)
+
+
+async def _wallet_row(conn: AsyncConnection, scope: Scope, user_offer_id: UUID) -> WalletRow:
+    row = await wallet_repo.get_wallet_row(conn, scope.retailer_id, user_offer_id)
+    if row is None:
+        raise NotFound("user offer not found", fields={"request_payload.user_offer_id": ["not found"]})
+    return row
+
+
+def _conflict(status: int, action: str) -> Conflict:
+    name = STATUS_NAMES[status]
+    return Conflict(f"a {name.lower()} offer cannot be {action}", reason=name.upper())
+
+
+async def unlock_in(conn: AsyncConnection, scope: Scope, action: UserOfferAction) -> DiscountOut:
+    """Locked -> Issued (back to the wallet). Unlocking an offer that is already in the wallet changes
+    nothing; with a `transaction_id`, only that check's lock is released."""
+    row = await _wallet_row(conn, scope, action.user_offer_id)
+    uo = row.user_offer
+    transaction_id = loose_id(action.transaction_id)
+    if uo.status == LOCKED:
+        released = await repo.release_any(conn, scope.retailer_id, uo.id, transaction_id)
+        if not released and transaction_id is not None:
+            locks = await repo.locks_of(conn, scope.retailer_id, [uo.id])
+            if uo.id in locks:
+                raise AlreadyLocked("the offer is locked to another transaction")
+        detail: dict[str, Any] = {"employee_id": loose_id(action.employee_id)}
+        event = Event("unlocked", scope.now, scope.actor, "unlocked at the POS", detail=detail)
+        if not await wallet_repo.transition(conn, scope.retailer_id, uo.id, LOCKED, ISSUED, event):
+            await raise_changed(conn, scope.retailer_id, uo.id, scope.now)
+        return discount_out(row, scope, status=INFO)
+    status = row.status_at(scope.now)
+    if status != ISSUED:
+        raise _conflict(status, "unlocked")
+    return discount_out(row, scope, status=INFO)
+
+
+async def reinstate_in(conn: AsyncConnection, scope: Scope, action: UserOfferAction) -> DiscountOut:
+    """Redeemed -> Issued. Reinstating an offer that is already in the wallet changes nothing."""
+    row = await _wallet_row(conn, scope, action.user_offer_id)
+    uo = row.user_offer
+    if uo.status == REDEEMED:
+        detail: dict[str, Any] = {"employee_id": loose_id(action.employee_id)}
+        event = Event("reinstated", scope.now, scope.actor, "reinstated at the POS", detail=detail)
+        if not await wallet_repo.transition(conn, scope.retailer_id, uo.id, REDEEMED, ISSUED, event):
+            row = await _wallet_row(conn, scope, uo.id)
+            if row.status_at(scope.now) != ISSUED:
+                raise _conflict(row.status_at(scope.now), "reinstated")
+        return discount_out(row, scope, status=INFO)
+    status = row.status_at(scope.now)
+    if status != ISSUED:
+        raise _conflict(status, "reinstated")
+    return discount_out(row, scope, status=INFO)
+
+
+async def create_claim_code(
+    conn: AsyncConnection, retailer_id: UUID, user_offer_id: UUID, now: datetime, ttl_seconds: int
+) -> tuple[str, datetime]:
+    """A short code for a user offer that is Issued (or Locked), valid for `ttl_seconds`."""
+    row = await wallet_repo.get_wallet_row(conn, retailer_id, user_offer_id)
+    if row is None:
+        raise NotFound("user offer not found", fields={"user_offer_id": ["not found"]})
+    status = row.status_at(now)
+    if status not in (ISSUED, LOCKED):
+        raise not_redeemable(f"the offer is {STATUS_NAMES[status].lower()}", STATUS_NAMES[status].upper())
+    if row.user_offer.redemption_start > now:
+        raise not_redeemable("the offer is not redeemable yet", "NOT_YET_VALID")
+    await repo.purge_claim_codes(conn, retailer_id, now)
+    expires_at = now + timedelta(seconds=ttl_seconds)
+    if row.user_offer.redemption_end is not None:
+        expires_at = min(expires_at, row.user_offer.redemption_end)
+    for _ in range(10):
+        code = new_code()
+        if await repo.insert_claim_code(conn, retailer_id, code, user_offer_id, now, expires_at):
+            return code, expires_at
+    raise Conflict("could not draw a free code; retry")  # ten collisions in 8.5e11 codes: practically never
+
+
+async def expire_locks_batch(conn: AsyncConnection, now: datetime, limit: int) -> tuple[int, int]:
+    """Return up to `limit` user offers whose lock ran out to the wallet: (how many were due, how many
+    this call released). Each is a conditional delete plus Locked -> Issued, so a check taking or
+    redeeming one at the same moment wins or loses cleanly."""
+    due = await repo.expired_locks(conn, now, limit)
+    released = 0
+    for lock in due:
+        if not await repo.release_expired(conn, lock.retailer_id, lock.user_offer_id, now):
+            continue
+        event = Event(
+            "lock_expired",
+            lock.expires_at,
+            SYSTEM_ACTOR,
+            LOCK_EXPIRED_REASON,
+            detail=lock_detail(lock.store_id, lock.transaction_id),
+        )
+        released += await wallet_repo.transition(conn, lock.retailer_id, lock.user_offer_id, LOCKED, ISSUED, event)
+    return len(due), released

@@ -1,0 +1,143 @@
+"""Lookup (API.md section 5): the customer, their points, and the offers a POS may apply.
+
+Without a transaction: the redeemable wallet (Issued and inside its window as `INFO` with amount 0;
+offers locked to a check as `LOCKED` with their locked amount). With one: only the offers eligible for
+that basket, each priced on it; an offer locked to this very check is priced again (as a re-lock would)
+and shown `LOCKED`; one locked to another check is left out.
+
+Hot path (ARCHITECTURE.md rule 9): the wallet with its revisions in one query, balances in one, the
+locks in one, max_uses counts in one; offer terms come from the per-process cache.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openoffers import pricing
+from openoffers.loyalty import repository as loyalty_repo
+from openoffers.offers.terms import terms_of
+from openoffers.pos import repository as repo
+from openoffers.pos.common import (
+    INFO,
+    LOCKED_WORD,
+    Scope,
+    context,
+    discount_out,
+    is_open,
+    locked_discount,
+    price_check,
+    redemption_log,
+    transaction_key,
+    uses_categories,
+    uses_in_period,
+)
+from openoffers.pos.schemas import AccountOut, DiscountOut, LookupPayload, LookupUser, loose_id
+from openoffers.wallet import repository as wallet_repo
+from openoffers.wallet import service as wallet_service
+from openoffers.wallet.repository import LOCKED, WalletRow
+
+
+async def lookup_in(conn: AsyncConnection, scope: Scope, payload: LookupPayload) -> LookupUser:
+    now = scope.now
+    user = await wallet_service.find_user(
+        conn,
+        scope.retailer_id,
+        user_id=payload.user_id,
+        external_customer_id=loose_id(payload.external_customer_id),
+        email=payload.email,
+        phone=payload.phone,
+    )
+    rows = await wallet_repo.wallet_rows(conn, scope.retailer_id, user.id, now)
+    balances = await loyalty_repo.user_balances(conn, scope.retailer_id, user.id)
+    if not any(b.account.is_default for b in balances):
+        # Reads show the default account before its first use (it is created lazily with this id).
+        balances = [loyalty_repo.AccountBalance(loyalty_repo.default_account(scope.retailer_id, now), None), *balances]
+    locked_ids = [r.user_offer.id for r in rows if r.status_at(now) == LOCKED]
+    locks = await repo.locks_of(conn, scope.retailer_id, locked_ids)
+    if payload.transaction is None:
+        offers = _wallet_offers(scope, rows, locks)
+    else:
+        offers = await _eligible_offers(conn, scope, payload, rows, locks)
+    return LookupUser(
+        user_reference_id=str(user.id),
+        user_account_id=str(user.id),
+        partial_response=False,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        phone=user.phone,
+        email=user.email,
+        points=sum(b.available for b in balances),
+        profile_fields=user.profile_fields,
+        offers=offers,
+        accounts=[
+            AccountOut(
+                account_name=b.account.name,
+                user_point_account_id=str(b.balance.id) if b.balance else None,
+                point_account_id=str(b.account.id),
+                grouping_label=b.account.grouping_label,
+                available_balance=b.available,
+                life_time_value=b.lifetime,
+            )
+            for b in balances
+        ],
+        external_customer_id=user.external_customer_id,
+    )
+
+
+def _wallet_offers(scope: Scope, rows: list[WalletRow], locks: dict[UUID, repo.LockRow]) -> list[DiscountOut]:
+    offers: list[DiscountOut] = []
+    for row in rows:
+        lock = locks.get(row.user_offer.id)
+        if row.status_at(scope.now) == LOCKED and lock is not None:
+            offers.append(
+                discount_out(row, scope, status=LOCKED_WORD, discount=locked_discount(lock), applied_at=lock.locked_at)
+            )
+        elif is_open(row, scope.now):
+            offers.append(discount_out(row, scope, status=INFO))
+    return offers
+
+
+async def _eligible_offers(
+    conn: AsyncConnection,
+    scope: Scope,
+    payload: LookupPayload,
+    rows: list[WalletRow],
+    locks: dict[UUID, repo.LockRow],
+) -> list[DiscountOut]:
+    transaction = payload.transaction
+    assert transaction is not None
+    now = scope.now
+    transaction_id = transaction_key(transaction)
+    ours = {uo_id: lock for uo_id, lock in locks.items() if lock.held_by(scope.store.id, transaction_id)}
+    candidates = [r for r in rows if r.user_offer.id in ours or is_open(r, now)]
+    if not candidates:
+        return []
+    terms = {r.user_offer.id: terms_of(r.offer, scope.exponent) for r in candidates}
+    check = await price_check(
+        conn,
+        scope,
+        transaction,
+        transaction_id,
+        {r.user_offer.id: r for r in rows},
+        with_catalog=any(uses_categories(t) for t in terms.values()),
+    )
+    user_id = candidates[0].user_offer.user_id
+    log = await redemption_log(conn, scope, user_id, ((r, terms[r.user_offer.id]) for r in candidates), now)
+    offers: list[DiscountOut] = []
+    for row in candidates:
+        uo = row.user_offer
+        offer_terms = terms[uo.id]
+        uses = uses_in_period(offer_terms, log.get(uo.root_offer_id, ()), now)
+        result = pricing.evaluate(
+            offer_terms, check.without(str(uo.id)), context(scope, transaction.channel, now, uses)
+        )
+        if isinstance(result, pricing.Ineligible):
+            continue
+        lock = ours.get(uo.id)
+        if lock is not None:
+            offers.append(discount_out(row, scope, status=LOCKED_WORD, discount=result, applied_at=lock.locked_at))
+        else:
+            offers.append(discount_out(row, scope, status=INFO, discount=result))
+    return offers

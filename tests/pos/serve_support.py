@@ -1,0 +1,53 @@
+"""Running `openoffers serve` as a subprocess (one or several worker processes) for end-to-end and race tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.test_guide_e2e import OPENOFFERS, free_port
+
+
+@contextmanager
+def serving(database_url: str, log_dir: Path, *, workers: int = 1, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`openoffers serve --workers N` on a free port; yields its base URL once /health answers; always stopped."""
+    port = free_port()
+    log_path = log_dir / f"serve-{port}.log"
+    environment = {**os.environ, "OPENOFFERS_LOG_LEVEL": "warning", **(env or {})}
+    environment.pop("OPENOFFERS_DATABASE_URL", None)
+    command = [OPENOFFERS, "serve", "--port", str(port), "--database-url", database_url, "--workers", str(workers)]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 30
+            while True:
+                if process.poll() is not None:
+                    pytest.fail(f"openoffers serve exited with {process.returncode}:\n{log_path.read_text()}")
+                try:
+                    if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"openoffers serve did not answer /health in 30 s:\n{log_path.read_text()}")
+                time.sleep(0.1)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            # A bug is a 500 with its trace in the server's log: show it with the test that found it.
+            text = log_path.read_text(errors="replace")
+            if "Traceback" in text:
+                print(text)
