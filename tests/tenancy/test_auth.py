@@ -153,10 +153,12 @@ async def test_require_pos_client(db: Database, clock: FrozenClock, tenant: Tena
     everywhere = await authenticate(db, basic(str(everywhere_client.id), secret)["Authorization"])
     key = await authenticate(db, tenant.auth["Authorization"])
     async with db.read() as conn:
-        store = await require_pos_client(conn, limited, tenant.client_id, tenant.store_id)
-        assert (store.id, store.retailer_id) == (tenant.store_id, tenant.retailer_id)
+        store, retailer = await require_pos_client(conn, limited, tenant.client_id, tenant.store_id)
+        assert (store.id, store.retailer_id, retailer.id) == (tenant.store_id, tenant.retailer_id, tenant.retailer_id)
+        assert (retailer.name, retailer.timezone) == ("Test Retailer", "America/New_York")
         # A client with no store list may act for every store of its retailer.
-        assert (await require_pos_client(conn, everywhere, everywhere_client.id, second.id)).id == second.id
+        store, _ = await require_pos_client(conn, everywhere, everywhere_client.id, second.id)
+        assert store.id == second.id
         cases = [
             (key, tenant.client_id, tenant.store_id, "ACCESS_DENIED", {}),
             (limited, everywhere_client.id, tenant.store_id, "ACCESS_DENIED", {"client_id": ["mismatch"]}),

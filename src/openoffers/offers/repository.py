@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -176,3 +177,33 @@ async def get_many(conn: AsyncConnection, retailer_id: UUID, offer_ids: Sequence
         select(offers).where(offers.c.retailer_id == retailer_id, offers.c.id.in_(list(offer_ids)))
     )
     return [_row(r) for r in rows]
+
+
+# Offer revisions by (retailer, id, updated_at). Every change to an offer row (definition or status)
+# moves `updated_at`, so a cached entry is never stale: a changed row simply has a new key. This keeps
+# the POS hot path from decoding the same offer JSON for every user offer of every Lookup.
+_REVISION_CACHE_SIZE = 20_000
+_revision_cache: OrderedDict[tuple[UUID, UUID, datetime], OfferRow] = OrderedDict()
+
+
+async def revisions_cached(
+    conn: AsyncConnection, retailer_id: UUID, wanted: Mapping[UUID, datetime]
+) -> dict[UUID, OfferRow]:
+    """The offer rows for `wanted` (id -> the updated_at the caller saw), from the cache when that
+    version is there, else in one query."""
+    found: dict[UUID, OfferRow] = {}
+    missing: list[UUID] = []
+    for offer_id, updated_at in wanted.items():
+        cached = _revision_cache.get((retailer_id, offer_id, updated_at))
+        if cached is None:
+            missing.append(offer_id)
+        else:
+            _revision_cache.move_to_end((retailer_id, offer_id, updated_at))
+            found[offer_id] = cached
+    if missing:
+        for row in await get_many(conn, retailer_id, missing):
+            found[row.id] = row
+            _revision_cache[(retailer_id, row.id, row.updated_at)] = row
+        while len(_revision_cache) > _REVISION_CACHE_SIZE:
+            _revision_cache.popitem(last=False)
+    return found

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import pricing
 from openoffers.kit.clock import iso_z
-from openoffers.kit.errors import AlreadyLocked, Conflict, DomainError, NotFound, OfferNotRedeemable
+from openoffers.kit.errors import AlreadyLocked, Conflict, DomainError, OfferNotRedeemable
 from openoffers.kit.ids import parse_uuid
 from openoffers.kit.money import currency_exponent, to_decimal
 from openoffers.loyalty import catalog as catalog_repo
@@ -30,7 +30,6 @@ from openoffers.pos import repository as repo
 from openoffers.pos.basket import build_basket, reference_of
 from openoffers.pos.repository import LockRow
 from openoffers.pos.schemas import DiscountOut, Transaction, loose_id
-from openoffers.tenancy import repository as tenancy_repo
 from openoffers.tenancy.guards import require_pos_client
 from openoffers.tenancy.repository import Retailer, Store
 from openoffers.tenancy.service import Principal
@@ -89,10 +88,7 @@ async def load_scope(
 ) -> Scope:
     """Authorize the envelope (its client is the caller, its store one of the client's) and load the
     retailer. Runs first in every POS transaction, before anything is claimed or changed."""
-    store = await require_pos_client(conn, principal, client_id, store_id)
-    retailer = await tenancy_repo.get_retailer(conn, principal.retailer_id)
-    if retailer is None:  # a client always has its retailer; kept so a broken row is not a 500
-        raise NotFound("retailer not found")
+    store, retailer = await require_pos_client(conn, principal, client_id, store_id)
     return Scope(retailer, store, client_id, now, culture, lock_ttl_seconds)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openoffers.context import context
 from openoffers.kit.errors import AccessDenied, NotFound
 from openoffers.tenancy import repository as repo
-from openoffers.tenancy.repository import Store
+from openoffers.tenancy.repository import Retailer, Store
 from openoffers.tenancy.service import Principal, Role, authenticate
 
 # Which roles each kind of Offers API call accepts.
@@ -39,15 +39,18 @@ def require_api_key(principal: Principal, retailer_id: UUID, roles: frozenset[Ro
     return principal
 
 
-async def require_pos_client(conn: AsyncConnection, principal: Principal, client_id: UUID, store_id: UUID) -> Store:
-    """A POS API call: the envelope's client must be the caller, and the store one of its stores."""
+async def require_pos_client(
+    conn: AsyncConnection, principal: Principal, client_id: UUID, store_id: UUID
+) -> tuple[Store, Retailer]:
+    """A POS API call: the envelope's client must be the caller, and the store one of its stores.
+    Returns the store and its retailer, read together in one query."""
     if principal.kind != "pos_client":
         raise AccessDenied("this endpoint needs POS client credentials (client_id:secret)")
     if principal.client_id != client_id:
         raise AccessDenied("client_id is not the authenticated POS client", fields={"client_id": ["mismatch"]})
-    store = await repo.get_store(conn, principal.retailer_id, store_id)
-    if store is None:
+    found = await repo.get_store_and_retailer(conn, principal.retailer_id, store_id)
+    if found is None:
         raise NotFound("store not found", fields={"store_id": ["not found"]})
     if principal.store_ids and store_id not in principal.store_ids:
         raise AccessDenied("this POS client may not act for that store", fields={"store_id": ["not allowed"]})
-    return store
+    return found

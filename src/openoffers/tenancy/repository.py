@@ -136,6 +136,24 @@ async def get_store(conn: AsyncConnection, retailer_id: UUID, store_id: UUID) ->
     return _store(row) if row else None
 
 
+async def get_store_and_retailer(
+    conn: AsyncConnection, retailer_id: UUID, store_id: UUID
+) -> tuple[Store, Retailer] | None:
+    """A store with its retailer in one query (the POS envelope's scope, on every POS call)."""
+    r = retailers.alias("r")
+    row = (
+        await conn.execute(
+            select(stores, *(c.label(f"r_{c.name}") for c in r.c))
+            .join(r, r.c.id == stores.c.retailer_id)
+            .where(stores.c.retailer_id == retailer_id, stores.c.id == store_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    retailer = Retailer(row.r_id, row.r_name, row.r_currency, row.r_timezone, row.r_culture, row.r_created_at)
+    return _store(row), retailer
+
+
 async def store_exists_anywhere(conn: AsyncConnection, store_id: UUID) -> bool:
     """Only to refuse a duplicate explicit id at creation; never used to answer a request."""
     return (await conn.execute(select(stores.c.id).where(stores.c.id == store_id))).first() is not None

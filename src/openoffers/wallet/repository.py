@@ -18,6 +18,7 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, and_, case, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openoffers.offers import repository as offers_repo
 from openoffers.offers.models import offers
 from openoffers.offers.repository import PUBLISHED, OfferRow
 from openoffers.pos.models import pos_locks
@@ -231,9 +232,11 @@ class EventRow:
 _UO_FIELDS = UserOfferRow.__slots__
 _OFFER_FIELDS = OfferRow.__slots__
 # Both tables have `id`, `retailer_id`, `status`...: label every column of the join by its table.
+# The offer's own columns come from `offers_repo.revisions_cached` (keyed by its updated_at), so a
+# wallet read decodes each revision's JSON once per process, not once per user offer.
 _JOINED = [
     *(user_offers.c[name].label(f"uo_{name}") for name in _UO_FIELDS),
-    *(offers.c[name].label(f"o_{name}") for name in _OFFER_FIELDS),
+    offers.c.updated_at.label("o_updated_at"),
     pos_locks.c.expires_at.label("lock_expires_at"),
 ]
 _JOIN = user_offers.join(
@@ -247,9 +250,11 @@ def _user_offer(row: Any, prefix: str = "") -> UserOfferRow:
     return UserOfferRow(**{name: getattr(row, prefix + name) for name in _UO_FIELDS})
 
 
-def _wallet_row(row: Any) -> WalletRow:
-    offer = OfferRow(**{name: getattr(row, f"o_{name}") for name in _OFFER_FIELDS})
-    return WalletRow(_user_offer(row, "uo_"), offer, row.lock_expires_at)
+async def _wallet_rows(conn: AsyncConnection, retailer_id: UUID, rows: Sequence[Any]) -> list[WalletRow]:
+    """Attach each user offer's revision (from the revision cache) to the joined rows, in order."""
+    wanted = {row.uo_offer_id: row.o_updated_at for row in rows}
+    revisions = await offers_repo.revisions_cached(conn, retailer_id, wanted)
+    return [WalletRow(_user_offer(row, "uo_"), revisions[row.uo_offer_id], row.lock_expires_at) for row in rows]
 
 
 async def insert_user_offer(conn: AsyncConnection, user_offer: UserOfferRow) -> None:
@@ -274,7 +279,7 @@ async def get_wallet_row(conn: AsyncConnection, retailer_id: UUID, user_offer_id
             .where(user_offers.c.retailer_id == retailer_id, user_offers.c.id == user_offer_id)
         )
     ).first()
-    return _wallet_row(row) if row else None
+    return (await _wallet_rows(conn, retailer_id, [row]))[0] if row else None
 
 
 async def wallet_rows_by_ids(
@@ -288,7 +293,7 @@ async def wallet_rows_by_ids(
         .select_from(_JOIN)
         .where(user_offers.c.retailer_id == retailer_id, user_offers.c.id.in_(list(user_offer_ids)))
     )
-    return {row.user_offer.id: row for row in map(_wallet_row, rows)}
+    return {row.user_offer.id: row for row in await _wallet_rows(conn, retailer_id, rows.all())}
 
 
 def _redeemable(now: datetime) -> ColumnElement[bool]:
@@ -322,7 +327,7 @@ async def wallet_rows(
     )
     if take is not None:
         query = query.limit(take)
-    return [_wallet_row(r) for r in await conn.execute(query)]
+    return await _wallet_rows(conn, retailer_id, (await conn.execute(query)).all())
 
 
 async def count_wallet(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime) -> int:
@@ -371,7 +376,7 @@ async def history_rows(
         .offset(skip)
         .limit(take)
     )
-    return int(total), [_wallet_row(r) for r in rows]
+    return int(total), await _wallet_rows(conn, retailer_id, rows.all())
 
 
 async def add_event(conn: AsyncConnection, retailer_id: UUID, user_offer_id: UUID, event: Event) -> None:
