@@ -135,5 +135,5 @@ def print_table(baseline: Result, results: Sequence[Result]) -> None:
     for r in (baseline, *results):
         ratio = r.requests_per_second / baseline.requests_per_second if baseline.requests_per_second else 0
         print(
-            f"{r.name:<28}{r.requests_per_second:>10.0f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}{ratio:>8.2f}{r.non_2xx:>9}"
+            f"{r.name:<28}{r.requests_per_second:>10.0f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}{ratio:>8.3f}{r.non_2xx:>9}"
         )

@@ -1,6 +1,7 @@
 """POS load benchmark (`make bench`): Lookup, Lock and send_transaction under wrk, beside a baseline.
 
-Seeds a retailer with 10,000 customers holding 20 offers each (SQLite by default; set
+Seeds a retailer with 10,000 customers holding 20 offers each, and two more that differ only in
+running 10 or 1,000 loyalty rules (SQLite by default; set
 OPENOFFERS_BENCH_DATABASE_URL to a PostgreSQL URL to measure that), starts `openoffers serve` with
 one worker, and drives each endpoint with wrk on 127.0.0.1. The baseline is a bare ASGI app
 returning a fixed JSON body on the same server settings, measured in the same run. Each case runs
@@ -24,9 +25,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.harness import Result, baseline_command, free_port, print_table, server, wrk
-from benchmarks.seed import Seeded, seed
+from benchmarks.seed import Seeded, seed, seed_rules
 from openoffers import migrations
 from openoffers.kit.db import Database
+from openoffers.offers import repository as offers_repo
 
 CHECK_ITEMS = [
     {"line_id": "0", "item_id": "latte", "quantity": "2", "unit_price": "4.50", "subtotal": "9.00"},
@@ -136,6 +138,10 @@ def close_script(s: Seeded, auth: str) -> str:
     )
 
 
+def _auth(shop: Seeded) -> str:
+    return "Basic " + base64.b64encode(f"{shop.client_id}:{shop.client_secret}".encode()).decode()
+
+
 def median(name: str, runs: list[Result]) -> Result:
     return Result(
         name,
@@ -167,8 +173,36 @@ def main() -> None:
         finally:
             await db.dispose()
 
+    async def do_seed_rules() -> tuple[Seeded, Seeded]:
+        # Two more retailers that differ only in how many loyalty rules they run.
+        db = Database(url, pool_size=2)
+        try:
+            few = await seed(db, customers=1000, offers_per_customer=1, name="Ten rules")
+            many = await seed(db, customers=1000, offers_per_customer=1, name="Thousand rules")
+            offers_of = {}
+            for shop in (few, many):
+                async with db.read() as conn:
+                    _, rows = await offers_repo.list_latest(
+                        conn,
+                        shop.retailer_id,
+                        status=None,
+                        offer_type=None,
+                        search=None,
+                        reward_store=None,
+                        skip=0,
+                        take=1,
+                    )
+                offers_of[shop.retailer_id] = rows[0].id
+            await seed_rules(db, few.retailer_id, offers_of[few.retailer_id], 10)
+            await seed_rules(db, many.retailer_id, offers_of[many.retailer_id], 1000)
+            return few, many
+        finally:
+            await db.dispose()
+
     seeded = asyncio.run(do_seed())
-    auth = "Basic " + base64.b64encode(f"{seeded.client_id}:{seeded.client_secret}".encode()).decode()
+    print("seeding two retailers with 10 and 1,000 loyalty rules ...", flush=True)
+    few_rules, many_rules = asyncio.run(do_seed_rules())
+    auth = _auth(seeded)
     options = {"seconds": args.seconds, "connections": args.connections, "body": b"", "headers": {}}
 
     port = free_port()
@@ -206,6 +240,8 @@ def main() -> None:
             ("lookup", "/api/2.0/lookup", lookup_script(seeded, auth)),
             ("lock (re-lock, recompute)", "/api/2.0/lock", lock_script(seeded, auth)),
             ("send_transaction (close)", "/api/2.0/send_transaction", close_script(seeded, auth)),
+            ("close, 10 rules", "/api/2.0/send_transaction", close_script(few_rules, _auth(few_rules))),
+            ("close, 1,000 rules", "/api/2.0/send_transaction", close_script(many_rules, _auth(many_rules))),
         ):
             runs = [wrk(name, base + path, script=script, **options) for _ in range(args.rounds)]  # type: ignore[arg-type]
             results.append(median(name, runs))
@@ -214,6 +250,11 @@ def main() -> None:
         f"ratio = requests/s relative to the baseline"
     )
     print_table(baseline, results)
+    ten, thousand = results[-2], results[-1]
+    print(
+        f"\nclosed checks with 1,000 rules vs 10: {thousand.requests_per_second / ten.requests_per_second:.2f}x "
+        f"the throughput (p50 {thousand.p50_ms:.2f} ms vs {ten.p50_ms:.2f} ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -15,6 +15,13 @@ from uuid import UUID, uuid4
 from sqlalchemy import insert
 
 from openoffers.kit.db import Database
+from openoffers.loyalty import rules_service
+from openoffers.loyalty.rules_schemas import (
+    CreateRuleRequest,
+    CustomEventTrigger,
+    PointsThresholdTrigger,
+    UserEnrolledTrigger,
+)
 from openoffers.offers import repository as offers_repo
 from openoffers.offers import service as offers_service
 from openoffers.offers.schemas import CommonConfig, CreateOfferRequest, DiscountConfig, TextConfig
@@ -46,9 +53,9 @@ class Seeded:
     user_offer_ids: list[UUID]  # the first user offer of each customer
 
 
-async def seed(db: Database, *, customers: int, offers_per_customer: int) -> Seeded:
+async def seed(db: Database, *, customers: int, offers_per_customer: int, name: str = "Bench Coffee") -> Seeded:
     now = datetime.now(UTC)
-    retailer = await tenancy.create_retailer(db, name="Bench Coffee", now=now, timezone="America/New_York")
+    retailer = await tenancy.create_retailer(db, name=name, now=now, timezone="America/New_York")
     key, secret = await tenancy.create_api_key(db, retailer_id=retailer.id, now=now)
     store = await tenancy.create_store(db, retailer_id=retailer.id, name="Bench St", tags=("bench",), now=now)
     client, client_secret = await tenancy.create_pos_client(db, retailer_id=retailer.id, store_ids=(store.id,), now=now)
@@ -135,3 +142,40 @@ async def seed(db: Database, *, customers: int, offers_per_customer: int) -> See
     return Seeded(
         retailer.id, store.id, client.id, client_secret, key.key, secret, external_ids, user_ids, first_offers
     )
+
+
+async def seed_rules(db: Database, retailer_id: UUID, offer_id: UUID, count: int) -> None:
+    """`count` active loyalty rules: "1 point per $1", "$5 offer at every 200 lifetime points", and the
+    rest campaign rules that listen to other events (custom events, 4 in 5; welcome offers, 1 in 5),
+    as a large program has. A closed check should cost the same whatever their number."""
+    now = datetime.now(UTC)
+    await rules_service.create_rule(
+        db, CreateRuleRequest(retailer_id=retailer_id, kind="earn", name="1 point per $1", rate=Decimal(1)), now
+    )
+    await rules_service.create_rule(
+        db,
+        CreateRuleRequest(
+            retailer_id=retailer_id,
+            kind="issuance",
+            name="$5 at 200",
+            offer_id=offer_id,
+            trigger=PointsThresholdTrigger(threshold=200),
+            recurrence="every_time",
+        ),
+        now,
+    )
+    for number in range(count - 2):
+        trigger: CustomEventTrigger | UserEnrolledTrigger = (
+            UserEnrolledTrigger() if number % 5 == 4 else CustomEventTrigger(event_name=f"campaign-{number}")
+        )
+        await rules_service.create_rule(
+            db,
+            CreateRuleRequest(
+                retailer_id=retailer_id,
+                kind="issuance",
+                name=f"campaign {number}",
+                offer_id=offer_id,
+                trigger=trigger,
+            ),
+            now,
+        )

@@ -6,9 +6,8 @@ from typing import Any
 
 from litestar import Request, Response
 
-from openoffers.context import context
 from openoffers.kit.envelopes import ok
-from openoffers.kit.http import endpoint, read_body
+from openoffers.kit.http import endpoint
 from openoffers.loyalty import service
 from openoffers.loyalty.schemas import (
     BalancesOut,
@@ -23,16 +22,10 @@ from openoffers.loyalty.schemas import (
     PointsHistoryRequest,
     SpendRequest,
 )
-from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, principal_of, require_api_key
-from openoffers.tenancy.service import Principal
+from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, offers_call
 
 Req = Request[Any, Any, Any]
 TAGS = ("points",)
-
-
-def actor_of(principal: Principal) -> str:
-    """Who to record in a ledger entry or user offer event."""
-    return f"api_key:{principal.key}" if principal.kind == "api_key" else f"pos_client:{principal.client_id}"
 
 
 @endpoint(
@@ -44,11 +37,8 @@ def actor_of(principal: Principal) -> str:
 )
 async def create_point_account(request: Req) -> Response[bytes]:
     """A named point account of the retailer (names are unique per retailer, case-insensitively)."""
-    principal = await principal_of(request)
-    body = await read_body(request, CreatePointAccountRequest)
-    require_api_key(principal, body.retailer_id, WRITE_ROLES)
-    ctx = context(request)
-    return ok(await service.create_account(ctx.db, body, ctx.clock()))
+    call = await offers_call(request, CreatePointAccountRequest, WRITE_ROLES)
+    return ok(await service.create_account(call.db, call.body, call.now))
 
 
 @endpoint(
@@ -60,11 +50,8 @@ async def create_point_account(request: Req) -> Response[bytes]:
 )
 async def list_point_accounts(request: Req) -> Response[bytes]:
     """The retailer's point accounts, the default one first."""
-    principal = await principal_of(request)
-    body = await read_body(request, ListPointAccountsRequest)
-    require_api_key(principal, body.retailer_id, READ_ROLES)
-    ctx = context(request)
-    return ok(await service.list_accounts(ctx.db, body, ctx.clock()))
+    call = await offers_call(request, ListPointAccountsRequest, READ_ROLES)
+    return ok(await service.list_accounts(call.db, call.body, call.now))
 
 
 @endpoint(
@@ -77,11 +64,8 @@ async def list_point_accounts(request: Req) -> Response[bytes]:
 async def deposit_points(request: Req) -> Response[bytes]:
     """Adds points to a user's account (the default one unless named). A repeated `reference_id` is
     applied once: the repeat answers the current balance with `applied: false`."""
-    principal = await principal_of(request)
-    body = await read_body(request, DepositRequest)
-    require_api_key(principal, body.retailer_id, WRITE_ROLES)
-    ctx = context(request)
-    return ok(await service.deposit(ctx.db, body, ctx.clock(), actor_of(principal)))
+    call = await offers_call(request, DepositRequest, WRITE_ROLES)
+    return ok(await service.deposit(call.db, call.body, call.now, call.actor))
 
 
 @endpoint(
@@ -94,11 +78,8 @@ async def deposit_points(request: Req) -> Response[bytes]:
 async def spend_points(request: Req) -> Response[bytes]:
     """Takes points from a user's available balance; never below zero (409 CONFLICT, reason
     INSUFFICIENT_POINTS, and nothing changes)."""
-    principal = await principal_of(request)
-    body = await read_body(request, SpendRequest)
-    require_api_key(principal, body.retailer_id, WRITE_ROLES)
-    ctx = context(request)
-    return ok(await service.spend(ctx.db, body, ctx.clock(), actor_of(principal)))
+    call = await offers_call(request, SpendRequest, WRITE_ROLES)
+    return ok(await service.spend(call.db, call.body, call.now, call.actor))
 
 
 @endpoint(
@@ -110,11 +91,8 @@ async def spend_points(request: Req) -> Response[bytes]:
 )
 async def point_balances(request: Req) -> Response[bytes]:
     """The user's available and lifetime balance in every account of the retailer."""
-    principal = await principal_of(request)
-    body = await read_body(request, BalancesRequest)
-    require_api_key(principal, body.retailer_id, READ_ROLES)
-    ctx = context(request)
-    return ok(await service.balances(ctx.db, body, ctx.clock()))
+    call = await offers_call(request, BalancesRequest, READ_ROLES)
+    return ok(await service.balances(call.db, call.body, call.now))
 
 
 @endpoint(
@@ -126,10 +104,8 @@ async def point_balances(request: Req) -> Response[bytes]:
 )
 async def point_history(request: Req) -> Response[bytes]:
     """The user's ledger entries, newest first, optionally for one account; paged."""
-    principal = await principal_of(request)
-    body = await read_body(request, PointsHistoryRequest)
-    require_api_key(principal, body.retailer_id, READ_ROLES)
-    return ok(await service.history(context(request).db, body))
+    call = await offers_call(request, PointsHistoryRequest, READ_ROLES)
+    return ok(await service.history(call.db, call.body))
 
 
 ROUTES = [create_point_account, list_point_accounts, deposit_points, spend_points, point_balances, point_history]

@@ -7,11 +7,9 @@ from typing import Any
 
 from litestar import Request, Response
 
-from openoffers.context import context
 from openoffers.kit.envelopes import ok
-from openoffers.kit.http import endpoint, read_body
+from openoffers.kit.http import endpoint
 from openoffers.loyalty import catalog, rules_service
-from openoffers.loyalty.routes import actor_of
 from openoffers.loyalty.rules_schemas import (
     CatalogImportRequest,
     CatalogImportResult,
@@ -25,7 +23,7 @@ from openoffers.loyalty.rules_schemas import (
     TriggerEventRequest,
     UpdateRuleRequest,
 )
-from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, principal_of, require_api_key
+from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, offers_call
 
 Req = Request[Any, Any, Any]
 RULES = ("loyalty rules",)
@@ -41,11 +39,8 @@ async def create_rule(request: Req) -> Response[bytes]:
     `type`: points_threshold, transaction_closed, visit_count, user_enrolled, custom_event; `recurrence`
     once or every_time; `per_user_cap`). Both take `priority` and an active window
     (`starts_at`, `ends_at`). An unknown offer is OFFER_NOT_FOUND, an unknown account NOT_FOUND."""
-    principal = await principal_of(request)
-    body = await read_body(request, CreateRuleRequest)
-    require_api_key(principal, body.retailer_id, WRITE_ROLES)
-    ctx = context(request)
-    return ok(await rules_service.create_rule(ctx.db, body, ctx.clock()))
+    call = await offers_call(request, CreateRuleRequest, WRITE_ROLES)
+    return ok(await rules_service.create_rule(call.db, call.body, call.now))
 
 
 @endpoint(
@@ -54,29 +49,22 @@ async def create_rule(request: Req) -> Response[bytes]:
 async def update_rule(request: Req) -> Response[bytes]:
     """A full replacement of the rule's definition (send the whole rule, as create does). Offers the
     rule already issued still count toward `once` and `per_user_cap`."""
-    principal = await principal_of(request)
-    body = await read_body(request, UpdateRuleRequest)
-    require_api_key(principal, body.retailer_id, WRITE_ROLES)
-    ctx = context(request)
-    return ok(await rules_service.update_rule(ctx.db, body, ctx.clock()))
+    call = await offers_call(request, UpdateRuleRequest, WRITE_ROLES)
+    return ok(await rules_service.update_rule(call.db, call.body, call.now))
 
 
 @endpoint("/api/2.0/rules/get", summary="Get a loyalty rule", request=RuleRef, response=RuleOut, tags=RULES)
 async def get_rule(request: Req) -> Response[bytes]:
     """One rule of the retailer, active or not."""
-    principal = await principal_of(request)
-    body = await read_body(request, RuleRef)
-    require_api_key(principal, body.retailer_id, READ_ROLES)
-    return ok(await rules_service.get_rule(context(request).db, body))
+    call = await offers_call(request, RuleRef, READ_ROLES)
+    return ok(await rules_service.get_rule(call.db, call.body))
 
 
 @endpoint("/api/2.0/rules/list", summary="List loyalty rules", request=ListRulesRequest, response=RuleList, tags=RULES)
 async def list_rules(request: Req) -> Response[bytes]:
     """The retailer's rules in creation order, optionally of one `kind` or `active` state; paged."""
-    principal = await principal_of(request)
-    body = await read_body(request, ListRulesRequest)
-    require_api_key(principal, body.retailer_id, READ_ROLES)
-    return ok(await rules_service.list_rules(context(request).db, body))
+    call = await offers_call(request, ListRulesRequest, READ_ROLES)
+    return ok(await rules_service.list_rules(call.db, call.body))
 
 
 @endpoint(
@@ -84,11 +72,8 @@ async def list_rules(request: Req) -> Response[bytes]:
 )
 async def deactivate_rule(request: Req) -> Response[bytes]:
     """The rule stops firing at once. Repeating it changes nothing."""
-    principal = await principal_of(request)
-    body = await read_body(request, RuleRef)
-    require_api_key(principal, body.retailer_id, WRITE_ROLES)
-    ctx = context(request)
-    return ok(await rules_service.set_active(ctx.db, body, False, ctx.clock()))
+    call = await offers_call(request, RuleRef, WRITE_ROLES)
+    return ok(await rules_service.set_active(call.db, call.body, False, call.now))
 
 
 @endpoint(
@@ -96,11 +81,8 @@ async def deactivate_rule(request: Req) -> Response[bytes]:
 )
 async def activate_rule(request: Req) -> Response[bytes]:
     """A deactivated rule fires again (not retroactively). Repeating it changes nothing."""
-    principal = await principal_of(request)
-    body = await read_body(request, RuleRef)
-    require_api_key(principal, body.retailer_id, WRITE_ROLES)
-    ctx = context(request)
-    return ok(await rules_service.set_active(ctx.db, body, True, ctx.clock()))
+    call = await offers_call(request, RuleRef, WRITE_ROLES)
+    return ok(await rules_service.set_active(call.db, call.body, True, call.now))
 
 
 @endpoint(
@@ -114,11 +96,8 @@ async def simulate_rules(request: Req) -> Response[bytes]:
     """What a closed `transaction` (a check as send_transaction sends it, at `store_id`) or an `event`
     (`{"type": "points_deposit" | "user_enrolled" | "custom_event", ...}`) would earn and issue for the
     user now, and the reason for each listening rule that would not fire. Changes nothing."""
-    principal = await principal_of(request)
-    body = await read_body(request, SimulateRequest)
-    require_api_key(principal, body.retailer_id, READ_ROLES)
-    ctx = context(request)
-    return ok(await rules_service.simulate(ctx.db, body, ctx.clock()))
+    call = await offers_call(request, SimulateRequest, READ_ROLES)
+    return ok(await rules_service.simulate(call.db, call.body, call.now))
 
 
 @endpoint(
@@ -132,11 +111,8 @@ async def trigger_event(request: Req) -> Response[bytes]:
     """Runs the custom-event rules named `event_name` (case-insensitive) for the user, in one
     transaction: the points and offers they gave, and why the others did not fire. With `event_id`, a
     retry of the same event is applied once (`applied: false`)."""
-    principal = await principal_of(request)
-    body = await read_body(request, TriggerEventRequest)
-    require_api_key(principal, body.retailer_id, WRITE_ROLES)
-    ctx = context(request)
-    return ok(await rules_service.trigger_event(ctx.db, body, ctx.clock(), actor_of(principal)))
+    call = await offers_call(request, TriggerEventRequest, WRITE_ROLES)
+    return ok(await rules_service.trigger_event(call.db, call.body, call.now, call.actor))
 
 
 @endpoint(
@@ -149,11 +125,8 @@ async def trigger_event(request: Req) -> Response[bytes]:
 async def import_catalog(request: Req) -> Response[bytes]:
     """Items (`item_id`, `name`, `category_ids[]`), up to 5,000 a call, inserted or replaced by
     `item_id`, all or none. For bigger files use `openoffers catalog import`."""
-    principal = await principal_of(request)
-    body = await read_body(request, CatalogImportRequest)
-    require_api_key(principal, body.retailer_id, WRITE_ROLES)
-    ctx = context(request)
-    return ok(await catalog.import_items(ctx.db, body, ctx.clock()))
+    call = await offers_call(request, CatalogImportRequest, WRITE_ROLES)
+    return ok(await catalog.import_items(call.db, call.body, call.now))
 
 
 ROUTES = [

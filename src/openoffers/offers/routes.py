@@ -6,9 +6,8 @@ from typing import Any
 
 from litestar import Request, Response
 
-from openoffers.context import context
 from openoffers.kit.envelopes import ok
-from openoffers.kit.http import endpoint, read_body
+from openoffers.kit.http import endpoint
 from openoffers.offers import service
 from openoffers.offers.schemas import (
     CreateOfferRequest,
@@ -22,7 +21,7 @@ from openoffers.offers.schemas import (
     OfferRef,
     UpdateOfferRequest,
 )
-from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, principal_of, require_api_key
+from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, offers_call
 
 Req = Request[Any, Any, Any]
 TAGS = ("offers",)
@@ -38,11 +37,8 @@ TAGS = ("offers",)
     "as a draft and `validation_errors` says per field what publishing needs.",
 )
 async def create_offer(request: Req) -> Response[bytes]:
-    principal = await principal_of(request)
-    body = await read_body(request, CreateOfferRequest)
-    require_api_key(principal, body.retailer_id, WRITE_ROLES)
-    ctx = context(request)
-    return ok(await service.create_offer(ctx.db, body, ctx.clock()))
+    call = await offers_call(request, CreateOfferRequest, WRITE_ROLES)
+    return ok(await service.create_offer(call.db, call.body, call.now))
 
 
 @endpoint(
@@ -55,20 +51,14 @@ async def create_offer(request: Req) -> Response[bytes]:
     "created (new offer_id, same root_offer_id, `revisioned: true`) and issued user offers keep their terms.",
 )
 async def update_offer(request: Req) -> Response[bytes]:
-    principal = await principal_of(request)
-    body = await read_body(request, UpdateOfferRequest)
-    require_api_key(principal, body.retailer_id, WRITE_ROLES)
-    ctx = context(request)
-    return ok(await service.update_offer(ctx.db, body, ctx.clock()))
+    call = await offers_call(request, UpdateOfferRequest, WRITE_ROLES)
+    return ok(await service.update_offer(call.db, call.body, call.now))
 
 
 def _lifecycle(path: str, action: str, summary: str) -> Any:
     async def handler(request: Req) -> Response[bytes]:
-        principal = await principal_of(request)
-        body = await read_body(request, OfferRef)
-        require_api_key(principal, body.retailer_id, WRITE_ROLES)
-        ctx = context(request)
-        return ok(await service.change_status(ctx.db, body.retailer_id, body.offer_id, action, ctx.clock()))
+        call = await offers_call(request, OfferRef, WRITE_ROLES)
+        return ok(await service.change_status(call.db, call.body.retailer_id, call.body.offer_id, action, call.now))
 
     # Litestar names handlers after their function; four lifecycle routes need four names.
     handler.__name__ = handler.__qualname__ = f"{action}_offer"
@@ -97,20 +87,16 @@ delete_offer = _lifecycle("/api/2.0/offers/management/delete", "deleted", "Delet
 )
 async def fetch_offer(request: Req) -> Response[bytes]:
     """One offer revision with its text (culture fallback: en-us finds en), media and restrictions."""
-    principal = await principal_of(request)
-    body = await read_body(request, FetchOfferRequest)
-    require_api_key(principal, body.retailer_id, READ_ROLES)
-    offer = await service.fetch_offer(context(request).db, body.retailer_id, body.offer_id, body.culture)
+    call = await offers_call(request, FetchOfferRequest, READ_ROLES)
+    offer = await service.fetch_offer(call.db, call.body.retailer_id, call.body.offer_id, call.body.culture)
     return ok(FetchOfferResult(offer=offer))
 
 
 @endpoint("/api/2.0/offers/list", summary="List offers", request=ListOffersRequest, response=OfferList, tags=TAGS)
 async def list_offers(request: Req) -> Response[bytes]:
     """Latest revisions, newest first, filtered by status, type, reward store and title search; paged."""
-    principal = await principal_of(request)
-    body = await read_body(request, ListOffersRequest)
-    require_api_key(principal, body.retailer_id, READ_ROLES)
-    return ok(await service.list_offers(context(request).db, body))
+    call = await offers_call(request, ListOffersRequest, READ_ROLES)
+    return ok(await service.list_offers(call.db, call.body))
 
 
 @endpoint(
@@ -122,10 +108,8 @@ async def list_offers(request: Req) -> Response[bytes]:
 )
 async def fetch_offers_details(request: Req) -> Response[bytes]:
     """Acquisition and redemption counts and inventory per offer."""
-    principal = await principal_of(request)
-    body = await read_body(request, OfferDetailsRequest)
-    require_api_key(principal, body.retailer_id, READ_ROLES)
-    return ok(await service.offer_details(context(request).db, body))
+    call = await offers_call(request, OfferDetailsRequest, READ_ROLES)
+    return ok(await service.offer_details(call.db, call.body))
 
 
 ROUTES = [

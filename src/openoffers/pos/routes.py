@@ -19,7 +19,7 @@ from openoffers.kit import wire
 from openoffers.kit.db import Database
 from openoffers.kit.envelopes import ok, raw_json
 from openoffers.kit.errors import ValidationFailed
-from openoffers.kit.http import endpoint, read_body
+from openoffers.kit.http import endpoint
 from openoffers.kit.jsonrepair import repair_brackets
 from openoffers.pos import service
 from openoffers.pos.schemas import (
@@ -34,7 +34,7 @@ from openoffers.pos.schemas import (
     UserOfferAction,
 )
 from openoffers.settings import Settings
-from openoffers.tenancy.guards import WRITE_ROLES, principal_of, require_api_key
+from openoffers.tenancy.guards import WRITE_ROLES, offers_call, principal_of
 from openoffers.tenancy.service import Principal
 
 Req = Request[Any, Any, Any]
@@ -183,11 +183,8 @@ reinstate = _pos_route(
 async def claim_code(request: Req) -> Response[bytes]:
     """An 8-character code (no look-alike characters) that the customer's app shows and the POS locks with
     `offer_lookup_type: "ttlcode"`; it expires after OPENOFFERS_CLAIM_CODE_TTL_SECONDS (10 minutes)."""
-    principal = await principal_of(request)
-    body = await read_body(request, ClaimCodeRequest)
-    require_api_key(principal, body.retailer_id, WRITE_ROLES)
-    ctx = context(request)
-    return ok(await service.claim_code(ctx.db, ctx.settings, body, ctx.clock()))
+    call = await offers_call(request, ClaimCodeRequest, WRITE_ROLES)
+    return ok(await service.claim_code(call.db, call.ctx.settings, call.body, call.now))
 
 
 ROUTES = [lookup, *LOCK_ROUTES, redeem, unlock, reinstate, *SEND_ROUTES, claim_code]

@@ -6,14 +6,18 @@ objects outside its own retailer.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
 from litestar import Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers.context import context
+from openoffers.context import AppContext, context
+from openoffers.kit.db import Database
 from openoffers.kit.errors import AccessDenied, NotFound
+from openoffers.kit.http import read_body
 from openoffers.tenancy import repository as repo
 from openoffers.tenancy.repository import Retailer, Store
 from openoffers.tenancy.service import Principal, Role, authenticate
@@ -54,3 +58,41 @@ async def require_pos_client(
     if principal.store_ids and store_id not in principal.store_ids:
         raise AccessDenied("this POS client may not act for that store", fields={"store_id": ["not allowed"]})
     return found
+
+
+class RetailerScoped(Protocol):
+    @property
+    def retailer_id(self) -> UUID: ...
+
+
+B = TypeVar("B", bound=RetailerScoped)
+
+
+@dataclass(frozen=True, slots=True)
+class OffersCall(Generic[B]):
+    """An authorized Offers API request: its decoded body, the caller, and the app's context."""
+
+    body: B
+    principal: Principal
+    ctx: AppContext
+
+    @property
+    def db(self) -> Database:
+        return self.ctx.db
+
+    @property
+    def now(self) -> datetime:
+        return self.ctx.clock()
+
+    @property
+    def actor(self) -> str:
+        return self.principal.actor
+
+
+async def offers_call(request: Request[Any, Any, Any], body_type: type[B], roles: frozenset[Role]) -> OffersCall[B]:
+    """Authenticate, decode the body, and check the key may act for the body's retailer with `roles`.
+    Credentials are checked before the body, so a wrong secret is a 401 whatever was sent."""
+    principal = await principal_of(request)
+    body = await read_body(request, body_type)
+    require_api_key(principal, body.retailer_id, roles)
+    return OffersCall(body, principal, context(request))

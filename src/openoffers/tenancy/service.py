@@ -49,6 +49,11 @@ class Principal:
     store_ids: frozenset[UUID] = frozenset()  # POS clients: empty means every store
     key: str = ""
 
+    @property
+    def actor(self) -> str:
+        """Who to record in a ledger entry or a user offer event."""
+        return f"api_key:{self.key}" if self.kind == "api_key" else f"pos_client:{self.client_id}"
+
 
 _CULTURE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _KEY = re.compile(r"^[A-Za-z0-9._~-]{3,128}$")

@@ -7,12 +7,10 @@ from typing import Any
 
 from litestar import Request, Response
 
-from openoffers.context import context
 from openoffers.kit.envelopes import ok
-from openoffers.kit.http import endpoint, read_body
-from openoffers.loyalty.routes import actor_of
+from openoffers.kit.http import endpoint
 from openoffers.pos.routes import is_pos_envelope, lookup_response
-from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, principal_of, require_api_key
+from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, offers_call
 from openoffers.wallet import history, service, store
 from openoffers.wallet.schemas import (
     CreateUserRequest,
@@ -44,30 +42,22 @@ WALLET = ("wallet",)
 async def create_user(request: Req) -> Response[bytes]:
     """A customer of the retailer. `user_id` may be given (imports keep their ids); `external_customer_id`
     is unique per retailer; email and phone are matched case-insensitively and by digits."""
-    principal = await principal_of(request)
-    body = await read_body(request, CreateUserRequest)
-    require_api_key(principal, body.retailer_id, WRITE_ROLES)
-    ctx = context(request)
-    return ok(await service.create_user(ctx.db, body, ctx.clock()))
+    call = await offers_call(request, CreateUserRequest, WRITE_ROLES)
+    return ok(await service.create_user(call.db, call.body, call.now))
 
 
 @endpoint("/api/2.0/users/update", summary="Update a user", request=UpdateUserRequest, response=UserOut, tags=USERS)
 async def update_user(request: Req) -> Response[bytes]:
     """Changes the fields sent (null clears an optional one); `profile_fields` is replaced whole."""
-    principal = await principal_of(request)
-    body = await read_body(request, UpdateUserRequest)
-    require_api_key(principal, body.retailer_id, WRITE_ROLES)
-    ctx = context(request)
-    return ok(await service.update_user(ctx.db, body, ctx.clock()))
+    call = await offers_call(request, UpdateUserRequest, WRITE_ROLES)
+    return ok(await service.update_user(call.db, call.body, call.now))
 
 
 @endpoint("/api/2.0/users/get", summary="Get a user", request=GetUserRequest, response=UserOut, tags=USERS)
 async def get_user(request: Req) -> Response[bytes]:
     """By `user_id`, `external_customer_id`, `email` or `phone` (the first given, in that order)."""
-    principal = await principal_of(request)
-    body = await read_body(request, GetUserRequest)
-    require_api_key(principal, body.retailer_id, READ_ROLES)
-    return ok(await service.get_user(context(request).db, body))
+    call = await offers_call(request, GetUserRequest, READ_ROLES)
+    return ok(await service.get_user(call.db, call.body))
 
 
 @endpoint(
@@ -80,11 +70,8 @@ async def get_user(request: Req) -> Response[bytes]:
 async def issue_user_offer(request: Req) -> Response[bytes]:
     """One `status_list` entry per copy: its `user_offer_id`, or a `fail_reason` (OFFER_NOT_PUBLISHED,
     ACQUISITION_NOT_STARTED, ACQUISITION_ENDED, INVENTORY_EXHAUSTED, PER_CUSTOMER_LIMIT, FREQUENCY_LIMIT)."""
-    principal = await principal_of(request)
-    body = await read_body(request, IssueRequest)
-    require_api_key(principal, body.retailer_id, WRITE_ROLES)
-    ctx = context(request)
-    return ok(await service.issue(ctx.db, body, ctx.clock(), actor_of(principal)))
+    call = await offers_call(request, IssueRequest, WRITE_ROLES)
+    return ok(await service.issue(call.db, call.body, call.now, call.actor))
 
 
 @endpoint(
@@ -96,11 +83,8 @@ async def issue_user_offer(request: Req) -> Response[bytes]:
 )
 async def revoke_user_offer(request: Req) -> Response[bytes]:
     """Issued or Locked -> Revoked (5), recorded with the reason. Repeating it changes nothing."""
-    principal = await principal_of(request)
-    body = await read_body(request, RevokeRequest)
-    require_api_key(principal, body.retailer_id, WRITE_ROLES)
-    ctx = context(request)
-    return ok(await service.revoke(ctx.db, body, ctx.clock(), actor_of(principal)))
+    call = await offers_call(request, RevokeRequest, WRITE_ROLES)
+    return ok(await service.revoke(call.db, call.body, call.now, call.actor))
 
 
 @endpoint(
@@ -116,11 +100,8 @@ async def get_user_offers(request: Req) -> Response[bytes]:
     the guide lists this URI for the Lookup call."""
     if is_pos_envelope(await request.body()):
         return await lookup_response(request)
-    principal = await principal_of(request)
-    body = await read_body(request, WalletRequest)
-    require_api_key(principal, body.retailer_id, READ_ROLES)
-    ctx = context(request)
-    return ok(await history.get_user_offers(ctx.db, body, ctx.clock()))
+    call = await offers_call(request, WalletRequest, READ_ROLES)
+    return ok(await history.get_user_offers(call.db, call.body, call.now))
 
 
 @endpoint(
@@ -132,11 +113,8 @@ async def get_user_offers(request: Req) -> Response[bytes]:
 )
 async def get_user_offer(request: Req) -> Response[bytes]:
     """Any status, with every event of its history (issued, locked, redeemed, expired, revoked...)."""
-    principal = await principal_of(request)
-    body = await read_body(request, UserOfferRequest)
-    require_api_key(principal, body.retailer_id, READ_ROLES)
-    ctx = context(request)
-    return ok(await history.get_user_offer(ctx.db, body, ctx.clock()))
+    call = await offers_call(request, UserOfferRequest, READ_ROLES)
+    return ok(await history.get_user_offer(call.db, call.body, call.now))
 
 
 @endpoint(
@@ -149,11 +127,8 @@ async def get_user_offer(request: Req) -> Response[bytes]:
 async def user_offer_history(request: Req) -> Response[bytes]:
     """The guide's shape: every user offer of the users, newest first, paged. `rollback_option` 0 all,
     1 without those reinstated or voided, 2 only those."""
-    principal = await principal_of(request)
-    body = await read_body(request, HistoryRequest)
-    require_api_key(principal, body.retailer_id, READ_ROLES)
-    ctx = context(request)
-    return ok(await history.user_offer_history(ctx.db, body, ctx.clock()))
+    call = await offers_call(request, HistoryRequest, READ_ROLES)
+    return ok(await history.user_offer_history(call.db, call.body, call.now))
 
 
 @endpoint(
@@ -165,11 +140,8 @@ async def user_offer_history(request: Req) -> Response[bytes]:
 )
 async def get_reward_store_offers(request: Req) -> Response[bytes]:
     """Published reward store offers that can be bought now, with their points cost and inventory."""
-    principal = await principal_of(request)
-    body = await read_body(request, RewardStoreRequest)
-    require_api_key(principal, body.retailer_id, READ_ROLES)
-    ctx = context(request)
-    return ok(await store.reward_store_offers(ctx.db, body, ctx.clock()))
+    call = await offers_call(request, RewardStoreRequest, READ_ROLES)
+    return ok(await store.reward_store_offers(call.db, call.body, call.now))
 
 
 @endpoint(
@@ -182,11 +154,8 @@ async def get_reward_store_offers(request: Req) -> Response[bytes]:
 async def purchase_offer(request: Req) -> Response[bytes]:
     """Spends the points and issues the user offers together, or neither: a refusal is 409 CONFLICT with
     a `reason` (INSUFFICIENT_POINTS, INVENTORY_EXHAUSTED, PER_CUSTOMER_LIMIT, ...)."""
-    principal = await principal_of(request)
-    body = await read_body(request, PurchaseRequest)
-    require_api_key(principal, body.retailer_id, WRITE_ROLES)
-    ctx = context(request)
-    return ok(await store.purchase(ctx.db, body, ctx.clock(), actor_of(principal)))
+    call = await offers_call(request, PurchaseRequest, WRITE_ROLES)
+    return ok(await store.purchase(call.db, call.body, call.now, call.actor))
 
 
 ROUTES = [
