@@ -94,3 +94,27 @@ async def test_50_concurrent_duplicate_send_transactions_issue_exactly_one_offer
     assert {r.status_code for r in responses} == {200}, {r.text for r in responses if r.status_code != 200}
     assert await balance(db, tenant, user_id) == (250, 250)
     assert len(await user_offer_rows(db, tenant, user_id)) == 1
+
+
+async def test_simulate_earns_exactly_what_closing_the_same_check_earns(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    """One conversion serves both: a discounted check whose POS subtotal disagrees with its lines."""
+    _, user_id = await _retailer_with_rules(client, tenant)
+    await pos(client, tenant, SEND, closed("T-1", "150.00", user_id))
+    items = [line("1", "180.00", item_id="meal"), line("2", "25.99", item_id="wine")]
+    pos_discount = {"reference_id": "pos-1", "discount_source": "pos", "amount": "30.50", "discounted_line_ids": ["1"]}
+    sample = check("T-2", items, discounts=[pos_discount], is_closed=True, user_id=user_id, subtotal="999.00")
+    simulated = await post(
+        client,
+        tenant,
+        "/api/2.0/rules/simulate",
+        {"user_id": user_id, "store_id": str(tenant.store_id), "transaction": sample},
+    )
+    # (180.00 - 30.50) + 25.99 = 175.49 -> 175 points; 150 + 175 crosses 200 once.
+    assert (simulated["applied"], simulated["points_earned"][0]["points"], len(simulated["offers"])) == (False, 175, 1)
+    assert await pos(client, tenant, SEND, sample) is None
+    balances = await post(client, tenant, "/api/2.0/user_points/balances", {"user_id": user_id})
+    assert (balances["available_points"], balances["lifetime_points"]) == (325, 325)
+    wallet = await post(client, tenant, "/api/2.0/offers/get_user_offers", {"user_id": user_id})
+    assert wallet["total_records"] == 1

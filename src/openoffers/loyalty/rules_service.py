@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers import pricing, rules
+from openoffers import rules
 from openoffers.kit import wire
 from openoffers.kit.clock import as_utc, iso_z
 from openoffers.kit.db import Database
@@ -45,7 +45,7 @@ from openoffers.loyalty.rules_schemas import (
 )
 from openoffers.offers import repository as offers_repo
 from openoffers.offers.repository import DELETED
-from openoffers.pos.basket import build_basket, check_total
+from openoffers.pos.basket import build_basket, closed_event
 from openoffers.pos.schemas import Transaction, loose_id
 from openoffers.rules.index import event_key
 from openoffers.tenancy import repository as tenancy_repo
@@ -303,29 +303,14 @@ async def closed_check(
     catalog's categories merged with the categories the POS sent."""
     item_ids = [loose_id(item.item_id) or "" for item in transaction.items]
     basket = build_basket(transaction, exponent, catalog=await catalog.categories_for(conn, retailer_id, item_ids))
-    remaining = pricing.remaining_amounts(basket)
-    discounted = sum(line.subtotal for line in basket.lines) - sum(remaining.values())
-    lines = tuple(
-        rules.CheckLine(
-            line_id=line.line_id,
-            item_id=line.item_id,
-            spend=remaining[line.line_id],
-            category_ids=frozenset(basket.categories.get(line.item_id, ())),
-            modifies_line_id=line.modifies_line_id,
-        )
-        for line in basket.lines
-    )
     try:
-        return rules.TransactionClosed(
-            user_id=str(user_id),
+        return closed_event(
+            basket,
+            user_id=user_id,
             occurred_at=occurred_at,
-            store_zone=ZoneInfo(store.timezone),
-            store_id=str(store.id),
-            channel=(transaction.channel or "").strip(),
-            lines=lines,
-            total=check_total(transaction, exponent) - discounted,
-            store_tags=frozenset(store.tags),
-            transaction_id=f"{store.id}:{transaction.transaction_id}",
+            store=store,
+            channel=transaction.channel,
+            transaction_id=str(transaction.transaction_id).strip(),
         )
     except ValueError as error:
         raise ValidationFailed.field("transaction.items", str(error)) from None

@@ -8,11 +8,15 @@ for POS systems that send them) merged with the retailer catalog's, when one is 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
-from openoffers import pricing
+from openoffers import pricing, rules
 from openoffers.kit.errors import ValidationFailed
 from openoffers.kit.money import to_minor
 from openoffers.pos.schemas import DiscountIn, Item, Transaction, loose_id
+from openoffers.tenancy.repository import Store
 
 SESSIONM = "sessionm"
 
@@ -128,3 +132,54 @@ def check_total(transaction: Transaction, exponent: int) -> int:
 
 def is_ours(discount: DiscountIn) -> bool:
     return (discount.discount_source or "").strip().lower() == SESSIONM
+
+
+def closed_event(
+    basket: pricing.Basket,
+    *,
+    user_id: UUID,
+    occurred_at: datetime,
+    store: Store,
+    channel: str | None,
+    transaction_id: str,
+) -> rules.TransactionClosed:
+    """A closed check as the loyalty rules see it; send_transaction and the rules simulator both use
+    this, so a simulation earns exactly what the check will. Each line's spend is what is left of it
+    after every discount on the check (PRICING.md, "Earning points"); the total is their sum."""
+    spend = pricing.remaining_amounts(basket)
+    by_id = {line.line_id: line for line in basket.lines}
+
+    def parent_of(line: pricing.Line) -> str | None:
+        # A modifier whose parent is missing (or that sits in a cycle) earns as a line of its own, as
+        # pricing already treats it as belonging to no group.
+        seen = {line.line_id}
+        current = line
+        while current.modifies_line_id is not None:
+            parent = by_id.get(current.modifies_line_id)
+            if parent is None or parent.line_id in seen:
+                return None
+            seen.add(parent.line_id)
+            current = parent
+        return line.modifies_line_id
+
+    lines = tuple(
+        rules.CheckLine(
+            line_id=line.line_id,
+            item_id=line.item_id,
+            spend=spend[line.line_id],
+            category_ids=basket.categories_of(line.item_id),
+            modifies_line_id=parent_of(line),
+        )
+        for line in basket.lines
+    )
+    return rules.TransactionClosed(
+        user_id=str(user_id),
+        occurred_at=occurred_at,
+        store_zone=ZoneInfo(store.timezone),
+        store_id=str(store.id),
+        channel=(channel or "").strip(),
+        lines=lines,
+        total=sum(spend.values()),
+        store_tags=frozenset(store.tags),
+        transaction_id=f"{store.id}:{transaction_id}",
+    )

@@ -22,7 +22,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers import pricing, rules
+from openoffers import pricing
 from openoffers.kit import wire
 from openoffers.kit.clock import iso_z
 from openoffers.kit.errors import (
@@ -39,7 +39,7 @@ from openoffers.kit.money import to_decimal, to_minor
 from openoffers.loyalty import engine as loyalty_engine
 from openoffers.offers.terms import terms_of
 from openoffers.pos import repository as repo
-from openoffers.pos.basket import check_total, is_ours
+from openoffers.pos.basket import check_total, closed_event, is_ours
 from openoffers.pos.common import (
     Hold,
     PricedCheck,
@@ -204,7 +204,14 @@ async def _close(
         await loyalty_engine.on_transaction_closed(
             conn,
             retailer_id=scope.retailer_id,
-            event=_closed_event(scope, transaction, transaction_id, customer, priced.basket),
+            event=closed_event(
+                priced.basket,
+                user_id=customer,
+                occurred_at=scope.now,
+                store=scope.store,
+                channel=transaction.channel,
+                transaction_id=transaction_id,
+            ),
             now=scope.now,
             actor=scope.actor,
         )
@@ -354,49 +361,6 @@ async def _payment_customer(conn: AsyncConnection, scope: Scope, transaction: Tr
     if await wallet_repo.get_user(conn, scope.retailer_id, user_id) is None:
         raise UserNotFound("the check's customer is not a user of this retailer", fields={path: ["not found"]})
     return user_id
-
-
-def _closed_event(
-    scope: Scope, transaction: Transaction, transaction_id: str, customer: UUID, basket: pricing.Basket
-) -> rules.TransactionClosed:
-    """The loyalty event: each line's spend is what is left of it after every discount on the check."""
-    spend = pricing.remaining_amounts(basket)
-    by_id = {line.line_id: line for line in basket.lines}
-
-    def parent_of(line: pricing.Line) -> str | None:
-        # A modifier whose parent is missing (or that sits in a cycle) earns as a line of its own, as
-        # pricing already treats it as belonging to no group.
-        seen = {line.line_id}
-        current = line
-        while current.modifies_line_id is not None:
-            parent = by_id.get(current.modifies_line_id)
-            if parent is None or parent.line_id in seen:
-                return None
-            seen.add(parent.line_id)
-            current = parent
-        return line.modifies_line_id
-
-    lines = tuple(
-        rules.CheckLine(
-            line_id=line.line_id,
-            item_id=line.item_id,
-            spend=spend[line.line_id],
-            category_ids=basket.categories_of(line.item_id),
-            modifies_line_id=parent_of(line),
-        )
-        for line in basket.lines
-    )
-    return rules.TransactionClosed(
-        user_id=str(customer),
-        occurred_at=scope.now,
-        store_zone=scope.zone,
-        store_id=str(scope.store.id),
-        channel=transaction.channel or "",
-        lines=lines,
-        total=sum(spend.values()),
-        store_tags=frozenset(scope.store.tags),
-        transaction_id=f"{scope.store.id}:{transaction_id}",
-    )
 
 
 # ---------------------------------------------------------------------------------------- voiding
