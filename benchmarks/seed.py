@@ -27,7 +27,8 @@ from openoffers.offers import service as offers_service
 from openoffers.offers.schemas import CommonConfig, CreateOfferRequest, DiscountConfig, TextConfig
 from openoffers.tenancy import service as tenancy
 from openoffers.wallet.models import user_offer_events, user_offers, users
-from openoffers.wallet.repository import ISSUED, UserRow, user_values
+from openoffers.wallet.repository import ISSUED
+from openoffers.wallet.users_repository import UserRow, user_values
 
 # A mix of what a coffee chain runs: check and item discounts, Buy X Get Y, a set price.
 OFFER_SHAPES: list[tuple[str, DiscountConfig]] = [

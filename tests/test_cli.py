@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import subprocess
 import sys
@@ -262,6 +263,10 @@ def test_db_upgrade_on_postgresql(pg_migrated: str) -> None:
     }
 
 
+def basic_header(key: object, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
+
+
 def test_demo_twice_and_the_guides_lookup_credentials(database_url: str) -> None:
     first = run_json("demo", "--database-url", database_url)
     second = run_json("demo", "--database-url", database_url)
@@ -286,6 +291,16 @@ def test_demo_twice_and_the_guides_lookup_credentials(database_url: str) -> None
         client_id=UUID("d4d950af-1a37-4a10-ba8b-c2fb8ee24340"),
         store_ids=frozenset({demo.LOOKUP_STORE_ID, demo.LOCK_STORE_ID}),
     )
+    # The guide's Lock and send_transaction name client 686ed454-...; the demo gives it a known secret.
+    lock_client = with_db(
+        database_url, lambda db: authenticate(db, basic_header(demo.LOCK_CLIENT_ID, "demo-lock-secret"))
+    )
+    assert lock_client == Principal(
+        demo.RETAILER_ID,
+        "pos_client",
+        client_id=UUID("686ed454-ecab-4e86-8abe-c9470e8dd787"),
+        store_ids=frozenset({demo.LOCK_STORE_ID}),
+    )
     admin = with_db(database_url, lambda db: authenticate(db, "Basic ZGVtby1hZG1pbjpkZW1vLXNlY3JldA=="))
     assert (admin.kind, admin.role, admin.retailer_id) == ("api_key", Role.ADMIN, demo.RETAILER_ID)
     offer = with_db(database_url, lambda db: offers.fetch_offer(db, demo.RETAILER_ID, UUID(first["offer_id"]), "en"))
@@ -303,6 +318,15 @@ def test_demo_prints_how_to_use_it(database_url: str) -> None:
     assert "Demo retailer" in output
     assert "http://localhost:9999/api/2.0/offers/management/create" in output
     assert "Basic ZGVtby1hZG1pbjpkZW1vLXNlY3JldA==" in output
+    # Steps 4 to 6 with the guide's own ids and headers, each command on one unwrapped line.
+    for expected in (
+        "http://localhost:9999/api/2.0/Lookup -H 'Authorization: Basic "
+        "ZDRkOTUwYWYtMWEzNy00YTEwLWJhOGItYzJmYjhlZTI0MzQwOnFQQ0ZlN05xRTVNOUUy'",
+        '"request_payload": {"external_customer_id": "14311211"}',
+        '"offer_lookup_code": "757144c2-6693-4a29-9f2c-f1d3aa2fa24f"',
+        "http://localhost:9999/api/2.0/send_transaction",
+    ):
+        assert expected in output, expected
 
 
 def test_the_installed_command_runs(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import secrets
 import sys
@@ -20,7 +21,17 @@ import typer
 from rich.console import Console
 
 from openoffers import migrations
-from openoffers.demo import DemoInfo, ensure_demo
+from openoffers.demo import (
+    EXTERNAL_CUSTOMER_ID,
+    LOCK_CLIENT_ID,
+    LOCK_CLIENT_SECRET,
+    LOCK_STORE_ID,
+    LOOKUP_STORE_ID,
+    USER_ID,
+    USER_OFFER_ID,
+    DemoInfo,
+    ensure_demo,
+)
 from openoffers.kit import wire
 from openoffers.kit.clock import iso_z, utc_now
 from openoffers.kit.db import Database
@@ -48,7 +59,8 @@ app.add_typer(user_app, name="user")
 catalog_app = typer.Typer(help="The item catalog.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 
-console = Console()
+# No wrapping: the demo's curl commands must paste as printed.
+console = Console(soft_wrap=True)
 
 DatabaseUrl = Annotated[
     str | None,
@@ -368,10 +380,59 @@ def catalog_import(
     )
 
 
+# The guide's Lock check (its transaction_id, lines and times), reused to close it in step 6.
+GUIDE_CHECK_ID = "3b0bdfb0-8c40-4960-bcf1-3b31627a7e83"
+
+
 def _demo_text(info: DemoInfo, base_url: str) -> str:
     api_basic = base64.b64encode(f"{info.api_key}:{info.api_secret}".encode()).decode()
     pos_basic = base64.b64encode(f"{info.pos_client_id}:{info.pos_client_secret}".encode()).decode()
     offer = info.offer_id or "<offer_id from step 1>"
+    lock_basic = base64.b64encode(f"{LOCK_CLIENT_ID}:{LOCK_CLIENT_SECRET}".encode()).decode()
+    items = [
+        {
+            "line_id": "0",
+            "item_id": "1",
+            "quantity": "1",
+            "unit_price": "10",
+            "subtotal": "10",
+            "tax_included": ".70",
+            "modifies_line_id": "",
+        },
+        {
+            "line_id": "1",
+            "item_id": "2",
+            "quantity": "1",
+            "unit_price": "1",
+            "subtotal": "1",
+            "tax_included": ".07",
+            "modifies_line_id": "0",
+        },
+    ]
+    check = {
+        "pos_employee_id": "1000",
+        "table_id": "12",
+        "channel": "STORE",
+        "transaction_id": GUIDE_CHECK_ID,
+        "guest_count": "1",
+        "subtotal": "11.77",
+        "TaxTotal": ".77",
+        "open_time": "2018-06-10 9:20:00.000",
+        "modified_time": "2018-06-10 9:30:00.000",
+        "items": items,
+        "discounts": [],
+        "payments": [],
+    }
+    discount = {
+        "reference_id": str(USER_OFFER_ID),
+        "reference_id_type": "userofferid",
+        "discount_source": "sessionm",
+        "amount": 5,
+        "discounted_line_ids": ["0", "1"],
+        "stack_order": 0,
+    }
+    guide_check = json.dumps(check)
+    closed_check = json.dumps({**check, "is_closed": "true", "discounts": [discount]})
     return f"""
 [bold]Demo retailer[/bold] {info.retailer_id} ({"created" if info.created else "already there"})
   Admin UI sign-in: {base_url}/admin  key [bold]{info.api_key}[/bold]  secret [bold]{info.api_secret}[/bold]
@@ -388,6 +449,26 @@ Step 1, create an offer:
 Step 2, fetch an offer:
   curl -s -X POST -H "Content-Type: application/json" -H "Authorization: Basic {api_basic}" \\
     {base_url}/api/2.0/offers/fetch_offer --data '{{"retailer_id": "{str(info.retailer_id).upper()}", "offer_id": "{offer}", "culture": "en-us"}}'
+
+Step 3, issue an offer to a customer (loyalty rules do this too):
+  curl -s -H "Content-Type: application/json" -H "Authorization: Basic {api_basic}" \
+    {base_url}/api/2.0/offers/acquisition/issue --data '{{"retailer_id": "{info.retailer_id}", "user_id": "{USER_ID}", "offer_id": "{offer}", "quantity": 1}}'
+
+Step 4, Lookup, exactly as the guide sends it (its Authorization header is the demo POS client):
+  curl -s -X POST {base_url}/api/2.0/Lookup -H 'Authorization: Basic {pos_basic}' -H 'Content-Type: application/json' \
+    -d '{{"store_id": "{LOOKUP_STORE_ID}", "client_id": "{info.pos_client_id}", "request_id": "1", "request_payload": {{"external_customer_id": "{EXTERNAL_CUSTOMER_ID}"}}}}'
+
+Step 5, Lock the guide's user offer on the guide's check (client {LOCK_CLIENT_ID}, secret {LOCK_CLIENT_SECRET}):
+  curl -s -X POST {base_url}/api/2.0/Lock -H 'Authorization: Basic {lock_basic}' -H 'Content-Type: application/json' \
+    -d '{{"store_id": "{LOCK_STORE_ID}", "client_id": "{LOCK_CLIENT_ID}", "request_id": "1", "request_payload": {{"offer_lookup_code": "{USER_OFFER_ID}", "offer_lookup_type": "userofferid", "transaction": {guide_check}}}}}'
+
+Step 6, close the check (send_transaction): redeems what it carries as a sessionm discount:
+  curl -s -X POST {base_url}/api/2.0/send_transaction -H 'Authorization: Basic {lock_basic}' -H 'Content-Type: application/json' \
+    -d '{{"store_id": "{LOCK_STORE_ID}", "client_id": "{LOCK_CLIENT_ID}", "request_id": "2", "request_payload": {closed_check}}}'
+
+Then the history shows it Redeemed:
+  curl -s -H "Content-Type: application/json" -H "Authorization: Basic {api_basic}" \
+    {base_url}/api/2.0/offers/user_offer_history --data '{{"retailer_id": "{str(info.retailer_id).upper()}", "user_ids": ["{USER_ID}"], "rollback_option": 0, "skip": 0, "take": 5}}'
 """
 
 

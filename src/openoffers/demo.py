@@ -14,7 +14,7 @@ from openoffers.offers import service as offers_service
 from openoffers.offers.schemas import CommonConfig, CreateOfferRequest, DiscountConfig, TextConfig
 from openoffers.tenancy import repository as tenancy_repo
 from openoffers.tenancy import service as tenancy
-from openoffers.wallet import repository as wallet_repo
+from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.issuance import issue_in
 
 RETAILER_ID = UUID("2d5b5a08-becd-4837-a69a-2ab967c7773a")
@@ -23,6 +23,10 @@ LOCK_STORE_ID = UUID("332b6ee0-e981-4f96-8047-d0d358cfb3e0")
 # The guide's Lookup sends `Authorization: Basic ZDRkOTUw...`, which is this client id and secret.
 POS_CLIENT_ID = UUID("d4d950af-1a37-4a10-ba8b-c2fb8ee24340")
 POS_CLIENT_SECRET = "qPCFe7NqE5M9E2"
+# The guide's Lock and send_transaction envelopes name this client; the guide leaves its secret to
+# the reader ("<Your API Key>"), so the demo gives it a well-known one.
+LOCK_CLIENT_ID = UUID("686ed454-ecab-4e86-8abe-c9470e8dd787")
+LOCK_CLIENT_SECRET = "demo-lock-secret"
 # Well known on purpose: the demo is for a laptop. Never use it in production.
 API_KEY = "demo-admin"
 API_SECRET = "demo-secret"
@@ -70,6 +74,15 @@ async def ensure_demo(db: Database, clock: Clock) -> DemoInfo:
             secret=POS_CLIENT_SECRET,
             store_ids=(LOOKUP_STORE_ID, LOCK_STORE_ID),
             name="demo POS",
+            now=now,
+        )
+        await tenancy.create_pos_client(
+            db,
+            retailer_id=RETAILER_ID,
+            client_id=LOCK_CLIENT_ID,
+            secret=LOCK_CLIENT_SECRET,
+            store_ids=(LOCK_STORE_ID,),
+            name="demo POS (the guide's Lock client)",
             now=now,
         )
         result = await offers_service.create_offer(
@@ -123,13 +136,13 @@ async def _ensure_demo_user(db: Database, clock: Clock, offer_id: UUID | None) -
     """The guide's customer, holding the demo offer and 10 points; created once, in one transaction
     (so a demo database made before users existed gets it on the next run, and never twice)."""
     async with db.read() as conn:
-        if await wallet_repo.get_user(conn, RETAILER_ID, USER_ID) is not None:
+        if await users_repo.get_user(conn, RETAILER_ID, USER_ID) is not None:
             return USER_ID
     now = clock()
     async with db.write() as conn:
-        await wallet_repo.insert_user(
+        await users_repo.insert_user(
             conn,
-            wallet_repo.UserRow(
+            users_repo.UserRow(
                 id=USER_ID,
                 retailer_id=RETAILER_ID,
                 external_customer_id=EXTERNAL_CUSTOMER_ID,

@@ -142,7 +142,13 @@ def _unlabelled_fields(page: Any) -> list[str]:
 
 
 def _fits_width(page: Any) -> bool:
-    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+    """Neither the page nor any table on it needs sideways scrolling."""
+    return bool(
+        page.evaluate(
+            """() => document.documentElement.scrollWidth <= window.innerWidth
+                && [...document.querySelectorAll('.table-wrap')].every(el => el.scrollWidth <= el.clientWidth)"""
+        )
+    )
 
 
 def test_sign_in_create_publish_and_set_up_a_store_and_pos_client(
@@ -244,6 +250,137 @@ def test_sign_in_create_publish_and_set_up_a_store_and_pos_client(
         context.close()
 
 
+DEMO_CUSTOMER = "7802673c-0c37-11e8-8ca7-2605c0686dd6"
+DEMO_USER_OFFER = "757144c2-6693-4a29-9f2c-f1d3aa2fa24f"
+DEMO_STORE = "136b6d16-1317-4ac6-b551-19540d53bd6c"
+DEMO_POS = ("d4d950af-1a37-4a10-ba8b-c2fb8ee24340", "qPCFe7NqE5M9E2")
+
+
+def _close_a_demo_check(server: Server) -> None:
+    """The demo POS closes a check redeeming the demo customer's $5 offer (for the transactions page)."""
+    check = {
+        "transaction_id": "B-1001",
+        "is_closed": True,
+        "items": [{"line_id": "1", "item_id": "latte", "quantity": 2, "unit_price": "4.50"}],
+        "discounts": [{"reference_id": DEMO_USER_OFFER, "discount_source": "sessionm", "amount": 5}],
+    }
+    envelope = {"store_id": DEMO_STORE, "client_id": DEMO_POS[0], "request_id": "b-1", "request_payload": check}
+    response = httpx.post(f"{server.url}/api/2.0/send_transaction", json=envelope, auth=DEMO_POS, timeout=10)
+    assert response.status_code == 200, response.text
+
+
+def test_find_a_customer_issue_an_offer_and_simulate_a_rule(browser: Any, server: Server, artifacts_dir: Path) -> None:
+    context, page = _page(browser)
+    try:
+        _sign_in(page, server)
+        # An offer with restrictions, published straight from the form.
+        page.click("text=New offer")
+        page.select_option("#f-offer-type", "fixed_amount_check_discount")
+        page.fill("#f-text-0-title", "$2 off a $10 check")
+        page.fill("#f-discount-config-amount", "2")
+        page.click("#f-purchase-restrictions > summary")
+        page.fill("#f-min-subtotal-0-amount", "10")
+        page.click("#f-issuance-restrictions > summary")
+        page.fill("#f-per-customer-0-max", "1")
+        page.click("button:text('Save and publish')")
+        page.wait_for_url("**notice=published")
+        assert "Minimum spend $10.00" in page.inner_text("main")
+
+        # Find the demo customer by their external id.
+        page.click("nav.mainnav >> text=Customers")
+        assert page.evaluate("document.activeElement.id") == "q"
+        page.keyboard.type("14311211")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/admin/customers?q=14311211")
+        rows = page.locator("tbody tr")
+        assert rows.count() == 1 and "14311211" in rows.inner_text()
+        _shot(page, artifacts_dir, "19-customer-search")
+        rows.locator("a").click()
+        page.wait_for_url(f"**/admin/customers/{DEMO_CUSTOMER}")
+        assert page.inner_text("h1") == "J H"
+        assert _unlabelled_fields(page) == []
+        _shot(page, artifacts_dir, "20-customer")
+
+        # Issue the new offer; it is in the wallet, and its history says who issued it.
+        page.select_option("#f-offer-id", label="$2 off a $10 check")
+        page.click("button:text('Issue offer')")
+        page.wait_for_url("**notice=issued**")
+        assert "Offer issued." in page.inner_text(".notice")
+        wallet = page.inner_text("#wallet")
+        assert "$2 off a $10 check" in wallet and "Issued" in wallet
+        page.click("#history summary:has-text('$2 off a $10 check')")
+        assert "by api_key:demo-admin" in page.inner_text("#history")
+
+        # A goodwill adjustment, recorded with its reason.
+        page.fill("#f-amount", "25")
+        page.fill("#f-reason", "Sorry about the wait")
+        page.click("button:text('Adjust points')")
+        page.wait_for_url("**notice=points_adjusted")
+        assert "Sorry about the wait" in page.inner_text("#ledger")
+        _shot(page, artifacts_dir, "21-customer-wallet")
+
+        # Two rules through the forms: triple points on lattes, and the offer for a $15 check.
+        page.click("nav.mainnav >> text=Rules")
+        page.click("a:text('New rule')")
+        page.click("text=Earn points")
+        page.fill("#f-name", "2 points per dollar")
+        page.fill("#f-rate", "2")
+        page.fill("#f-multipliers-0-factor", "3")
+        page.fill("#f-multipliers-0-item-ids", "latte")
+        assert _unlabelled_fields(page) == []
+        _shot(page, artifacts_dir, "22-new-earn-rule")
+        page.click("button:text('Create rule')")
+        page.wait_for_url("**/admin/rules?notice=rule_created")
+        page.click("a:text('New rule')")
+        page.click("text=Issue an offer")
+        page.fill("#f-name", "Big check reward")
+        page.select_option("#f-offer-id", label="$2 off a $10 check")
+        page.select_option("#f-trigger-type", "transaction_closed")
+        assert page.is_hidden("#f-visit-count-every")  # the script shows the chosen trigger's fields
+        page.fill("#f-transaction-closed-min-spend", "15")
+        _shot(page, artifacts_dir, "23-new-issuance-rule")
+        page.click("button:text('Create rule')")
+        page.wait_for_url("**/admin/rules?notice=rule_created")
+        assert "when a check closes of at least $15.00" in page.inner_text("tbody")
+        _shot(page, artifacts_dir, "24-rules")
+
+        # Simulate a check for the customer: what it would earn and issue; nothing is saved.
+        before = server.rows()
+        page.click("a:text('Simulate a check')")
+        page.fill("#f-customer", "14311211")
+        page.select_option("#f-store-id", label="Downtown")
+        page.fill("#f-items-0-item-id", "latte")
+        page.fill("#f-items-0-quantity", "2")
+        page.fill("#f-items-0-unit-price", "4.50")
+        page.fill("#f-items-1-item-id", "bagel")
+        page.fill("#f-items-1-quantity", "1")
+        page.fill("#f-items-1-unit-price", "3")
+        page.click(".form-actions >> button:text('Simulate')")
+        result = page.inner_text("#result")
+        assert "POINTS EARNED\n60" in result.upper()  # 9.00 x 2 x 3 + 3.00 x 2
+        assert "Big check reward: Minimum spend not met" in result
+        page.fill("#f-items-0-quantity", "3")
+        page.press("#f-items-0-quantity", "Enter")  # Enter simulates
+        page.wait_for_url("**run=1**")
+        assert "1 × “$2 off a $10 check” from “Big check reward”" in page.inner_text("#result")
+        _shot(page, artifacts_dir, "25-simulate")
+        assert server.rows() == before
+
+        # A check the POS closed, with the offer it redeemed.
+        _close_a_demo_check(server)
+        page.click("nav.mainnav >> text=Transactions")
+        row = page.locator("tbody tr", has_text="B-1001")
+        assert "J H" in row.inner_text() and "redeemed by this check" in row.inner_text()
+        _shot(page, artifacts_dir, "26-transactions")
+
+        page.click("button:text('Sign out')")
+        page.wait_for_url("**/admin/login?notice=signed_out")
+        page.goto(f"{server.url}/admin/customers/{DEMO_CUSTOMER}")
+        assert "/admin/login" in page.url
+    finally:
+        context.close()
+
+
 def test_a_bad_form_shows_field_errors_and_saves_nothing(browser: Any, server: Server, artifacts_dir: Path) -> None:
     context, page = _page(browser)
     try:
@@ -276,6 +413,26 @@ def test_a_bad_form_shows_field_errors_and_saves_nothing(browser: Any, server: S
         page.click("button:text('Save draft')")
         assert page.inner_text("#f-discount-config-amount-error") == "must be between 0 and 1000000000"
         assert server.rows() == before
+
+        # A rule form: the API's messages next to the fields, nothing saved.
+        page.goto(server.url + "/admin/rules/new?kind=earn")
+        page.fill("#f-rate", "-1")
+        page.fill("#f-multipliers-0-category-ids", "coffee")
+        page.click("button:text('Create rule')")
+        assert page.inner_text("#f-multipliers-0-factor-error") == "Object missing required field `factor`"
+        page.fill("#f-multipliers-0-factor", "2")
+        page.click("button:text('Create rule')")
+        assert page.inner_text("#f-rate-error") == "must not be negative"
+        _shot(page, artifacts_dir, "27-rule-form-errors")
+
+        # Taking away more points than the customer has.
+        page.goto(f"{server.url}/admin/customers/{DEMO_CUSTOMER}")
+        page.fill("#f-amount", "-100000")
+        page.fill("#f-reason", "too much")
+        page.click("button:text('Adjust points')")
+        assert page.inner_text("#f-amount-error") == "exceeds balance"
+        assert page.input_value("#f-reason") == "too much"
+        assert server.rows() == before
     finally:
         context.close()
 
@@ -307,6 +464,15 @@ def test_works_without_javascript(browser: Any, server: Server, artifacts_dir: P
         page.click("button:text('Publish')")
         page.wait_for_url("**notice=published")
         assert server.count("SELECT count(*) FROM offers") == offers_before + 1
+
+        page.goto(server.url + "/admin/rules/new?kind=issuance")
+        assert page.is_visible("#f-visit-count-every") and page.is_visible("#f-transaction-closed-min-spend")
+        page.goto(f"{server.url}/admin/customers/{DEMO_CUSTOMER}")
+        page.fill("#f-amount", "-1")
+        page.fill("#f-reason", "no-script correction")
+        page.click("button:text('Adjust points')")
+        page.wait_for_url("**notice=points_adjusted")
+        assert "no-script correction" in page.inner_text("#ledger")
     finally:
         context.close()
 
@@ -319,6 +485,14 @@ def test_tablet_layout_fits_and_is_keyboard_friendly(browser: Any, server: Serve
             ("/admin/offers", "15-tablet-offers"),
             ("/admin/offers/new", "16-tablet-new-offer"),
             ("/admin/stores", "17-tablet-stores"),
+            (f"/admin/customers/{DEMO_CUSTOMER}", "28-tablet-customer"),
+            ("/admin/rules/new?kind=issuance", "29-tablet-new-rule"),
+            (
+                "/admin/rules/simulate?customer=14311211&items.0.item_id=latte&items.0.quantity=1"
+                "&items.0.unit_price=4&run=1",
+                "30-tablet-simulate",
+            ),
+            ("/admin/transactions", "31-tablet-transactions"),
         ):
             page.goto(server.url + path)
             assert _fits_width(page), path

@@ -1,7 +1,7 @@
 """The guide's six steps over HTTP against a real `openoffers serve` process, on SQLite and PostgreSQL: create,
 fetch, issue, Lookup (with the guide's own Authorization header), Lock, send_transaction; then the history
-shows the offers Redeemed. The tenant is the demo retailer (`openoffers demo`), plus the Lock's POS client
-made with `openoffers client create`."""
+shows the offers Redeemed. The tenant is the demo retailer (`openoffers demo`), whose second POS client is the
+one the guide's Lock and send_transaction name."""
 
 from __future__ import annotations
 
@@ -46,20 +46,8 @@ def test_the_guides_six_steps_against_openoffers_serve(served: tuple[str, str]) 
     base_url, database_url = served
     made = cli("demo", "--database-url", database_url)
     assert made["pos_client_id"] == str(demo.POS_CLIENT_ID)
-    lock_client = cli(
-        "client",
-        "create",
-        "--retailer",
-        str(demo.RETAILER_ID),
-        "--id",
-        str(LOCK_CLIENT_ID),
-        "--store",
-        str(demo.LOCK_STORE_ID),
-        "--database-url",
-        database_url,
-    )
     admin = {**JSON, **basic(demo.API_KEY, demo.API_SECRET)}
-    pos_headers = {**JSON, "Authorization": lock_client["authorization"]}
+    pos_headers = {**JSON, **basic(str(LOCK_CLIENT_ID), demo.LOCK_CLIENT_SECRET)}
     # Step 1's offer, still acquirable today so that step 3 can issue it.
     create = GUIDE_CREATE_FIXED.replace("2019-03-31 23:59:00.0", "2099-03-31 23:59:00.0")
 

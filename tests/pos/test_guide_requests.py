@@ -14,8 +14,7 @@ from openoffers import demo
 from openoffers.kit.db import Database
 from openoffers.offers import service as offers_service
 from openoffers.offers.schemas import CreateOfferRequest, DiscountConfig, TextConfig
-from openoffers.tenancy import service as tenancy
-from openoffers.wallet import repository as wallet_repo
+from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.issuance import issue_in
 from tests.conftest import FrozenClock, basic, snapshot
 from tests.pos.pos_support import POS_TABLES, events_of, status_of
@@ -132,8 +131,9 @@ GUIDE_SEND = """{
        "applied_time": "2018-08-29T06:59:04.5326816Z"
      }}]"""
 
-LOCK_CLIENT_ID = UUID("686ed454-ecab-4e86-8abe-c9470e8dd787")
-LOCK_CLIENT_SECRET = "guide-lock-client-secret"
+# The demo creates the guide's Lock client with a known secret (the guide leaves it to the reader).
+LOCK_CLIENT_ID = demo.LOCK_CLIENT_ID
+LOCK_CLIENT_SECRET = demo.LOCK_CLIENT_SECRET
 SEND_USER_ID = UUID("7a5d1ba6-b1e3-11e8-842b-88002c64166c")
 SEND_USER_OFFER_ID = UUID("264310e3-34ad-42a9-bcf5-8ca16ff4bc91")
 JSON = {"Content-Type": "application/json"}
@@ -161,14 +161,6 @@ async def guide_ids(db: Database, clock: FrozenClock) -> None:
     """The demo retailer, the Lock's POS client, and the send_transaction's customer holding a "10$" offer
     as the user offer its discount names."""
     await demo.ensure_demo(db, clock)
-    await tenancy.create_pos_client(
-        db,
-        retailer_id=demo.RETAILER_ID,
-        client_id=LOCK_CLIENT_ID,
-        secret=LOCK_CLIENT_SECRET,
-        store_ids=(demo.LOCK_STORE_ID,),
-        now=clock(),
-    )
     created = await offers_service.create_offer(
         db,
         CreateOfferRequest(
@@ -182,9 +174,9 @@ async def guide_ids(db: Database, clock: FrozenClock) -> None:
     )
     async with db.write() as conn:
         now = clock()
-        await wallet_repo.insert_user(
+        await users_repo.insert_user(
             conn,
-            wallet_repo.UserRow(SEND_USER_ID, demo.RETAILER_ID, None, "S", "M", None, None, {}, now, now),
+            users_repo.UserRow(SEND_USER_ID, demo.RETAILER_ID, None, "S", "M", None, None, {}, now, now),
         )
         await issue_in(
             conn,

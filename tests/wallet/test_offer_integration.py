@@ -14,6 +14,7 @@ from openoffers import demo
 from openoffers.kit.db import Database
 from openoffers.models import metadata
 from openoffers.wallet import repository as wallet_repo
+from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.repository import Event
 from tests.conftest import FrozenClock, Tenant
 from tests.wallet.wallet_support import create_offer, create_user, issue_one, post, user_offer
@@ -95,7 +96,7 @@ async def test_demo_customer_holds_the_demo_offer_once(db: Database, clock: Froz
     again = await demo.ensure_demo(db, clock)
     assert first.user_id == again.user_id == demo.USER_ID
     async with db.read() as conn:
-        [user] = await wallet_repo.find_users(conn, demo.RETAILER_ID, external_customer_id="14311211")
+        [user] = await users_repo.find_users(conn, demo.RETAILER_ID, external_customer_id="14311211")
         wallet = await wallet_repo.wallet_rows(conn, demo.RETAILER_ID, user.id, clock())
     assert (user.id, user.first_name, user.email, user.phone) == (demo.USER_ID, "J", "jh@sessionm.com", "1440273702")
     assert [(w.user_offer.id, w.offer.id) for w in wallet] == [(demo.USER_OFFER_ID, first.offer_id)]

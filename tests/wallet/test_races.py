@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from openoffers.kit.db import Database
 from openoffers.kit.ids import new_id
 from openoffers.loyalty import repository as loyalty_repo
-from openoffers.wallet import repository as wallet_repo
+from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.models import offer_inventory, user_offers
 from tests.conftest import FrozenClock, Tenant
 from tests.wallet.wallet_support import create_offer, create_user, deposit, post
@@ -23,8 +23,8 @@ async def _users(db: Database, tenant: Tenant, clock: FrozenClock, count: int) -
     ids = [new_id() for _ in range(count)]
     async with db.write() as conn:
         for user_id in ids:
-            await wallet_repo.insert_user(
-                conn, wallet_repo.UserRow(user_id, tenant.retailer_id, None, "", "", None, None, {}, clock(), clock())
+            await users_repo.insert_user(
+                conn, users_repo.UserRow(user_id, tenant.retailer_id, None, "", "", None, None, {}, clock(), clock())
             )
     return ids
 

@@ -185,3 +185,110 @@ def conditions(offer: OfferOut, *, currency: str, timezone: str, stores: Mapping
     if offer.exclusive:
         lines.append("Cannot be combined with other discounts")
     return lines
+
+
+# --- Wallets, points and loyalty rules --------------------------------------------------------
+
+USER_OFFER_STATUS = {1: "Issued", 2: "Locked", 3: "Redeemed", 4: "Expired", 5: "Revoked"}
+FAIL_REASONS = {
+    "OFFER_NOT_PUBLISHED": "the offer is not published",
+    "ACQUISITION_NOT_STARTED": "the offer is not available yet",
+    "ACQUISITION_ENDED": "the offer is no longer available",
+    "PER_CUSTOMER_LIMIT": "the customer already has as many as the offer allows",
+    "FREQUENCY_LIMIT": "the customer got it too recently (frequency limit)",
+    "INVENTORY_EXHAUSTED": "the offer's inventory is used up",
+    "CAP_REACHED": "the rule's limit per customer is reached",
+    "OFFER_NOT_FOUND": "the offer was deleted",
+}
+LEDGER_KINDS = {"earn": "Earned", "adjust": "Adjustment", "spend": "Spent", "reverse": "Reversed"}
+NOT_FIRED = {
+    "INACTIVE": "Not active then",
+    "NO_POINTS": "Nothing to earn",
+    "BELOW_THRESHOLD": "Below the threshold",
+    "THRESHOLD_NOT_CROSSED": "Threshold not crossed",
+    "INSUFFICIENT_POINTS": "Not enough points",
+    "MIN_SPEND_NOT_MET": "Minimum spend not met",
+    "REQUIRED_ITEMS_MISSING": "Required items missing",
+    "CHANNEL_NOT_ELIGIBLE": "Channel not eligible",
+    "STORE_NOT_ELIGIBLE": "Store not eligible",
+    "CAP_REACHED": "Limit per customer reached",
+    "ALREADY_ISSUED": "Already issued once",
+    "NOT_NTH_VISIT": "Not the right visit",
+    "CONDITIONS_NOT_MET": "Conditions not met",
+}
+
+
+def fail_reason(code: str | None) -> str:
+    return FAIL_REASONS.get(code or "", code or "")
+
+
+def customer_name(first: str | None, last: str | None) -> str:
+    return " ".join(part for part in (first, last) if part) or "Unnamed customer"
+
+
+def _points(value: Any) -> str:
+    return "1 point" if str(value) == "1" else f"{value} points"
+
+
+def trigger_summary(
+    trigger: Mapping[str, Any] | None,
+    *,
+    currency: str,
+    accounts: Mapping[str, str],
+    stores: Mapping[str, str],
+) -> str:
+    """When an issuance rule fires, in one phrase."""
+    trigger = trigger or {}
+    kind = trigger.get("type")
+    if kind == "points_threshold":
+        account = accounts.get(str(trigger.get("point_account_id")), "the account")
+        balance = "available" if trigger.get("balance") == "available" else "lifetime"
+        text = f"{balance} points in {account} reach {trigger.get('threshold')}"
+        return text + (", paid with those points" if trigger.get("spend_points") else "")
+    if kind == "transaction_closed":
+        parts = []
+        if Decimal(str(trigger.get("min_spend") or 0)):
+            parts.append(f"of at least {money(trigger['min_spend'], currency)}")
+        items = [*(trigger.get("required_item_ids") or []), *(trigger.get("required_category_ids") or [])]
+        if items:
+            parts.append(f"with {_names([str(i) for i in items])}")
+        if trigger.get("store_ids") or trigger.get("store_tags"):
+            where = [*(stores.get(str(s), str(s)) for s in trigger.get("store_ids") or [])]
+            where += [f"stores tagged {t}" for t in trigger.get("store_tags") or []]
+            parts.append(f"at {_names(where)}")
+        if trigger.get("channels"):
+            parts.append(f"through {_names(trigger['channels'])}")
+        return " ".join(["a check closes", *parts])
+    if kind == "visit_count":
+        every = trigger.get("every")
+        return "every visit" if str(every) == "1" else f"every {every} visits"
+    if kind == "user_enrolled":
+        return "the customer joins"
+    if kind == "custom_event":
+        count = len(trigger.get("conditions") or [])
+        extra = f" meeting {count} condition{'' if count == 1 else 's'}" if count else ""
+        return f"the custom event “{trigger.get('event_name')}” happens{extra}"
+    return "no trigger"
+
+
+def rule_summary(
+    rule: Any,
+    *,
+    currency: str,
+    offers: Mapping[str, str],
+    accounts: Mapping[str, str],
+    stores: Mapping[str, str],
+) -> str:
+    """What a loyalty rule does (a `RuleOut`), in one sentence."""
+    if rule.kind == "earn":
+        account = accounts.get(str(rule.point_account_id), "the account")
+        rate = format(rule.rate, "f") if rule.rate is not None else "?"
+        text = f"{_points(rate)} per {money(1, currency)} spent, into {account}"
+        count = len(rule.multipliers)
+        return text + (f"; {count} multiplier{'' if count == 1 else 's'}" if count else "")
+    offer = offers.get(str(rule.offer_id), "an offer")
+    when = trigger_summary(rule.trigger, currency=currency, accounts=accounts, stores=stores)
+    limits = ["once per customer"] if rule.recurrence == "once" else ["every time"]
+    if rule.per_user_cap is not None:
+        limits.append(f"at most {rule.per_user_cap} per customer")
+    return f"Issues “{offer}” when {when} ({', '.join(limits)})"

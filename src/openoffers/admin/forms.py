@@ -494,16 +494,34 @@ def _prune(body: dict[str, Any], index_map: IndexMap, path: str) -> bool:
     return False
 
 
+_MISSING = re.compile(r"^Object missing required field `([A-Za-z_]+)`$")
+
+
+def _missing_field(path: str, problems: Sequence[str], nested: bool) -> str:
+    """A required field left out is reported on the object that lacks it: show a top-level one (and,
+    when `nested`, any) next to the field itself."""
+    match = _MISSING.match(problems[0]) if problems and (nested or path == "body") else None
+    if match is None:
+        return path
+    return match.group(1) if path == "body" else f"{path}.{match.group(1)}"
+
+
 PathMapper = Callable[[str, Mapping[str, Sequence[str]]], str]
 
 
 def decode_offer(
-    body: Mapping[str, Any], target: type[T], index_map: IndexMap, mapper: PathMapper = map_path
+    body: Mapping[str, Any],
+    target: type[T],
+    index_map: IndexMap,
+    mapper: PathMapper = map_path,
+    *,
+    missing_at_field: bool = False,
 ) -> tuple[T | None, dict[str, list[str]]]:
     """Decode as the API does, but report every malformed field, not just the first.
 
     Returns the Struct, or None and the errors keyed by form key (`mapper` turns an API path into the
-    form key, given the rows still in the body).
+    form key, given the rows still in the body; with `missing_at_field` a missing required field is
+    shown at the field rather than at the object that lacks it).
     """
     pending = copy.deepcopy(dict(body))
     rows = {name: list(keys) for name, keys in index_map.items()}
@@ -513,7 +531,7 @@ def decode_offer(
             result = wire.convert(pending, target)
         except ValidationFailed as exc:
             for path, problems in exc.fields.items():
-                errors.setdefault(mapper(path, rows), []).extend(problems)
+                errors.setdefault(mapper(_missing_field(path, problems, missing_at_field), rows), []).extend(problems)
                 if not _prune(pending, rows, path):
                     return None, errors
             continue

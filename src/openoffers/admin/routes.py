@@ -1,8 +1,9 @@
 """Admin UI routes: sign-in and the offer pages.
 
 Each handler checks the session, reads the form (CSRF checked), calls the same service function as
-the API and then renders a page, or redirects after a successful change (POST-redirect-GET). Stores,
-POS clients and API keys are in `tenancy_pages.py`; `ROUTES` is what `app.py` registers.
+the API and then renders a page, or redirects after a successful change (POST-redirect-GET). Customers
+are in `customer_pages.py`, loyalty rules in `rule_pages.py`, transactions in `transaction_pages.py`,
+stores, POS clients and API keys in `tenancy_pages.py`; `ROUTES` is what `app.py` registers.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 from markupsafe import Markup
 
-from openoffers.admin import describe, tenancy_pages
+from openoffers.admin import customer_pages, describe, rule_pages, tenancy_pages, transaction_pages
 from openoffers.admin.activity import activity_series
 from openoffers.admin.charts import activity_chart, daily
 from openoffers.admin.forms import (
@@ -425,6 +426,9 @@ ADMIN_ROUTER = Router(
         offer_lifecycle,
         delete_offer_page,
         delete_offer,
+        *customer_pages.ROUTES,
+        *rule_pages.ROUTES,
+        *transaction_pages.ROUTES,
         *tenancy_pages.ROUTES,
         unknown_page,
         create_static_files_router(

@@ -67,6 +67,14 @@ NOTICES = {
     "store_created": "Store created.",
     "client_revoked": "POS client revoked. It can no longer call the POS API.",
     "key_revoked": "API key revoked. It can no longer call the API or sign in.",
+    "customer_created": "Customer created.",
+    "revoked": "Offer revoked. The reason is recorded in its history.",
+    "points_adjusted": "Points adjusted. The reason is recorded in the ledger.",
+    "points_already": "That change was already applied (the form was sent twice); nothing more changed.",
+    "rule_created": "Rule created. It applies to events from now on.",
+    "rule_saved": "Rule saved. It applies to events from now on.",
+    "rule_deactivated": "Rule deactivated: it no longer fires.",
+    "rule_activated": "Rule activated: it fires again from now on.",
 }
 
 
@@ -100,6 +108,7 @@ ENV.globals.update(
     ASSET_VERSION=_asset_version(),
     DISCOUNT_USED_BY=DISCOUNT_USED_BY,
     LABELS=LABELS,
+    customer_name=describe.customer_name,
 )
 
 
@@ -145,6 +154,16 @@ def redirect(path: str, *, cookies: list[Cookie] | None = None, **query: str) ->
 
 def notice(request: Req) -> str | None:
     return NOTICES.get(request.query_params.get("notice") or "")
+
+
+def page_number(text: str | None, default: int = 1) -> int:
+    """A positive page number from a query parameter; anything else is `default`."""
+    return max(int(text), 1) if text and text.isdigit() and len(text) < 9 else default
+
+
+def actor_of(admin: Admin) -> str:
+    """Who to record in a user offer event or ledger entry: the signed-in key, as the API records it."""
+    return f"api_key:{admin.key.key}"
 
 
 def now_seconds(request: Req) -> int:

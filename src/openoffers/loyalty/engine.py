@@ -1,5 +1,7 @@
 """The loyalty engine: runs the pure rules core (`openoffers.rules`) on an event inside the caller's
-transaction and applies its effects there (earn and spend ledger entries, offers issued by rule).
+transaction and applies its effects there (earn and spend ledger entries, offers issued by rule). This
+module claims the event, takes the locks and chooses the rules the event can fire; loading the user's
+state and applying the outcome are in `effects.py`.
 
 Entry points, each called inside the write transaction of the event that fires the rules:
 - `on_transaction_closed` / `on_transaction_voided`: the POS's send_transaction;
@@ -19,64 +21,32 @@ the ones the effects apply to), the user's point balances, then issuance's own o
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import rules
-from openoffers.kit.errors import OfferNotFound, UserNotFound
+from openoffers.kit.errors import UserNotFound
 from openoffers.kit.ids import new_id
 from openoffers.kit.money import currency_exponent
 from openoffers.loyalty import definitions
 from openoffers.loyalty import rules_repository as repo
 from openoffers.loyalty import service as points
+from openoffers.loyalty.effects import Applied, apply, load_state, reference
 from openoffers.loyalty.rules_repository import RuleRow
 from openoffers.rules.index import event_key as custom_event_key
 from openoffers.tenancy import repository as tenancy_repo
 from openoffers.wallet import repository as wallet_repo
-from openoffers.wallet.issuance import issue_in
+from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.repository import ISSUED, LOCKED, REVOKED, Event
 
 VOID_REASON = "check voided"
-OFFER_NOT_FOUND = "OFFER_NOT_FOUND"
-CAP_REACHED = "CAP_REACHED"
-
-
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """What one rule's IssueOffer effect became: the user offers issued, or why some were not."""
-
-    rule_id: str
-    offer_id: str
-    requested: int
-    user_offer_ids: tuple[UUID, ...]
-    fail_reason: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Applied:
-    """An event's result. `outcome` holds the effects as applied (an offer refused by issuance
-    restrictions is left out of its IssueOffer quantity, and so are the points it would have spent)."""
-
-    applied: bool
-    outcome: rules.Outcome = field(default_factory=rules.Outcome)
-    issues: tuple[Issue, ...] = ()
-    names: dict[str, str] = field(default_factory=dict)
 
 
 def check_key(transaction_id: str) -> str:
     return f"check:{transaction_id}"
-
-
-def reference(event_key: str, rule_id: str) -> str:
-    """A ledger reference for (event, rule); long keys are hashed to fit the column."""
-    text = f"{event_key}|{rule_id}"
-    return text if len(text) <= 200 else "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 # ------------------------------------------------------------------------------------------ loading
@@ -122,201 +92,11 @@ def build_index(rows: Sequence[RuleRow], exponent: int) -> rules.RuleIndex:
     return rules.RuleIndex(earn, issuance)
 
 
-async def load_state(
-    conn: AsyncConnection,
-    retailer_id: UUID,
-    user_id: UUID,
-    rows: Sequence[RuleRow],
-    closed_checks: int,
-    exponent: int,
-    *,
-    for_update: bool = False,
-) -> rules.UserState:
-    """The user's state BEFORE the event: balances, the listed rules' issue counts, closed checks."""
-    balances = await repo.balances(conn, retailer_id, user_id, for_update=for_update)
-    issued = await repo.issued_counts(conn, retailer_id, user_id, [r.id for r in rows if r.kind == "issuance"])
-    return rules.UserState.of(
-        {str(account): rules.Balance(available, lifetime) for account, (available, lifetime) in balances.items()},
-        {str(rule_id): count for rule_id, count in issued.items()},
-        closed_checks,
-        exponent,
-    )
-
-
 async def _begin(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime) -> None:
     """The user must exist; their due expiries are recorded first (the first step of the lock order)."""
-    if await wallet_repo.get_user(conn, retailer_id, user_id) is None:
+    if await users_repo.get_user(conn, retailer_id, user_id) is None:
         raise UserNotFound("user not found", fields={"user_id": ["not found"]})
     await wallet_repo.expire_user_due(conn, retailer_id, user_id, now)
-
-
-# ----------------------------------------------------------------------------------------- applying
-
-
-def _limit(row: RuleRow) -> int | None:
-    """The most offers the rule may ever have issued to one user."""
-    definition = row.definition
-    limits = [1] if definition.get("recurrence", "once") == "once" else []
-    if definition.get("per_user_cap") is not None:
-        limits.append(int(definition["per_user_cap"]))
-    return min(limits) if limits else None
-
-
-async def _issue(
-    conn: AsyncConnection,
-    *,
-    retailer_id: UUID,
-    user_id: UUID,
-    row: RuleRow,
-    effect: rules.IssueOffer,
-    spend: rules.SpendPoints | None,
-    event_key: str,
-    now: datetime,
-    actor: str,
-) -> tuple[Issue, rules.SpendPoints | None]:
-    """Issue what one rule decided: count it on the rule's counter (conditionally), issue through the
-    wallet, give back the count of copies the offer's own restrictions refused, spend only for the
-    copies issued, and record which rule and event issued each."""
-    rid = effect.rule_id
-    counted = await repo.claim_issues(conn, retailer_id, row.id, user_id, effect.quantity, _limit(row))
-    if counted == 0:
-        return Issue(rid, effect.offer_id, effect.quantity, (), CAP_REACHED), None
-    fail_reason: str | None = None
-    try:
-        results = await issue_in(
-            conn,
-            retailer_id=retailer_id,
-            user_id=user_id,
-            offer_id=UUID(effect.offer_id),
-            quantity=counted,
-            now=now,
-            actor=actor,
-            source="rule",
-            reason=f"rule: {row.name}" if row.name else "loyalty rule",
-            detail={"rule_id": rid, "event": event_key},
-        )
-    except OfferNotFound:
-        # A rule whose offer was deleted must not fail the check or deposit that fired it.
-        results, fail_reason = [], OFFER_NOT_FOUND
-    ids = tuple(r.user_offer_id for r in results if r.user_offer_id is not None)
-    fail_reason = fail_reason or next((r.fail_reason for r in results if r.fail_reason), None)
-    if counted < effect.quantity:
-        fail_reason = fail_reason or CAP_REACHED
-    await repo.release_issues(conn, retailer_id, row.id, user_id, counted - len(ids))
-    per_offer = spend.points // effect.quantity if spend is not None else 0
-    spent: rules.SpendPoints | None = None
-    if spend is not None and ids:
-        amount = per_offer * len(ids)
-        await points.post(
-            conn,
-            retailer_id=retailer_id,
-            user_id=user_id,
-            account_id=UUID(spend.account_id),
-            kind="spend",
-            amount=amount,
-            now=now,
-            actor=actor,
-            reason=f"rule: {row.name}" if row.name else "loyalty rule",
-            reference_id=reference(event_key, rid),
-            detail={"rule_id": rid, "event": event_key, "offers": len(ids)},
-        )
-        spent = rules.SpendPoints(spend.account_id, amount, rid)
-    for user_offer_id in ids:
-        await repo.record_issuance(
-            conn,
-            retailer_id,
-            repo.IssuanceRow(
-                user_offer_id=user_offer_id,
-                rule_id=row.id,
-                user_id=user_id,
-                event_key=event_key,
-                points_spent=per_offer,
-                point_account_id=UUID(spend.account_id) if spend is not None else None,
-            ),
-            now,
-        )
-    return Issue(rid, effect.offer_id, effect.quantity, ids, fail_reason), spent
-
-
-def _effect_json(effect: rules.Effect, issue: Issue | None = None) -> dict[str, Any]:
-    if isinstance(effect, rules.EarnPoints):
-        return {"type": "earn", "rule_id": effect.rule_id, "account_id": effect.account_id, "points": effect.points}
-    if isinstance(effect, rules.SpendPoints):
-        return {"type": "spend", "rule_id": effect.rule_id, "account_id": effect.account_id, "points": effect.points}
-    data: dict[str, Any] = {
-        "type": "issue",
-        "rule_id": effect.rule_id,
-        "offer_id": effect.offer_id,
-        "quantity": effect.quantity,
-    }
-    if issue is not None:
-        data["user_offer_ids"] = [str(i) for i in issue.user_offer_ids]
-        data["fail_reason"] = issue.fail_reason
-    return data
-
-
-async def apply(
-    conn: AsyncConnection,
-    *,
-    retailer_id: UUID,
-    user_id: UUID,
-    event_key: str,
-    rows: Sequence[RuleRow],
-    outcome: rules.Outcome,
-    now: datetime,
-    actor: str,
-) -> Applied:
-    """Apply an evaluated outcome in order, and store what was applied on the event's row."""
-    by_id = {str(r.id): r for r in rows}
-    names = {str(r.id): r.name for r in rows}
-    applied: list[rules.Effect] = []
-    stored: list[dict[str, Any]] = []
-    issues: list[Issue] = []
-    pending: dict[str, rules.SpendPoints] = {}
-    for effect in outcome.effects:
-        if isinstance(effect, rules.EarnPoints):
-            await points.post(
-                conn,
-                retailer_id=retailer_id,
-                user_id=user_id,
-                account_id=UUID(effect.account_id),
-                kind="earn",
-                amount=effect.points,
-                now=now,
-                actor=actor,
-                reason=f"rule: {names[effect.rule_id]}" if names[effect.rule_id] else "loyalty rule",
-                reference_id=reference(event_key, effect.rule_id),
-                detail={"rule_id": effect.rule_id, "event": event_key},
-            )
-            applied.append(effect)
-            stored.append(_effect_json(effect))
-        elif isinstance(effect, rules.SpendPoints):
-            # Paid when the same rule's offers are issued (next effect), for the copies issued only.
-            pending[effect.rule_id] = effect
-        else:
-            issue, spent = await _issue(
-                conn,
-                retailer_id=retailer_id,
-                user_id=user_id,
-                row=by_id[effect.rule_id],
-                effect=effect,
-                spend=pending.pop(effect.rule_id, None),
-                event_key=event_key,
-                now=now,
-                actor=actor,
-            )
-            issues.append(issue)
-            if spent is not None:
-                applied.append(spent)
-                stored.append(_effect_json(spent))
-            if issue.user_offer_ids:
-                done = rules.IssueOffer(effect.offer_id, effect.rule_id, len(issue.user_offer_ids))
-                applied.append(done)
-                stored.append(_effect_json(done, issue))
-            elif issue.fail_reason:
-                stored.append({**_effect_json(effect, issue), "quantity": 0})
-    await repo.save_effects(conn, retailer_id, event_key, stored)
-    return Applied(True, rules.Outcome(tuple(applied), outcome.not_fired), tuple(issues), names)
 
 
 async def _run(

@@ -21,7 +21,7 @@ from openoffers.kit.clock import as_utc, iso_z
 from openoffers.kit.db import Database
 from openoffers.kit.errors import NotFound, OfferNotFound, UserNotFound, ValidationFailed
 from openoffers.kit.ids import new_id
-from openoffers.loyalty import catalog, definitions, engine
+from openoffers.loyalty import catalog, definitions, effects, engine
 from openoffers.loyalty import repository as points_repo
 from openoffers.loyalty import rules_repository as repo
 from openoffers.loyalty.rules_repository import RuleRow
@@ -50,7 +50,7 @@ from openoffers.pos.schemas import Transaction, loose_id
 from openoffers.rules.index import event_key
 from openoffers.tenancy import repository as tenancy_repo
 from openoffers.tenancy.repository import Store
-from openoffers.wallet import repository as wallet_repo
+from openoffers.wallet import users_repository as users_repo
 
 # ------------------------------------------------------------------------------------------- rules
 
@@ -219,7 +219,7 @@ async def set_active(db: Database, request: RuleRef, active: bool, now: datetime
 # ---------------------------------------------------------------------------------- events, output
 
 
-def outcome_out(user_id: UUID, applied: engine.Applied) -> OutcomeOut:
+def outcome_out(user_id: UUID, applied: effects.Applied) -> OutcomeOut:
     names = applied.names
     outcome = applied.outcome
 
@@ -323,7 +323,7 @@ async def simulate(db: Database, request: SimulateRequest, now: datetime) -> Out
         raise ValidationFailed.field("transaction", "give exactly one of transaction or event")
     retailer_id, user_id = request.retailer_id, request.user_id
     async with db.read() as conn:
-        if await wallet_repo.get_user(conn, retailer_id, user_id) is None:
+        if await users_repo.get_user(conn, retailer_id, user_id) is None:
             raise UserNotFound("user not found", fields={"user_id": ["not found"]})
         exponent = await engine.exponent_of(conn, retailer_id)
         event: rules.Event
@@ -362,6 +362,6 @@ async def simulate(db: Database, request: SimulateRequest, now: datetime) -> Out
                 event = rules.UserEnrolled(str(user_id), occurred_at)
                 rows = await engine.rules_for_enrolment(conn, retailer_id, None)
         closed = await repo.closed_checks(conn, retailer_id, user_id)
-        state = await engine.load_state(conn, retailer_id, user_id, rows, closed, exponent)
+        state = await effects.load_state(conn, retailer_id, user_id, rows, closed, exponent)
     outcome = rules.evaluate(event, engine.build_index(rows, exponent), state)
-    return outcome_out(user_id, engine.Applied(False, outcome, (), {str(r.id): r.name for r in rows}))
+    return outcome_out(user_id, effects.Applied(False, outcome, (), {str(r.id): r.name for r in rows}))

@@ -35,7 +35,7 @@ from openoffers.loyalty.schemas import (
     PointsHistoryRequest,
     SpendRequest,
 )
-from openoffers.wallet import repository as wallet_repo
+from openoffers.wallet import users_repository as users_repo
 
 INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
 
@@ -76,7 +76,7 @@ async def resolve_account(
 
 
 async def _require_user(conn: AsyncConnection, retailer_id: UUID, user_id: UUID) -> None:
-    if await wallet_repo.get_user(conn, retailer_id, user_id) is None:
+    if await users_repo.get_user(conn, retailer_id, user_id) is None:
         raise UserNotFound("user not found", fields={"user_id": ["not found"]})
 
 

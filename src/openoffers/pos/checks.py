@@ -59,6 +59,7 @@ from openoffers.pos.locks import lock_detail, record_lock_expired, redeem_held
 from openoffers.pos.repository import CheckRow, LockRow
 from openoffers.pos.schemas import Transaction
 from openoffers.wallet import repository as wallet_repo
+from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.repository import ISSUED, LOCKED, REDEEMED, Event, WalletRow
 
 SESSIONM_ID = "sessionm_id"
@@ -358,7 +359,7 @@ async def _payment_customer(conn: AsyncConnection, scope: Scope, transaction: Tr
     user_id = parse_uuid(text)
     if user_id is None:
         raise ValidationFailed.field(path, "is not a user id (a UUID)")
-    if await wallet_repo.get_user(conn, scope.retailer_id, user_id) is None:
+    if await users_repo.get_user(conn, scope.retailer_id, user_id) is None:
         raise UserNotFound("the check's customer is not a user of this retailer", fields={path: ["not found"]})
     return user_id
 

@@ -21,6 +21,7 @@ from openoffers.loyalty import repository as loyalty_repo
 from openoffers.offers.repository import OfferRow
 from openoffers.tenancy import repository as tenancy_repo
 from openoffers.wallet import repository as repo
+from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.repository import EXPIRED, STATUS_NAMES, WalletRow
 from openoffers.wallet.schemas import (
     EventOut,
@@ -124,7 +125,7 @@ def history_entry(
 
 async def _require_users(conn: AsyncConnection, retailer_id: UUID, user_ids: Sequence[UUID], field: str) -> None:
     """USER_NOT_FOUND naming each unknown id (`user_ids[1]`); another retailer's user is unknown here."""
-    found = await repo.existing_user_ids(conn, retailer_id, user_ids)
+    found = await users_repo.existing_user_ids(conn, retailer_id, user_ids)
     missing = [i for i, user_id in enumerate(user_ids) if user_id not in found]
     if missing:
         paths = [field] if field == "user_id" else [f"{field}[{i}]" for i in missing]

@@ -28,6 +28,7 @@ from openoffers.offers.schemas import CommonConfig, Frequency, Inventory, OfferD
 from openoffers.offers.service import definition_of
 from openoffers.wallet import counters
 from openoffers.wallet import repository as repo
+from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.repository import ISSUED, Event, UserOfferRow
 
 # fail_reason values (also the `reason` of a refused reward store purchase).
@@ -205,7 +206,7 @@ async def issue_in(
     transaction rolls back. `user_offer_ids` fixes the new ids (the demo uses the guide's); `target`
     skips resolving when the caller already resolved and marked the revision.
     """
-    if await repo.get_user(conn, retailer_id, user_id) is None:
+    if await users_repo.get_user(conn, retailer_id, user_id) is None:
         raise UserNotFound("user not found", fields={"user_id": ["not found"]})
     await repo.expire_user_due(conn, retailer_id, user_id, now)
     if target is None:

@@ -1,5 +1,5 @@
-"""Every wallet query: users, user offers and their events, per-offer counts (the issuance counter rows
-are in `counters.py`).
+"""Every wallet query on user offers: user offers and their events, per-offer counts (the users are in
+`users_repository.py`, the issuance counter rows in `counters.py`).
 
 Each function takes the retailer id (ARCHITECTURE.md rule 8). State changes are conditional updates
 whose row count says whether this caller made the change; nothing here reads a value to write it back.
@@ -8,7 +8,6 @@ The POS and loyalty-rule code reuse `wallet_rows`, `transition`, `add_event` and
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +21,7 @@ from openoffers.offers import repository as offers_repo
 from openoffers.offers.models import offers
 from openoffers.offers.repository import PUBLISHED, OfferRow
 from openoffers.pos.models import pos_locks
-from openoffers.wallet.models import offer_inventory, user_offer_events, user_offers, users
+from openoffers.wallet.models import offer_inventory, user_offer_events, user_offers
 
 ISSUED, LOCKED, REDEEMED, EXPIRED, REVOKED = 1, 2, 3, 4, 5
 STATUS_NAMES = {ISSUED: "Issued", LOCKED: "Locked", REDEEMED: "Redeemed", EXPIRED: "Expired", REVOKED: "Revoked"}
@@ -33,127 +32,6 @@ EVENT_KINDS = frozenset(
 ROLLBACK_KINDS = ("reinstated", "voided")
 SYSTEM_ACTOR = "system"
 EXPIRY_REASON = "redemption window ended"
-
-
-# ---------------------------------------------------------------------------------------------- users
-
-
-@dataclass(frozen=True, slots=True)
-class UserRow:
-    id: UUID
-    retailer_id: UUID
-    external_customer_id: str | None
-    first_name: str
-    last_name: str
-    email: str | None
-    phone: str | None
-    profile_fields: dict[str, Any]
-    created_at: datetime
-    updated_at: datetime
-
-
-def email_key(email: str) -> str:
-    """What email look-ups compare: trimmed and case-insensitive."""
-    return email.strip().lower()
-
-
-_NOT_DIGIT = re.compile(r"\D")
-
-
-def phone_key(phone: str) -> str:
-    """What phone look-ups compare: the digits only (`+1 (440) 273-702` -> `1440273702`)."""
-    return _NOT_DIGIT.sub("", phone)
-
-
-def _user(row: Any) -> UserRow:
-    return UserRow(**{name: getattr(row, name) for name in UserRow.__slots__})
-
-
-def user_values(user: UserRow) -> dict[str, Any]:
-    values = {name: getattr(user, name) for name in UserRow.__slots__}
-    values["email_key"] = email_key(user.email) if user.email else None
-    values["phone_key"] = phone_key(user.phone) if user.phone else None
-    return values
-
-
-async def insert_user(conn: AsyncConnection, user: UserRow) -> None:
-    await conn.execute(insert(users).values(**user_values(user)))
-
-
-async def update_user(conn: AsyncConnection, user: UserRow) -> bool:
-    values = user_values(user)
-    del values["id"], values["retailer_id"], values["created_at"]
-    result = await conn.execute(
-        update(users).where(users.c.retailer_id == user.retailer_id, users.c.id == user.id).values(**values)
-    )
-    return bool(result.rowcount)
-
-
-async def get_user(conn: AsyncConnection, retailer_id: UUID, user_id: UUID) -> UserRow | None:
-    row = (await conn.execute(select(users).where(users.c.retailer_id == retailer_id, users.c.id == user_id))).first()
-    return _user(row) if row else None
-
-
-async def user_id_taken(conn: AsyncConnection, user_id: UUID) -> bool:
-    """Only to refuse a duplicate explicit id at creation (ids are global); never used to answer a read."""
-    return (await conn.execute(select(users.c.id).where(users.c.id == user_id))).first() is not None
-
-
-async def find_users(
-    conn: AsyncConnection,
-    retailer_id: UUID,
-    *,
-    user_id: UUID | None = None,
-    external_customer_id: str | None = None,
-    email: str | None = None,
-    phone: str | None = None,
-    limit: int = 2,
-) -> list[UserRow]:
-    """Users matching every given key (email and phone normalised). Two rows are enough to tell the
-    caller the match is ambiguous, hence the default limit."""
-    conditions: list[ColumnElement[bool]] = [users.c.retailer_id == retailer_id]
-    if user_id is not None:
-        conditions.append(users.c.id == user_id)
-    if external_customer_id is not None:
-        conditions.append(users.c.external_customer_id == external_customer_id.strip())
-    if email is not None:
-        conditions.append(users.c.email_key == email_key(email))
-    if phone is not None:
-        conditions.append(users.c.phone_key == phone_key(phone))
-    if len(conditions) == 1:
-        return []
-    rows = await conn.execute(select(users).where(*conditions).order_by(users.c.created_at, users.c.id).limit(limit))
-    return [_user(r) for r in rows]
-
-
-async def existing_user_ids(conn: AsyncConnection, retailer_id: UUID, user_ids: Sequence[UUID]) -> set[UUID]:
-    rows = await conn.execute(select(users.c.id).where(users.c.retailer_id == retailer_id, users.c.id.in_(user_ids)))
-    return {r.id for r in rows}
-
-
-async def search_users(
-    conn: AsyncConnection, retailer_id: UUID, text: str, user_id: UUID | None, *, limit: int
-) -> list[UserRow]:
-    """Users one of whose look-up keys is `text` (external id exactly, email trimmed and in any case,
-    phone by its digits) or whose id is `user_id`, newest first. Every key is indexed."""
-    text = text.strip()
-    if not text:
-        return []
-    alternatives: list[ColumnElement[bool]] = [
-        users.c.external_customer_id == text,
-        users.c.email_key == email_key(text),
-    ]
-    if phone_key(text):
-        alternatives.append(users.c.phone_key == phone_key(text))
-    if user_id is not None:
-        alternatives.append(users.c.id == user_id)
-    rows = await conn.execute(
-        select(users)
-        .where(users.c.retailer_id == retailer_id, or_(*alternatives))
-        .order_by(users.c.created_at.desc(), users.c.id)
-        .limit(limit)
-    )
-    return [_user(r) for r in rows]
 
 
 # -------------------------------------------------------------------------------------- user offers

@@ -22,9 +22,10 @@ from openoffers.kit.ids import new_id, parse_uuid
 from openoffers.loyalty import engine as loyalty_engine
 from openoffers.tenancy import repository as tenancy_repo
 from openoffers.wallet import repository as repo
+from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.history import default_culture_of, user_offer_out
 from openoffers.wallet.issuance import issue_in
-from openoffers.wallet.repository import EXPIRED, ISSUED, LOCKED, REDEEMED, REVOKED, STATUS_NAMES, Event, UserRow
+from openoffers.wallet.repository import EXPIRED, ISSUED, LOCKED, REDEEMED, REVOKED, STATUS_NAMES, Event
 from openoffers.wallet.schemas import (
     CreateUserRequest,
     GetUserRequest,
@@ -36,6 +37,7 @@ from openoffers.wallet.schemas import (
     UserOfferOut,
     UserOut,
 )
+from openoffers.wallet.users_repository import UserRow
 
 # --------------------------------------------------------------------------------------------- users
 
@@ -66,7 +68,7 @@ def _clean(value: str | None) -> str | None:
 async def _check_external_free(conn: AsyncConnection, user: UserRow) -> None:
     if user.external_customer_id is None:
         return
-    same = await repo.find_users(conn, user.retailer_id, external_customer_id=user.external_customer_id)
+    same = await users_repo.find_users(conn, user.retailer_id, external_customer_id=user.external_customer_id)
     if any(other.id != user.id for other in same):
         raise Conflict(
             "another user has this external_customer_id", fields={"external_customer_id": ["already exists"]}
@@ -89,11 +91,11 @@ async def create_user(db: Database, request: CreateUserRequest, now: datetime) -
     async with db.write() as conn:
         if await tenancy_repo.get_retailer(conn, request.retailer_id) is None:
             raise NotFound("retailer not found", fields={"retailer_id": ["not found"]})
-        if request.user_id is not None and await repo.user_id_taken(conn, user.id):
+        if request.user_id is not None and await users_repo.user_id_taken(conn, user.id):
             raise Conflict(f"user {user.id} already exists", fields={"user_id": ["already exists"]})
         await _check_external_free(conn, user)
         try:
-            await repo.insert_user(conn, user)
+            await users_repo.insert_user(conn, user)
         except IntegrityError:
             # A concurrent create won the unique key between our check and our insert (PostgreSQL).
             raise Conflict(
@@ -109,7 +111,7 @@ async def create_user(db: Database, request: CreateUserRequest, now: datetime) -
 async def update_user(db: Database, request: UpdateUserRequest, now: datetime) -> UserOut:
     """Changes the fields sent; UNSET ones keep their value."""
     async with db.write() as conn:
-        current = await repo.get_user(conn, request.retailer_id, request.user_id)
+        current = await users_repo.get_user(conn, request.retailer_id, request.user_id)
         if current is None:
             raise UserNotFound("user not found", fields={"user_id": ["not found"]})
         changes: dict[str, object] = {"updated_at": now}
@@ -128,7 +130,7 @@ async def update_user(db: Database, request: UpdateUserRequest, now: datetime) -
         user = replace(current, **changes)  # type: ignore[arg-type]
         await _check_external_free(conn, user)
         try:
-            await repo.update_user(conn, user)
+            await users_repo.update_user(conn, user)
         except IntegrityError:
             raise Conflict(
                 "the user was changed concurrently", fields={"external_customer_id": ["already exists"]}
@@ -148,13 +150,13 @@ async def find_user(
     """The one user matching the first key given (user_id, external_customer_id, email, phone).
     No match: USER_NOT_FOUND; several (email and phone are not unique): CONFLICT."""
     if user_id is not None:
-        found = await repo.find_users(conn, retailer_id, user_id=user_id)
+        found = await users_repo.find_users(conn, retailer_id, user_id=user_id)
     elif _clean(external_customer_id) is not None:
-        found = await repo.find_users(conn, retailer_id, external_customer_id=external_customer_id)
+        found = await users_repo.find_users(conn, retailer_id, external_customer_id=external_customer_id)
     elif _clean(email) is not None:
-        found = await repo.find_users(conn, retailer_id, email=email)
-    elif phone is not None and repo.phone_key(phone):
-        found = await repo.find_users(conn, retailer_id, phone=phone)
+        found = await users_repo.find_users(conn, retailer_id, email=email)
+    elif phone is not None and users_repo.phone_key(phone):
+        found = await users_repo.find_users(conn, retailer_id, phone=phone)
     else:
         raise ValidationFailed(
             "give one of user_id, external_customer_id, email or phone",
@@ -184,7 +186,7 @@ async def search_users(db: Database, retailer_id: UUID, query: str, *, limit: in
     """Every user whose user id, external customer id, email or phone is `query` (the admin UI's
     customer search; unlike `get_user`, several matches are a list, not a CONFLICT). Newest first."""
     async with db.read() as conn:
-        found = await repo.search_users(conn, retailer_id, query, parse_uuid(query), limit=limit)
+        found = await users_repo.search_users(conn, retailer_id, query, parse_uuid(query), limit=limit)
     return [user_out(user) for user in found]
 
 

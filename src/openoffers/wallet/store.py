@@ -19,6 +19,7 @@ from openoffers.loyalty import service as loyalty
 from openoffers.offers.repository import OfferRow
 from openoffers.offers.service import definition_of
 from openoffers.wallet import repository as repo
+from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.history import default_culture_of, localize
 from openoffers.wallet.issuance import acquisition_refusal, issue_in, limits_of, resolve_target
 from openoffers.wallet.schemas import (
@@ -44,7 +45,7 @@ async def reward_store_offers(db: Database, request: RewardStoreRequest, now: da
     async with db.read() as conn:
         available: int | None = None
         if request.user_id is not None:
-            if await repo.get_user(conn, request.retailer_id, request.user_id) is None:
+            if await users_repo.get_user(conn, request.retailer_id, request.user_id) is None:
                 raise UserNotFound("user not found", fields={"user_id": ["not found"]})
             account_id = loyalty_repo.default_account_id(request.retailer_id)
             balance = await loyalty_repo.get_balance(conn, request.retailer_id, account_id, request.user_id)
@@ -87,7 +88,7 @@ async def purchase(db: Database, request: PurchaseRequest, now: datetime, actor:
     """Spend `points_cost x quantity` and issue `quantity` user offers of the offer's newest revision."""
     retailer_id, user_id = request.retailer_id, request.user_id
     async with db.write() as conn:
-        if await repo.get_user(conn, retailer_id, user_id) is None:
+        if await users_repo.get_user(conn, retailer_id, user_id) is None:
             raise UserNotFound("user not found", fields={"user_id": ["not found"]})
         await repo.expire_user_due(conn, retailer_id, user_id, now)
         probe = await resolve_target(conn, retailer_id, request.offer_id, exact=False, mark=False)

@@ -23,6 +23,18 @@
     showDiscountFields();
   }
 
+  // Rule form: show only the chosen trigger's fields (only those are sent anyway).
+  var triggerSelect = document.getElementById("f-trigger-type");
+  function showTriggerFields() {
+    document.querySelectorAll(".trigger-fields").forEach(function (el) {
+      el.hidden = el.getAttribute("data-trigger") !== triggerSelect.value;
+    });
+  }
+  if (triggerSelect) {
+    triggerSelect.addEventListener("change", showTriggerFields);
+    showTriggerFields();
+  }
+
   // "Copy" buttons next to a newly created secret.
   if (navigator.clipboard) {
     document.querySelectorAll("[data-copy]").forEach(function (button) {

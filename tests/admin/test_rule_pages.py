@@ -1,0 +1,461 @@
+"""Loyalty rule pages on both engines: list, create and edit through the forms (decoded as the API
+decodes its bodies), deactivate, and the simulator, which changes nothing."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+
+from openoffers.kit.db import Database
+from openoffers.loyalty import rules_service
+from openoffers.loyalty.repository import default_account_id
+from openoffers.loyalty.rules_schemas import ListRulesRequest, RuleOut, RuleRef
+from tests.admin.conftest import Browser
+from tests.conftest import Tenant, snapshot
+from tests.pos.pos_support import api, create_offer, create_user
+
+RULE_LINK = re.compile(r'href="/admin/rules/([0-9a-f-]{36})/edit"')
+
+
+async def rules_of(db: Database, tenant: Tenant) -> list[RuleOut]:
+    return (await rules_service.list_rules(db, ListRulesRequest(retailer_id=tenant.retailer_id))).results
+
+
+async def only_rule(db: Database, tenant: Tenant) -> RuleOut:
+    [rule] = await rules_of(db, tenant)
+    return rule
+
+
+def earn_form(**values: Any) -> dict[str, Any]:
+    form: dict[str, Any] = {
+        "kind": "earn",
+        "name": "1 point per dollar",
+        "priority": "0",
+        "starts_at": "",
+        "ends_at": "",
+        "rate": "1",
+        "point_account_id": "",
+        "_rows.multipliers": "1",
+    }
+    form.update(values)
+    return form
+
+
+def issuance_form(offer_id: str, trigger: str, /, **values: Any) -> dict[str, Any]:
+    form: dict[str, Any] = {
+        "kind": "issuance",
+        "name": "Reward",
+        "priority": "0",
+        "offer_id": offer_id,
+        "trigger.type": trigger,
+        "recurrence": "once",
+        "per_user_cap": "",
+        "points_threshold.balance": "lifetime",
+        "conditions.0.operator": "equals",
+        "_rows.conditions": "1",
+        "_rows.multipliers": "1",
+    }
+    form.update(values)
+    return form
+
+
+# --- List -------------------------------------------------------------------------------------
+
+
+async def test_an_empty_list_explains_the_two_kinds(admin: Browser) -> None:
+    page = await admin.get("/admin/rules")
+    assert page.status_code == 200
+    assert "No rules yet" in page.text and 'href="/admin/rules/new?kind=earn"' in page.text
+    chooser = await admin.get("/admin/rules/new")
+    assert "Earn points" in chooser.text and "Issue an offer" in chooser.text
+
+
+async def test_list_filters_and_describes_rules(
+    admin: Browser, client: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    offer_id = await create_offer(client, tenant)
+    await admin.post("/admin/rules/new", earn_form())
+    await admin.post(
+        "/admin/rules/new",
+        issuance_form(
+            offer_id, "visit_count", name="Tenth visit", **{"visit_count.every": "10", "recurrence": "every_time"}
+        ),
+    )
+    listing = await admin.get("/admin/rules")
+    assert "1 point per $1.00 spent, into Points" in listing.text
+    assert "Issues “$5 off” when every 10 visits (every time)" in listing.text
+    earn_only = await admin.get("/admin/rules?kind=earn")
+    assert len(RULE_LINK.findall(earn_only.text)) == 1 and "Tenth visit" not in earn_only.text
+    tenth = next(r for r in await rules_of(db, tenant) if r.name == "Tenth visit")
+    response = await admin.post(f"/admin/rules/{tenth.rule_id}/deactivate")
+    assert response.headers["location"] == "/admin/rules?notice=rule_deactivated"
+    inactive = await admin.get("/admin/rules?active=0")
+    assert "Tenth visit" in inactive.text and "1 point per dollar" not in inactive.text
+    assert "Rule deactivated" in (await admin.get(response.headers["location"])).text
+    active = await admin.post(f"/admin/rules/{tenth.rule_id}/activate?back=edit")
+    assert active.headers["location"] == f"/admin/rules/{tenth.rule_id}/edit?notice=rule_activated"
+    assert all(r.active for r in await rules_of(db, tenant))
+
+
+# --- Create and edit --------------------------------------------------------------------------
+
+
+async def test_create_an_earn_rule_with_multipliers(admin: Browser, db: Database, tenant: Tenant) -> None:
+    page = await admin.get("/admin/rules/new?kind=earn")
+    assert page.status_code == 200 and "New earn rule" in page.text
+    response = await admin.post(
+        "/admin/rules/new",
+        earn_form(
+            **{
+                "rate": "0.5",
+                "starts_at": "2026-07-01T09:00",
+                "_rows.multipliers": "2",
+                "multipliers.0.factor": "2",
+                "multipliers.0.category_ids": "coffee, tea",
+                "multipliers.0.days_of_week": ["monday", "friday"],
+                "multipliers.0.time_windows": "07:00-11:00, 17:00 - 19:30",
+                "multipliers.0.store_ids": str(tenant.store_id),
+                "multipliers.1.factor": "",  # a blank row is left out
+            }
+        ),
+    )
+    assert (response.status_code, response.headers["location"]) == (303, "/admin/rules?notice=rule_created")
+    rule = await only_rule(db, tenant)
+    assert (rule.kind, rule.name, rule.rate) == ("earn", "1 point per dollar", Decimal("0.5"))
+    assert rule.point_account_id == default_account_id(tenant.retailer_id)
+    assert rule.starts_at == "2026-07-01T13:00:00Z"  # typed in New York time
+    assert rule.multipliers == [
+        {
+            "factor": Decimal(2),
+            "store_ids": [str(tenant.store_id)],
+            "store_tags": [],
+            "channels": [],
+            "item_ids": [],
+            "category_ids": ["coffee", "tea"],
+            "days_of_week": ["monday", "friday"],
+            "time_windows": [{"start": "07:00", "end": "11:00"}, {"start": "17:00", "end": "19:30"}],
+        }
+    ]
+    # The editor shows it back as it was typed.
+    editor = await admin.get(f"/admin/rules/{rule.rule_id}/edit")
+    html = editor.text
+    assert 'name="rate" value="0.5"' in html and 'name="starts_at" value="2026-07-01T09:00"' in html
+    assert 'name="multipliers.0.time_windows" value="07:00-11:00, 17:00-19:30"' in html
+    assert 'name="multipliers.0.days_of_week" value="friday" checked' in html
+
+
+async def test_create_issuance_rules_of_every_trigger(
+    admin: Browser, client: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    offer_id = await create_offer(client, tenant)
+    cases: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
+        (
+            "points_threshold",
+            {"points_threshold.threshold": "200", "points_threshold.spend_points": "1"},
+            {
+                "type": "points_threshold",
+                "threshold": 200,
+                "point_account_id": str(default_account_id(tenant.retailer_id)),
+                "balance": "lifetime",
+                "spend_points": True,
+            },
+        ),
+        (
+            "transaction_closed",
+            {
+                "transaction_closed.min_spend": "12.50",
+                "transaction_closed.required_item_ids": "latte",
+                "transaction_closed.store_ids": str(tenant.store_id),
+            },
+            {
+                "type": "transaction_closed",
+                "min_spend": Decimal("12.50"),
+                "required_item_ids": ["latte"],
+                "required_category_ids": [],
+                "channels": [],
+                "store_ids": [str(tenant.store_id)],
+                "store_tags": [],
+            },
+        ),
+        ("visit_count", {"visit_count.every": "5"}, {"type": "visit_count", "every": 5}),
+        ("user_enrolled", {}, {"type": "user_enrolled"}),
+        (
+            "custom_event",
+            {
+                "custom_event.event_name": "birthday",
+                "_rows.conditions": "2",
+                "conditions.0.property": "age",
+                "conditions.0.operator": "gte",
+                "conditions.0.value": "18.5",
+                "conditions.1.property": "tier",
+                "conditions.1.operator": "in",
+                "conditions.1.values": 'gold\r\n"123"\r\n7',
+            },
+            {
+                "type": "custom_event",
+                "event_name": "birthday",
+                "conditions": [
+                    {"property": "age", "operator": "gte", "value": 18.5, "values": []},
+                    {"property": "tier", "operator": "in", "value": None, "values": ["gold", "123", 7]},
+                ],
+            },
+        ),
+    ]
+    for trigger, fields, expected in cases:
+        response = await admin.post("/admin/rules/new", issuance_form(offer_id, trigger, name=trigger, **fields))
+        assert response.status_code == 303, (trigger, response.text)
+        rule = next(r for r in await rules_of(db, tenant) if r.name == trigger)
+        assert rule.trigger == expected, trigger
+        assert rule.offer_id == UUID(offer_id)
+        # What the editor shows saves back to the same rule.
+        editor = await admin.get(f"/admin/rules/{rule.rule_id}/edit")
+        assert editor.status_code == 200
+        values = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', editor.text))
+        assert values.get("kind") == "issuance"
+    custom = next(r for r in await rules_of(db, tenant) if r.name == "custom_event")
+    editor = await admin.get(f"/admin/rules/{custom.rule_id}/edit")
+    assert 'name="conditions.0.value" value="18.5"' in editor.text
+    assert "gold\n&#34;123&#34;\n7</textarea>" in editor.text  # text that looks like a number stays quoted
+
+
+async def test_edit_a_rule(admin: Browser, db: Database, tenant: Tenant) -> None:
+    await admin.post("/admin/rules/new", earn_form())
+    rule = await only_rule(db, tenant)
+    editor = await admin.get(f"/admin/rules/{rule.rule_id}/edit")
+    assert f'action="/admin/rules/{rule.rule_id}/edit"' in editor.text and "Save changes" in editor.text
+    assert f'action="/admin/rules/{rule.rule_id}/deactivate?back=edit"' in editor.text
+    response = await admin.post(f"/admin/rules/{rule.rule_id}/edit", earn_form(name="Double points", rate="2"))
+    assert response.headers["location"] == "/admin/rules?notice=rule_saved"
+    saved = await only_rule(db, tenant)
+    assert (saved.name, saved.rate, saved.revision) == ("Double points", Decimal(2), 2)
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message"),
+    [
+        ({"rate": "lots"}, "rate", "Invalid decimal string"),
+        ({"rate": ""}, "rate", "is required for an earn rule"),
+        ({"rate": "-1"}, "rate", "must not be negative"),
+        ({"priority": "first"}, "priority", "Expected `int`, got `str`"),
+        ({"ends_at": "2026-01-01T00:00", "starts_at": "2026-02-01T00:00"}, "ends-at", "must be after starts_at"),
+        ({"multipliers.0.category_ids": "coffee"}, "multipliers-0-factor", "Object missing required field `factor`"),
+        (
+            {"multipliers.0.factor": "2", "multipliers.0.time_windows": "7:00"},
+            "multipliers-0-time-windows",
+            "Object missing required field `end`",
+        ),
+        (
+            {"multipliers.0.factor": "2", "multipliers.0.time_windows": "25:00-26:00"},
+            "multipliers-0-time-windows",
+            "Expected `str` matching regex",
+        ),
+        ({"point_account_id": "6f9619ff-8b86-d011-b42d-00cf4fc964ff"}, "point-account-id", "not found"),
+        ({"name": "x" * 201}, "name", "Expected `str` of length &lt;= 200"),
+    ],
+)
+async def test_a_bad_earn_rule_shows_the_api_message_and_saves_nothing(
+    admin: Browser, db: Database, values: dict[str, Any], field: str, message: str
+) -> None:
+    before = await snapshot(db)
+    response = await admin.post("/admin/rules/new", earn_form(**values))
+    assert response.status_code == 400
+    assert f'id="f-{field}-error"' in response.text, response.text
+    assert message in response.text
+    assert "This could not be saved" in response.text
+    assert await snapshot(db) == before
+
+
+@pytest.mark.parametrize(
+    ("trigger", "values", "field", "message"),
+    [
+        ("transaction_closed", {"transaction_closed.min_spend": "1.234"}, "transaction-closed-min-spend", "decimals"),
+        ("transaction_closed", {"offer_id": "6f9619ff-8b86-d011-b42d-00cf4fc964ff"}, "offer-id", "not found"),
+        ("transaction_closed", {"offer_id": ""}, "offer-id", "is required for an issuance rule"),
+        ("visit_count", {"visit_count.every": "0"}, "visit-count-every", "Expected `int` &gt;= 1"),
+        (
+            "points_threshold",
+            {"points_threshold.threshold": ""},
+            "points-threshold-threshold",
+            "missing required field",
+        ),
+        ("custom_event", {"custom_event.event_name": ""}, "custom-event-event-name", "missing required field"),
+        (
+            "custom_event",
+            {"custom_event.event_name": "x", "conditions.0.property": "age", "conditions.0.operator": "sometimes"},
+            "conditions-0-operator",
+            "Invalid enum value &#39;sometimes&#39;",
+        ),
+        ("bogus", {}, "trigger-type", "Invalid value &#39;bogus&#39;"),
+        ("transaction_closed", {"per_user_cap": "none"}, "per-user-cap", "Expected `int | null`, got `str`"),
+    ],
+)
+async def test_a_bad_issuance_rule_shows_the_api_message_and_saves_nothing(
+    admin: Browser,
+    client: httpx.AsyncClient,
+    db: Database,
+    tenant: Tenant,
+    trigger: str,
+    values: dict[str, Any],
+    field: str,
+    message: str,
+) -> None:
+    offer_id = await create_offer(client, tenant)
+    before = await snapshot(db)
+    response = await admin.post("/admin/rules/new", issuance_form(offer_id, trigger, **values))
+    assert response.status_code == 400
+    assert f'id="f-{field}-error"' in response.text, response.text
+    assert message in response.text
+    assert await snapshot(db) == before
+
+
+async def test_a_refused_edit_changes_nothing(admin: Browser, db: Database, tenant: Tenant) -> None:
+    await admin.post("/admin/rules/new", earn_form())
+    rule = await only_rule(db, tenant)
+    before = await snapshot(db)
+    response = await admin.post(f"/admin/rules/{rule.rule_id}/edit", earn_form(rate="-2"))
+    assert response.status_code == 400 and "must not be negative" in response.text
+    assert await snapshot(db) == before
+
+
+async def test_adding_a_row_saves_nothing(admin: Browser, db: Database) -> None:
+    before = await snapshot(db)
+    response = await admin.post("/admin/rules/new", earn_form(**{"multipliers.0.factor": "2", "_add": "multipliers"}))
+    assert response.status_code == 200
+    assert 'name="multipliers.1.factor"' in response.text
+    assert re.search(r'name="multipliers.1.factor" value=""[^>]* autofocus', response.text)
+    assert 'name="multipliers.0.factor" value="2"' in response.text
+    assert await snapshot(db) == before
+
+
+async def test_another_retailers_rule_is_not_found(
+    admin: Browser, client: httpx.AsyncClient, db: Database, other_tenant: Tenant
+) -> None:
+    theirs = await api(client, other_tenant, "/api/2.0/rules/create", {"kind": "earn", "rate": 1, "name": "Theirs"})
+    before = await snapshot(db)
+    assert (await admin.get(f"/admin/rules/{theirs['rule_id']}/edit")).status_code == 404
+    assert (await admin.post(f"/admin/rules/{theirs['rule_id']}/edit", earn_form())).status_code == 404
+    assert (await admin.post(f"/admin/rules/{theirs['rule_id']}/deactivate")).status_code == 404
+    assert (await admin.get("/admin/rules/not-a-uuid/edit")).status_code == 404
+    assert "Theirs" not in (await admin.get("/admin/rules")).text
+    assert await snapshot(db) == before
+    ref = RuleRef(retailer_id=other_tenant.retailer_id, rule_id=UUID(theirs["rule_id"]))
+    assert (await rules_service.get_rule(db, ref)).active
+
+
+async def test_every_rule_form_checks_the_csrf_token(admin: Browser, db: Database, tenant: Tenant) -> None:
+    await admin.post("/admin/rules/new", earn_form())
+    rule = await only_rule(db, tenant)
+    before = await snapshot(db)
+    for path in (
+        "/admin/rules/new",
+        f"/admin/rules/{rule.rule_id}/edit",
+        f"/admin/rules/{rule.rule_id}/deactivate",
+        f"/admin/rules/{rule.rule_id}/activate",
+    ):
+        for token in (None, "forged"):
+            data = earn_form(name="Forged") | ({"csrf_token": token} if token else {})
+            assert (await admin.http.post(path, data=data)).status_code == 403, path
+    assert await snapshot(db) == before
+
+
+# --- Simulate ---------------------------------------------------------------------------------
+
+
+async def test_simulate_a_check_changes_nothing(
+    admin: Browser, client: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    offer_id = await create_offer(client, tenant)
+    await create_user(client, tenant, external_customer_id="C-1", first_name="Ada", last_name="L")
+    await admin.post("/admin/rules/new", earn_form(**{"multipliers.0.factor": "3", "multipliers.0.item_ids": "latte"}))
+    await admin.post(
+        "/admin/rules/new",
+        issuance_form(offer_id, "transaction_closed", name="Big spender", **{"transaction_closed.min_spend": "20"}),
+    )
+    await admin.post(
+        "/admin/rules/new", issuance_form(offer_id, "visit_count", name="Fifth visit", **{"visit_count.every": "5"})
+    )
+    blank = await admin.get("/admin/rules/simulate?customer=C-1")
+    assert blank.status_code == 200 and 'name="customer" value="C-1"' in blank.text
+    assert "Fill in the check" in blank.text and 'name="items.2.item_id"' in blank.text
+    before = await snapshot(db)
+    params = {
+        "customer": "C-1",
+        "store_id": str(tenant.store_id),
+        "items.0.item_id": "latte",
+        "items.0.quantity": "2",
+        "items.0.unit_price": "4.50",
+        "items.1.item_id": "bagel",
+        "items.1.quantity": "1",
+        "items.1.unit_price": "3",
+        "run": "1",
+    }
+    page = await admin.get("/admin/rules/simulate", params=params)
+    assert page.status_code == 200, page.text
+    html = page.text
+    assert "For <strong>Ada L</strong>" in html
+    assert "<div><dt>Points earned</dt><dd>30</dd></div>" in html  # 9 x 3 + 3
+    assert "<div><dt>Offers issued</dt><dd>0</dd></div>" in html
+    assert "<strong>Big spender</strong>: Minimum spend not met" in html
+    assert "<strong>Fifth visit</strong>: Not the right visit" in html
+    assert await snapshot(db) == before  # simulating records nothing
+
+    params["items.0.quantity"] = "5"
+    bigger = await admin.get("/admin/rules/simulate", params=params)
+    assert "1 ×</strong> “$5 off” from “Big spender”" in bigger.text
+    assert await snapshot(db) == before
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message"),
+    [
+        ({"customer": "nobody"}, "customer", "user not found"),
+        ({"customer": ""}, "customer", "Object missing required field `user_id`"),
+        ({"items.0.quantity": "two"}, "items-0-quantity", "Invalid decimal string"),
+        ({"items.0.unit_price": "x", "items.1.unit_price": "y"}, "items-1-unit-price", "Invalid decimal string"),
+        ({"store_id": ""}, "store-id", "is required with a transaction"),
+        ({"occurred_at": "yesterday"}, "occurred-at", "not a date or time"),
+    ],
+)
+async def test_a_bad_simulation_shows_field_errors(
+    admin: Browser,
+    client: httpx.AsyncClient,
+    db: Database,
+    tenant: Tenant,
+    values: dict[str, str],
+    field: str,
+    message: str,
+) -> None:
+    await create_user(client, tenant, external_customer_id="C-1")
+    before = await snapshot(db)
+    params = {
+        "customer": "C-1",
+        "store_id": str(tenant.store_id),
+        "items.0.item_id": "latte",
+        "items.0.quantity": "1",
+        "items.0.unit_price": "4",
+        "items.1.item_id": "bagel",
+        "items.1.unit_price": "3",
+        "run": "1",
+        **values,
+    }
+    page = await admin.get("/admin/rules/simulate", params=params)
+    assert page.status_code == 400
+    assert f'id="f-{field}-error"' in page.text, page.text
+    assert message in page.text
+    assert "Fill in the check" in page.text  # no result shown
+    assert await snapshot(db) == before
+
+
+async def test_simulate_adds_a_line_without_running(admin: Browser, client: httpx.AsyncClient, tenant: Tenant) -> None:
+    await create_user(client, tenant, external_customer_id="C-1")
+    page = await admin.get(
+        "/admin/rules/simulate",
+        params={"customer": "C-1", "_rows.items": "3", "items.0.item_id": "latte", "_add": "items"},
+    )
+    assert 'name="items.3.item_id"' in page.text and 'name="items.0.item_id" value="latte"' in page.text
+    assert "Fill in the check" in page.text
