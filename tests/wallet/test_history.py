@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 
 from openoffers.kit.db import Database
 from openoffers.tenancy import service as tenancy
+from openoffers.wallet import history as wallet_history
 from openoffers.wallet import repository as wallet_repo
 from openoffers.wallet import service as wallet
 from openoffers.wallet.repository import Event
+from openoffers.wallet.schemas import UserOfferRequest
 from tests.conftest import FrozenClock, Tenant, basic, snapshot
 from tests.wallet.wallet_support import (
     WALLET_TABLES,
@@ -391,3 +393,28 @@ async def test_culture_fallback_with_the_clock_passed_in(
     body = {"retailer_id": str(retailer.id), "user_id": user_id, "culture": "ja"}
     response = await client.post("/api/2.0/offers/get_user_offers", json=body, headers=basic(key.key, secret))
     assert response.json()["payload"]["user_offers"][0]["title"] == "Cinq de moins"
+
+
+async def test_user_offer_details_are_the_single_reads_in_the_order_asked(
+    client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant, db: Database, clock: FrozenClock
+) -> None:
+    offer_id = await create_offer(client, tenant)
+    user_id = await create_user(client, tenant, first_name="Ada", last_name="L")
+    first = await issue_one(client, tenant, user_id, offer_id)
+    second = await issue_one(client, tenant, user_id, offer_id)
+    await post(client, tenant, "/api/2.0/offers/acquisition/revoke", {"user_offer_id": second, "reason": "test"})
+    theirs_offer = await create_offer(client, other_tenant)
+    theirs_user = await create_user(client, other_tenant, first_name="Bob", last_name="B")
+    theirs = await issue_one(client, other_tenant, theirs_user, theirs_offer)
+    asked = [UUID(second), uuid4(), UUID(theirs), UUID(first)]
+
+    details = await wallet_history.user_offer_details(db, tenant.retailer_id, asked, clock())
+
+    singles = [
+        await wallet_history.get_user_offer(
+            db, UserOfferRequest(retailer_id=tenant.retailer_id, user_offer_id=i), clock()
+        )
+        for i in (UUID(second), UUID(first))
+    ]
+    assert details == singles
+    assert [[e.kind for e in d.events] for d in details] == [["issued", "revoked"], ["issued"]]

@@ -174,10 +174,9 @@ async def _customer_page(
         ),
         now,
     )
-    entries: list[UserOfferDetail] = [
-        await history.get_user_offer(db, UserOfferRequest(retailer_id=retailer_id, user_offer_id=e.user_offer_id), now)
-        for e in past.results
-    ]
+    entries: list[UserOfferDetail] = await history.user_offer_details(
+        db, retailer_id, [e.user_offer_id for e in past.results], now
+    )
     published = await offers.list_offers(db, ListOffersRequest(retailer_id=retailer_id, status=1, take=1000))
     accounts = {str(a.point_account_id): a.name for a in balances.accounts}
     page_notice = _issue_notice(request) if params.get("notice") == "issued" else notice(request)

@@ -283,6 +283,26 @@ async def list_events(conn: AsyncConnection, retailer_id: UUID, user_offer_id: U
     return [EventRow(r.id, r.user_offer_id, r.kind, r.at, r.actor, r.reason, r.detail) for r in rows]
 
 
+async def list_events_of(
+    conn: AsyncConnection, retailer_id: UUID, user_offer_ids: Sequence[UUID]
+) -> dict[UUID, list[EventRow]]:
+    """The events of several user offers in one query, each list oldest first."""
+    found: dict[UUID, list[EventRow]] = {user_offer_id: [] for user_offer_id in user_offer_ids}
+    if not user_offer_ids:
+        return found
+    rows = await conn.execute(
+        select(user_offer_events)
+        .where(
+            user_offer_events.c.retailer_id == retailer_id,
+            user_offer_events.c.user_offer_id.in_(list(user_offer_ids)),
+        )
+        .order_by(user_offer_events.c.id)
+    )
+    for r in rows:
+        found[r.user_offer_id].append(EventRow(r.id, r.user_offer_id, r.kind, r.at, r.actor, r.reason, r.detail))
+    return found
+
+
 async def transition(
     conn: AsyncConnection,
     retailer_id: UUID,
