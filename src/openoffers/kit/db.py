@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, MetaData, Table, event
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, MetaData, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -52,6 +52,9 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+
+# An autoincrement key on both engines: SQLite only auto-assigns an INTEGER PRIMARY KEY (the rowid).
+Serial = BigInteger().with_variant(Integer(), "sqlite")
 
 # JSON that is JSONB on PostgreSQL (indexable, compact) and JSON text elsewhere.
 JsonColumn = JSON().with_variant(postgresql.JSONB(), "postgresql")

@@ -9,7 +9,6 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
-    Integer,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -18,9 +17,7 @@ from sqlalchemy import (
     false,
 )
 
-from openoffers.kit.db import JsonColumn, UtcDateTime, metadata
-
-Serial = BigInteger().with_variant(Integer(), "sqlite")
+from openoffers.kit.db import JsonColumn, Serial, UtcDateTime, metadata
 
 point_accounts = Table(
     "point_accounts",

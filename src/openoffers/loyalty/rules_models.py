@@ -18,9 +18,7 @@ from sqlalchemy import (
     false,
 )
 
-from openoffers.kit.db import JsonColumn, UtcDateTime, metadata
-
-Serial = BigInteger().with_variant(Integer(), "sqlite")
+from openoffers.kit.db import JsonColumn, Serial, UtcDateTime, metadata
 
 loyalty_rules = Table(
     "loyalty_rules",

@@ -4,7 +4,6 @@ rows that make issuance restrictions hold under concurrency."""
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     ForeignKey,
     Index,
@@ -17,10 +16,7 @@ from sqlalchemy import (
     Uuid,
 )
 
-from openoffers.kit.db import JsonColumn, UtcDateTime, metadata
-
-# An autoincrement key on both engines: SQLite only auto-assigns an INTEGER PRIMARY KEY (the rowid).
-Serial = BigInteger().with_variant(Integer(), "sqlite")
+from openoffers.kit.db import JsonColumn, Serial, UtcDateTime, metadata
 
 users = Table(
     "users",
