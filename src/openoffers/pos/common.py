@@ -30,7 +30,7 @@ from openoffers.pos import repository as repo
 from openoffers.pos.basket import build_basket, reference_of
 from openoffers.pos.repository import LockRow
 from openoffers.pos.schemas import DiscountOut, Transaction, loose_id
-from openoffers.tenancy.guards import require_pos_client
+from openoffers.tenancy.guards import require_pos_client_with
 from openoffers.tenancy.repository import Retailer, Store
 from openoffers.tenancy.service import Principal
 from openoffers.wallet import repository as wallet_repo
@@ -76,9 +76,9 @@ class Scope:
         return f"pos_client:{self.client_id}"
 
 
-async def load_scope(
-    conn: AsyncConnection,
+def scope_of(
     principal: Principal,
+    found: tuple[Store, Retailer] | None,
     *,
     client_id: UUID,
     store_id: UUID,
@@ -86,9 +86,10 @@ async def load_scope(
     now: datetime,
     lock_ttl_seconds: int,
 ) -> Scope:
-    """Authorize the envelope (its client is the caller, its store one of the client's) and load the
-    retailer. Runs first in every POS transaction, before anything is claimed or changed."""
-    store, retailer = await require_pos_client(conn, principal, client_id, store_id)
+    """Authorize the envelope (its client is the caller, its store one of the client's), given the store
+    and retailer read with the credentials. Runs first in every POS transaction, before anything is
+    claimed or changed."""
+    store, retailer = require_pos_client_with(principal, client_id, store_id, found)
     return Scope(retailer, store, client_id, now, culture, lock_ttl_seconds)
 
 

@@ -34,18 +34,17 @@ from openoffers.pos.schemas import (
     UserOfferAction,
 )
 from openoffers.settings import Settings
-from openoffers.tenancy.guards import WRITE_ROLES, offers_call, principal_of
-from openoffers.tenancy.service import Principal
+from openoffers.tenancy.guards import WRITE_ROLES, offers_call
+from openoffers.tenancy.service import authenticate, parse_basic
 
 Req = Request[Any, Any, Any]
 T = TypeVar("T")
 TAGS = ("pos",)
 
-ServiceCall = Callable[[Database, Settings, Principal, Any, datetime], Awaitable[bytes]]
+ServiceCall = Callable[[Database, Settings, service.PosCall[Any], datetime], Awaitable[bytes]]
 
 
-async def read_pos_body(request: Req, target: type[T]) -> T:
-    body = await request.body()
+def decode_pos_body(body: bytes, target: type[T]) -> T:
     try:
         return wire.decode(body, target)
     except ValidationFailed as error:
@@ -74,11 +73,25 @@ def is_pos_envelope(body: bytes) -> bool:
     return "request_payload" in decoded
 
 
+async def _raw_body(request: Req, db: Database, authorization: str | None) -> bytes:
+    try:
+        return await request.body()
+    except Exception:
+        # Credentials are answered before the body: a wrong secret stays 401 when the body cannot be
+        # read (too large, cut off). Rare, so it may take a transaction of its own.
+        await authenticate(db, authorization)
+        raise
+
+
 async def _answer(request: Req, target: type[Any], call: ServiceCall) -> Response[bytes]:
-    principal = await principal_of(request)
-    envelope = await read_pos_body(request, target)
+    """The service authenticates inside its own transaction (ARCHITECTURE.md rule 9: one connection and
+    BEGIN per call); a missing or malformed header is refused here, before the body is read."""
     ctx = context(request)
-    return raw_json(await call(ctx.db, ctx.settings, principal, envelope, ctx.clock()))
+    authorization = request.headers.get("authorization")
+    parse_basic(authorization)
+    body = await _raw_body(request, ctx.db, authorization)
+    pos_call = service.PosCall(authorization, lambda: decode_pos_body(body, target))
+    return raw_json(await call(ctx.db, ctx.settings, pos_call, ctx.clock()))
 
 
 async def lookup_response(request: Req) -> Response[bytes]:

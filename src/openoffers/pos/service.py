@@ -1,5 +1,9 @@
 """POS use cases: each owns its one database transaction (lookup.py, locks.py and checks.py hold the work).
 
+Credentials are checked inside that transaction (no separate one for them), then the body is decoded, then
+the envelope is authorized: the order clients see is the same as with a separate authentication, so a wrong
+secret is 401 whatever the body.
+
 Mutating calls are idempotent by `request_id` (pos/idempotency.py): after the envelope is authorized, the
 key (client, route, request_id) is claimed in the same transaction as the work and the exact reply bytes
 are saved before commit. A replay returns those bytes; a refusal rolls the claim back with everything
@@ -12,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -28,7 +32,7 @@ from openoffers.pos import idempotency
 from openoffers.pos import repository as repo
 from openoffers.pos.basket import SESSIONM
 from openoffers.pos.checks import send_in
-from openoffers.pos.common import Scope, load_scope
+from openoffers.pos.common import Scope, scope_of
 from openoffers.pos.locks import create_claim_code, expire_locks_batch, lock_in, reinstate_in, unlock_in
 from openoffers.pos.lookup import lookup_in
 from openoffers.pos.schemas import (
@@ -42,7 +46,7 @@ from openoffers.pos.schemas import (
 )
 from openoffers.settings import Settings
 from openoffers.tenancy import repository as tenancy_repo
-from openoffers.tenancy.service import Principal
+from openoffers.tenancy.service import Principal, authenticate_in, authenticate_pos_in
 from openoffers.wallet import repository as wallet_repo
 
 P = TypeVar("P")
@@ -51,30 +55,49 @@ P = TypeVar("P")
 LOCK, REDEEM, UNLOCK, REINSTATE, SEND_TRANSACTION = "lock", "redeem", "unlock", "reinstate", "send_transaction"
 
 
-def _scope_loader(
-    principal: Principal, envelope: PosEnvelope[Any], now: datetime, settings: Settings
-) -> Callable[[AsyncConnection], Awaitable[Scope]]:
-    async def load(conn: AsyncConnection) -> Scope:
-        return await load_scope(
-            conn,
-            principal,
-            client_id=envelope.client_id,
-            store_id=envelope.store_id,
-            culture=envelope.culture,
-            now=now,
-            lock_ttl_seconds=settings.lock_ttl_seconds,
-        )
+@dataclass(frozen=True, slots=True)
+class PosCall(Generic[P]):
+    """A POS request as it arrived: its Authorization header and how to decode its body. Both are
+    resolved inside the use case's transaction, credentials first."""
 
-    return load
+    authorization: str | None
+    decode: Callable[[], PosEnvelope[P]]
 
 
-async def lookup(
-    db: Database, settings: Settings, principal: Principal, envelope: PosEnvelope[LookupPayload], now: datetime
-) -> bytes:
+@dataclass(frozen=True, slots=True)
+class Authorized(Generic[P]):
+    principal: Principal
+    envelope: PosEnvelope[P]
+    scope: Scope
+
+
+async def _authorize(conn: AsyncConnection, call: PosCall[P], now: datetime, settings: Settings) -> Authorized[P]:
+    """Credentials, then the body, then the envelope's client and store: first in every POS transaction,
+    before anything is claimed or changed. The credentials and the envelope's store are read in one query,
+    so the body is decoded first; a body that does not decode is refused only after the credentials."""
+    try:
+        envelope = call.decode()
+    except Exception:
+        await authenticate_in(conn, call.authorization)
+        raise
+    principal, found = await authenticate_pos_in(conn, call.authorization, envelope.store_id)
+    scope = scope_of(
+        principal,
+        found,
+        client_id=envelope.client_id,
+        store_id=envelope.store_id,
+        culture=envelope.culture,
+        now=now,
+        lock_ttl_seconds=settings.lock_ttl_seconds,
+    )
+    return Authorized(principal, envelope, scope)
+
+
+async def lookup(db: Database, settings: Settings, call: PosCall[LookupPayload], now: datetime) -> bytes:
     """Read-only: no request_id replay (API.md section 5)."""
     async with db.read() as conn:
-        scope = await _scope_loader(principal, envelope, now, settings)(conn)
-        user = await lookup_in(conn, scope, envelope.request_payload)
+        authorized = await _authorize(conn, call, now, settings)
+        user = await lookup_in(conn, authorized.scope, authorized.envelope.request_payload)
     return pos_body([user], word="success")
 
 
@@ -94,69 +117,53 @@ def request_key(principal: Principal, envelope: PosEnvelope[Any], route: str) ->
 async def _idempotent(
     db: Database,
     settings: Settings,
-    principal: Principal,
-    envelope: PosEnvelope[P],
+    call: PosCall[P],
     route: str,
     now: datetime,
-    work: Callable[[AsyncConnection, Scope], Awaitable[Any]],
+    work: Callable[[AsyncConnection, Scope, P], Awaitable[Any]],
 ) -> bytes:
-    key = request_key(principal, envelope, route)
     async with db.write() as conn:
-        scope = await _scope_loader(principal, envelope, now, settings)(conn)
+        authorized = await _authorize(conn, call, now, settings)
+        key = request_key(authorized.principal, authorized.envelope, route)
         stored = await idempotency.claim(conn, key, now)
         if stored is not None:
             return stored
-        body = pos_body(await work(conn, scope))
+        body = pos_body(await work(conn, authorized.scope, authorized.envelope.request_payload))
         await idempotency.save(conn, key, 200, body)
     return body
 
 
-async def lock(
-    db: Database, settings: Settings, principal: Principal, envelope: PosEnvelope[LockPayload], now: datetime
-) -> bytes:
-    payload = envelope.request_payload
+async def lock(db: Database, settings: Settings, call: PosCall[LockPayload], now: datetime) -> bytes:
     return await _idempotent(
-        db, settings, principal, envelope, LOCK, now, lambda conn, scope: lock_in(conn, scope, payload, redeem=False)
+        db, settings, call, LOCK, now, lambda conn, scope, payload: lock_in(conn, scope, payload, redeem=False)
     )
 
 
-async def redeem(
-    db: Database, settings: Settings, principal: Principal, envelope: PosEnvelope[LockPayload], now: datetime
-) -> bytes:
-    payload = envelope.request_payload
+async def redeem(db: Database, settings: Settings, call: PosCall[LockPayload], now: datetime) -> bytes:
     return await _idempotent(
-        db, settings, principal, envelope, REDEEM, now, lambda conn, scope: lock_in(conn, scope, payload, redeem=True)
+        db, settings, call, REDEEM, now, lambda conn, scope, payload: lock_in(conn, scope, payload, redeem=True)
     )
 
 
-async def unlock(
-    db: Database, settings: Settings, principal: Principal, envelope: PosEnvelope[UserOfferAction], now: datetime
-) -> bytes:
-    payload = envelope.request_payload
+async def unlock(db: Database, settings: Settings, call: PosCall[UserOfferAction], now: datetime) -> bytes:
     return await _idempotent(
-        db, settings, principal, envelope, UNLOCK, now, lambda conn, scope: unlock_in(conn, scope, payload)
+        db, settings, call, UNLOCK, now, lambda conn, scope, payload: unlock_in(conn, scope, payload)
     )
 
 
-async def reinstate(
-    db: Database, settings: Settings, principal: Principal, envelope: PosEnvelope[UserOfferAction], now: datetime
-) -> bytes:
-    payload = envelope.request_payload
+async def reinstate(db: Database, settings: Settings, call: PosCall[UserOfferAction], now: datetime) -> bytes:
     return await _idempotent(
-        db, settings, principal, envelope, REINSTATE, now, lambda conn, scope: reinstate_in(conn, scope, payload)
+        db, settings, call, REINSTATE, now, lambda conn, scope, payload: reinstate_in(conn, scope, payload)
     )
 
 
-async def send_transaction(
-    db: Database, settings: Settings, principal: Principal, envelope: PosEnvelope[Transaction], now: datetime
-) -> bytes:
+async def send_transaction(db: Database, settings: Settings, call: PosCall[Transaction], now: datetime) -> bytes:
     """Answers the guide's `{"status": "OK", "payload": null, "errors": null}`."""
-    payload = envelope.request_payload
 
-    async def work(conn: AsyncConnection, scope: Scope) -> None:
+    async def work(conn: AsyncConnection, scope: Scope, payload: Transaction) -> None:
         await send_in(conn, scope, payload)
 
-    return await _idempotent(db, settings, principal, envelope, SEND_TRANSACTION, now, work)
+    return await _idempotent(db, settings, call, SEND_TRANSACTION, now, work)
 
 
 async def claim_code(db: Database, settings: Settings, request: ClaimCodeRequest, now: datetime) -> ClaimCode:

@@ -48,11 +48,30 @@ async def require_pos_client(
 ) -> tuple[Store, Retailer]:
     """A POS API call: the envelope's client must be the caller, and the store one of its stores.
     Returns the store and its retailer, read together in one query."""
+    _require_caller(principal, client_id)
+    found = await repo.get_store_and_retailer(conn, principal.retailer_id, store_id)
+    return _require_store(principal, store_id, found)
+
+
+def require_pos_client_with(
+    principal: Principal, client_id: UUID, store_id: UUID, found: tuple[Store, Retailer] | None
+) -> tuple[Store, Retailer]:
+    """`require_pos_client` with the store already read with the credentials
+    (`tenancy.service.authenticate_pos_in`): the same checks in the same order, no query."""
+    _require_caller(principal, client_id)
+    return _require_store(principal, store_id, found)
+
+
+def _require_caller(principal: Principal, client_id: UUID) -> None:
     if principal.kind != "pos_client":
         raise AccessDenied("this endpoint needs POS client credentials (client_id:secret)")
     if principal.client_id != client_id:
         raise AccessDenied("client_id is not the authenticated POS client", fields={"client_id": ["mismatch"]})
-    found = await repo.get_store_and_retailer(conn, principal.retailer_id, store_id)
+
+
+def _require_store(
+    principal: Principal, store_id: UUID, found: tuple[Store, Retailer] | None
+) -> tuple[Store, Retailer]:
     if found is None:
         raise NotFound("store not found", fields={"store_id": ["not found"]})
     if principal.store_ids and store_id not in principal.store_ids:

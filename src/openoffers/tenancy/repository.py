@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.tenancy.models import api_keys, pos_clients, retailers, stores
@@ -136,22 +136,25 @@ async def get_store(conn: AsyncConnection, retailer_id: UUID, store_id: UUID) ->
     return _store(row) if row else None
 
 
+# Built once: aliasing and labelling the retailer's columns on every POS call cost measurable time.
+_r = retailers.alias("r")
+_STORE_AND_RETAILER = select(stores, *(c.label(f"r_{c.name}") for c in _r.c)).join(_r, _r.c.id == stores.c.retailer_id)
+
+
+def _retailer_labelled(row: Any) -> Retailer:
+    return Retailer(row.r_id, row.r_name, row.r_currency, row.r_timezone, row.r_culture, row.r_created_at)
+
+
 async def get_store_and_retailer(
     conn: AsyncConnection, retailer_id: UUID, store_id: UUID
 ) -> tuple[Store, Retailer] | None:
     """A store with its retailer in one query (the POS envelope's scope, on every POS call)."""
-    r = retailers.alias("r")
     row = (
-        await conn.execute(
-            select(stores, *(c.label(f"r_{c.name}") for c in r.c))
-            .join(r, r.c.id == stores.c.retailer_id)
-            .where(stores.c.retailer_id == retailer_id, stores.c.id == store_id)
-        )
+        await conn.execute(_STORE_AND_RETAILER.where(stores.c.retailer_id == retailer_id, stores.c.id == store_id))
     ).first()
     if row is None:
         return None
-    retailer = Retailer(row.r_id, row.r_name, row.r_currency, row.r_timezone, row.r_culture, row.r_created_at)
-    return _store(row), retailer
+    return _store(row), _retailer_labelled(row)
 
 
 async def store_exists_anywhere(conn: AsyncConnection, store_id: UUID) -> bool:
@@ -223,6 +226,31 @@ async def find_pos_client(conn: AsyncConnection, client_id: UUID) -> PosClient |
     """By id, across retailers: the Basic header is how we learn the retailer."""
     row = (await conn.execute(select(pos_clients).where(pos_clients.c.id == client_id))).first()
     return _pos_client(row) if row else None
+
+
+_s = stores.alias("s")
+_STORE_AND_RETAILER_LABELLED = [
+    *(c.label(f"s_{c.name}") for c in _s.c),
+    *(c.label(f"r_{c.name}") for c in _r.c),
+]
+
+
+async def find_pos_client_at_store(
+    conn: AsyncConnection, client_id: UUID, store_id: UUID
+) -> tuple[PosClient, tuple[Store, Retailer] | None] | None:
+    """`find_pos_client`, with the store `store_id` of the client's own retailer and that retailer (None
+    when it has no such store), in one query: a POS call's credentials and scope together."""
+    joined = pos_clients.outerjoin(
+        _s, and_(_s.c.retailer_id == pos_clients.c.retailer_id, _s.c.id == store_id)
+    ).outerjoin(_r, _r.c.id == _s.c.retailer_id)
+    query = select(pos_clients, *_STORE_AND_RETAILER_LABELLED).select_from(joined)
+    row = (await conn.execute(query.where(pos_clients.c.id == client_id))).first()
+    if row is None:
+        return None
+    if row.s_id is None:
+        return _pos_client(row), None
+    store = Store(row.s_id, row.s_retailer_id, row.s_name, row.s_timezone, tuple(row.s_tags), row.s_created_at)
+    return _pos_client(row), (store, _retailer_labelled(row))
 
 
 async def list_pos_clients(conn: AsyncConnection, retailer_id: UUID) -> list[PosClient]:

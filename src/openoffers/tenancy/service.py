@@ -248,16 +248,46 @@ def parse_basic(header: str | None) -> tuple[str, str]:
 
 
 async def authenticate(db: Database, header: str | None) -> Principal:
-    """Resolve the Basic credentials to a POS client or an API key.
+    """Resolve the Basic credentials to a POS client or an API key, in a read transaction of its own.
+    A malformed header is refused before a connection is taken."""
+    key, secret = parse_basic(header)
+    async with db.read() as conn:
+        return await _resolve(conn, key, secret)
 
-    A key that is a UUID is looked up as a POS client first: POS calls are the hot path, and this
-    saves them a query. Any failure is the same INVALID_API_KEY, whatever was wrong.
-    """
+
+async def authenticate_in(conn: AsyncConnection, header: str | None) -> Principal:
+    """`authenticate` inside the caller's transaction: POS calls check credentials in the same
+    transaction as their work, which saves the hot path a connection checkout and a BEGIN."""
+    key, secret = parse_basic(header)
+    return await _resolve(conn, key, secret)
+
+
+async def authenticate_pos_in(
+    conn: AsyncConnection, header: str | None, store_id: UUID
+) -> tuple[Principal, tuple[Store, Retailer] | None]:
+    """`authenticate_in` for a POS call naming `store_id`: a POS client comes back with that store of its
+    own retailer and the retailer, read in the same query (None when there is no such store, or when the
+    caller is not a POS client: `require_pos_client_with` refuses those)."""
     key, secret = parse_basic(header)
     client_id = parse_uuid(key)
-    async with db.read() as conn:
-        client = await repo.find_pos_client(conn, client_id) if client_id is not None else None
-        api_key = await repo.find_api_key(conn, key) if client is None else None
+    found = await repo.find_pos_client_at_store(conn, client_id, store_id) if client_id is not None else None
+    if found is None:
+        return _verified(secret, None, await repo.find_api_key(conn, key)), None
+    client, store = found
+    return _verified(secret, client, None), store
+
+
+async def _resolve(conn: AsyncConnection, key: str, secret: str) -> Principal:
+    """A key that is a UUID is looked up as a POS client first: POS calls are the hot path, and this
+    saves them a query. Any failure is the same INVALID_API_KEY, whatever was wrong."""
+    client_id = parse_uuid(key)
+    client = await repo.find_pos_client(conn, client_id) if client_id is not None else None
+    api_key = await repo.find_api_key(conn, key) if client is None else None
+    return _verified(secret, client, api_key)
+
+
+def _verified(secret: str, client: PosClient | None, api_key: ApiKey | None) -> Principal:
+    """The principal whose secret this is (the client when both are given), else INVALID_API_KEY."""
     if client is not None:
         if client.revoked_at is None and secret_matches(secret, client.salt, client.secret_hash):
             return Principal(
