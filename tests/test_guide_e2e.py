@@ -4,11 +4,7 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,8 +16,7 @@ import pytest
 from openoffers.kit.db import Database
 from openoffers.tenancy import service as tenancy
 from tests.conftest import FrozenClock, _truncate_pg, basic, snapshot
-
-OPENOFFERS = str(Path(sys.executable).with_name("openoffers"))
+from tests.serve_support import OPENOFFERS, serving
 
 # Step 1's body exactly as the guide prints it (its lines re-joined where the PDF wrapped them). Its
 # retailer_id has one character too many.
@@ -159,13 +154,6 @@ async def test_guide_steps_1_and_2_in_process(db: Database, clock: FrozenClock, 
 # End to end: a real server process, a tenant made with the CLI.
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def server_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
@@ -179,39 +167,8 @@ def server_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def server(server_database: str, tmp_path: Path) -> Iterator[str]:
     """`openoffers serve` on a free port; yields its base URL once /health answers; always stopped."""
-    port = free_port()
-    log_path = tmp_path / "serve.log"
-    env = {**os.environ, "OPENOFFERS_LOG_LEVEL": "warning"}
-    env.pop("OPENOFFERS_DATABASE_URL", None)
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [OPENOFFERS, "serve", "--port", str(port), "--database-url", server_database],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-        try:
-            base_url = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"openoffers serve exited with {process.returncode}:\n{log_path.read_text()}")
-                try:
-                    if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    pytest.fail(f"openoffers serve did not answer /health in 30 s:\n{log_path.read_text()}")
-                time.sleep(0.1)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with serving(server_database, tmp_path) as base_url:
+        yield base_url
 
 
 def cli(*args: str) -> dict[str, Any]:

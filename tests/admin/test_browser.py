@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +18,12 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.serve_support import OPENOFFERS, serving
+
 pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-OPENOFFERS = Path(sys.executable).parent / "openoffers"
 LAPTOP = {"width": 1366, "height": 900}
 TABLET = {"width": 820, "height": 1180}
 
@@ -36,12 +34,6 @@ def _require_chromium() -> str:
             pytest.fail("OPENOFFERS_REQUIRE_BROWSER is set but `chromium` is not on PATH (apt-get install chromium)")
         pytest.skip("browser tests need Debian's `chromium` on PATH (apt-get install chromium)")
     return CHROMIUM
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -67,36 +59,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     db_path = tmp / "x.db"
     url = f"sqlite:///{db_path}"
     subprocess.run([OPENOFFERS, "demo", "--database-url", url, "--json"], check=True, capture_output=True, timeout=120)
-    port = _free_port()
-    log = (tmp / "server.log").open("wb")
-    process = subprocess.Popen(
-        [OPENOFFERS, "serve", "--database-url", url, "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"openoffers serve exited with {process.returncode}: {(tmp / 'server.log').read_text()}")
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("openoffers serve did not answer /health within 60 s")
-            time.sleep(0.2)
+    with serving(url, tmp) as base:
         yield Server(base, db_path)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")

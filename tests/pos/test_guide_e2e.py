@@ -14,13 +14,13 @@ import pytest
 
 from openoffers import demo
 from tests.conftest import _truncate_pg, basic
-from tests.pos.serve_support import serving
 from tests.pos.test_guide_requests import (
     GUIDE_LOCK,
     GUIDE_LOOKUP,
     GUIDE_LOOKUP_AUTHORIZATION,
     LOCK_CLIENT_ID,
 )
+from tests.serve_support import serving
 from tests.test_guide_e2e import GUIDE_CREATE_FIXED, check_step_1_fixed, cli, guide_fetch_body
 
 JSON = {"Content-Type": "application/json"}

@@ -33,7 +33,7 @@ from tests.pos.pos_support import (
     lock_body,
     status_of,
 )
-from tests.pos.serve_support import serving
+from tests.serve_support import serving
 
 TERMINALS = 50
 DUPLICATES = 100

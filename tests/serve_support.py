@@ -1,9 +1,12 @@
-"""Running `openoffers serve` as a subprocess (one or several worker processes) for end-to-end and race tests."""
+"""Running `openoffers serve` as a subprocess (one or several worker processes) for end-to-end, race and
+browser tests: the one place that starts, waits for and stops a real server."""
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +15,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.test_guide_e2e import OPENOFFERS, free_port
+OPENOFFERS = str(Path(sys.executable).with_name("openoffers"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
 @contextmanager
