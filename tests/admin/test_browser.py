@@ -83,11 +83,25 @@ def _shot(page: Any, artifacts_dir: Path, name: str) -> None:
     page.screenshot(path=str(artifacts_dir / f"{name}.png"), full_page=True)
 
 
+def _expect_focus(page: Any, attribute: str, value: str) -> None:
+    """Wait (bounded) until the focused element has `attribute` == `value`.
+
+    Browsers apply `autofocus` on a rendering step after the load event, so reading
+    `document.activeElement` right after navigation races it on a busy machine.
+    """
+    script = f"document.activeElement && document.activeElement.{attribute} === {value!r}"
+    try:
+        page.wait_for_function(script, timeout=5000)
+    except Exception:
+        focused = page.evaluate(f"document.activeElement && document.activeElement.{attribute}")
+        raise AssertionError(f"focus is on {attribute}={focused!r}, expected {value!r}") from None
+
+
 def _sign_in(page: Any, server: Server) -> None:
     page.goto(server.url + "/")
     assert page.url.endswith("/admin/login")
     # Keyboard only: the key field has focus, Tab reaches the secret, Enter submits.
-    assert page.evaluate("document.activeElement.id") == "key"
+    _expect_focus(page, "id", "key")
     page.keyboard.type("demo-admin")
     page.keyboard.press("Tab")
     page.keyboard.type("demo-secret")
@@ -252,7 +266,7 @@ def test_find_a_customer_issue_an_offer_and_simulate_a_rule(browser: Any, server
 
         # Find the demo customer by their external id.
         page.click("nav.mainnav >> text=Customers")
-        assert page.evaluate("document.activeElement.id") == "q"
+        _expect_focus(page, "id", "q")
         page.keyboard.type("14311211")
         page.keyboard.press("Enter")
         page.wait_for_url("**/admin/customers?q=14311211")
@@ -417,7 +431,7 @@ def test_works_without_javascript(browser: Any, server: Server, artifacts_dir: P
         page.click("button:text('Add a time window')")  # a round trip to the server, nothing saved
         assert server.count("SELECT count(*) FROM offers") == offers_before
         assert page.input_value("#f-time-of-day-0-start") == "11:30"
-        assert page.evaluate("document.activeElement.name") == "time_of_day.1.start"
+        _expect_focus(page, "name", "time_of_day.1.start")
         page.fill("#f-time-of-day-1-start", "17:00")
         page.fill("#f-time-of-day-1-end", "21:00")
         _shot(page, artifacts_dir, "14-no-javascript-form")
