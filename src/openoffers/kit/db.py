@@ -148,3 +148,30 @@ async def insert_ignore(
         lite_stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
         result = await conn.execute(lite_stmt)
     return bool(result.rowcount)
+
+
+async def upsert(conn: AsyncConnection, table: Table, values: Mapping[str, Any], conflict_columns: list[str]) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE: the row is `values` afterwards, whether or not one existed.
+    One statement where a delete and an insert would be two; it takes the same row locks."""
+    changes = {name: value for name, value in values.items() if name not in conflict_columns}
+    if conn.dialect.name == "postgresql":
+        pg_stmt = postgresql.insert(table).values(**values)
+        await conn.execute(pg_stmt.on_conflict_do_update(index_elements=conflict_columns, set_=changes))
+    else:
+        lite_stmt = sqlite.insert(table).values(**values)
+        await conn.execute(lite_stmt.on_conflict_do_update(index_elements=conflict_columns, set_=changes))
+
+
+async def insert_ignore_returning(
+    conn: AsyncConnection, table: Table, values: Mapping[str, Any], conflict_columns: list[str], column: str
+) -> Any | None:
+    """`insert_ignore` that answers the inserted row's `column` (its generated key, say), or None when
+    the row existed: one statement where an insert and a read back would be two."""
+    returned = table.c[column]
+    if conn.dialect.name == "postgresql":
+        pg_stmt = postgresql.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+        result = await conn.execute(pg_stmt.returning(returned))
+    else:
+        lite_stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
+        result = await conn.execute(lite_stmt.returning(returned))
+    return result.scalar_one_or_none()

@@ -59,11 +59,8 @@ async def exponent_of(conn: AsyncConnection, retailer_id: UUID) -> int:
 
 async def rules_for_check(conn: AsyncConnection, retailer_id: UUID, at: datetime | None) -> list[RuleRow]:
     """Earn rules, transaction-closed and visit-count rules, and the threshold rules of the accounts
-    the earn rules pay into: what a closed check can fire, and nothing else."""
-    earn = await repo.listening(conn, retailer_id, [(repo.EARN, None)], at)
-    keys: list[tuple[str, str | None]] = [(repo.CLOSED, None), (repo.VISITS, None)]
-    keys += [(repo.THRESHOLD, account) for account in sorted({r.match_key for r in earn})]
-    return earn + await repo.listening(conn, retailer_id, keys, at)
+    the earn rules pay into: what a closed check can fire, and nothing else (one query)."""
+    return await repo.listening_to_check(conn, retailer_id, at)
 
 
 async def rules_for_points(
@@ -129,18 +126,27 @@ async def _run(
 
 
 async def apply_check(
-    conn: AsyncConnection, *, retailer_id: UUID, event: rules.TransactionClosed, now: datetime, actor: str
+    conn: AsyncConnection,
+    *,
+    retailer_id: UUID,
+    event: rules.TransactionClosed,
+    now: datetime,
+    actor: str,
+    customer_ready: bool = False,
+    exponent: int | None = None,
 ) -> Applied:
     """`on_transaction_closed` with the details (user offers issued, refusals) for callers that show them."""
     if not event.transaction_id:
         raise ValueError("a closed check needs its transaction_id ('{store_id}:{transaction_id}')")
     user_id = UUID(event.user_id)
     key = check_key(event.transaction_id)
-    await _begin(conn, retailer_id, user_id, now)
+    if not customer_ready:
+        await _begin(conn, retailer_id, user_id, now)
     if not await repo.claim_event(conn, retailer_id, key, "transaction_closed", user_id, event.occurred_at, actor, now):
         return Applied(False)
     closed_before = await repo.lock_user(conn, retailer_id, user_id, now, visits=1)
-    exponent = await exponent_of(conn, retailer_id)
+    if exponent is None:
+        exponent = await exponent_of(conn, retailer_id)
     rows = await rules_for_check(conn, retailer_id, event.occurred_at)
     state = await load_state(conn, retailer_id, user_id, rows, closed_before, exponent, for_update=True)
     return await _run(
@@ -158,14 +164,34 @@ async def apply_check(
 
 
 async def on_transaction_closed(
-    conn: AsyncConnection, *, retailer_id: UUID, event: rules.TransactionClosed, now: datetime, actor: str
+    conn: AsyncConnection,
+    *,
+    retailer_id: UUID,
+    event: rules.TransactionClosed,
+    now: datetime,
+    actor: str,
+    customer_ready: bool = False,
+    exponent: int | None = None,
 ) -> rules.Outcome:
     """Earn points and issue offers for a closed check, in the caller's transaction.
 
     `event.transaction_id` is "{store_id}:{transaction_id}" and `event.user_id` the customer's id. The
     same check again (concurrently or later) changes nothing and returns an empty Outcome. Returns the
-    effects as applied and why each evaluated rule did not fire. The user must exist (USER_NOT_FOUND)."""
-    return (await apply_check(conn, retailer_id=retailer_id, event=event, now=now, actor=actor)).outcome
+    effects as applied and why each evaluated rule did not fire. The user must exist (USER_NOT_FOUND).
+
+    A caller that already read the customer and recorded their due expiries in this transaction says
+    so with `customer_ready` (the POS's close does both with reads it needs anyway), and may pass the
+    retailer's currency `exponent` it already has: neither is read again."""
+    applied = await apply_check(
+        conn,
+        retailer_id=retailer_id,
+        event=event,
+        now=now,
+        actor=actor,
+        customer_ready=customer_ready,
+        exponent=exponent,
+    )
+    return applied.outcome
 
 
 async def on_transaction_voided(

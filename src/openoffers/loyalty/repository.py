@@ -14,7 +14,7 @@ from uuid import UUID, uuid5
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers.kit.db import insert_ignore
+from openoffers.kit.db import insert_ignore, insert_ignore_returning
 from openoffers.kit.ids import new_id
 from openoffers.loyalty.models import point_accounts, point_balances, point_ledger
 
@@ -108,6 +108,16 @@ async def ensure_default_account(conn: AsyncConnection, retailer_id: UUID, now: 
     return stored
 
 
+async def ensure_default_account_id(conn: AsyncConnection, retailer_id: UUID, now: datetime) -> UUID:
+    """`ensure_default_account` for callers that need only its id (known from the retailer's): the
+    insert-ignore without reading the row back."""
+    account = default_account(retailer_id, now)
+    await insert_ignore(
+        conn, point_accounts, {name: getattr(account, name) for name in PointAccountRow.__slots__}, ["id"]
+    )
+    return account.id
+
+
 async def insert_account(conn: AsyncConnection, account: PointAccountRow) -> None:
     await conn.execute(
         insert(point_accounts).values(**{name: getattr(account, name) for name in PointAccountRow.__slots__})
@@ -176,9 +186,11 @@ async def change_balance(
     now: datetime,
     *,
     floor_at_zero: bool,
-) -> bool:
-    """Add the deltas in SQL. With `floor_at_zero` only when available stays >= 0 (a spend): False
-    means there were not enough points and nothing changed. Write the ledger row in the same transaction."""
+) -> tuple[int, int] | None:
+    """Add the deltas in SQL. With `floor_at_zero` only when available stays >= 0 (a spend): None
+    means there were not enough points and nothing changed. Write the ledger row in the same
+    transaction. Answers the balance after the change, (available, lifetime), returned by the update
+    itself rather than read back."""
     conditions = [
         point_balances.c.retailer_id == retailer_id,
         point_balances.c.account_id == account_id,
@@ -186,16 +198,19 @@ async def change_balance(
     ]
     if floor_at_zero and available_delta < 0:
         conditions.append(point_balances.c.available >= -available_delta)
-    result = await conn.execute(
-        update(point_balances)
-        .where(*conditions)
-        .values(
-            available=point_balances.c.available + available_delta,
-            lifetime=point_balances.c.lifetime + lifetime_delta,
-            updated_at=now,
+    row = (
+        await conn.execute(
+            update(point_balances)
+            .where(*conditions)
+            .values(
+                available=point_balances.c.available + available_delta,
+                lifetime=point_balances.c.lifetime + lifetime_delta,
+                updated_at=now,
+            )
+            .returning(point_balances.c.available, point_balances.c.lifetime)
         )
-    )
-    return bool(result.rowcount)
+    ).first()
+    return (int(row.available), int(row.lifetime)) if row is not None else None
 
 
 async def get_balance(conn: AsyncConnection, retailer_id: UUID, account_id: UUID, user_id: UUID) -> BalanceRow | None:
@@ -270,11 +285,8 @@ async def insert_entry(conn: AsyncConnection, values: dict[str, Any]) -> int:
 async def claim_reference(conn: AsyncConnection, values: dict[str, Any]) -> int | None:
     """Insert an entry carrying a `reference_id` unless that (kind, reference) exists: its id, or None
     when another request already applied it (the unique key decides, on both engines)."""
-    if not await insert_ignore(conn, point_ledger, values, ["retailer_id", "kind", "reference_id"]):
-        return None
-    found = await find_reference(conn, values["retailer_id"], values["kind"], values["reference_id"])
-    assert found is not None
-    return found.id
+    entry_id = await insert_ignore_returning(conn, point_ledger, values, ["retailer_id", "kind", "reference_id"], "id")
+    return int(entry_id) if entry_id is not None else None
 
 
 async def find_reference(conn: AsyncConnection, retailer_id: UUID, kind: str, reference_id: str) -> LedgerRow | None:

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, FromClause, and_, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.db import insert_ignore
@@ -126,13 +127,13 @@ async def list_rules(
     return int(total), [_rule(r) for r in rows]
 
 
-def _active_at(at: datetime | None) -> list[ColumnElement[bool]]:
+def _active_at(at: datetime | None, table: FromClause = loyalty_rules) -> list[ColumnElement[bool]]:
     """Rules inside their window at `at` (None: every window, for the simulator's reasons)."""
     if at is None:
         return []
     return [
-        or_(loyalty_rules.c.starts_at.is_(None), loyalty_rules.c.starts_at <= at),
-        or_(loyalty_rules.c.ends_at.is_(None), loyalty_rules.c.ends_at > at),
+        or_(table.c.starts_at.is_(None), table.c.starts_at <= at),
+        or_(table.c.ends_at.is_(None), table.c.ends_at > at),
     ]
 
 
@@ -162,36 +163,63 @@ async def listening(
     return [_rule(r) for r in rows]
 
 
+async def listening_to_check(conn: AsyncConnection, retailer_id: UUID, at: datetime | None) -> list[RuleRow]:
+    """What a closed check can fire, in one query: earn, transaction-closed and visit-count rules, and
+    the threshold rules of the accounts the active earn rules pay into (their `match_key`), found by a
+    subquery instead of a second round trip. The same rows as `listening` with those keys."""
+    earn = loyalty_rules.alias("earn")
+    accounts = select(earn.c.match_key).where(
+        earn.c.retailer_id == retailer_id,
+        earn.c.active.is_(True),
+        earn.c.listens_to == EARN,
+        *_active_at(at, earn),
+    )
+    rows = await conn.execute(
+        select(loyalty_rules).where(
+            loyalty_rules.c.retailer_id == retailer_id,
+            loyalty_rules.c.active.is_(True),
+            or_(
+                loyalty_rules.c.listens_to.in_([EARN, CLOSED, VISITS]),
+                and_(loyalty_rules.c.listens_to == THRESHOLD, loyalty_rules.c.match_key.in_(accounts)),
+            ),
+            *_active_at(at),
+        )
+    )
+    return [_rule(r) for r in rows]
+
+
 # ---------------------------------------------------------------------------------------- per user
 
 
 async def lock_user(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime, *, visits: int = 0) -> int:
     """Take the user's loyalty row (created on first use) and add `visits` closed checks; the closed
-    checks counted BEFORE this change. Every rule event of the user calls it before reading state."""
-    await insert_ignore(
-        conn,
-        loyalty_users,
-        {"user_id": user_id, "retailer_id": retailer_id, "closed_checks": 0, "events": 0, "updated_at": now},
-        ["user_id"],
-    )
-    await conn.execute(
-        update(loyalty_users)
-        .where(loyalty_users.c.retailer_id == retailer_id, loyalty_users.c.user_id == user_id)
-        .values(
-            closed_checks=func.max(loyalty_users.c.closed_checks + visits, 0)
-            if conn.dialect.name == "sqlite"
-            else func.greatest(loyalty_users.c.closed_checks + visits, 0),
-            events=loyalty_users.c.events + 1,
-            updated_at=now,
+    checks counted BEFORE this change. Every rule event of the user calls it before reading state.
+
+    One upsert that returns the new count (where an insert-ignore, an update and a read were three):
+    a new row starts from zero, so it holds max(visits, 0) closed checks and one event; an existing
+    one is changed in SQL under its row lock, as the update did."""
+    floor = func.max if conn.dialect.name == "sqlite" else func.greatest
+    values = {
+        "user_id": user_id,
+        "retailer_id": retailer_id,
+        "closed_checks": max(visits, 0),
+        "events": 1,
+        "updated_at": now,
+    }
+    changes = {
+        "closed_checks": floor(loyalty_users.c.closed_checks + visits, 0),
+        "events": loyalty_users.c.events + 1,
+        "updated_at": now,
+    }
+    insert_stmt = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(loyalty_users)
+    statement = (
+        insert_stmt.values(**values)
+        .on_conflict_do_update(
+            index_elements=["user_id"], set_=changes, where=loyalty_users.c.retailer_id == retailer_id
         )
+        .returning(loyalty_users.c.closed_checks)
     )
-    after = (
-        await conn.execute(
-            select(loyalty_users.c.closed_checks).where(
-                loyalty_users.c.retailer_id == retailer_id, loyalty_users.c.user_id == user_id
-            )
-        )
-    ).scalar_one()
+    after = (await conn.execute(statement)).scalar_one()
     return max(int(after) - visits, 0)
 
 

@@ -93,8 +93,12 @@ async def post(
     reason: str = "",
     reference_id: str | None = None,
     detail: dict[str, Any] | None = None,
+    user_checked: bool = False,
 ) -> Posted:
     """Write one ledger entry and change the balance with it, in the caller's transaction.
+
+    `user_checked`: the caller already read the user in this transaction (users are never deleted),
+    so their existence is not read again.
 
     A spend without enough available points raises CONFLICT (reason INSUFFICIENT_POINTS), so the
     caller's transaction rolls back whole. A `reference_id` already applied for this kind answers
@@ -104,12 +108,13 @@ async def post(
         raise ValueError(f"unknown ledger kind {kind!r}")
     if amount <= 0:
         raise ValueError("amount must be positive")
-    await _require_user(conn, retailer_id, user_id)
-    account = await resolve_account(conn, retailer_id, account_id, now)
+    if not user_checked:
+        await _require_user(conn, retailer_id, user_id)
+    account = await _account_id(conn, retailer_id, account_id, now)
     available_sign, lifetime_sign = KINDS[kind]
     values: dict[str, Any] = {
         "retailer_id": retailer_id,
-        "account_id": account.id,
+        "account_id": account,
         "user_id": user_id,
         "kind": kind,
         "amount": amount,
@@ -121,31 +126,38 @@ async def post(
         "detail": detail or {},
         "at": now,
     }
-    await repo.ensure_balance(conn, retailer_id, account.id, user_id, now)
+    await repo.ensure_balance(conn, retailer_id, account, user_id, now)
     if reference_id is not None:
         # Claim the reference first: a concurrent duplicate waits on the unique key, then sees ours.
         entry_id = await repo.claim_reference(conn, values)
         if entry_id is None:
-            return await _replay(conn, retailer_id, user_id, account.id, kind, amount, reference_id)
+            return await _replay(conn, retailer_id, user_id, account, kind, amount, reference_id)
     else:
         entry_id = await repo.insert_entry(conn, values)
-    changed = await repo.change_balance(
+    balance = await repo.change_balance(
         conn,
         retailer_id,
-        account.id,
+        account,
         user_id,
         values["available_delta"],
         values["lifetime_delta"],
         now,
         floor_at_zero=kind == "spend",
     )
-    if not changed:
+    if balance is None:
         raise Conflict(
             f"not enough points: {amount} needed", reason=INSUFFICIENT_POINTS, fields={"amount": ["exceeds balance"]}
         )
-    balance = await repo.get_balance(conn, retailer_id, account.id, user_id)
-    assert balance is not None
-    return Posted(entry_id, True, account.id, balance.available, balance.lifetime)
+    available, lifetime = balance
+    return Posted(entry_id, True, account, available, lifetime)
+
+
+async def _account_id(conn: AsyncConnection, retailer_id: UUID, account_id: UUID | None, now: datetime) -> UUID:
+    """`resolve_account`'s id: `post` needs only the id, so the default account (whose id is derived)
+    is ensured without reading its row back."""
+    if account_id is None or account_id == repo.default_account_id(retailer_id):
+        return await repo.ensure_default_account_id(conn, retailer_id, now)
+    return (await resolve_account(conn, retailer_id, account_id, now)).id
 
 
 async def _replay(
