@@ -59,7 +59,6 @@ from openoffers.pos.locks import lock_detail, record_lock_expired, redeem_held
 from openoffers.pos.repository import CheckRow, LockRow
 from openoffers.pos.schemas import Transaction
 from openoffers.wallet import repository as wallet_repo
-from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.repository import ISSUED, LOCKED, REDEEMED, Event, WalletRow
 
 SESSIONM_ID = "sessionm_id"
@@ -183,7 +182,9 @@ async def _close(
         if discount.amount < 0:
             raise ValidationFailed.field(_path(index, "amount"), "must not be negative")
         ids.append(user_offer_id)
-    rows = await wallet_repo.wallet_rows_by_ids(conn, scope.retailer_id, ids)
+    # The offers with their lock rows, and whether their owner has expiries to record, in one query.
+    found = await repo.wallet_rows_with_locks(conn, scope.retailer_id, ids, due_at=scope.now)
+    rows = found.rows
     for (index, _), user_offer_id in zip(ours, ids, strict=True):
         if user_offer_id not in rows:
             raise user_offer_not_found(_path(index, "reference_id"))
@@ -193,15 +194,20 @@ async def _close(
             "the check's offers belong to more than one customer", fields={"request_payload.discounts": ["mixed"]}
         )
     for owner in owners:
-        await wallet_repo.expire_user_due(conn, scope.retailer_id, owner, scope.now)
+        if owner in found.due_users:  # nothing due: the sweep would change nothing
+            await wallet_repo.expire_user_due(conn, scope.retailer_id, owner, scope.now)
 
     # Always with the catalog: the customer earns by item category too.
-    priced = await price_check(conn, scope, transaction, transaction_id, rows, with_catalog=True)
-    plans = await _plan(conn, scope, transaction, transaction_id, ours, ids, rows, priced)
+    priced = await price_check(
+        conn, scope, transaction, transaction_id, rows, found.locks, with_catalog=True, every_held=True
+    )
+    plans = await _plan(conn, scope, transaction, transaction_id, ours, ids, rows, found.locks, priced)
     redeemed = await _apply(conn, scope, transaction_id, plans, priced.held)
 
     customer = owners[0] if owners else await _payment_customer(conn, scope, transaction)
     if customer is not None:
+        # The customer exists and their expiries are recorded (above, or in `_payment_customer`), in
+        # this transaction: the engine need not read them again. The exponent is the scope's.
         await loyalty_engine.on_transaction_closed(
             conn,
             retailer_id=scope.retailer_id,
@@ -215,6 +221,8 @@ async def _close(
             ),
             now=scope.now,
             actor=scope.actor,
+            customer_ready=True,
+            exponent=scope.exponent,
         )
     await repo.update_check(
         conn,
@@ -238,15 +246,18 @@ async def _plan(
     ours: list[tuple[int, Any]],
     ids: list[UUID],
     rows: dict[UUID, WalletRow],
+    joined_locks: dict[UUID, LockRow],
     priced: PricedCheck,
 ) -> list[Redemption]:
     """Check every one of our discounts before anything is written: it may be taken by this check, and
     its amount is at most what its offer allows on the final basket, after the discounts stacked before
-    it (lower `stack_order`; ties in check order). Exclusivity looks at the whole check."""
+    it (lower `stack_order`; ties in check order). Exclusivity looks at the whole check. `joined_locks`
+    are the offers' lock rows, read with them."""
     if not ours:
         return []
     now = scope.now
-    locks = await repo.locks_of(conn, scope.retailer_id, [u for u in ids if rows[u].user_offer.status == LOCKED])
+    # Only a Locked offer's lock row is its lock (a Revoked one may keep a leftover row).
+    locks = {u: joined_locks[u] for u in ids if rows[u].user_offer.status == LOCKED and u in joined_locks}
     terms = {u: terms_of(rows[u].offer, scope.exponent) for u in ids}
     owner = rows[ids[0]].user_offer.user_id
     log = await redemption_log(conn, scope, owner, ((rows[u], terms[u]) for u in ids), now)
@@ -345,7 +356,8 @@ async def _release_locks(
 
 async def _payment_customer(conn: AsyncConnection, scope: Scope, transaction: Transaction) -> UUID | None:
     """No offer of ours on the check: the customer is a payment's `user_id` of type SessionM_ID, else
-    the check's own `user_id`. An unknown one is USER_NOT_FOUND (nothing changes)."""
+    the check's own `user_id`. An unknown one is USER_NOT_FOUND (nothing changes). Their due expiries
+    are recorded here (the engine is told they are)."""
     candidates = [
         (f"request_payload.payments[{i}].user_id", p.user_id)
         for i, p in enumerate(transaction.payments)
@@ -359,8 +371,11 @@ async def _payment_customer(conn: AsyncConnection, scope: Scope, transaction: Tr
     user_id = parse_uuid(text)
     if user_id is None:
         raise ValidationFailed.field(path, "is not a user id (a UUID)")
-    if await users_repo.get_user(conn, scope.retailer_id, user_id) is None:
+    has_due = await repo.customer_has_due(conn, scope.retailer_id, user_id, scope.now)
+    if has_due is None:
         raise UserNotFound("the check's customer is not a user of this retailer", fields={path: ["not found"]})
+    if has_due:  # the first step of the loyalty engine's lock order, done here with the same read
+        await wallet_repo.expire_user_due(conn, scope.retailer_id, user_id, scope.now)
     return user_id
 
 

@@ -249,7 +249,7 @@ def discount_out(
 @dataclass(frozen=True, slots=True)
 class PricedCheck:
     """The check as pricing sees it, with every discount on it; `references[i]` is discount i's user
-    offer id ("" for a POS's own), and `held` the locks this check holds."""
+    offer id ("" for a POS's own), and `held` the locks this check holds (see `price_check`)."""
 
     basket: pricing.Basket
     references: tuple[str, ...]
@@ -274,20 +274,34 @@ async def price_check(
     transaction: Transaction,
     transaction_id: str,
     known: Mapping[UUID, WalletRow],
+    known_locks: Mapping[UUID, LockRow],
     *,
     with_catalog: bool,
+    every_held: bool = False,
 ) -> PricedCheck:
     """Build the check's basket: our own discounts on it carry their lock's exact line shares and their
     offer's exclusivity; with `with_catalog`, items carry their catalog categories (one query). `known`
-    are user offers already loaded; any other one the check names is loaded in one query."""
+    are user offers already loaded and `known_locks` every lock row among them; any other user offer the
+    check names is loaded, with its lock row, in one query.
+
+    `held` is the check's locks on the user offers its discounts name, which is all the basket needs
+    (a lock's shares are used only for the discount naming it), so it comes from the rows already read.
+    With `every_held` (closing the check releases the locks it does not redeem) it is every lock the
+    check holds, read in one more query."""
     references = tuple(reference_of(d) for d in transaction.discounts)
     ids = {u for u in (parse_uuid(r) for r in references if r) if u is not None}
     rows = dict(known)
+    locks = dict(known_locks)
     missing = [u for u in ids if u not in rows]
     if missing:
-        rows.update(await wallet_repo.wallet_rows_by_ids(conn, scope.retailer_id, missing))
+        found = await repo.wallet_rows_with_locks(conn, scope.retailer_id, missing)
+        rows.update(found.rows)
+        locks.update(found.locks)
     exclusive = frozenset(str(u) for u in ids if u in rows and terms_of(rows[u].offer, scope.exponent).exclusive)
-    held = tuple(await repo.locks_of_check(conn, scope.retailer_id, scope.store.id, transaction_id))
+    if every_held:
+        held = tuple(await repo.locks_of_check(conn, scope.retailer_id, scope.store.id, transaction_id))
+    else:
+        held = tuple(locks[u] for u in sorted(ids) if u in locks and locks[u].held_by(scope.store.id, transaction_id))
     catalog = None
     if with_catalog:
         items = (loose_id(item.item_id) for item in transaction.items)

@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import pricing
-from openoffers.kit.errors import AlreadyLocked, Conflict, NotFound, TransactionClosed, ValidationFailed
+from openoffers.kit.errors import (
+    AlreadyLocked,
+    Conflict,
+    DomainError,
+    NotFound,
+    TransactionClosed,
+    ValidationFailed,
+)
 from openoffers.kit.ids import parse_uuid
 from openoffers.offers.terms import terms_of
 from openoffers.pos import repository as repo
@@ -73,21 +81,38 @@ def lock_detail(store_id: UUID, transaction_id: str, **extra: Any) -> dict[str, 
     return {"store_id": str(store_id), "transaction_id": transaction_id, **extra}
 
 
-async def _user_offer_id(conn: AsyncConnection, scope: Scope, payload: LockPayload) -> UUID:
+async def _refuse_closed(conn: AsyncConnection, scope: Scope, transaction_id: str) -> None:
+    if await repo.check_is_closed(conn, scope.retailer_id, scope.store.id, transaction_id):
+        raise TransactionClosed(f"transaction {transaction_id} is closed")
+
+
+async def _target(conn: AsyncConnection, scope: Scope, payload: LockPayload, transaction_id: str) -> repo.LockTarget:
+    """The user offer the Lock names, read with its lock and whether the check is closed (one query).
+    Refusals keep their order: a closed check first, then a bad lookup code, then an unknown offer; the
+    refusal paths ask `check_is_closed` on their own."""
     kind = payload.offer_lookup_type.strip().lower()
     code = payload.offer_lookup_code.strip()
     path = "request_payload.offer_lookup_code"
+    read = partial(repo.lock_target, conn, scope.retailer_id, scope.store.id, transaction_id, scope.now)
     if kind == USER_OFFER_ID:
         user_offer_id = parse_uuid(code)
         if user_offer_id is None:
+            await _refuse_closed(conn, scope, transaction_id)
             raise ValidationFailed.field(path, "is not a user offer id (a UUID)")
-        return user_offer_id
-    if kind == TTL_CODE:
-        found = await repo.claim_code_user_offer(conn, scope.retailer_id, normalize_code(code), scope.now)
-        if found is None:
-            raise not_redeemable("no such code, or it has expired", "NOT_FOUND", path)
-        return found
-    raise ValidationFailed.field("request_payload.offer_lookup_type", "must be userofferid or ttlcode")
+        target = await read(user_offer_id=user_offer_id)
+        missing: DomainError = user_offer_not_found(path)
+    elif kind == TTL_CODE:
+        target = await read(claim_code=normalize_code(code))
+        missing = not_redeemable("no such code, or it has expired", "NOT_FOUND", path)
+    else:
+        await _refuse_closed(conn, scope, transaction_id)
+        raise ValidationFailed.field("request_payload.offer_lookup_type", "must be userofferid or ttlcode")
+    if target is None:
+        await _refuse_closed(conn, scope, transaction_id)
+        raise missing
+    if target.check_closed:
+        raise TransactionClosed(f"transaction {transaction_id} is closed")
+    return target
 
 
 async def lock_in(conn: AsyncConnection, scope: Scope, payload: LockPayload, *, redeem: bool) -> DiscountOut:
@@ -95,21 +120,19 @@ async def lock_in(conn: AsyncConnection, scope: Scope, payload: LockPayload, *, 
     now = scope.now
     transaction = payload.transaction
     transaction_id = transaction_key(transaction)
-    if await repo.check_is_closed(conn, scope.retailer_id, scope.store.id, transaction_id):
-        raise TransactionClosed(f"transaction {transaction_id} is closed")
-    user_offer_id = await _user_offer_id(conn, scope, payload)
-    row = await wallet_repo.get_wallet_row(conn, scope.retailer_id, user_offer_id)
-    if row is None:
-        raise user_offer_not_found("request_payload.offer_lookup_code")
+    target = await _target(conn, scope, payload, transaction_id)
+    row = target.row
     uo = row.user_offer
-    await wallet_repo.expire_user_due(conn, scope.retailer_id, uo.user_id, now)
-    locks = await repo.locks_of(conn, scope.retailer_id, [uo.id]) if uo.status == LOCKED else {}
-    lock = locks.get(uo.id)
+    if target.user_has_due:
+        await wallet_repo.expire_user_due(conn, scope.retailer_id, uo.user_id, now)
+    # Only a Locked offer's lock row is its lock (a Revoked one may keep a leftover row).
+    lock = target.lock if uo.status == LOCKED else None
     hold = hold_of(row, lock, scope.store.id, transaction_id, now)
 
     terms = terms_of(row.offer, scope.exponent)
+    known_locks = {uo.id: target.lock} if target.lock is not None else {}
     check = await price_check(
-        conn, scope, transaction, transaction_id, {uo.id: row}, with_catalog=uses_categories(terms)
+        conn, scope, transaction, transaction_id, {uo.id: row}, known_locks, with_catalog=uses_categories(terms)
     )
     log = await redemption_log(conn, scope, uo.user_id, [(row, terms)], now)
     uses = uses_in_period(terms, log.get(uo.root_offer_id, ()), now)

@@ -5,8 +5,10 @@ offers locked to a check as `LOCKED` with their locked amount). With one: only t
 that basket, each priced on it; an offer locked to this very check is priced again (as a re-lock would)
 and shown `LOCKED`; one locked to another check is left out.
 
-Hot path (ARCHITECTURE.md rule 9): the wallet with its revisions in one query, balances in one, the
-locks in one, max_uses counts in one; offer terms come from the per-process cache.
+Hot path (ARCHITECTURE.md rule 9): the customer with their wallet and its locks in one query, balances
+in one, max_uses counts in one (only when an offer has max_uses); offer terms come from the per-process
+cache. A check's own locks come from the wallet's rows: only a lock on a user offer the check names
+matters to the basket, and those are read with the wallet or with the check's other user offers.
 """
 
 from __future__ import annotations
@@ -34,32 +36,35 @@ from openoffers.pos.common import (
     uses_in_period,
 )
 from openoffers.pos.schemas import AccountOut, DiscountOut, LookupPayload, LookupUser, loose_id
-from openoffers.wallet import repository as wallet_repo
 from openoffers.wallet import service as wallet_service
+from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.repository import LOCKED, WalletRow
 
 
 async def lookup_in(conn: AsyncConnection, scope: Scope, payload: LookupPayload) -> LookupUser:
     now = scope.now
-    user = await wallet_service.find_user(
-        conn,
-        scope.retailer_id,
+    key = wallet_service.lookup_key(
         user_id=payload.user_id,
         external_customer_id=loose_id(payload.external_customer_id),
         email=payload.email,
         phone=payload.phone,
     )
-    rows = await wallet_repo.wallet_rows(conn, scope.retailer_id, user.id, now)
+    matching = users_repo.matching_users(scope.retailer_id, **key)
+    assert matching is not None, "lookup_key gives one key"
+    found = await repo.customer_wallet(conn, scope.retailer_id, matching, now)
+    user = wallet_service.the_one_user(found.users)
+    rows = found.rows
     balances = await loyalty_repo.user_balances(conn, scope.retailer_id, user.id)
     if not any(b.account.is_default for b in balances):
         # Reads show the default account before its first use (it is created lazily with this id).
         balances = [loyalty_repo.AccountBalance(loyalty_repo.default_account(scope.retailer_id, now), None), *balances]
-    locked_ids = [r.user_offer.id for r in rows if r.status_at(now) == LOCKED]
-    locks = await repo.locks_of(conn, scope.retailer_id, locked_ids)
+    # The locks of offers Locked now (one whose lock ran out is back in the wallet as Issued).
+    locked = {r.user_offer.id for r in rows if r.status_at(now) == LOCKED}
+    locks = {u: lock for u, lock in found.locks.items() if u in locked}
     if payload.transaction is None:
         offers = _wallet_offers(scope, rows, locks)
     else:
-        offers = await _eligible_offers(conn, scope, payload, rows, locks)
+        offers = await _eligible_offers(conn, scope, payload, rows, locks, found.locks)
     return LookupUser(
         user_reference_id=str(user.id),
         user_account_id=str(user.id),
@@ -105,6 +110,7 @@ async def _eligible_offers(
     payload: LookupPayload,
     rows: list[WalletRow],
     locks: dict[UUID, repo.LockRow],
+    every_lock: dict[UUID, repo.LockRow],
 ) -> list[DiscountOut]:
     transaction = payload.transaction
     assert transaction is not None
@@ -121,6 +127,7 @@ async def _eligible_offers(
         transaction,
         transaction_id,
         {r.user_offer.id: r for r in rows},
+        every_lock,
         with_catalog=any(uses_categories(t) for t in terms.values()),
     )
     user_id = candidates[0].user_offer.user_id

@@ -14,15 +14,17 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import Select, and_, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import pricing
 from openoffers.kit.clock import as_utc
-from openoffers.kit.db import insert_ignore
+from openoffers.kit.db import insert_ignore, upsert
 from openoffers.pos.models import claim_codes, pos_locks, pos_transactions
+from openoffers.wallet import repository as wallet_repo
 from openoffers.wallet.models import user_offer_events, user_offers, users
-from openoffers.wallet.repository import REDEEMED
+from openoffers.wallet.repository import REDEEMED, WALLET_COLUMNS, WALLET_JOIN, WalletRow
+from openoffers.wallet.users_repository import UserRow, user_of
 
 # ------------------------------------------------------------------------------------------- locks
 
@@ -61,22 +63,25 @@ def _quantity(text: str) -> int | Decimal:
     return int(value) if value == value.to_integral_value() else value
 
 
-def _lock(row: Any) -> LockRow:
+def _lock(row: Any, prefix: str = "") -> LockRow:
+    def value(name: str) -> Any:
+        return getattr(row, prefix + name)
+
     shares = tuple(
         pricing.LineShare(line_id=str(s["line_id"]), amount=int(s["amount"]), quantity=_quantity(str(s["quantity"])))
-        for s in row.line_shares
+        for s in value("line_shares")
     )
     return LockRow(
-        user_offer_id=row.user_offer_id,
-        retailer_id=row.retailer_id,
-        store_id=row.store_id,
-        transaction_id=row.transaction_id,
-        user_id=row.user_id,
-        amount=int(row.amount),
+        user_offer_id=value("user_offer_id"),
+        retailer_id=value("retailer_id"),
+        store_id=value("store_id"),
+        transaction_id=value("transaction_id"),
+        user_id=value("user_id"),
+        amount=int(value("amount")),
         line_shares=shares,
-        stack_order=int(row.stack_order),
-        locked_at=row.locked_at,
-        expires_at=row.expires_at,
+        stack_order=int(value("stack_order")),
+        locked_at=value("locked_at"),
+        expires_at=value("expires_at"),
     )
 
 
@@ -121,14 +126,13 @@ def _lock_values(lock: LockRow) -> dict[str, Any]:
 
 async def insert_lock(conn: AsyncConnection, lock: LockRow) -> None:
     """Only after this caller moved the user offer Issued -> Locked (which no one else can do at once).
-    A leftover row (a Locked offer revoked by the Offers API keeps its row) is replaced."""
-    await conn.execute(
-        delete(pos_locks).where(
-            pos_locks.c.retailer_id == lock.retailer_id, pos_locks.c.user_offer_id == lock.user_offer_id
-        )
-    )
-    await conn.execute(
-        insert(pos_locks).values(user_offer_id=lock.user_offer_id, retailer_id=lock.retailer_id, **_lock_values(lock))
+    A leftover row (a Locked offer revoked by the Offers API keeps its row) is replaced: one upsert on
+    the user offer id (the key) instead of a delete and an insert."""
+    await upsert(
+        conn,
+        pos_locks,
+        {"user_offer_id": lock.user_offer_id, "retailer_id": lock.retailer_id, **_lock_values(lock)},
+        ["user_offer_id"],
     )
 
 
@@ -205,6 +209,166 @@ async def expired_locks(conn: AsyncConnection, now: datetime, limit: int) -> lis
     return [_lock(r) for r in rows]
 
 
+# ---------------------------------------------------------------------------- combined wallet reads
+# The POS hot paths read user offers together with what they need next, in one statement each: the
+# wallet join already outer-joins each user offer's lock row (for its expiry), so it brings the whole
+# lock row too (ARCHITECTURE.md rule 9). Lock rows read this way are the same rows `locks_of` reads.
+
+_LOCK_COLUMNS = [column.label(f"lk_{column.name}") for column in pos_locks.c]
+
+
+def _joined_locks(rows: Sequence[Any]) -> dict[UUID, LockRow]:
+    return {row.lk_user_offer_id: _lock(row, "lk_") for row in rows if row.lk_user_offer_id is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerWallet:
+    """Lookup's read: the users its key matched (at most two), the wallet of the first, and the lock
+    rows of those user offers."""
+
+    users: list[UserRow]
+    rows: list[WalletRow]
+    locks: dict[UUID, LockRow]
+
+
+async def customer_wallet(
+    conn: AsyncConnection, retailer_id: UUID, matching: Select[Any], now: datetime
+) -> CustomerWallet:
+    """The users `matching` finds (`users_repository.matching_users`), each with their wallet
+    (`wallet_rows`: Issued inside the window, and Locked, newest first) and its locks, in one query.
+    A user with an empty wallet is one row with no user offer. Two users is the caller's CONFLICT."""
+    found = matching.subquery("u")
+    query = (
+        select(*[found.c[name].label(f"u_{name}") for name in UserRow.__slots__], *WALLET_COLUMNS, *_LOCK_COLUMNS)
+        .select_from(
+            found.outerjoin(
+                WALLET_JOIN,
+                and_(
+                    user_offers.c.retailer_id == found.c.retailer_id,
+                    user_offers.c.user_id == found.c.id,
+                    wallet_repo.redeemable(now),
+                ),
+            )
+        )
+        .where(found.c.retailer_id == retailer_id)
+        .order_by(found.c.created_at, found.c.id, user_offers.c.acquired_at.desc(), user_offers.c.id)
+    )
+    rows = (await conn.execute(query)).all()
+    people: dict[UUID, UserRow] = {}
+    for row in rows:
+        people.setdefault(row.u_id, user_of(row, "u_"))
+    first = next(iter(people), None)
+    mine = [row for row in rows if row.u_id == first and row.uo_id is not None]
+    return CustomerWallet(
+        list(people.values()), await wallet_repo.attach_revisions(conn, retailer_id, mine), _joined_locks(mine)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OffersRead:
+    """User offers by id, their lock rows, and which of their owners have expiries to record."""
+
+    rows: dict[UUID, WalletRow]
+    locks: dict[UUID, LockRow]
+    due_users: frozenset[UUID] = frozenset()
+
+
+async def wallet_rows_with_locks(
+    conn: AsyncConnection, retailer_id: UUID, user_offer_ids: Sequence[UUID], *, due_at: datetime | None = None
+) -> OffersRead:
+    """`wallet_rows_by_ids` with each one's lock row, in one query; with `due_at`, also whether each
+    owner has expiries to record at that time (`wallet_repo.has_due`)."""
+    if not user_offer_ids:
+        return OffersRead({}, {})
+    columns = [*WALLET_COLUMNS, *_LOCK_COLUMNS]
+    if due_at is not None:
+        columns.append(wallet_repo.has_due(retailer_id, user_offers.c.user_id, due_at).label("user_has_due"))
+    rows = (
+        await conn.execute(
+            select(*columns)
+            .select_from(WALLET_JOIN)
+            .where(user_offers.c.retailer_id == retailer_id, user_offers.c.id.in_(list(user_offer_ids)))
+        )
+    ).all()
+    due = frozenset(row.uo_user_id for row in rows if due_at is not None and row.user_has_due)
+    wallet = await wallet_repo.attach_revisions(conn, retailer_id, rows)
+    return OffersRead({r.user_offer.id: r for r in wallet}, _joined_locks(rows), due)
+
+
+@dataclass(frozen=True, slots=True)
+class LockTarget:
+    """Lock's read: the user offer, its lock row, whether the check is closed already, and whether the
+    owner has expiries to record."""
+
+    row: WalletRow
+    lock: LockRow | None
+    check_closed: bool
+    user_has_due: bool
+
+
+async def lock_target(
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    store_id: UUID,
+    transaction_id: str,
+    now: datetime,
+    *,
+    user_offer_id: UUID | None = None,
+    claim_code: str | None = None,
+) -> LockTarget | None:
+    """The user offer a Lock names (by id, or by an unexpired claim code), with everything the Lock
+    decides on, in one query. None when there is no such user offer (or code): then the caller asks
+    `check_is_closed` itself, so a closed check is still refused first."""
+    closed = exists().where(
+        pos_transactions.c.retailer_id == retailer_id,
+        pos_transactions.c.store_id == store_id,
+        pos_transactions.c.transaction_id == transaction_id,
+        pos_transactions.c.is_closed.is_(True),
+    )
+    if claim_code is not None:
+        named = user_offers.c.id == (
+            select(claim_codes.c.user_offer_id)
+            .where(
+                claim_codes.c.retailer_id == retailer_id,
+                claim_codes.c.code == claim_code,
+                claim_codes.c.expires_at > now,
+            )
+            .scalar_subquery()
+        )
+    else:
+        named = user_offers.c.id == user_offer_id
+    row = (
+        await conn.execute(
+            select(
+                *WALLET_COLUMNS,
+                *_LOCK_COLUMNS,
+                closed.label("check_closed"),
+                wallet_repo.has_due(retailer_id, user_offers.c.user_id, now).label("user_has_due"),
+            )
+            .select_from(WALLET_JOIN)
+            .where(user_offers.c.retailer_id == retailer_id, named)
+        )
+    ).first()
+    if row is None:
+        return None
+    [wallet_row] = await wallet_repo.attach_revisions(conn, retailer_id, [row])
+    lock = _lock(row, "lk_") if row.lk_user_offer_id is not None else None
+    return LockTarget(wallet_row, lock, bool(row.check_closed), bool(row.user_has_due))
+
+
+async def customer_has_due(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime) -> bool | None:
+    """None when the user is not the retailer's; else whether they have expiries to record (one query
+    for the existence check and the sweep's question)."""
+    row = (
+        await conn.execute(
+            select(wallet_repo.has_due(retailer_id, users.c.id, now).label("user_has_due")).where(
+                users.c.retailer_id == retailer_id, users.c.id == user_id
+            )
+        )
+    ).first()
+    return None if row is None else bool(row.user_has_due)
+
+
 # ------------------------------------------------------------------------------------------ checks
 
 
@@ -235,11 +399,22 @@ def _check(row: Any) -> CheckRow:
     )
 
 
+class _Values:
+    """A dict read as a row (attribute access), for `_check` on values this transaction inserted."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+
 async def claim_check(conn: AsyncConnection, values: dict[str, Any]) -> tuple[CheckRow, bool]:
     """The check's row, created (open) when new, and held for the rest of the transaction: concurrent
     sends of one check queue here (the unique key, then FOR UPDATE on PostgreSQL; SQLite's write
     lock), so a check closes once. True when this call created it."""
     created = await insert_ignore(conn, pos_transactions, values, ["retailer_id", "store_id", "transaction_id"])
+    if created:
+        # Our own insert: the row is exactly `values`, and already ours until commit (an inserted row is
+        # locked on PostgreSQL; SQLite's write lock is held), so reading it back would add nothing.
+        return _check(_Values(values)), True
     row = (
         await conn.execute(
             select(pos_transactions)

@@ -111,13 +111,14 @@ _UO_FIELDS = UserOfferRow.__slots__
 _OFFER_FIELDS = OfferRow.__slots__
 # Both tables have `id`, `retailer_id`, `status`...: label every column of the join by its table.
 # The offer's own columns come from `offers_repo.revisions_cached` (keyed by its updated_at), so a
-# wallet read decodes each revision's JSON once per process, not once per user offer.
-_JOINED = [
+# wallet read decodes each revision's JSON once per process, not once per user offer. The POS
+# repository reads these same columns (plus its lock's) in its combined statements, hence public.
+WALLET_COLUMNS = [
     *(user_offers.c[name].label(f"uo_{name}") for name in _UO_FIELDS),
     offers.c.updated_at.label("o_updated_at"),
     pos_locks.c.expires_at.label("lock_expires_at"),
 ]
-_JOIN = user_offers.join(
+WALLET_JOIN = user_offers.join(
     offers, and_(offers.c.id == user_offers.c.offer_id, offers.c.retailer_id == user_offers.c.retailer_id)
 ).outerjoin(
     pos_locks, and_(pos_locks.c.user_offer_id == user_offers.c.id, pos_locks.c.retailer_id == user_offers.c.retailer_id)
@@ -128,8 +129,9 @@ def _user_offer(row: Any, prefix: str = "") -> UserOfferRow:
     return UserOfferRow(**{name: getattr(row, prefix + name) for name in _UO_FIELDS})
 
 
-async def _wallet_rows(conn: AsyncConnection, retailer_id: UUID, rows: Sequence[Any]) -> list[WalletRow]:
-    """Attach each user offer's revision (from the revision cache) to the joined rows, in order."""
+async def attach_revisions(conn: AsyncConnection, retailer_id: UUID, rows: Sequence[Any]) -> list[WalletRow]:
+    """Attach each user offer's revision (from the revision cache) to rows read with WALLET_COLUMNS,
+    in order."""
     wanted = {row.uo_offer_id: row.o_updated_at for row in rows}
     revisions = await offers_repo.revisions_cached(conn, retailer_id, wanted)
     return [WalletRow(_user_offer(row, "uo_"), revisions[row.uo_offer_id], row.lock_expires_at) for row in rows]
@@ -152,12 +154,12 @@ async def get_wallet_row(conn: AsyncConnection, retailer_id: UUID, user_offer_id
     """One user offer joined with its revision."""
     row = (
         await conn.execute(
-            select(*_JOINED)
-            .select_from(_JOIN)
+            select(*WALLET_COLUMNS)
+            .select_from(WALLET_JOIN)
             .where(user_offers.c.retailer_id == retailer_id, user_offers.c.id == user_offer_id)
         )
     ).first()
-    return (await _wallet_rows(conn, retailer_id, [row]))[0] if row else None
+    return (await attach_revisions(conn, retailer_id, [row]))[0] if row else None
 
 
 async def wallet_rows_by_ids(
@@ -167,14 +169,14 @@ async def wallet_rows_by_ids(
     if not user_offer_ids:
         return {}
     rows = await conn.execute(
-        select(*_JOINED)
-        .select_from(_JOIN)
+        select(*WALLET_COLUMNS)
+        .select_from(WALLET_JOIN)
         .where(user_offers.c.retailer_id == retailer_id, user_offers.c.id.in_(list(user_offer_ids)))
     )
-    return {row.user_offer.id: row for row in await _wallet_rows(conn, retailer_id, rows.all())}
+    return {row.user_offer.id: row for row in await attach_revisions(conn, retailer_id, rows.all())}
 
 
-def _redeemable(now: datetime) -> ColumnElement[bool]:
+def redeemable(now: datetime) -> ColumnElement[bool]:
     """Locked, or Issued with a window that has not ended: what a wallet shows."""
     return or_(
         user_offers.c.status == LOCKED,
@@ -197,22 +199,22 @@ async def wallet_rows(
     """The user's wallet (Issued inside the window, and Locked) with each offer revision, newest first,
     in one query. The POS Lookup reads it with `take=None` (everything)."""
     query = (
-        select(*_JOINED)
-        .select_from(_JOIN)
-        .where(user_offers.c.retailer_id == retailer_id, user_offers.c.user_id == user_id, _redeemable(now))
+        select(*WALLET_COLUMNS)
+        .select_from(WALLET_JOIN)
+        .where(user_offers.c.retailer_id == retailer_id, user_offers.c.user_id == user_id, redeemable(now))
         .order_by(user_offers.c.acquired_at.desc(), user_offers.c.id)
         .offset(skip)
     )
     if take is not None:
         query = query.limit(take)
-    return await _wallet_rows(conn, retailer_id, (await conn.execute(query)).all())
+    return await attach_revisions(conn, retailer_id, (await conn.execute(query)).all())
 
 
 async def count_wallet(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime) -> int:
     total = await conn.execute(
         select(func.count())
         .select_from(user_offers)
-        .where(user_offers.c.retailer_id == retailer_id, user_offers.c.user_id == user_id, _redeemable(now))
+        .where(user_offers.c.retailer_id == retailer_id, user_offers.c.user_id == user_id, redeemable(now))
     )
     return int(total.scalar_one())
 
@@ -247,14 +249,14 @@ async def history_rows(
     where = and_(*conditions)
     total = (await conn.execute(select(func.count()).select_from(user_offers).where(where))).scalar_one()
     rows = await conn.execute(
-        select(*_JOINED)
-        .select_from(_JOIN)
+        select(*WALLET_COLUMNS)
+        .select_from(WALLET_JOIN)
         .where(where)
         .order_by(user_offers.c.acquired_at.desc(), user_offers.c.id)
         .offset(skip)
         .limit(take)
     )
-    return int(total), await _wallet_rows(conn, retailer_id, rows.all())
+    return int(total), await attach_revisions(conn, retailer_id, rows.all())
 
 
 async def add_event(conn: AsyncConnection, retailer_id: UUID, user_offer_id: UUID, event: Event) -> None:
@@ -348,6 +350,20 @@ def _due(retailer_id: UUID, now: datetime) -> list[ColumnElement[bool]]:
         user_offers.c.redemption_end.is_not(None),
         user_offers.c.redemption_end <= now,
     ]
+
+
+def has_due(retailer_id: UUID, user_id: ColumnElement[Any], now: datetime) -> ColumnElement[bool]:
+    """Whether `user_id` (a column of the caller's query) has offers `expire_user_due` would record.
+    A hot path reads it with the rows it needs anyway and calls the sweep only when it is true, so a
+    write that has nothing to catch up costs no extra statement (the sweep changes nothing then)."""
+    due = user_offers.alias("due")
+    return exists().where(
+        due.c.retailer_id == retailer_id,
+        due.c.user_id == user_id,
+        due.c.status == ISSUED,
+        due.c.redemption_end.is_not(None),
+        due.c.redemption_end <= now,
+    )
 
 
 async def expire_user_due(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime) -> int:

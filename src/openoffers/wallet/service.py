@@ -7,8 +7,10 @@ reward store in `store.py`, the issuance core in `issuance.py`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from msgspec import UNSET
@@ -149,19 +151,35 @@ async def find_user(
 ) -> UserRow:
     """The one user matching the first key given (user_id, external_customer_id, email, phone).
     No match: USER_NOT_FOUND; several (email and phone are not unique): CONFLICT."""
+    found = await users_repo.find_users(
+        conn,
+        retailer_id,
+        **lookup_key(user_id=user_id, external_customer_id=external_customer_id, email=email, phone=phone),
+    )
+    return the_one_user(found)
+
+
+def lookup_key(
+    *, user_id: UUID | None, external_customer_id: str | None, email: str | None, phone: str | None
+) -> dict[str, Any]:
+    """The first key given (user_id, external_customer_id, email, phone), as `find_users` keywords;
+    none given is VALIDATION. The POS Lookup reads its customer and wallet with it in one query."""
     if user_id is not None:
-        found = await users_repo.find_users(conn, retailer_id, user_id=user_id)
-    elif _clean(external_customer_id) is not None:
-        found = await users_repo.find_users(conn, retailer_id, external_customer_id=external_customer_id)
-    elif _clean(email) is not None:
-        found = await users_repo.find_users(conn, retailer_id, email=email)
-    elif phone is not None and users_repo.phone_key(phone):
-        found = await users_repo.find_users(conn, retailer_id, phone=phone)
-    else:
-        raise ValidationFailed(
-            "give one of user_id, external_customer_id, email or phone",
-            fields={"user_id": ["give one of user_id, external_customer_id, email or phone"]},
-        )
+        return {"user_id": user_id}
+    if _clean(external_customer_id) is not None:
+        return {"external_customer_id": external_customer_id}
+    if _clean(email) is not None:
+        return {"email": email}
+    if phone is not None and users_repo.phone_key(phone):
+        return {"phone": phone}
+    raise ValidationFailed(
+        "give one of user_id, external_customer_id, email or phone",
+        fields={"user_id": ["give one of user_id, external_customer_id, email or phone"]},
+    )
+
+
+def the_one_user(found: Sequence[UserRow]) -> UserRow:
+    """What `find_user` answers for the users a key matched (at most two are read)."""
     if not found:
         raise UserNotFound("user not found")
     if len(found) > 1:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.wallet.models import users
@@ -94,6 +94,24 @@ async def find_users(
 ) -> list[UserRow]:
     """Users matching every given key (email and phone normalised). Two rows are enough to tell the
     caller the match is ambiguous, hence the default limit."""
+    query = matching_users(
+        retailer_id, user_id=user_id, external_customer_id=external_customer_id, email=email, phone=phone, limit=limit
+    )
+    if query is None:
+        return []
+    return [_user(r) for r in await conn.execute(query)]
+
+
+def matching_users(
+    retailer_id: UUID,
+    *,
+    user_id: UUID | None = None,
+    external_customer_id: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    limit: int = 2,
+) -> Select[Any] | None:
+    """`find_users` as a query (None when no key is given), for callers that join more to it."""
     conditions: list[ColumnElement[bool]] = [users.c.retailer_id == retailer_id]
     if user_id is not None:
         conditions.append(users.c.id == user_id)
@@ -104,9 +122,13 @@ async def find_users(
     if phone is not None:
         conditions.append(users.c.phone_key == phone_key(phone))
     if len(conditions) == 1:
-        return []
-    rows = await conn.execute(select(users).where(*conditions).order_by(users.c.created_at, users.c.id).limit(limit))
-    return [_user(r) for r in rows]
+        return None
+    return select(users).where(*conditions).order_by(users.c.created_at, users.c.id).limit(limit)
+
+
+def user_of(row: Any, prefix: str = "") -> UserRow:
+    """A UserRow from a row holding the users columns, each named `prefix` + column."""
+    return UserRow(**{name: getattr(row, prefix + name) for name in UserRow.__slots__})
 
 
 async def existing_user_ids(conn: AsyncConnection, retailer_id: UUID, user_ids: Sequence[UUID]) -> set[UUID]:
