@@ -1,0 +1,134 @@
+"""How many SQL statements each POS hot path runs (ARCHITECTURE.md rule 9), pinned exactly so a change
+that adds a round trip is seen here (docs/BENCHMARKS.md has what they cost). The counts are the same on
+SQLite and PostgreSQL; SQLite's own `BEGIN` (which `kit.db` emits itself) is not counted, as PostgreSQL's
+is not a statement either. Offer revisions come from the per-process cache: a warm-up Lookup fills it.
+
+A count that goes down is good news: lower the number here, and say why in the comment beside it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+
+from openoffers.kit.db import Database
+from tests.conftest import Tenant
+from tests.pos.pos_support import (
+    LOCK,
+    LOOKUP,
+    SEND,
+    api,
+    as_discount,
+    check,
+    create_offer,
+    create_user,
+    envelope,
+    issue,
+    lock_body,
+)
+
+
+@contextmanager
+def statements(db: Database) -> Iterator[list[str]]:
+    """The statements run inside the block, in order."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.startswith("BEGIN"):
+            seen.append(" ".join(statement.split()))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+
+
+async def counted(
+    client: httpx.AsyncClient, db: Database, tenant: Tenant, path: str, payload: dict[str, Any]
+) -> tuple[Any, list[str]]:
+    with statements(db) as seen:
+        response = await client.post(path, json=envelope(tenant, payload), headers=tenant.pos_auth)
+    assert response.status_code == 200, response.text
+    return response.json()["payload"], seen
+
+
+async def customer(client: httpx.AsyncClient, tenant: Tenant) -> tuple[str, list[str]]:
+    """A customer holding two user offers, at a retailer earning 1 point per $1, after a warm-up Lookup."""
+    await api(client, tenant, "/api/2.0/rules/create", {"kind": "earn", "name": "base", "rate": "1"})
+    offer_id = await create_offer(client, tenant)
+    user_id = await create_user(client, tenant, external_customer_id="C-1", first_name="Ada")
+    held = [await issue(client, tenant, user_id, offer_id) for _ in range(2)]
+    response = await client.post(
+        LOOKUP, json=envelope(tenant, {"external_customer_id": "C-1"}), headers=tenant.pos_auth
+    )
+    assert response.status_code == 200, response.text
+    return user_id, held
+
+
+async def test_lookup_statements(client: httpx.AsyncClient, db: Database, tenant: Tenant) -> None:
+    await customer(client, tenant)
+    # 1. the POS client's credentials with the envelope's store and the retailer;
+    # 2. the customer (by the key given) with their wallet, each offer's revision key and lock row;
+    # 3. the retailer's point accounts with the customer's balances.
+    [found], seen = await counted(client, db, tenant, LOOKUP, {"external_customer_id": "C-1"})
+    assert len(found["offers"]) == 2
+    assert len(seen) == 3, seen
+    # With a check: the same three. The check's locks on the offers it names come from the wallet's
+    # rows; max_uses counts and catalog categories are read only when an offer has them (these do not).
+    [found], seen = await counted(
+        client, db, tenant, LOOKUP, {"external_customer_id": "C-1", "transaction": check("T-1")}
+    )
+    assert len(found["offers"]) == 2
+    assert len(seen) == 3, seen
+
+
+async def test_lock_statements(client: httpx.AsyncClient, db: Database, tenant: Tenant) -> None:
+    _, held = await customer(client, tenant)
+    # 1. credentials, store and retailer;  2. claim the request_id (insert-ignore);
+    # 3. the user offer with its revision key, its lock row, whether the check is closed and whether the
+    #    owner has expiries due (none: the expiry sweep is skipped);
+    # 4. Issued -> Locked (conditional update);  5. its `locked` event;  6. the lock row (upsert);
+    # 7. save the reply for replays.
+    locked, seen = await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
+    assert locked["status"] == "LOCKED"
+    assert len(seen) == 7, seen
+    # The same check again (its basket changed): 1-3 as above, 4. the lock recomputed (conditional
+    # update on this check's lock), 5. save the reply.
+    locked, seen = await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
+    assert locked["status"] == "LOCKED"
+    assert len(seen) == 5, seen
+
+
+async def test_closed_send_transaction_statements(client: httpx.AsyncClient, db: Database, tenant: Tenant) -> None:
+    user_id, held = await customer(client, tenant)
+    payment = {"payment_id": "p1", "amount": "11", "type": "CREDIT", "user_id": user_id, "user_id_type": "SessionM_ID"}
+    # A new check closed for a paying customer, no discounts (the benchmark's close):
+    # 1. credentials, store and retailer;  2. claim the request_id;
+    # 3. the check's row (insert-ignore; new, so it is ours without reading it back);
+    # 4. every lock the check holds (to release the ones it does not redeem);
+    # 5. the catalog categories of its items (earning may go by category);
+    # 6. the customer exists, and whether they have expiries due (none: no sweep);
+    # 7. claim the loyalty event (insert-ignore);  8. the customer's loyalty row, counted (upsert returning);
+    # 9. the rules a closed check can fire (one query);  10. the customer's balances (FOR UPDATE on PostgreSQL);
+    # 11. the default point account (insert-ignore);  12. the customer's balance row (insert-ignore);
+    # 13. the earn ledger entry (insert-ignore on its reference, returning its id);
+    # 14. the balance changed (update returning it);  15. the applied effects saved on the event;
+    # 16. the check marked closed;  17. save the reply.
+    result, seen = await counted(client, db, tenant, SEND, check("T-9", is_closed=True, payments=[payment]))
+    assert result is None
+    assert len(seen) == 17, seen
+
+    # A check closing with an offer it locked: as above, except that 6 is replaced by the check's offers
+    # with their lock rows and the owner's due flag (read right after 3), and redeeming adds three after
+    # 5: this check's lock deleted (conditional), Locked -> Redeemed (conditional update) and its
+    # `redeemed` event. The customer is the offer's owner: the engine reads nothing more about them.
+    locked, _ = await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
+    result, seen = await counted(
+        client, db, tenant, SEND, check("T-1", is_closed=True, discounts=[as_discount(locked)])
+    )
+    assert result is None
+    assert len(seen) == 20, seen
