@@ -359,6 +359,37 @@ def test_find_a_customer_issue_an_offer_and_simulate_a_rule(browser: Any, server
         context.close()
 
 
+def test_edit_a_customer_profile(browser: Any, server: Server, artifacts_dir: Path) -> None:
+    context, page = _page(browser)
+    try:
+        _sign_in(page, server)
+        page.goto(f"{server.url}/admin/customers/{DEMO_CUSTOMER}")
+        page.click("a:text('Edit profile')")
+        page.wait_for_url(f"**/admin/customers/{DEMO_CUSTOMER}/edit")
+        assert _unlabelled_fields(page) == []
+        # A bad email is shown at the field, and nothing is saved.
+        before = server.rows()
+        page.fill("#f-email", "not an email")
+        page.fill("#f-phone", "+1 (440) 555-0142")
+        page.click("button:text('Save profile')")
+        assert "Expected `str` matching regex" in page.inner_text("#f-email-error")
+        assert page.get_attribute("#f-email", "aria-invalid") == "true"
+        assert page.input_value("#f-phone") == "+1 (440) 555-0142"  # nothing typed is lost
+        assert server.rows() == before
+        page.fill("#f-email", "jh@example.com")
+        _shot(page, artifacts_dir, "32-edit-customer")
+        page.click("button:text('Save profile')")
+        page.wait_for_url("**notice=customer_saved")
+        assert "Profile saved." in page.inner_text(".notice")
+        profile = page.inner_text("#profile-title + dl")
+        assert "+1 (440) 555-0142" in profile and "jh@example.com" in profile
+        # The customer search finds the new phone by its digits.
+        page.goto(f"{server.url}/admin/customers?q=14405550142")
+        assert page.locator("tbody tr").count() == 1
+    finally:
+        context.close()
+
+
 def test_a_bad_form_shows_field_errors_and_saves_nothing(browser: Any, server: Server, artifacts_dir: Path) -> None:
     context, page = _page(browser)
     try:

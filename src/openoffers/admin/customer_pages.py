@@ -8,6 +8,7 @@ service refuses is shown next to the field, and nothing is saved.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -32,7 +33,8 @@ from openoffers.admin.web import (
     uuid_or_404,
 )
 from openoffers.context import context
-from openoffers.kit.errors import DomainError, NotFound
+from openoffers.kit import wire
+from openoffers.kit.errors import DomainError, NotFound, ValidationFailed
 from openoffers.loyalty import service as points
 from openoffers.loyalty.schemas import (
     BalancesRequest,
@@ -50,8 +52,10 @@ from openoffers.wallet.schemas import (
     HistoryRequest,
     IssueRequest,
     RevokeRequest,
+    UpdateUserRequest,
     UserOfferDetail,
     UserOfferRequest,
+    UserOut,
     WalletRequest,
 )
 
@@ -116,6 +120,72 @@ async def create_customer(request: Req) -> Response[Any]:
         _refused(form, exc)
         return _new_customer_page(admin, form, 400)
     return redirect(f"/admin/customers/{user.user_id}", notice="customer_created")
+
+
+# --- Edit a profile ---------------------------------------------------------------------------
+
+EDIT_FIELDS = frozenset({*PROFILE_FIELDS, "profile_fields"})
+_NOT_AN_OBJECT = 'must be a JSON object, such as {"tier": "gold"}, or left blank'
+
+
+def _profile_text(fields: Mapping[str, Any]) -> str:
+    return json.dumps(fields, indent=2, ensure_ascii=False) if fields else ""
+
+
+def _edit_page(admin: Admin, user: UserOut, form: Form, status: int = 200) -> Response[Any]:
+    name = describe.customer_name(user.first_name, user.last_name)
+    return render("customer_edit.html", status=status, admin=admin, user=user, name=name, form=form)
+
+
+async def _customer(request: Req, admin: Admin, user_id: str) -> UserOut:
+    uuid = uuid_or_404(user_id, "customer")
+    return await wallet.get_user(context(request).db, GetUserRequest(retailer_id=admin.retailer.id, user_id=uuid))
+
+
+@get("/customers/{user_id:str}/edit", include_in_schema=False)
+async def edit_customer_page(request: Req, user_id: FromPath[str]) -> Response[Any]:
+    admin = await require_admin(request)
+    user = await _customer(request, admin, user_id)
+    data = {name: [getattr(user, name) or ""] for name in PROFILE_FIELDS}
+    data["profile_fields"] = [_profile_text(user.profile_fields)]
+    return _edit_page(admin, user, Form(data=data, fields=EDIT_FIELDS))
+
+
+@post("/customers/{user_id:str}/edit", include_in_schema=False)
+async def edit_customer(request: Req, user_id: FromPath[str]) -> Response[Any]:
+    """The form is the `users/update` body with every field sent (a blank optional one clears it),
+    decoded by the API's decoder and saved by `wallet.service.update_user`, as the API does."""
+    admin = await require_admin(request)
+    form = Form(data=await submitted(request, admin.csrf), fields=EDIT_FIELDS)
+    user = await _customer(request, admin, user_id)
+    body: dict[str, Any] = {"retailer_id": str(admin.retailer.id), "user_id": str(user.user_id)}
+    for name in PROFILE_FIELDS:
+        value = form.value(name).strip()
+        body[name] = value if value or name in ("first_name", "last_name") else None
+    extra: dict[str, Any] = {}
+    errors: dict[str, list[str]] = {}
+    if form.value("profile_fields").strip():
+        # The same JSON decoder as an API request body, so the values are stored as the API stores them.
+        try:
+            extra = wire.decode(form.value("profile_fields").encode(), dict[str, Any])
+        except ValidationFailed:
+            errors["profile_fields"] = [_NOT_AN_OBJECT]
+    body["profile_fields"] = extra
+    decoded, problems = decode_form(body, UpdateUserRequest, {}, flat_path)
+    for key, messages in problems.items():
+        errors.setdefault(key, []).extend(messages)
+    if decoded is None or errors:
+        form.place_errors(errors)
+        return _edit_page(admin, user, form, 400)
+    ctx = context(request)
+    try:
+        await wallet.update_user(ctx.db, decoded, ctx.clock())
+    except NotFound:
+        raise
+    except DomainError as exc:
+        _refused(form, exc)
+        return _edit_page(admin, user, form, exc.status)
+    return redirect(f"/admin/customers/{user.user_id}", notice="customer_saved")
 
 
 # --- One customer -----------------------------------------------------------------------------
@@ -348,6 +418,8 @@ ROUTES = [
     new_customer_page,
     create_customer,
     customer_page,
+    edit_customer_page,
+    edit_customer,
     issue_offer,
     adjust_points,
     revoke_page,

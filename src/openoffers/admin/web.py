@@ -68,6 +68,7 @@ NOTICES = {
     "client_revoked": "POS client revoked. It can no longer call the POS API.",
     "key_revoked": "API key revoked. It can no longer call the API or sign in.",
     "customer_created": "Customer created.",
+    "customer_saved": "Profile saved.",
     "revoked": "Offer revoked. The reason is recorded in its history.",
     "points_adjusted": "Points adjusted. The reason is recorded in the ledger.",
     "points_already": "That change was already applied (the form was sent twice); nothing more changed.",
