@@ -21,7 +21,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 from markupsafe import Markup
 
-from openoffers.admin import customer_pages, describe, rule_pages, tenancy_pages, transaction_pages
+from openoffers.admin import customer_pages, describe, error_routes, rule_pages, tenancy_pages, transaction_pages
 from openoffers.admin.activity import activity_series
 from openoffers.admin.charts import activity_chart, daily
 from openoffers.admin.forms import (
@@ -55,7 +55,7 @@ from openoffers.admin.web import (
     uuid_or_404,
 )
 from openoffers.context import context
-from openoffers.kit.errors import InvalidApiKey, NotFound, ValidationFailed
+from openoffers.kit.errors import InvalidApiKey, ValidationFailed
 from openoffers.offers import service as offers
 from openoffers.offers.repository import DELETED, DRAFT, OfferRow
 from openoffers.offers.schemas import (
@@ -358,12 +358,6 @@ async def edit_offer(request: Req, offer_id: FromPath[str]) -> Response[Any]:
     return await _save_offer(request, admin, latest)
 
 
-@get("/{rest:path}", include_in_schema=False)
-async def unknown_page(rest: FromPath[str]) -> Response[Any]:
-    """Any other /admin address: the HTML not-found page rather than the API's JSON error."""
-    raise NotFound("There is no such page.")
-
-
 _ACTIONS = {"publish": "published", "deactivate": "deactivated", "reactivate": "reactivated"}
 
 
@@ -430,7 +424,6 @@ ADMIN_ROUTER = Router(
         *rule_pages.ROUTES,
         *transaction_pages.ROUTES,
         *tenancy_pages.ROUTES,
-        unknown_page,
         create_static_files_router(
             "/static", directories=[STATIC_DIR], cache_control=CacheControlHeader(max_age=86400), name="admin_static"
         ),
@@ -438,5 +431,6 @@ ADMIN_ROUTER = Router(
     exception_handlers=EXCEPTION_HANDLERS,
     include_in_schema=False,
 )
+error_routes.add_error_routes(ADMIN_ROUTER)
 
 ROUTES: list[ControllerRouterHandler] = [root, ADMIN_ROUTER]

@@ -252,8 +252,34 @@ def safe_next(value: str | None) -> str:
 # --- Errors as pages ---------------------------------------------------------------------------
 
 
-def _error_page(status: int, title: str, message: str) -> Response[str]:
-    return render("error.html", status=status, title=title, message=message)
+# The list page each admin section's addresses start with: an error page links back to it.
+_SECTIONS = {
+    "offers": "offers",
+    "customers": "customers",
+    "rules": "rules",
+    "transactions": "transactions",
+    "stores": "stores",
+    "pos-clients": "POS clients",
+    "keys": "API keys",
+}
+
+
+def back_link(path: str) -> tuple[str, str]:
+    """Where an error page sends the reader: the list of the section the address is in, else home."""
+    parts = path.split("/")
+    section = parts[2] if len(parts) > 2 and parts[1] == "admin" else ""
+    if section in _SECTIONS:
+        return f"/admin/{section}", f"Back to {_SECTIONS[section]}"
+    return "/admin", "Back to the admin pages"
+
+
+def _error_page(
+    request: Req, status: int, title: str, message: str, headers: dict[str, str] | None = None
+) -> Response[str]:
+    href, text = back_link(request.url.path)
+    page = render("error.html", status=status, title=title, message=message, back_href=href, back_text=text)
+    page.headers.update(headers or {})
+    return page
 
 
 def handle_not_signed_in(request: Req, _exc: NotSignedIn) -> Response[Any]:
@@ -270,30 +296,50 @@ def handle_not_signed_in(request: Req, _exc: NotSignedIn) -> Response[Any]:
     return redirect("/admin/login", cookies=[expired_cookie(request)] if "notice" in query else None, **query)
 
 
-def handle_form_rejected(_request: Req, _exc: FormRejected) -> Response[str]:
+def handle_form_rejected(request: Req, _exc: FormRejected) -> Response[str]:
     return _error_page(
+        request,
         403,
         "This form has expired",
         "The page was open too long, or came from somewhere else. Go back, reload the page and try again.",
     )
 
 
-_TITLES = {400: "That did not work", 403: "Not allowed", 404: "Not found", 409: "That is not possible now"}
+_TITLES = {
+    400: "That did not work",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not possible here",
+    409: "That is not possible now",
+    413: "Too much at once",
+}
+_HTTP_MESSAGES = {
+    404: "There is no such page.",
+    405: "This address cannot be used that way. Use the links and buttons on the pages.",
+    413: "What was sent is too large.",
+}
 
 
-def handle_domain_error(_request: Req, exc: DomainError) -> Response[str]:
-    return _error_page(exc.status, _TITLES.get(exc.status, "Something went wrong"), exc.message)
+def handle_domain_error(request: Req, exc: DomainError) -> Response[str]:
+    return _error_page(request, exc.status, _TITLES.get(exc.status, "Something went wrong"), exc.message)
 
 
-def handle_http_error(_request: Req, exc: HTTPException) -> Response[str]:
+def handle_http_error(request: Req, exc: HTTPException) -> Response[str]:
+    """Litestar's own errors (no such page, wrong method, too large) as pages, with their headers
+    (`Allow` on a 405); only the wording of known statuses is shown, never internals."""
     status = exc.status_code
-    message = "There is no such page." if status == 404 else str(exc.detail)
-    return _error_page(status, _TITLES.get(status, "Something went wrong"), message)
+    if status >= 500:
+        log.error("HTTP %s on %s %s: %s", status, request.method, request.url.path, exc.detail)
+        message = "An unexpected error happened; it has been logged."
+    else:
+        message = _HTTP_MESSAGES.get(status, str(exc.detail))
+    allow = {k: v for k, v in (exc.headers or {}).items() if k.lower() == "allow"}
+    return _error_page(request, status, _TITLES.get(status, "Something went wrong"), message, allow)
 
 
 def handle_unexpected(request: Req, exc: Exception) -> Response[str]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _error_page(500, "Something went wrong", "An unexpected error happened; it has been logged.")
+    return _error_page(request, 500, "Something went wrong", "An unexpected error happened; it has been logged.")
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
