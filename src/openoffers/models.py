@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from openoffers.admin import models as admin_models
 from openoffers.kit.db import metadata
 from openoffers.loyalty import models as loyalty_models
 from openoffers.loyalty import rules_models as loyalty_rules_models
@@ -11,6 +12,7 @@ from openoffers.tenancy import models as tenancy_models
 from openoffers.wallet import models as wallet_models
 
 __all__ = [
+    "admin_models",
     "loyalty_models",
     "loyalty_rules_models",
     "metadata",

@@ -26,6 +26,10 @@ class Settings:
     log_level: str = "info"
     # Signs admin session cookies; random per start when unset (sessions end on restart).
     secret_key: str = ""
+    # Admin sign-in throttling: this many failures per client address, or per key name, within the
+    # window make further sign-ins answer 429 until the oldest of them leaves the window.
+    login_max_failures: int = 10
+    login_window_seconds: int = 900
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

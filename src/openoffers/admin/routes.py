@@ -8,7 +8,6 @@ stores, POS clients and API keys in `tenancy_pages.py`; `ROUTES` is what `app.py
 
 from __future__ import annotations
 
-import base64
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,7 +20,15 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 from markupsafe import Markup
 
-from openoffers.admin import customer_pages, describe, error_routes, rule_pages, tenancy_pages, transaction_pages
+from openoffers.admin import (
+    customer_pages,
+    describe,
+    error_routes,
+    rule_pages,
+    sign_in,
+    tenancy_pages,
+    transaction_pages,
+)
 from openoffers.admin.activity import activity_series
 from openoffers.admin.charts import activity_chart, daily
 from openoffers.admin.forms import (
@@ -55,7 +62,7 @@ from openoffers.admin.web import (
     uuid_or_404,
 )
 from openoffers.context import context
-from openoffers.kit.errors import InvalidApiKey, ValidationFailed
+from openoffers.kit.errors import ValidationFailed
 from openoffers.offers import service as offers
 from openoffers.offers.repository import DELETED, DRAFT, OfferRow
 from openoffers.offers.schemas import (
@@ -67,7 +74,6 @@ from openoffers.offers.schemas import (
     UpdateOfferRequest,
 )
 from openoffers.tenancy import service as tenancy
-from openoffers.tenancy.service import Role
 
 PAGE_SIZE = 25
 CHART_DAYS = 30
@@ -87,11 +93,21 @@ async def admin_home(request: Req) -> Response[Any]:
 
 
 def _login_page(
-    request: Req, *, status: int = 200, error: str = "", key: str = "", next_path: str = ""
+    request: Req,
+    *,
+    status: int = 200,
+    error: str = "",
+    key: str = "",
+    next_path: str = "",
+    keep_session: bool = False,
 ) -> Response[Any]:
+    """The sign-in page. Without a session, or signed in, it starts an anonymous one (its CSRF token
+    is the form's), unless `keep_session`: then the session stays exactly as it is."""
     session = read_session(request)
     cookies = []
-    if session is None or session.signed_in:
+    if session is not None and keep_session:
+        pass
+    elif session is None or session.signed_in:
         session = new_session(now_seconds(request))
         cookies.append(session_cookie(request, session))
     return render(
@@ -113,6 +129,18 @@ async def login_page(request: Req) -> Response[Any]:
     return _login_page(request)
 
 
+_REFUSALS = {
+    "invalid": "That key and secret do not match an active API key.",
+    "pos_client": "These are POS client credentials. Sign in with an API key that has the admin role.",
+    "role": "This key has the {role} role. The admin UI needs a key with the admin role.",
+}
+
+
+def _wait_text(seconds: int) -> str:
+    minutes = (seconds + 59) // 60
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
 @post("/login", include_in_schema=False)
 async def login(request: Req) -> Response[Any]:
     session = read_session(request)
@@ -130,22 +158,33 @@ async def login(request: Req) -> Response[Any]:
         return _login_page(
             request, status=400, error="Enter both the key and the secret.", key=key, next_path=next_path
         )
-    error = ""
-    try:
-        if ":" in key:
-            raise InvalidApiKey("invalid credentials")
-        header = "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
-        principal = await tenancy.authenticate(context(request).db, header)
-    except InvalidApiKey:
-        error = "That key and secret do not match an active API key."
-    else:
-        if principal.kind != "api_key":
-            error = "These are POS client credentials. Sign in with an API key that has the admin role."
-        elif principal.role != Role.ADMIN:
-            error = f"This key has the {principal.role} role. The admin UI needs a key with the admin role."
-    if error:
+    ctx = context(request)
+    outcome = await sign_in.sign_in(
+        ctx.db,
+        key,
+        secret,
+        address=sign_in.client_address(request.client.host if request.client else None),
+        now=ctx.clock(),
+        limits=sign_in.Limits.of(ctx.settings),
+    )
+    if isinstance(outcome, sign_in.Throttled):
+        # The secret was not checked, and the session (signed in or not) stays exactly as it was.
+        page = _login_page(
+            request,
+            status=429,
+            error="Too many failed sign-ins from this address or with this key. "
+            f"Sign-in is paused: try again in {_wait_text(outcome.retry_after)}.",
+            key=key,
+            next_path=next_path,
+            keep_session=True,
+        )
+        page.headers["Retry-After"] = str(outcome.retry_after)
+        return page
+    if isinstance(outcome, sign_in.Refused):
+        error = _REFUSALS[outcome.reason].format(role=outcome.role)
         return _login_page(request, status=400, error=error, key=key, next_path=next_path)
     # A new session (and CSRF token) at sign-in: nothing from before sign-in carries over.
+    principal = outcome.principal
     fresh = new_session(now_seconds(request), retailer_id=principal.retailer_id, key=principal.key)
     return redirect(safe_next(next_path), cookies=[session_cookie(request, fresh)])
 
