@@ -72,8 +72,8 @@ async def customer(client: httpx.AsyncClient, tenant: Tenant) -> tuple[str, list
 async def test_lookup_statements(client: httpx.AsyncClient, db: Database, tenant: Tenant) -> None:
     await customer(client, tenant)
     # 1. the POS client's credentials with the envelope's store and the retailer;
-    # 2. the customer (by the key given) with their wallet, each offer's revision key and lock row;
-    # 3. the retailer's point accounts with the customer's balances.
+    # 2. the customer (by the key given) with the retailer's point accounts and their balances;
+    # 3. the wallet, each user offer with its revision key and lock row.
     [found], seen = await counted(client, db, tenant, LOOKUP, {"external_customer_id": "C-1"})
     assert len(found["offers"]) == 2
     assert len(seen) == 3, seen

@@ -5,10 +5,12 @@ offers locked to a check as `LOCKED` with their locked amount). With one: only t
 that basket, each priced on it; an offer locked to this very check is priced again (as a re-lock would)
 and shown `LOCKED`; one locked to another check is left out.
 
-Hot path (ARCHITECTURE.md rule 9): the customer with their wallet and its locks in one query, balances
-in one, max_uses counts in one (only when an offer has max_uses); offer terms come from the per-process
-cache. A check's own locks come from the wallet's rows: only a lock on a user offer the check names
-matters to the basket, and those are read with the wallet or with the check's other user offers.
+Hot path (ARCHITECTURE.md rule 9): the customer with their point balances in one query, the wallet with
+its locks in one, max_uses counts in one (only when an offer has max_uses); offer terms come from the
+per-process cache. The customer goes with the balances, not the wallet: a retailer has a few accounts
+but a wallet many offers, and the customer's columns would be repeated, and decoded, on every row. A
+check's own locks come from the wallet's rows: only a lock on a user offer the check names matters to
+the basket, and those are read with the wallet or with the check's other user offers.
 """
 
 from __future__ import annotations
@@ -51,20 +53,20 @@ async def lookup_in(conn: AsyncConnection, scope: Scope, payload: LookupPayload)
     )
     matching = users_repo.matching_users(scope.retailer_id, **key)
     assert matching is not None, "lookup_key gives one key"
-    found = await repo.customer_wallet(conn, scope.retailer_id, matching, now)
-    user = wallet_service.the_one_user(found.users)
-    rows = found.rows
-    balances = await loyalty_repo.user_balances(conn, scope.retailer_id, user.id)
+    customer = await repo.customer_with_balances(conn, scope.retailer_id, matching)
+    user = wallet_service.the_one_user(customer.users)
+    rows, every_lock = await repo.wallet_with_locks(conn, scope.retailer_id, user.id, now)
+    balances = customer.balances
     if not any(b.account.is_default for b in balances):
         # Reads show the default account before its first use (it is created lazily with this id).
         balances = [loyalty_repo.AccountBalance(loyalty_repo.default_account(scope.retailer_id, now), None), *balances]
     # The locks of offers Locked now (one whose lock ran out is back in the wallet as Issued).
     locked = {r.user_offer.id for r in rows if r.status_at(now) == LOCKED}
-    locks = {u: lock for u, lock in found.locks.items() if u in locked}
+    locks = {u: lock for u, lock in every_lock.items() if u in locked}
     if payload.transaction is None:
         offers = _wallet_offers(scope, rows, locks)
     else:
-        offers = await _eligible_offers(conn, scope, payload, rows, locks, found.locks)
+        offers = await _eligible_offers(conn, scope, payload, rows, locks, every_lock)
     return LookupUser(
         user_reference_id=str(user.id),
         user_account_id=str(user.id),

@@ -20,6 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openoffers import pricing
 from openoffers.kit.clock import as_utc
 from openoffers.kit.db import insert_ignore, upsert
+from openoffers.loyalty import repository as loyalty_repo
+from openoffers.loyalty.models import point_accounts, point_balances
+from openoffers.loyalty.repository import BalanceRow, PointAccountRow
 from openoffers.pos.models import claim_codes, pos_locks, pos_transactions
 from openoffers.wallet import repository as wallet_repo
 from openoffers.wallet.models import user_offer_events, user_offers, users
@@ -222,46 +225,88 @@ def _joined_locks(rows: Sequence[Any]) -> dict[UUID, LockRow]:
 
 
 @dataclass(frozen=True, slots=True)
-class CustomerWallet:
-    """Lookup's read: the users its key matched (at most two), the wallet of the first, and the lock
-    rows of those user offers."""
+class Customer:
+    """Lookup's first read: the users its key matched (at most two: more than one is the caller's
+    CONFLICT) and, for the first, every point account of the retailer with their balance in it."""
 
     users: list[UserRow]
-    rows: list[WalletRow]
-    locks: dict[UUID, LockRow]
+    balances: list[loyalty_repo.AccountBalance]
 
 
-async def customer_wallet(
-    conn: AsyncConnection, retailer_id: UUID, matching: Select[Any], now: datetime
-) -> CustomerWallet:
-    """The users `matching` finds (`users_repository.matching_users`), each with their wallet
-    (`wallet_rows`: Issued inside the window, and Locked, newest first) and its locks, in one query.
-    A user with an empty wallet is one row with no user offer. Two users is the caller's CONFLICT."""
+async def customer_with_balances(conn: AsyncConnection, retailer_id: UUID, matching: Select[Any]) -> Customer:
+    """The users `matching` finds (`users_repository.matching_users`), each joined with the retailer's
+    point accounts and their balance in each (`loyalty_repo.user_balances`), in one query. A retailer
+    has few accounts, so the user's columns repeat a few times at most (the wallet, with many rows,
+    is read on its own by `wallet_with_locks`)."""
     found = matching.subquery("u")
-    query = (
-        select(*[found.c[name].label(f"u_{name}") for name in UserRow.__slots__], *WALLET_COLUMNS, *_LOCK_COLUMNS)
-        .select_from(
-            found.outerjoin(
-                WALLET_JOIN,
-                and_(
-                    user_offers.c.retailer_id == found.c.retailer_id,
-                    user_offers.c.user_id == found.c.id,
-                    wallet_repo.redeemable(now),
-                ),
+    account_names = PointAccountRow.__slots__
+    rows = (
+        await conn.execute(
+            select(
+                *[found.c[name].label(f"u_{name}") for name in UserRow.__slots__],
+                *[point_accounts.c[name].label(f"a_{name}") for name in account_names],
+                point_balances.c.id.label("b_id"),
+                point_balances.c.available,
+                point_balances.c.lifetime,
+                point_balances.c.updated_at.label("b_updated_at"),
+            )
+            .select_from(
+                found.outerjoin(point_accounts, point_accounts.c.retailer_id == found.c.retailer_id).outerjoin(
+                    point_balances,
+                    and_(
+                        point_balances.c.account_id == point_accounts.c.id,
+                        point_balances.c.retailer_id == point_accounts.c.retailer_id,
+                        point_balances.c.user_id == found.c.id,
+                    ),
+                )
+            )
+            .where(found.c.retailer_id == retailer_id)
+            .order_by(
+                found.c.created_at,
+                found.c.id,
+                point_accounts.c.is_default.desc(),
+                point_accounts.c.created_at,
+                point_accounts.c.id,
             )
         )
-        .where(found.c.retailer_id == retailer_id)
-        .order_by(found.c.created_at, found.c.id, user_offers.c.acquired_at.desc(), user_offers.c.id)
-    )
-    rows = (await conn.execute(query)).all()
+    ).all()
     people: dict[UUID, UserRow] = {}
     for row in rows:
-        people.setdefault(row.u_id, user_of(row, "u_"))
+        if row.u_id not in people:
+            people[row.u_id] = user_of(row, "u_")
     first = next(iter(people), None)
-    mine = [row for row in rows if row.u_id == first and row.uo_id is not None]
-    return CustomerWallet(
-        list(people.values()), await wallet_repo.attach_revisions(conn, retailer_id, mine), _joined_locks(mine)
-    )
+    balances: list[loyalty_repo.AccountBalance] = []
+    for row in rows:
+        if row.u_id != first or row.a_id is None:
+            continue
+        account = PointAccountRow(**{name: getattr(row, f"a_{name}") for name in account_names})
+        balance = None
+        if row.b_id is not None:
+            balance = BalanceRow(
+                row.b_id, account.id, row.u_id, int(row.available), int(row.lifetime), row.b_updated_at
+            )
+        balances.append(loyalty_repo.AccountBalance(account, balance))
+    return Customer(list(people.values()), balances)
+
+
+async def wallet_with_locks(
+    conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime
+) -> tuple[list[WalletRow], dict[UUID, LockRow]]:
+    """`wallet_repo.wallet_rows` (Issued inside the window, and Locked, newest first) with each user
+    offer's lock row, in one query."""
+    rows = (
+        await conn.execute(
+            select(*WALLET_COLUMNS, *_LOCK_COLUMNS)
+            .select_from(WALLET_JOIN)
+            .where(
+                user_offers.c.retailer_id == retailer_id,
+                user_offers.c.user_id == user_id,
+                wallet_repo.redeemable(now),
+            )
+            .order_by(user_offers.c.acquired_at.desc(), user_offers.c.id)
+        )
+    ).all()
+    return await wallet_repo.attach_revisions(conn, retailer_id, rows), _joined_locks(rows)
 
 
 @dataclass(frozen=True, slots=True)
