@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -80,6 +81,7 @@ class Body(msgspec.Struct, kw_only=True):
     count: int = 0
     when: WireTime | None = None
     items: list[Line] = []
+    extra: dict[str, Any] = {}
 
 
 def test_decode_is_lenient_the_way_the_guide_needs() -> None:
@@ -170,6 +172,72 @@ def test_decode_refuses_bodies_over_one_mebibyte() -> None:
     with pytest.raises(PayloadTooLarge) as caught:
         wire.decode(fits + b" " * (MAX_BODY_BYTES - len(fits) + 1), Body)
     assert (caught.value.code, caught.value.status) == ("PAYLOAD_TOO_LARGE", 413)
+
+
+RID = '"retailer_id": "2d5b5a08-becd-4837-a69a-2ab967c7773a"'
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "problem"),
+    [
+        (
+            '"items": [{"line_id": "0", "quantity": 1, "unit_price": "NaN"}]',
+            "items[0].unit_price",
+            "must be a finite number",
+        ),
+        (
+            '"items": [{"line_id": "0", "quantity": "-Infinity", "unit_price": 1}]',
+            "items[0].quantity",
+            "must be a finite number",
+        ),
+        (
+            '"items": [{"line_id": "0", "quantity": 1, "unit_price": "1e400"}]',
+            "items[0].unit_price",
+            "must be between -1000000000000 and 1000000000000",
+        ),
+        (
+            '"items": [{"line_id": "0", "quantity": 1, "unit_price": -1000000000000.01}]',
+            "items[0].unit_price",
+            "must be between -1000000000000 and 1000000000000",
+        ),
+        ('"count": 9007199254740993', "count", "must be between -9007199254740992 and 9007199254740992"),
+        ('"count": 18446744073709551615', "count", "must be between -9007199254740992 and 9007199254740992"),
+        (
+            '"extra": {"deep": [{"n": -99999999999999999999}]}',
+            "extra.deep[0].n",
+            "must be between -9007199254740992 and 9007199254740992",
+        ),
+        (
+            '"items": [{"line_id": "a\\u0000b", "quantity": 1, "unit_price": 1}]',
+            "items[0].line_id",
+            "must not contain the NUL character",
+        ),
+        ('"extra": {"k\\u0000": 1}', "extra", "must not contain the NUL character"),
+    ],
+)
+def test_decode_refuses_numbers_and_text_no_database_can_hold(fields: str, field: str, problem: str) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        wire.decode(f"{{{RID}, {fields}}}".encode(), Body)
+    assert caught.value.fields == {field: [problem]}
+
+
+def test_decode_keeps_the_largest_values_that_are_allowed() -> None:
+    body = f"""{{{RID}, "count": -9007199254740992, "extra": {{"big": 9007199254740992, "f": 1.5e300}},
+        "items": [{{"line_id": "0", "quantity": "1000000000000", "unit_price": "-1000000000000.00"}}]}}"""
+    decoded = wire.decode(body.encode(), Body)
+    assert decoded.count == -(2**53)
+    assert decoded.extra == {"big": 2**53, "f": 1.5e300}
+    assert (decoded.items[0].quantity, decoded.items[0].unit_price) == (Decimal("1E+12"), Decimal("-1000000000000.00"))
+
+
+def test_convert_applies_the_same_bounds() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        wire.convert({"line_id": "0", "quantity": "NaN", "unit_price": "1"}, Line, path="items[2]")
+    assert caught.value.fields == {"items[2].quantity": ["must be a finite number"]}
+    # A float reaches a JSON column only through convert (decode already refuses 1e400 as out of range).
+    with pytest.raises(ValidationFailed) as caught:
+        wire.convert({"retailer_id": "2d5b5a08-becd-4837-a69a-2ab967c7773a", "extra": {"n": float("inf")}}, Body)
+    assert caught.value.fields == {"extra.n": ["must be a finite number"]}
 
 
 def test_convert_prefixes_the_path() -> None:

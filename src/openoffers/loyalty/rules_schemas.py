@@ -14,7 +14,7 @@ from uuid import UUID
 
 from msgspec import Meta, Struct
 
-from openoffers.kit.wire import WireTime
+from openoffers.kit.wire import Skip, Take, WireTime
 from openoffers.offers.schemas import ClockTime, DayName
 from openoffers.pos.schemas import Transaction
 
@@ -23,8 +23,6 @@ Ident = Annotated[str, Meta(min_length=1, max_length=100)]
 IdList = Annotated[list[Ident], Meta(max_length=1000)]
 Short = Annotated[str, Meta(min_length=1, max_length=50)]
 Priority = Annotated[int, Meta(ge=-1_000_000, le=1_000_000)]
-Skip = Annotated[int, Meta(ge=0, le=1_000_000_000)]
-Take = Annotated[int, Meta(ge=1, le=1000)]
 PositiveCount = Annotated[int, Meta(ge=1, le=1_000_000_000)]
 
 

@@ -7,10 +7,10 @@ from uuid import UUID
 
 from msgspec import Meta, Struct
 
+from openoffers.kit.wire import Skip, Take
+
 Points = Annotated[int, Meta(ge=1, le=1_000_000_000)]
 Label = Annotated[str, Meta(max_length=200)]
-Skip = Annotated[int, Meta(ge=0)]
-Take = Annotated[int, Meta(ge=1, le=1000)]
 
 
 class CreatePointAccountRequest(Struct, kw_only=True):

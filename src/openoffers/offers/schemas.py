@@ -14,7 +14,7 @@ from uuid import UUID
 import msgspec
 from msgspec import Meta, Struct
 
-from openoffers.kit.wire import WireTime
+from openoffers.kit.wire import Skip, Take, WireTime
 
 OfferType = Literal[
     "manual_fulfillment",
@@ -42,7 +42,6 @@ Count = Annotated[int, Meta(ge=0, le=1_000_000_000)]
 Money = Decimal  # ranges are checked in validation.py: msgspec cannot bound Decimals
 IdList = Annotated[list[Ident], Meta(max_length=1000)]
 # Bounded so that a huge offset is a 400, not a database overflow (SQL OFFSET is a 64-bit integer).
-Skip = Annotated[int, Meta(ge=0, le=1_000_000_000)]
 
 
 class TextConfig(Struct, kw_only=True):
@@ -204,14 +203,14 @@ class ListOffersRequest(Struct, kw_only=True):
     search: Annotated[str, Meta(max_length=200)] | None = None
     reward_store: bool | None = None
     skip: Skip = 0
-    take: Annotated[int, Meta(ge=1, le=1000)] = 50
+    take: Take = 50
 
 
 class OfferDetailsRequest(Struct, kw_only=True):
     retailer_id: UUID
     offer_ids: Annotated[list[UUID], Meta(max_length=1000)] = []
     skip: Skip = 0
-    take: Annotated[int, Meta(ge=1, le=1000)] = 50
+    take: Take = 50
 
 
 # Responses

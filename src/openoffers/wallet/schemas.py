@@ -10,6 +10,8 @@ from uuid import UUID
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from openoffers.kit.wire import Skip, Take
+
 Name = Annotated[str, Meta(max_length=200)]
 ExternalId = Annotated[str, Meta(min_length=1, max_length=100)]
 Email = Annotated[str, Meta(pattern=r"^\s*[^@\s]+@[^@\s]+\s*$", max_length=320)]
@@ -18,8 +20,6 @@ Phone = Annotated[str, Meta(pattern=r"^[\s\d+().\-/]*\d[\s\d+().\-/]*$", max_len
 CultureName = Annotated[str, Meta(max_length=35)]
 Reason = Annotated[str, Meta(max_length=500)]
 Quantity = Annotated[int, Meta(ge=1, le=100)]
-Skip = Annotated[int, Meta(ge=0)]
-Take = Annotated[int, Meta(ge=1, le=1000)]
 ProfileFields = dict[str, Any]
 
 
