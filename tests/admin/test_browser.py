@@ -97,6 +97,19 @@ def _expect_focus(page: Any, attribute: str, value: str) -> None:
         raise AssertionError(f"focus is on {attribute}={focused!r}, expected {value!r}") from None
 
 
+def _follow(page: Any, target: Any) -> None:
+    """Click a link (a selector or a locator) and wait for the page it leads to.
+
+    Without the wait, the next read may still see the page the click left (a row count, the page's
+    HTML), which fails now and then on a busy machine.
+    """
+    with page.expect_navigation():
+        if isinstance(target, str):
+            page.click(target)
+        else:
+            target.click()
+
+
 def _sign_in(page: Any, server: Server) -> None:
     page.goto(server.url + "/")
     assert page.url.endswith("/admin/login")
@@ -177,21 +190,21 @@ def test_sign_in_create_publish_and_set_up_a_store_and_pos_client(
         _shot(page, artifacts_dir, "04-offer-detail")
 
         # It is in the list, and the search finds it.
-        page.click("nav.mainnav >> text=Offers")
+        _follow(page, "nav.mainnav >> text=Offers")
         page.fill("#search", "morning")
-        page.click("button:text('Filter')")
+        _follow(page, "button:text('Filter')")
         rows = page.locator("tbody tr")
         assert rows.count() == 1
         assert "20% off morning coffee" in rows.inner_text() and "Published" in rows.inner_text()
         _shot(page, artifacts_dir, "05-offers-search")
-        rows.locator("a").click()
+        _follow(page, rows.locator("a"))
         assert page.inner_text("h1") == "20% off morning coffee"
-        page.click("a:text('Edit')")
+        _follow(page, "a:text('Edit')")
         _shot(page, artifacts_dir, "06-edit-offer")
 
         # A store, then a POS client for it whose secret is shown once.
-        page.click("nav.mainnav >> text=Stores")
-        page.click("text=New store")
+        _follow(page, "nav.mainnav >> text=Stores")
+        _follow(page, "text=New store")
         page.fill("#f-name", "Uptown")
         page.fill("#f-tags", "north, drive-thru")
         _shot(page, artifacts_dir, "07-new-store")
@@ -200,8 +213,8 @@ def test_sign_in_create_publish_and_set_up_a_store_and_pos_client(
         assert "Uptown" in page.inner_text("tbody")
         _shot(page, artifacts_dir, "08-stores")
 
-        page.click("nav.mainnav >> text=POS clients")
-        page.click("text=New POS client")
+        _follow(page, "nav.mainnav >> text=POS clients")
+        _follow(page, "text=New POS client")
         page.fill("#f-name", "Uptown tills")
         page.check("label:has-text('Uptown') input")
         page.click("button:text('Create POS client')")
@@ -209,12 +222,12 @@ def test_sign_in_create_publish_and_set_up_a_store_and_pos_client(
         client_id = page.inner_text("#public-value")
         assert len(secret) >= 24 and "Copy the secret now." in page.inner_text("main")
         _shot(page, artifacts_dir, "09-pos-client-secret")
-        page.click("text=Back to POS clients")
+        _follow(page, "text=Back to POS clients")
         listing = page.content()
         assert client_id in listing and secret not in listing
         _shot(page, artifacts_dir, "10-pos-clients")
 
-        page.click("nav.mainnav >> text=API keys")
+        _follow(page, "nav.mainnav >> text=API keys")
         _shot(page, artifacts_dir, "11-api-keys")
 
         # Sign out: the pages need signing in again.
@@ -265,7 +278,7 @@ def test_find_a_customer_issue_an_offer_and_simulate_a_rule(browser: Any, server
         assert "Minimum spend $10.00" in page.inner_text("main")
 
         # Find the demo customer by their external id.
-        page.click("nav.mainnav >> text=Customers")
+        _follow(page, "nav.mainnav >> text=Customers")
         _expect_focus(page, "id", "q")
         page.keyboard.type("14311211")
         page.keyboard.press("Enter")
@@ -298,9 +311,9 @@ def test_find_a_customer_issue_an_offer_and_simulate_a_rule(browser: Any, server
         _shot(page, artifacts_dir, "21-customer-wallet")
 
         # Two rules through the forms: triple points on lattes, and the offer for a $15 check.
-        page.click("nav.mainnav >> text=Rules")
-        page.click("a:text('New rule')")
-        page.click("text=Earn points")
+        _follow(page, "nav.mainnav >> text=Rules")
+        _follow(page, "a:text('New rule')")
+        _follow(page, "text=Earn points")
         page.fill("#f-name", "2 points per dollar")
         page.fill("#f-rate", "2")
         page.fill("#f-multipliers-0-factor", "3")
@@ -309,8 +322,8 @@ def test_find_a_customer_issue_an_offer_and_simulate_a_rule(browser: Any, server
         _shot(page, artifacts_dir, "22-new-earn-rule")
         page.click("button:text('Create rule')")
         page.wait_for_url("**/admin/rules?notice=rule_created")
-        page.click("a:text('New rule')")
-        page.click("text=Issue an offer")
+        _follow(page, "a:text('New rule')")
+        _follow(page, "text=Issue an offer")
         page.fill("#f-name", "Big check reward")
         page.select_option("#f-offer-id", label="$2 off a $10 check")
         page.select_option("#f-trigger-type", "transaction_closed")
@@ -324,7 +337,7 @@ def test_find_a_customer_issue_an_offer_and_simulate_a_rule(browser: Any, server
 
         # Simulate a check for the customer: what it would earn and issue; nothing is saved.
         before = server.rows()
-        page.click("a:text('Simulate a check')")
+        _follow(page, "a:text('Simulate a check')")
         page.fill("#f-customer", "14311211")
         page.select_option("#f-store-id", label="Downtown")
         page.fill("#f-items-0-item-id", "latte")
@@ -346,7 +359,7 @@ def test_find_a_customer_issue_an_offer_and_simulate_a_rule(browser: Any, server
 
         # A check the POS closed, with the offer it redeemed.
         _close_a_demo_check(server)
-        page.click("nav.mainnav >> text=Transactions")
+        _follow(page, "nav.mainnav >> text=Transactions")
         row = page.locator("tbody tr", has_text="B-1001")
         assert "J H" in row.inner_text() and "redeemed by this check" in row.inner_text()
         _shot(page, artifacts_dir, "26-transactions")
@@ -508,7 +521,7 @@ def test_tablet_layout_fits_and_is_keyboard_friendly(browser: Any, server: Serve
             assert _unlabelled_fields(page) == [], path
             _shot(page, artifacts_dir, name)
         page.goto(server.url + "/admin/offers")
-        page.click("tbody a >> nth=0")
+        _follow(page, "tbody a >> nth=0")
         assert _fits_width(page)
         _shot(page, artifacts_dir, "18-tablet-offer-detail")
         # The first Tab reaches the skip link, which jumps to the content.

@@ -52,8 +52,10 @@ from openoffers.admin.web import (
     expired_cookie,
     notice,
     now_seconds,
+    page_number,
     read_session,
     redirect,
+    refuse_nul,
     render,
     require_admin,
     safe_next,
@@ -202,10 +204,6 @@ async def logout(request: Req) -> Response[Any]:
 # --- Offers ------------------------------------------------------------------------------------
 
 
-def _int(text: str | None, default: int) -> int:
-    return int(text) if text and text.isdigit() else default
-
-
 @get("/offers", include_in_schema=False)
 async def offers_list(request: Req) -> Response[Any]:
     admin = await require_admin(request)
@@ -214,7 +212,7 @@ async def offers_list(request: Req) -> Response[Any]:
     status_text = params.get("status") or ""
     status = int(status_text) if status_text in ("0", "1", "2", "3") else None
     offer_type = params.get("type") if params.get("type") in OFFER_TYPES else None
-    page = max(_int(params.get("page"), 1), 1)
+    page = page_number(params.get("page"))
     result = await offers.list_offers(
         context(request).db,
         ListOffersRequest(
@@ -468,6 +466,7 @@ ADMIN_ROUTER = Router(
         ),
     ],
     exception_handlers=EXCEPTION_HANDLERS,
+    before_request=refuse_nul,
     include_in_schema=False,
 )
 error_routes.add_error_routes(ADMIN_ROUTER)

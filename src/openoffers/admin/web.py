@@ -26,7 +26,7 @@ from openoffers.admin import csrf, describe
 from openoffers.admin.forms import DISCOUNT_USED_BY, LABELS, field_id, read_form
 from openoffers.admin.session import COOKIE_NAME, COOKIE_PATH, Session, SessionSigner
 from openoffers.context import context
-from openoffers.kit.errors import DomainError, NotFound
+from openoffers.kit.errors import DomainError, NotFound, ValidationFailed
 from openoffers.kit.ids import parse_uuid
 from openoffers.offers.schemas import OFFER_TYPES
 from openoffers.tenancy import service as tenancy
@@ -220,6 +220,13 @@ async def require_admin(request: Req) -> Admin:
     return admin
 
 
+async def refuse_nul(request: Req) -> None:
+    """Before every admin request. No browser puts a NUL character in an address, and PostgreSQL can
+    neither store nor compare one: a 400 page here instead of a 500 from deep inside a query."""
+    if b"%00" in request.scope["query_string"].lower() or "\x00" in request.scope["path"]:
+        raise ValidationFailed("The address contains a NUL character, which is never valid here.")
+
+
 async def submitted(request: Req, expected_csrf: str) -> dict[str, list[str]]:
     """The posted form, after checking its CSRF token against the session's."""
     form = await request.form()
@@ -229,6 +236,9 @@ async def submitted(request: Req, expected_csrf: str) -> dict[str, list[str]]:
             data.setdefault(name, []).append(value)
     if not csrf.is_valid(expected_csrf, (data.get(csrf.FIELD) or [""])[0]):
         raise FormRejected()
+    if any("\x00" in value for values in data.values() for value in values):
+        # Only a hand-made request sends it (see `refuse_nul`); nothing is saved.
+        raise ValidationFailed("The form contains a NUL character, which is never valid here.")
     data.pop(csrf.FIELD, None)
     return read_form(data)
 
