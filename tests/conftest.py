@@ -20,11 +20,12 @@ from uuid import UUID
 
 import httpx
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import make_url, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from openoffers import migrations
 from openoffers.app import create_app
-from openoffers.kit.db import Database
+from openoffers.kit.db import Database, normalize_url
 from openoffers.models import metadata
 from openoffers.settings import Settings
 from openoffers.tenancy import service as tenancy
@@ -40,23 +41,48 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def worker_database_url(url: str, worker: str) -> str:
+    """The database a pytest-xdist worker uses: `test` becomes `test_gw0`, `test_gw1`, ... so workers
+    never truncate each other's tables. Without xdist (`worker` empty) the URL as configured."""
+    if not worker:
+        return url
+    parts = make_url(url)
+    return parts.set(database=f"{parts.database}_{worker}").render_as_string(hide_password=False)
+
+
+async def _create_database(url: str) -> None:
+    """CREATE DATABASE for a worker's URL unless it exists, connecting to the configured database."""
+    target = make_url(url).database
+    admin = create_async_engine(normalize_url(PG_URL), isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            exists = await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target})
+            if not exists:
+                await conn.execute(text(f'CREATE DATABASE "{target}"'))
+    finally:
+        await admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_migrated() -> str:
     if not PG_URL:
         if os.environ.get("OPENOFFERS_REQUIRE_POSTGRES"):
             pytest.fail("OPENOFFERS_REQUIRE_POSTGRES is set but OPENOFFERS_TEST_DATABASE_URL is empty")
         pytest.skip(PG_SKIP_REASON)
+    url = worker_database_url(PG_URL, os.environ.get("PYTEST_XDIST_WORKER", ""))
 
     async def reset() -> None:
-        db = Database(PG_URL, pool_size=1)
+        if url != PG_URL:
+            await _create_database(url)
+        db = Database(url, pool_size=1)
         async with db.write() as conn:
             await conn.execute(text("DROP SCHEMA public CASCADE"))
             await conn.execute(text("CREATE SCHEMA public"))
         await db.dispose()
 
     asyncio.run(reset())
-    migrations.upgrade(PG_URL)
-    return PG_URL
+    migrations.upgrade(url)
+    return url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -141,8 +141,9 @@ async def test_every_page_survives_odd_query_strings(admin: Browser, db: Databas
     assert any(re.fullmatch(r"/admin/customers/[0-9a-f-]{36}/edit", path) for path in pages), sorted(pages)
     before = await snapshot(db)
     for path in sorted(pages):
-        for name in QUERY_NAMES:
-            for value in BAD_VALUES:
+        for index, name in enumerate(QUERY_NAMES):
+            # Three values a name, rotating, so consecutive names together meet every value.
+            for value in (BAD_VALUES[(3 * index + shift) % len(BAD_VALUES)] for shift in (0, 1, 2)):
                 response = await admin.get(path, params={name: value})
                 label = f"GET {path}?{name}={value[:20]!r}"
                 assert_html_answer(label, response.status_code, response.headers.get("content-type", ""), response.text)
@@ -179,8 +180,8 @@ async def test_every_form_survives_odd_fields(admin: Browser, db: Database, tena
             continue
         names = [name for name in form["fields"] if name != "csrf_token"]
         for index, name in enumerate(names):
-            # Three values a field, rotating, so consecutive fields together meet every value.
-            for value in (BAD_VALUES[(index + shift) % len(BAD_VALUES)] for shift in (0, 3, 6)):
+            # Two values a field, rotating, so consecutive fields together meet every value.
+            for value in (BAD_VALUES[(2 * index + shift) % len(BAD_VALUES)] for shift in (0, 1)):
                 fields = {k: v for k, v in form["fields"].items() if v is not None}
                 fields[name] = value
                 if form["method"] == "get":
@@ -197,7 +198,7 @@ async def test_every_form_survives_odd_fields(admin: Browser, db: Database, tena
                 if not saved:
                     assert after == before, f"{label} answered {response.status_code} but wrote"
                 before = after
-    assert submitted > 100, submitted
+    assert submitted > 200, submitted
 
 
 async def test_a_nul_character_is_a_400_page_that_changes_nothing(admin: Browser, db: Database, tenant: Tenant) -> None:
