@@ -360,3 +360,18 @@ async def test_every_customer_form_checks_the_csrf_token(
             assert response.status_code == 403, path
     assert await snapshot(db) == before
     assert csrf_of((await admin.get(f"/admin/customers/{user_id}")).text) == admin.csrf
+
+
+async def test_history_and_ledger_page_on_their_own(admin: Browser, client: httpx.AsyncClient, tenant: Tenant) -> None:
+    user_id = await customer(client, tenant)
+    offer_id = await create_offer(client, tenant)
+    for _ in range(11):  # one more than a history page
+        await issue(client, tenant, user_id, offer_id)
+    for n in range(16):  # one more than a ledger page
+        await api(client, tenant, "/api/2.0/user_points/deposit", {"user_id": user_id, "amount": 1, "reason": f"r{n}"})
+    first = await admin.get(f"/admin/customers/{user_id}")
+    links = re.findall(r'href="(\?[^"]*)" rel="(prev|next)">(\w+)<', first.text)
+    assert links == [("?history=2#history", "next", "Older"), ("?ledger=2#ledger", "next", "Older")]
+    older = await admin.get(f"/admin/customers/{user_id}?history=2")
+    links = re.findall(r'href="(\?[^"]*)" rel="(prev|next)">(\w+)<', older.text)
+    assert links == [("?history=1#history", "prev", "Newer"), ("?ledger=2#ledger", "next", "Older")]

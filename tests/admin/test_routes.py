@@ -479,13 +479,21 @@ async def test_list_search_and_filters(admin: Browser, db: Database, clock: Froz
     assert "No offers match these filters." in empty.text
 
 
+PAGER_LINKS = re.compile(r'<a class="button secondary small" href="([^"]*)" rel="(prev|next)">(\w+)</a>')
+
+
 async def test_the_list_pages(admin: Browser, db: Database, clock: FrozenClock, tenant: Tenant) -> None:
     for n in range(27):
         await make_offer(db, tenant, clock, title=f"Offer {n:02d}")
     first = await admin.get("/admin/offers")
     assert "Page 1 of 2" in first.text and len(OFFER_LINK.findall(first.text)) == 25
+    assert PAGER_LINKS.findall(first.text) == [("?page=2", "next", "Next")]
     second = await admin.get("/admin/offers?page=2")
     assert len(OFFER_LINK.findall(second.text)) == 2
+    assert PAGER_LINKS.findall(second.text) == [("?page=1", "prev", "Previous")]
+    # Filters survive paging.
+    filtered = await admin.get("/admin/offers?search=Offer")
+    assert PAGER_LINKS.findall(filtered.text) == [("?search=Offer&amp;page=2", "next", "Next")]
 
 
 async def test_adding_a_row_without_javascript_saves_nothing(admin: Browser, db: Database) -> None:

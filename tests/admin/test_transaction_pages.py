@@ -66,8 +66,10 @@ async def test_filter_by_store_and_page(
         clock.advance(seconds=1)
     everything = await admin.get("/admin/transactions")
     assert "Page 1 of 2" in everything.text and len(ROW_IDS.findall(everything.text)) == 25
+    assert 'href="?page=2" rel="next">Older</a>' in everything.text
     second = await admin.get("/admin/transactions?page=2")
     assert ROW_IDS.findall(second.text) == ["M-01", "M-00"]
+    assert 'href="?page=1" rel="prev">Newer</a>' in second.text and 'rel="next"' not in second.text
     uptown = await admin.get(f"/admin/transactions?store={other.id}")
     assert "No transactions at this store yet" in uptown.text
     main = await admin.get(f"/admin/transactions?store={tenant.store_id}")
