@@ -25,8 +25,8 @@ from openoffers.loyalty.rules_schemas import (
 from openoffers.offers import repository as offers_repo
 from openoffers.offers import service as offers_service
 from openoffers.offers.schemas import CommonConfig, CreateOfferRequest, DiscountConfig, TextConfig
+from openoffers.tables.wallet import user_offer_events, user_offers, users
 from openoffers.tenancy import service as tenancy
-from openoffers.wallet.models import user_offer_events, user_offers, users
 from openoffers.wallet.repository import ISSUED
 from openoffers.wallet.users_repository import UserRow, user_values
 

@@ -11,8 +11,8 @@ from openoffers.admin.activity import activity_series, day_bounds
 from openoffers.kit.db import Database
 from openoffers.offers import service as offers
 from openoffers.offers.schemas import CreateOfferRequest, OfferDetailsRequest, TextConfig
+from openoffers.tables.wallet import user_offers
 from openoffers.wallet import service as wallet
-from openoffers.wallet.models import user_offers
 from openoffers.wallet.repository import REDEEMED
 from openoffers.wallet.schemas import CreateUserRequest, IssueRequest
 from tests.admin.conftest import Browser

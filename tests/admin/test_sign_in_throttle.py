@@ -14,13 +14,13 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from openoffers.admin.models import sign_in_failures
 from openoffers.admin.session import COOKIE_NAME
 from openoffers.admin.sign_in import client_address, key_hash
 from openoffers.app import create_app
 from openoffers.kit.clock import utc_now
 from openoffers.kit.db import Database
 from openoffers.settings import Settings
+from openoffers.tables.admin import sign_in_failures
 from tests.admin.conftest import Browser, csrf_of
 from tests.conftest import FrozenClock, Tenant, _truncate_pg, make_tenant, snapshot
 from tests.serve_support import serving

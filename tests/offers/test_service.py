@@ -15,7 +15,6 @@ from openoffers.kit.db import Database
 from openoffers.kit.errors import DomainError
 from openoffers.offers import repository as repo
 from openoffers.offers import service
-from openoffers.offers.models import offers
 from openoffers.offers.schemas import (
     CreateOfferRequest,
     ListOffersRequest,
@@ -23,6 +22,7 @@ from openoffers.offers.schemas import (
     OfferDetailsRequest,
     UpdateOfferRequest,
 )
+from openoffers.tables.offers import offers
 from tests.conftest import FrozenClock, Tenant, offer_body, snapshot
 
 MISSING = UUID("00000000-0000-4000-8000-000000000000")

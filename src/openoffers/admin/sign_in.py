@@ -24,10 +24,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, delete, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers.admin.models import sign_in_failures as failures
 from openoffers.kit.db import Database
 from openoffers.kit.errors import InvalidApiKey
 from openoffers.settings import Settings
+from openoffers.tables.admin import sign_in_failures as failures
 from openoffers.tenancy import service as tenancy
 from openoffers.tenancy.service import Principal, Role
 

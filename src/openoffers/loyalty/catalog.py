@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.db import Database
 from openoffers.kit.errors import NotFound, ValidationFailed
-from openoffers.loyalty.models import catalog_items
 from openoffers.loyalty.rules_schemas import CatalogImportRequest, CatalogImportResult, CatalogItemIn
+from openoffers.tables.points import catalog_items
 from openoffers.tenancy import repository as tenancy_repo
 
 BATCH = 500  # rows per INSERT: well inside SQLite's bound-parameter limit

@@ -12,7 +12,7 @@ from uuid import UUID
 from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers.offers.models import offers
+from openoffers.tables.offers import offers
 
 DRAFT, PUBLISHED, DEACTIVATED, DELETED = 0, 1, 2, 3
 STATUS_NAMES = {DRAFT: "draft", PUBLISHED: "published", DEACTIVATED: "deactivated", DELETED: "deleted"}

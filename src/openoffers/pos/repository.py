@@ -21,11 +21,11 @@ from openoffers import pricing
 from openoffers.kit.clock import as_utc
 from openoffers.kit.db import insert_ignore, upsert
 from openoffers.loyalty import repository as loyalty_repo
-from openoffers.loyalty.models import point_accounts, point_balances
 from openoffers.loyalty.repository import BalanceRow, PointAccountRow
-from openoffers.pos.models import claim_codes, pos_locks, pos_transactions
+from openoffers.tables.points import point_accounts, point_balances
+from openoffers.tables.pos import claim_codes, pos_locks, pos_transactions
+from openoffers.tables.wallet import user_offer_events, user_offers, users
 from openoffers.wallet import repository as wallet_repo
-from openoffers.wallet.models import user_offer_events, user_offers, users
 from openoffers.wallet.repository import REDEEMED, WALLET_COLUMNS, WALLET_JOIN, WalletRow
 from openoffers.wallet.users_repository import UserRow, user_of
 

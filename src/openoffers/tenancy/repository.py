@@ -10,7 +10,7 @@ from uuid import UUID
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers.tenancy.models import api_keys, pos_clients, retailers, stores
+from openoffers.tables.tenancy import api_keys, pos_clients, retailers, stores
 
 
 @dataclass(frozen=True, slots=True)

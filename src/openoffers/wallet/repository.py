@@ -18,10 +18,10 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, insert, or_, sel
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.offers import repository as offers_repo
-from openoffers.offers.models import offers
 from openoffers.offers.repository import PUBLISHED, OfferRow
-from openoffers.pos.models import pos_locks
-from openoffers.wallet.models import offer_inventory, user_offer_events, user_offers
+from openoffers.tables.offers import offers
+from openoffers.tables.pos import pos_locks
+from openoffers.tables.wallet import offer_inventory, user_offer_events, user_offers
 
 ISSUED, LOCKED, REDEEMED, EXPIRED, REVOKED = 1, 2, 3, 4, 5
 STATUS_NAMES = {ISSUED: "Issued", LOCKED: "Locked", REDEEMED: "Redeemed", EXPIRED: "Expired", REVOKED: "Revoked"}
