@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from openoffers import __version__
 from openoffers.admin.routes import ROUTES as ADMIN_ROUTES
+from openoffers.catalog.routes import ROUTES as CATALOG_ROUTES
 from openoffers.context import AppContext, context
 from openoffers.kit import wire
 from openoffers.kit.clock import Clock, utc_now
@@ -70,6 +71,7 @@ def create_app(
             *WALLET_ROUTES,
             *POINT_ROUTES,
             *RULE_ROUTES,
+            *CATALOG_ROUTES,
             *POS_ROUTES,
             *ADMIN_ROUTES,
         ],

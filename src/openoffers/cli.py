@@ -353,7 +353,8 @@ def catalog_import(
     checked first: a bad line imports nothing."""
     from rich.progress import Progress
 
-    from openoffers.loyalty import catalog, catalog_file
+    from openoffers.catalog import file as catalog_file
+    from openoffers.catalog import service as catalog
 
     retailer_id = _uuid(retailer, "--retailer")
     assert retailer_id is not None

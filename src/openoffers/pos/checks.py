@@ -23,6 +23,8 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import pricing
+from openoffers.checks.basket import check_total, closed_event, is_ours
+from openoffers.checks.schemas import Transaction
 from openoffers.kit import wire
 from openoffers.kit.clock import iso_z
 from openoffers.kit.errors import (
@@ -39,7 +41,6 @@ from openoffers.kit.money import to_decimal, to_minor
 from openoffers.loyalty import engine as loyalty_engine
 from openoffers.offers.terms import terms_of
 from openoffers.pos import repository as repo
-from openoffers.pos.basket import check_total, closed_event, is_ours
 from openoffers.pos.common import (
     Hold,
     PricedCheck,
@@ -57,7 +58,6 @@ from openoffers.pos.common import (
 )
 from openoffers.pos.locks import lock_detail, record_lock_expired, redeem_held
 from openoffers.pos.repository import CheckRow, LockRow
-from openoffers.pos.schemas import Transaction
 from openoffers.wallet import repository as wallet_repo
 from openoffers.wallet.repository import ISSUED, LOCKED, REDEEMED, Event, WalletRow
 

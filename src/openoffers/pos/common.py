@@ -20,16 +20,17 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import pricing
+from openoffers.catalog import service as catalog_repo
+from openoffers.checks.basket import build_basket, reference_of
+from openoffers.checks.schemas import Transaction, loose_id
 from openoffers.kit.clock import iso_z
 from openoffers.kit.errors import AlreadyLocked, Conflict, DomainError, OfferNotRedeemable
 from openoffers.kit.ids import parse_uuid
 from openoffers.kit.money import currency_exponent, to_decimal
-from openoffers.loyalty import catalog as catalog_repo
 from openoffers.offers.terms import terms_of
 from openoffers.pos import repository as repo
-from openoffers.pos.basket import build_basket, reference_of
 from openoffers.pos.repository import LockRow
-from openoffers.pos.schemas import DiscountOut, Transaction, loose_id
+from openoffers.pos.schemas import DiscountOut
 from openoffers.tenancy.guards import require_pos_client_with
 from openoffers.tenancy.repository import Retailer, Store
 from openoffers.tenancy.service import Principal

@@ -17,6 +17,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import pricing
+from openoffers.checks.schemas import loose_id
 from openoffers.kit.errors import (
     AlreadyLocked,
     Conflict,
@@ -48,7 +49,7 @@ from openoffers.pos.common import (
     uses_in_period,
 )
 from openoffers.pos.repository import LockRow
-from openoffers.pos.schemas import DiscountOut, LockPayload, UserOfferAction, loose_id
+from openoffers.pos.schemas import DiscountOut, LockPayload, UserOfferAction
 from openoffers.wallet import repository as wallet_repo
 from openoffers.wallet.repository import (
     ISSUED,

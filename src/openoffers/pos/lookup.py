@@ -20,6 +20,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import pricing
+from openoffers.checks.schemas import loose_id
 from openoffers.loyalty import repository as loyalty_repo
 from openoffers.offers.terms import terms_of
 from openoffers.pos import repository as repo
@@ -37,7 +38,7 @@ from openoffers.pos.common import (
     uses_categories,
     uses_in_period,
 )
-from openoffers.pos.schemas import AccountOut, DiscountOut, LookupPayload, LookupUser, loose_id
+from openoffers.pos.schemas import AccountOut, DiscountOut, LookupPayload, LookupUser
 from openoffers.wallet import service as wallet_service
 from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.repository import LOCKED, WalletRow

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from litestar import Request, Response
 from litestar.handlers import HTTPRouteHandler
 
+from openoffers.checks.schemas import Transaction
 from openoffers.context import context
 from openoffers.kit import wire
 from openoffers.kit.db import Database
@@ -30,7 +31,6 @@ from openoffers.pos.schemas import (
     LookupPayload,
     LookupUser,
     PosEnvelope,
-    Transaction,
     UserOfferAction,
 )
 from openoffers.settings import Settings

@@ -13,9 +13,9 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from openoffers import pricing, rules
+from openoffers.checks.schemas import DiscountIn, Item, Transaction, loose_id
 from openoffers.kit.errors import ValidationFailed
 from openoffers.kit.money import to_minor
-from openoffers.pos.schemas import DiscountIn, Item, Transaction, loose_id
 from openoffers.tenancy.repository import Store
 
 SESSIONM = "sessionm"
