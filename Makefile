@@ -23,6 +23,7 @@ lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 # Lint, types and the whole suite. PostgreSQL tests run when OPENOFFERS_TEST_DATABASE_URL is set;
 # browser tests run when Debian's chromium is on PATH. Both skip with their reason otherwise.

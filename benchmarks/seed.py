@@ -15,8 +15,8 @@ from uuid import UUID, uuid4
 from sqlalchemy import insert
 
 from openoffers.kit.db import Database
-from openoffers.loyalty import rules_service
-from openoffers.loyalty.rules_schemas import (
+from openoffers.loyalty.rules import service as rules_service
+from openoffers.loyalty.rules.schemas import (
     CreateRuleRequest,
     CustomEventTrigger,
     PointsThresholdTrigger,
@@ -27,7 +27,7 @@ from openoffers.offers import service as offers_service
 from openoffers.offers.schemas import CommonConfig, CreateOfferRequest, DiscountConfig, TextConfig
 from openoffers.tables.wallet import user_offer_events, user_offers, users
 from openoffers.tenancy import service as tenancy
-from openoffers.wallet.repository import ISSUED
+from openoffers.wallet.lifecycle import ISSUED
 from openoffers.wallet.users_repository import UserRow, user_values
 
 # A mix of what a coffee chain runs: check and item discounts, Buy X Get Y, a set price.

@@ -11,7 +11,7 @@ from openoffers.kit.db import Database
 from openoffers.maintenance import Report, run_once
 from openoffers.settings import Settings
 from openoffers.tables.pos import pos_requests
-from openoffers.wallet.repository import EXPIRED, ISSUED
+from openoffers.wallet.lifecycle import EXPIRED, ISSUED
 from tests.conftest import FrozenClock, Tenant
 from tests.pos.pos_support import create_offer, create_user, events_of, issue, lock, status_of
 

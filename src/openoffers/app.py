@@ -23,7 +23,7 @@ from openoffers.kit.http import CaseInsensitivePaths
 from openoffers.kit.openapi import build_openapi, docs_html
 from openoffers.kit.wire import MAX_BODY_BYTES
 from openoffers.loyalty.routes import ROUTES as POINT_ROUTES
-from openoffers.loyalty.rules_routes import ROUTES as RULE_ROUTES
+from openoffers.loyalty.rules.routes import ROUTES as RULE_ROUTES
 from openoffers.maintenance import Housekeeper
 from openoffers.offers.routes import ROUTES as OFFER_ROUTES
 from openoffers.pos.routes import ROUTES as POS_ROUTES

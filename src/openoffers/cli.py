@@ -36,9 +36,9 @@ from openoffers.kit import wire
 from openoffers.kit.clock import iso_z, utc_now
 from openoffers.kit.db import Database
 from openoffers.kit.errors import DomainError
+from openoffers.loyalty import service as wallet
 from openoffers.settings import Settings
 from openoffers.tenancy import service as tenancy
-from openoffers.wallet import service as wallet
 from openoffers.wallet.schemas import CreateUserRequest, UserOut
 
 T = TypeVar("T")

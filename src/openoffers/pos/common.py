@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import pricing
 from openoffers.catalog import service as catalog_repo
-from openoffers.checks.basket import build_basket, reference_of
+from openoffers.checks.basket import SESSIONM, build_basket, reference_of
 from openoffers.checks.schemas import Transaction, loose_id
 from openoffers.kit.clock import iso_z
 from openoffers.kit.errors import AlreadyLocked, Conflict, DomainError, OfferNotRedeemable
@@ -34,19 +34,20 @@ from openoffers.pos.schemas import DiscountOut
 from openoffers.tenancy.guards import require_pos_client_with
 from openoffers.tenancy.repository import Retailer, Store
 from openoffers.tenancy.service import Principal
+from openoffers.wallet import lifecycle
 from openoffers.wallet import repository as wallet_repo
 from openoffers.wallet.history import localize
-from openoffers.wallet.repository import EXPIRED, ISSUED, LOCKED, REDEEMED, REVOKED, STATUS_NAMES, WalletRow
+from openoffers.wallet.lifecycle import EXPIRED, ISSUED, LOCKED, REDEEMED, REVOKED, STATUS_NAMES, UserWrite
+from openoffers.wallet.repository import WalletRow
 
-USER_OFFER_ID_TYPE = "userofferid"
-SESSIONM = "sessionm"
+USER_OFFER_ID_TYPE = "userofferid"  # a discount object's reference_id_type, and a Lock's lookup type
 
 # Discount object statuses (API.md section 5).
 INFO, LOCKED_WORD, REDEEMED_WORD = "INFO", "LOCKED", "REDEEMED"
 
 # OFFER_NOT_REDEEMABLE reasons that are not pricing's.
 NOT_FOUND, NOT_YET_VALID = "NOT_FOUND", "NOT_YET_VALID"
-_STATUS_REASONS = {REDEEMED: "REDEEMED", EXPIRED: "EXPIRED", REVOKED: "REVOKED"}
+_STATUS_REASONS: dict[int, str] = {REDEEMED: "REDEEMED", EXPIRED: "EXPIRED", REVOKED: "REVOKED"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,16 @@ class Scope:
     @property
     def actor(self) -> str:
         return f"pos_client:{self.client_id}"
+
+
+async def begin_write(conn: AsyncConnection, scope: Scope, user_id: UUID, *, has_due: bool | None) -> UserWrite:
+    """Begin the write to a customer's offers for this POS request (see `lifecycle.begin_user_write`)."""
+    return await lifecycle.begin_user_write(conn, scope.retailer_id, user_id, scope.now, scope.actor, has_due=has_due)
+
+
+def row_write(conn: AsyncConnection, scope: Scope) -> lifecycle.RowWrite:
+    """This POS request's write on explicit rows (a lock released, a voided check's redemptions)."""
+    return lifecycle.RowWrite(conn, scope.retailer_id, scope.now, scope.actor)
 
 
 def scope_of(

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import pricing
 from openoffers.checks.schemas import loose_id
-from openoffers.loyalty import repository as loyalty_repo
+from openoffers.loyalty.points import repository as loyalty_repo
 from openoffers.offers.terms import terms_of
 from openoffers.pos import repository as repo
 from openoffers.pos.common import (
@@ -41,7 +41,8 @@ from openoffers.pos.common import (
 from openoffers.pos.schemas import AccountOut, DiscountOut, LookupPayload, LookupUser
 from openoffers.wallet import service as wallet_service
 from openoffers.wallet import users_repository as users_repo
-from openoffers.wallet.repository import LOCKED, WalletRow
+from openoffers.wallet.lifecycle import LOCKED
+from openoffers.wallet.repository import WalletRow
 
 
 async def lookup_in(conn: AsyncConnection, scope: Scope, payload: LookupPayload) -> LookupUser:

@@ -20,13 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openoffers import pricing
 from openoffers.kit.clock import as_utc
 from openoffers.kit.db import insert_ignore, upsert
-from openoffers.loyalty import repository as loyalty_repo
-from openoffers.loyalty.repository import BalanceRow, PointAccountRow
+from openoffers.loyalty.points import repository as loyalty_repo
+from openoffers.loyalty.points.repository import BalanceRow, PointAccountRow
 from openoffers.tables.points import point_accounts, point_balances
 from openoffers.tables.pos import claim_codes, pos_locks, pos_transactions
-from openoffers.tables.wallet import user_offer_events, user_offers, users
+from openoffers.tables.wallet import EventKind, user_offer_events, user_offers, users
+from openoffers.wallet import lifecycle
 from openoffers.wallet import repository as wallet_repo
-from openoffers.wallet.repository import REDEEMED, WALLET_COLUMNS, WALLET_JOIN, WalletRow
+from openoffers.wallet.lifecycle import REDEEMED
+from openoffers.wallet.repository import WALLET_COLUMNS, WALLET_JOIN, WalletRow
 from openoffers.wallet.users_repository import UserRow, user_of
 
 # ------------------------------------------------------------------------------------------- locks
@@ -322,12 +324,12 @@ async def wallet_rows_with_locks(
     conn: AsyncConnection, retailer_id: UUID, user_offer_ids: Sequence[UUID], *, due_at: datetime | None = None
 ) -> OffersRead:
     """`wallet_rows_by_ids` with each one's lock row, in one query; with `due_at`, also whether each
-    owner has expiries to record at that time (`wallet_repo.has_due`)."""
+    owner has expiries to record at that time (`lifecycle.has_due`)."""
     if not user_offer_ids:
         return OffersRead({}, {})
     columns = [*WALLET_COLUMNS, *_LOCK_COLUMNS]
     if due_at is not None:
-        columns.append(wallet_repo.has_due(retailer_id, user_offers.c.user_id, due_at).label("user_has_due"))
+        columns.append(lifecycle.has_due(retailer_id, user_offers.c.user_id, due_at).label("user_has_due"))
     rows = (
         await conn.execute(
             select(*columns)
@@ -388,7 +390,7 @@ async def lock_target(
                 *WALLET_COLUMNS,
                 *_LOCK_COLUMNS,
                 closed.label("check_closed"),
-                wallet_repo.has_due(retailer_id, user_offers.c.user_id, now).label("user_has_due"),
+                lifecycle.has_due(retailer_id, user_offers.c.user_id, now).label("user_has_due"),
             )
             .select_from(WALLET_JOIN)
             .where(user_offers.c.retailer_id == retailer_id, named)
@@ -406,7 +408,7 @@ async def customer_has_due(conn: AsyncConnection, retailer_id: UUID, user_id: UU
     for the existence check and the sweep's question)."""
     row = (
         await conn.execute(
-            select(wallet_repo.has_due(retailer_id, users.c.id, now).label("user_has_due")).where(
+            select(lifecycle.has_due(retailer_id, users.c.id, now).label("user_has_due")).where(
                 users.c.retailer_id == retailer_id, users.c.id == user_id
             )
         )
@@ -644,7 +646,7 @@ async def redemption_times(
             user_offers.c.user_id == user_id,
             user_offers.c.root_offer_id.in_(list(root_offer_ids)),
             user_offers.c.status == REDEEMED,
-            user_offer_events.c.kind == "redeemed",
+            user_offer_events.c.kind == EventKind.REDEEMED,
         )
         .group_by(user_offers.c.id, user_offers.c.root_offer_id)
         .having(last >= since)

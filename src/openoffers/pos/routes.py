@@ -22,6 +22,7 @@ from openoffers.kit.envelopes import ok, raw_json
 from openoffers.kit.errors import ValidationFailed
 from openoffers.kit.http import endpoint
 from openoffers.kit.jsonrepair import repair_brackets
+from openoffers.loyalty import service as loyalty
 from openoffers.pos import service
 from openoffers.pos.schemas import (
     ClaimCode,
@@ -34,8 +35,9 @@ from openoffers.pos.schemas import (
     UserOfferAction,
 )
 from openoffers.settings import Settings
-from openoffers.tenancy.guards import WRITE_ROLES, offers_call
+from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, offers_call
 from openoffers.tenancy.service import authenticate, parse_basic
+from openoffers.wallet.schemas import WalletOut, WalletRequest
 
 Req = Request[Any, Any, Any]
 T = TypeVar("T")
@@ -200,4 +202,21 @@ async def claim_code(request: Req) -> Response[bytes]:
     return ok(await service.claim_code(call.db, call.ctx.settings, call.body, call.now))
 
 
-ROUTES = [lookup, *LOCK_ROUTES, redeem, unlock, reinstate, *SEND_ROUTES, claim_code]
+@endpoint(
+    "/api/2.0/offers/get_user_offers",
+    summary="A user's wallet",
+    request=WalletRequest,
+    response=WalletOut,
+    tags=("wallet",),
+)
+async def get_user_offers(request: Req) -> Response[bytes]:
+    """Redeemable user offers (Issued inside their window, Locked), newest first, localised by `culture`,
+    with the user's point totals. Given a POS envelope (with `request_payload`) it answers as Lookup, since
+    the guide lists this URI for the Lookup call."""
+    if is_pos_envelope(await request.body()):
+        return await lookup_response(request)
+    call = await offers_call(request, WalletRequest, READ_ROLES)
+    return ok(await loyalty.get_user_offers(call.db, call.body, call.now))
+
+
+ROUTES = [lookup, get_user_offers, *LOCK_ROUTES, redeem, unlock, reinstate, *SEND_ROUTES, claim_code]

@@ -9,8 +9,8 @@ from litestar import Request, Response
 
 from openoffers.kit.envelopes import ok
 from openoffers.kit.http import endpoint
-from openoffers.loyalty import rules_service
-from openoffers.loyalty.rules_schemas import (
+from openoffers.loyalty.rules import service as rules_service
+from openoffers.loyalty.rules.schemas import (
     CreateRuleRequest,
     ListRulesRequest,
     OutcomeOut,

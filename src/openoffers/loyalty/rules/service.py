@@ -24,11 +24,11 @@ from openoffers.kit.clock import as_utc, iso_z
 from openoffers.kit.db import Database
 from openoffers.kit.errors import NotFound, OfferNotFound, UserNotFound, ValidationFailed
 from openoffers.kit.ids import new_id
-from openoffers.loyalty import definitions, effects, engine
-from openoffers.loyalty import repository as points_repo
-from openoffers.loyalty import rules_repository as repo
-from openoffers.loyalty.rules_repository import RuleRow
-from openoffers.loyalty.rules_schemas import (
+from openoffers.loyalty.points import repository as points_repo
+from openoffers.loyalty.rules import definitions, effects, engine
+from openoffers.loyalty.rules import repository as repo
+from openoffers.loyalty.rules.repository import RuleRow
+from openoffers.loyalty.rules.schemas import (
     CreateRuleRequest,
     CustomEventIn,
     ListRulesRequest,
