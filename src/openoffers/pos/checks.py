@@ -40,26 +40,13 @@ from openoffers.kit.ids import new_id, parse_uuid
 from openoffers.kit.money import to_decimal, to_minor
 from openoffers.loyalty.rules import engine as loyalty_engine
 from openoffers.offers.terms import terms_of
+from openoffers.pos import read_model
 from openoffers.pos import repository as repo
-from openoffers.pos.common import (
-    Hold,
-    PricedCheck,
-    Scope,
-    begin_write,
-    context,
-    hold_of,
-    ineligible,
-    price_check,
-    raise_changed,
-    redemption_log,
-    refusal_at,
-    row_write,
-    transaction_key,
-    user_offer_not_found,
-    uses_in_period,
-)
-from openoffers.pos.locks import lock_detail, record_take_over, redeem_held
+from openoffers.pos.check_pricing import PricedCheck, context, price_check, redemption_log, uses_in_period
+from openoffers.pos.holds import Hold, hold_of, ineligible, raise_changed, refusal_at, user_offer_not_found
+from openoffers.pos.locks import lock_detail, redeem_held, take
 from openoffers.pos.repository import CheckRow, LockRow
+from openoffers.pos.scope import Scope, begin_write, row_write, transaction_key
 from openoffers.wallet import lifecycle
 from openoffers.wallet.lifecycle import LOCKED, UserWrite
 from openoffers.wallet.repository import WalletRow
@@ -186,7 +173,7 @@ async def _close(
             raise ValidationFailed.field(_path(index, "amount"), "must not be negative")
         ids.append(user_offer_id)
     # The offers with their lock rows, and whether their owner has expiries to record, in one query.
-    found = await repo.wallet_rows_with_locks(conn, scope.retailer_id, ids, due_at=scope.now)
+    found = await read_model.wallet_rows_with_locks(conn, scope.retailer_id, ids, due_at=scope.now)
     rows = found.rows
     for (index, _), user_offer_id in zip(ours, ids, strict=True):
         if user_offer_id not in rows:
@@ -324,25 +311,21 @@ async def _apply(
 
 
 async def _redeem(w: UserWrite, scope: Scope, transaction_id: str, plan: Redemption) -> None:
-    """Redeem one planned offer, taking it first if this check does not hold it yet: the same lock
-    dispatch as a Lock (`locks.take`), then Locked -> Redeemed."""
-    conn, user_offer_id = w.conn, plan.row.user_offer.id
+    """Redeem one planned offer: taken by this check first (`locks.take`, no lock row kept) unless it
+    holds it already, then Locked -> Redeemed."""
+    user_offer_id = plan.row.user_offer.id
     detail = lock_detail(scope.store.id, transaction_id, amount=plan.amount)
-    if plan.hold is Hold.FREE:
-        # A Locked offer revoked through the Offers API leaves its lock row behind; it is not anyone's.
-        if not await lifecycle.lock(w, user_offer_id, lock_detail(scope.store.id, transaction_id)):
-            await raise_changed(conn, scope.retailer_id, user_offer_id, scope.now)
-        await repo.release_any(conn, scope.retailer_id, user_offer_id, None)
-    elif plan.hold is Hold.EXPIRED_OTHER:
-        assert plan.lock is not None
-        if not await repo.release_expired(conn, scope.retailer_id, user_offer_id, scope.now):
-            raise refusal_at(AlreadyLocked("the offer was locked to another transaction meanwhile"), _path(plan.index))
-        await record_take_over(w, plan.lock, lock_detail(scope.store.id, transaction_id))
-    else:
+    if plan.hold is Hold.OURS:
         await redeem_held(w, scope, user_offer_id, transaction_id, detail)
         return
+    try:
+        await take(w, scope, plan.row, plan.hold, plan.lock, None, transaction_id)
+    except AlreadyLocked as error:
+        if plan.hold is Hold.EXPIRED_OTHER:  # another check took the run-out lock first: name the discount
+            raise refusal_at(error, _path(plan.index)) from None
+        raise
     if not await lifecycle.redeem(w, user_offer_id, detail):
-        await raise_changed(conn, scope.retailer_id, user_offer_id, scope.now)
+        await raise_changed(w.conn, scope.retailer_id, user_offer_id, scope.now)
 
 
 async def _release(conn: AsyncConnection, scope: Scope, user_offer_id: UUID, transaction_id: str, reason: str) -> None:
@@ -378,7 +361,7 @@ async def _payment_customer(conn: AsyncConnection, scope: Scope, transaction: Tr
     user_id = parse_uuid(text)
     if user_id is None:
         raise ValidationFailed.field(path, "is not a user id (a UUID)")
-    has_due = await repo.customer_has_due(conn, scope.retailer_id, user_id, scope.now)
+    has_due = await read_model.customer_has_due(conn, scope.retailer_id, user_id, scope.now)
     if has_due is None:
         raise UserNotFound("the check's customer is not a user of this retailer", fields={path: ["not found"]})
     # The first step of the loyalty engine's lock order, done here with the same read.

@@ -28,31 +28,14 @@ from openoffers.kit.errors import (
 )
 from openoffers.kit.ids import parse_uuid
 from openoffers.offers.terms import terms_of
+from openoffers.pos import read_model
 from openoffers.pos import repository as repo
-from openoffers.pos.common import (
-    INFO,
-    LOCKED_WORD,
-    REDEEMED_WORD,
-    USER_OFFER_ID_TYPE,
-    Hold,
-    Scope,
-    begin_write,
-    context,
-    discount_out,
-    hold_of,
-    ineligible,
-    not_redeemable,
-    price_check,
-    raise_changed,
-    redemption_log,
-    row_write,
-    transaction_key,
-    user_offer_not_found,
-    uses_categories,
-    uses_in_period,
-)
+from openoffers.pos.check_pricing import context, price_check, redemption_log, uses_categories, uses_in_period
+from openoffers.pos.discount_object import INFO, LOCKED_WORD, REDEEMED_WORD, USER_OFFER_ID_TYPE, discount_out
+from openoffers.pos.holds import Hold, hold_of, ineligible, not_redeemable, raise_changed, user_offer_not_found
 from openoffers.pos.repository import LockRow
 from openoffers.pos.schemas import DiscountOut, LockPayload, UserOfferAction
+from openoffers.pos.scope import Scope, begin_write, row_write, transaction_key
 from openoffers.wallet import lifecycle
 from openoffers.wallet import repository as wallet_repo
 from openoffers.wallet.lifecycle import ISSUED, LOCKED, REDEEMED, STATUS_NAMES, UserWrite
@@ -83,14 +66,16 @@ async def _refuse_closed(conn: AsyncConnection, scope: Scope, transaction_id: st
         raise TransactionClosed(f"transaction {transaction_id} is closed")
 
 
-async def _target(conn: AsyncConnection, scope: Scope, payload: LockPayload, transaction_id: str) -> repo.LockTarget:
+async def _target(
+    conn: AsyncConnection, scope: Scope, payload: LockPayload, transaction_id: str
+) -> read_model.LockTarget:
     """The user offer the Lock names, read with its lock and whether the check is closed (one query).
     Refusals keep their order: a closed check first, then a bad lookup code, then an unknown offer; the
     refusal paths ask `check_is_closed` on their own."""
     kind = payload.offer_lookup_type.strip().lower()
     code = payload.offer_lookup_code.strip()
     path = "request_payload.offer_lookup_code"
-    read = partial(repo.lock_target, conn, scope.retailer_id, scope.store.id, transaction_id, scope.now)
+    read = partial(read_model.lock_target, conn, scope.retailer_id, scope.store.id, transaction_id, scope.now)
     if kind == USER_OFFER_ID_TYPE:
         user_offer_id = parse_uuid(code)
         if user_offer_id is None:
@@ -149,28 +134,47 @@ async def lock_in(conn: AsyncConnection, scope: Scope, payload: LockPayload, *, 
         expires_at=now + timedelta(seconds=scope.lock_ttl_seconds),
     )
     detail = lock_detail(scope.store.id, transaction_id, amount=result.amount)
-    await take(w, scope, row, hold, lock, new_lock)
+    await take(w, scope, row, hold, lock, new_lock, transaction_id)
     if redeem:
         await redeem_held(w, scope, uo.id, transaction_id, detail)
         return discount_out(row, scope, status=REDEEMED_WORD, discount=result, applied_at=now)
     return discount_out(row, scope, status=LOCKED_WORD, discount=result, applied_at=now)
 
 
-async def take(w: UserWrite, scope: Scope, row: WalletRow, hold: Hold, lock: LockRow | None, new_lock: LockRow) -> None:
-    """Make `new_lock` this check's lock on the user offer, by the conditional write `hold` calls for."""
+async def take(
+    w: UserWrite,
+    scope: Scope,
+    row: WalletRow,
+    hold: Hold,
+    lock: LockRow | None,
+    new_lock: LockRow | None,
+    transaction_id: str,
+) -> None:
+    """Make this check the holder of the user offer, by the conditional write `hold` calls for: the one
+    lock dispatch of Lock, Redeem and a closing check. `new_lock` is the lock row to keep; None when a
+    closing check redeems the offer at once, so no lock row is kept (and a leftover one is removed)."""
     conn, uo_id = w.conn, row.user_offer.id
-    detail = lock_detail(new_lock.store_id, new_lock.transaction_id, amount=new_lock.amount)
+    extra = {"amount": new_lock.amount} if new_lock is not None else {}
+    detail = lock_detail(scope.store.id, transaction_id, **extra)
     if hold is Hold.FREE:
         if not await lifecycle.lock(w, uo_id, detail):
             await raise_changed(conn, scope.retailer_id, uo_id, scope.now)
-        await repo.insert_lock(conn, new_lock)
+        if new_lock is not None:
+            await repo.insert_lock(conn, new_lock)
+        else:
+            # A Locked offer revoked through the Offers API leaves its lock row behind; it is not anyone's.
+            await repo.release_any(conn, scope.retailer_id, uo_id, None)
     elif hold is Hold.OURS:
         # The same check again (its basket changed): the lock is recomputed and its time starts over.
-        if not await repo.relock(conn, new_lock):
+        if new_lock is not None and not await repo.relock(conn, new_lock):
             raise AlreadyLocked("the offer was locked to another transaction meanwhile")
     else:
         assert lock is not None
-        if not await repo.take_over_expired(conn, new_lock, scope.now):
+        if new_lock is not None:
+            moved = await repo.take_over_expired(conn, new_lock, scope.now)
+        else:
+            moved = await repo.release_expired(conn, scope.retailer_id, uo_id, scope.now)
+        if not moved:
             raise AlreadyLocked("the offer was locked to another transaction meanwhile")
         await record_take_over(w, lock, detail)
 

@@ -33,10 +33,10 @@ from openoffers.kit.money import currency_exponent, to_minor
 from openoffers.pos import idempotency
 from openoffers.pos import repository as repo
 from openoffers.pos.checks import send_in
-from openoffers.pos.common import Scope, scope_of
 from openoffers.pos.locks import create_claim_code, expire_locks_batch, lock_in, reinstate_in, unlock_in
 from openoffers.pos.lookup import lookup_in
 from openoffers.pos.schemas import ClaimCode, ClaimCodeRequest, LockPayload, LookupPayload, PosEnvelope, UserOfferAction
+from openoffers.pos.scope import Scope, scope_of
 from openoffers.settings import Settings
 from openoffers.tenancy import repository as tenancy_repo
 from openoffers.tenancy.service import Principal, authenticate_in, authenticate_pos_in
