@@ -345,12 +345,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument(
-        "--close-budget", type=int, default=0, help="checks seeded per close case (default: 1,500 req/s worth)"
+        "--close-budget", type=int, default=0, help="checks seeded per close case (default: 800 req/s worth)"
     )
     parser.add_argument("--scale", action="store_true", help="also Lookup at 1,000,000 vs 10,000 user offers")
     parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
-    budget = args.close_budget or int(1_500 * (args.rounds * args.seconds + args.warmup))
+    budget = args.close_budget or int(800 * (args.rounds * args.seconds + args.warmup))
     options = Options(
         args.customers,
         args.offers,
