@@ -27,6 +27,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -312,11 +313,19 @@ def engine_run(o: Options, engine: str | None) -> None:
     label = "PostgreSQL" if engine else "SQLite"
     runner = Runner(o)
     print(f"\n== {label}: {o.customers:,} customers x {o.offers} offers; {o.rounds} rounds of {o.seconds}s", flush=True)
+    started = time.monotonic()
+
+    def done(what: str) -> None:
+        print(f"  {what} done at {time.monotonic() - started:.0f} s", flush=True)
+
     reference, (lookup, with_check) = lookup_cases(o, runner, engine)
-    print("  lookups done", flush=True)
+    done("minimal Lookup and Lookups")
     lock = lock_case(o, runner, engine)
+    done("Lock")
     close_10 = close_case(o, runner, engine, 10)
+    done("close, 10 rules")
     close_1000 = close_case(o, runner, engine, 1000)
+    done("close, 1,000 rules")
     rows = [
         Row(bare_asgi(runner), None, None),
         Row(reference, reference, None),
@@ -330,6 +339,7 @@ def engine_run(o: Options, engine: str | None) -> None:
     if o.scale:
         small = scale_case(o, runner, engine, SCALE_SMALL)
         large = scale_case(o, runner, engine, SCALE_LARGE)
+        done("scale")
         rows += [Row(small, reference, None), Row(large, reference, None)]
         comparisons.append(("Lookup, 1,000,000 vs 10,000 user offers", small, large, 1.2))
     print(f"\n{label}, {o.connections} connections, medians of {o.rounds} rounds of {o.seconds}s")
