@@ -52,4 +52,4 @@ def print_table(rows: Sequence[Row], comparisons: Sequence[tuple[str, Result, Re
     for what, base, other, most in comparisons:
         slower = base.requests_per_second / other.requests_per_second if other.requests_per_second else float("inf")
         verdict = "ok" if slower <= most else "over target"
-        print(f"{what}: {slower:.2f}x slower (target <= {most}x): {verdict}")
+        print(f"{what}: {slower:.3f}x slower (target <= {most}x): {verdict}")
