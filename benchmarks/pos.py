@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -53,21 +54,21 @@ from benchmarks.harness import (
 )
 from benchmarks.report import Row, print_table
 
-# A 20-line check: drinks with modifiers, food, several units of some items (for Buy X Get Y).
+# A 20-line check: ten items, one to three units a line, every fourth line a modifier of the one before.
 CHECK_ITEMS = [
     {
         "line_id": str(n),
         "item_id": f"item-{n % 10}",
         "quantity": str(1 + n % 3),
-        "unit_price": f"{2 + n % 5}.50",
-        "subtotal": f"{(1 + n % 3) * (2 + n % 5) + (1 + n % 3) * 0.5:.2f}",
+        "unit_price": str(Decimal(2 + n % 5) + Decimal("0.50")),
+        "subtotal": str((1 + n % 3) * (Decimal(2 + n % 5) + Decimal("0.50"))),
         **({"modifies_line_id": str(n - 1)} if n % 4 == 3 else {}),
     }
     for n in range(20)
 ]
 CHECK = {
     "channel": "STORE",
-    "subtotal": f"{sum(float(item['subtotal']) for item in CHECK_ITEMS):.2f}",
+    "subtotal": str(sum(Decimal(item["subtotal"]) for item in CHECK_ITEMS)),
     "items": CHECK_ITEMS,
     "discounts": [],
     "payments": [],

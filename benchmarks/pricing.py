@@ -103,9 +103,9 @@ def measure(count: int, lines: int, *, rounds: int, seconds: float) -> tuple[flo
     calls too), and how many of the offers applied."""
     terms, basket_lines = offers(count), check(lines)
     applied = stacked(terms, basket_lines)  # warm-up, and the number reported
-    medians = []
+    medians: list[float] = []
     for _ in range(rounds):
-        times = []
+        times: list[float] = []
         deadline = time.perf_counter() + seconds
         while time.perf_counter() < deadline and len(times) < 10_000:
             start = time.perf_counter()

@@ -34,8 +34,8 @@ def _flags(row: Row, ratio: float | None) -> str:
 
 
 def print_table(rows: Sequence[Row], comparisons: Sequence[tuple[str, Result, Result, float]]) -> None:
-    """`comparisons`: (what, base, other, most) printed as how many times slower `other` is than
-    `base` in requests/s, against the most the issue allows."""
+    """`comparisons`: (what, base, other, most) printed as how many times the cost of `base` a request
+    of `other` has (base's requests/s over other's), against the most the issue allows."""
     numbers = f"{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'p99/p50':>9}{'non-2xx':>9}{'ratio':>8}{'target':>8}"
     header = f"{'case':<34}{numbers}  flags"
     print(header)
@@ -52,4 +52,4 @@ def print_table(rows: Sequence[Row], comparisons: Sequence[tuple[str, Result, Re
     for what, base, other, most in comparisons:
         slower = base.requests_per_second / other.requests_per_second if other.requests_per_second else float("inf")
         verdict = "ok" if slower <= most else "over target"
-        print(f"{what}: {slower:.3f}x slower (target <= {most}x): {verdict}")
+        print(f"{what}: costs {slower:.3f}x (requests/s, base over other; target <= {most}x): {verdict}")

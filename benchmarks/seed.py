@@ -183,7 +183,11 @@ async def clone_customers(db: BenchDatabase, template_user_id: UUID, first_offer
 
     def chunks() -> Iterator[tuple[str, list[Row]]]:
         for start in range(0, count, CUSTOMER_CHUNK):
-            people, wallets, history, points, entries = [], [], [], [], []
+            people: list[Row] = []
+            wallets: list[Row] = []
+            history: list[Row] = []
+            points: list[Row] = []
+            entries: list[Row] = []
             for number in range(start, min(start + CUSTOMER_CHUNK, count)):
                 user_id, external = uuid4(), f"C{number:07d}"
                 email, phone = f"c{number}@example.com", f"555{number:07d}"
