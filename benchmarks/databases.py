@@ -16,7 +16,7 @@ import asyncio
 import json
 import tempfile
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -52,20 +52,24 @@ class BenchDatabase:
         return make_url(self.url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def fresh(base_url: str | None, name: str) -> BenchDatabase:
-    """An empty, migrated database for one case: a new SQLite file, or `base_url`'s PostgreSQL
-    database dropped and created again (connections to it are ended first)."""
-    if base_url is None:
-        directory = tempfile.mkdtemp(prefix="openoffers-bench-")
-        url = f"sqlite+aiosqlite:///{directory}/{name}.db"
-    else:
+@contextmanager
+def fresh(base_url: str | None, name: str) -> Iterator[BenchDatabase]:
+    """An empty, migrated database for one case: a new SQLite file, removed when the block ends (a
+    million user offers take close to a gigabyte), or `base_url`'s PostgreSQL database dropped and
+    created again (connections to it are ended first; it stays until the next case drops it)."""
+    if base_url is not None:
         url = normalize_url(base_url)
         database = make_url(url).database or ""
         if not database.startswith("bench"):
             raise SystemExit(f"refusing to drop {database!r}: benchmark databases are named bench*")
         asyncio.run(_recreate(BenchDatabase(url).asyncpg_dsn, database))
-    migrations.upgrade(url)
-    return BenchDatabase(url)
+        migrations.upgrade(url)
+        yield BenchDatabase(url)
+        return
+    with tempfile.TemporaryDirectory(prefix="openoffers-bench-") as directory:
+        url = f"sqlite+aiosqlite:///{directory}/{name}.db"
+        migrations.upgrade(url)
+        yield BenchDatabase(url)
 
 
 async def _recreate(dsn: str, database: str) -> None:

@@ -224,24 +224,24 @@ def same_shape(minimal: str, ours: str, shop: seeding.Shop, external_id: str) ->
 
 
 def lookup_cases(o: Options, runner: Runner, engine: str | None) -> tuple[Result, list[Result]]:
-    db = fresh(engine, "bench_lookup")
-    shop = run(seeding.create_shop(db))
-    with openoffers(db) as base:
-        seeded = run(_seed(base, db, shop, customers=o.customers, offers=o.offers))
-        run(analyze(db))
-        port = free_port()
-        command = uvicorn_command("benchmarks.minimal_lookup:create_app", port, factory=True)
-        with server(command, port, minimal_env(db, shop)) as minimal:
-            ids = seeded.customers.external_ids
-            same_shape(minimal, base, shop, ids[0])
-            reference, *results = runner.interleaved(
-                [
-                    ("minimal Lookup", minimal + LOOKUP, lookup_script(shop, ids, None)),
-                    ("Lookup", base + LOOKUP, lookup_script(shop, ids, None)),
-                    ("Lookup, 20-line check", base + LOOKUP, lookup_script(shop, ids, CHECK)),
-                ]
-            )
-    return reference, results
+    with fresh(engine, "bench_lookup") as db:
+        shop = run(seeding.create_shop(db))
+        with openoffers(db) as base:
+            seeded = run(_seed(base, db, shop, customers=o.customers, offers=o.offers))
+            run(analyze(db))
+            port = free_port()
+            command = uvicorn_command("benchmarks.minimal_lookup:create_app", port, factory=True)
+            with server(command, port, minimal_env(db, shop)) as minimal:
+                ids = seeded.customers.external_ids
+                same_shape(minimal, base, shop, ids[0])
+                reference, *results = runner.interleaved(
+                    [
+                        ("minimal Lookup", minimal + LOOKUP, lookup_script(shop, ids, None)),
+                        ("Lookup", base + LOOKUP, lookup_script(shop, ids, None)),
+                        ("Lookup, 20-line check", base + LOOKUP, lookup_script(shop, ids, CHECK)),
+                    ]
+                )
+        return reference, results
 
 
 async def _seed(base: str, db: BenchDatabase, shop: seeding.Shop, **sizes: int) -> seeding.Seeded:
@@ -266,42 +266,44 @@ async def _seed_locked(
 
 
 def lock_case(o: Options, runner: Runner, engine: str | None) -> Result:
-    db = fresh(engine, "bench_lock")
-    shop = run(seeding.create_shop(db))
-    with openoffers(db) as base:
-        seeded, locked = run(_seed_locked(base, db, shop, "lock", 0, customers=o.customers, offers=o.offers))
-        run(analyze(db))
-        return runner.rounds(
-            "Lock (re-lock, recompute)", base + LOCK, lambda _: lock_script(shop, seeded.customers, locked)
-        )
+    with fresh(engine, "bench_lock") as db:
+        shop = run(seeding.create_shop(db))
+        with openoffers(db) as base:
+            seeded, locked = run(_seed_locked(base, db, shop, "lock", 0, customers=o.customers, offers=o.offers))
+            run(analyze(db))
+            return runner.rounds(
+                "Lock (re-lock, recompute)", base + LOCK, lambda _: lock_script(shop, seeded.customers, locked)
+            )
 
 
 def close_case(o: Options, runner: Runner, engine: str | None, rules: int) -> Result:
-    db = fresh(engine, f"bench_close_{rules}")
-    shop = run(seeding.create_shop(db))
-    with openoffers(db) as base:
-        # One offer per customer: the close reads only the offers on the check.
-        seeded, locked = run(_seed_locked(base, db, shop, "close", rules, customers=o.close_budget, offers=1))
-        run(analyze(db))
-        name = f"close + redeem, {rules:,} rules"
-        result = runner.rounds(name, base + CLOSE, lambda start: close_script(shop, seeded.customers, locked, start))
-    if result.requests + (o.rounds + 1) * o.connections > o.close_budget:
-        print(f"  {name}: the {o.close_budget:,} seeded checks ran out; raise --close-budget", flush=True)
-    # The truth of the case: every answered close redeemed its offer (status 3 is Redeemed, API.md 4).
-    redeemed = run(count_rows(db, "user_offers", status=3))
-    if redeemed < result.requests - result.non_2xx:
-        raise SystemExit(f"{name}: {result.requests - result.non_2xx} closes answered 2xx but {redeemed} redeemed")
-    return result
+    with fresh(engine, f"bench_close_{rules}") as db:
+        shop = run(seeding.create_shop(db))
+        with openoffers(db) as base:
+            # One offer per customer: the close reads only the offers on the check.
+            seeded, locked = run(_seed_locked(base, db, shop, "close", rules, customers=o.close_budget, offers=1))
+            run(analyze(db))
+            name = f"close + redeem, {rules:,} rules"
+            result = runner.rounds(
+                name, base + CLOSE, lambda start: close_script(shop, seeded.customers, locked, start)
+            )
+        if result.requests + (o.rounds + 1) * o.connections > o.close_budget:
+            print(f"  {name}: the {o.close_budget:,} seeded checks ran out; raise --close-budget", flush=True)
+        # The truth of the case: every answered close redeemed its offer (status 3 is Redeemed, API.md 4).
+        redeemed = run(count_rows(db, "user_offers", status=3))
+        if redeemed < result.requests - result.non_2xx:
+            raise SystemExit(f"{name}: {result.requests - result.non_2xx} closes answered 2xx but {redeemed} redeemed")
+        return result
 
 
 def scale_case(o: Options, runner: Runner, engine: str | None, user_offers: int) -> Result:
-    db = fresh(engine, "bench_scale")
-    shop = run(seeding.create_shop(db))
-    with openoffers(db) as base:
-        seeded = run(_seed(base, db, shop, customers=user_offers // o.offers, offers=o.offers))
-        run(analyze(db))
-        script = lookup_script(shop, seeded.customers.external_ids, None)
-        return runner.rounds(f"Lookup, {user_offers:,} user offers", base + LOOKUP, lambda _: script)
+    with fresh(engine, "bench_scale") as db:
+        shop = run(seeding.create_shop(db))
+        with openoffers(db) as base:
+            seeded = run(_seed(base, db, shop, customers=user_offers // o.offers, offers=o.offers))
+            run(analyze(db))
+            script = lookup_script(shop, seeded.customers.external_ids, None)
+            return runner.rounds(f"Lookup, {user_offers:,} user offers", base + LOOKUP, lambda _: script)
 
 
 def bare_asgi(runner: Runner) -> Result:
