@@ -30,8 +30,13 @@ lint: install
 test: lint
 	$(BIN)/pytest
 
+# POS cases as ratios to a minimal Lookup measured in the same run (SQLite; PostgreSQL too when
+# OPENOFFERS_BENCH_DATABASE_URL names a bench* database), then the in-process pricing benchmark.
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--scale" (docs/BENCHMARKS.md).
+BENCH_ARGS ?=
 bench: install
-	$(BIN)/python benchmarks/pos.py
+	$(BIN)/python benchmarks/pos.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/pricing.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis tests/artifacts openoffers.db*
