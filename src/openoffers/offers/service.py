@@ -19,7 +19,6 @@ from openoffers.kit.clock import as_utc, iso_z
 from openoffers.kit.db import Database
 from openoffers.kit.errors import Conflict, NotFound, ValidationFailed
 from openoffers.kit.ids import new_id
-from openoffers.kit.money import currency_exponent
 from openoffers.offers import repository as repo
 from openoffers.offers.repository import DEACTIVATED, DELETED, DRAFT, PUBLISHED, STATUS_NAMES, OfferRow
 from openoffers.offers.schemas import (
@@ -100,13 +99,11 @@ def _title(texts: list[dict[str, Any]], default_culture: str) -> str:
 
 
 async def _context(conn: AsyncConnection, retailer_id: UUID, definition: OfferDefinition) -> tuple[str, int, set[UUID]]:
-    retailer = await tenancy_repo.get_retailer(conn, retailer_id)
-    if retailer is None:
-        raise NotFound("retailer not found", fields={"retailer_id": ["not found"]})
+    retailer = await tenancy_repo.require_retailer(conn, retailer_id)
     known: set[UUID] = set()
     if any(r.store_ids for r in definition.location_restrictions):
         known = {s.id for s in await tenancy_repo.list_stores(conn, retailer_id)}
-    return retailer.culture, currency_exponent(retailer.currency), known
+    return retailer.culture, retailer.exponent, known
 
 
 def _row_values(
@@ -292,10 +289,9 @@ async def fetch_offer(db: Database, retailer_id: UUID, offer_id: UUID, wanted_cu
         row = await repo.get_offer(conn, retailer_id, offer_id)
         if row is None:
             raise _not_found(offer_id)
-        retailer = await tenancy_repo.get_retailer(conn, retailer_id)
+        retailer = await tenancy_repo.require_retailer(conn, retailer_id)
         revisions = await repo.revision_ids(conn, retailer_id, row.root_offer_id)
-    default_culture = retailer.culture if retailer else "en"
-    return offer_out(row, wanted_culture, default_culture, revisions)
+    return offer_out(row, wanted_culture, retailer.culture, revisions)
 
 
 def offer_out(row: OfferRow, wanted_culture: str | None, default_culture: str, revisions: list[UUID]) -> OfferOut:

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.checks.schemas import Transaction
-from openoffers.kit.money import currency_exponent
 from openoffers.tenancy.guards import require_pos_client_with
 from openoffers.tenancy.repository import Retailer, Store
 from openoffers.tenancy.service import Principal
@@ -36,7 +35,7 @@ class Scope:
 
     @property
     def exponent(self) -> int:
-        return currency_exponent(self.retailer.currency)
+        return self.retailer.exponent
 
     @property
     def zone(self) -> ZoneInfo:

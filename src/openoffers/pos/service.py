@@ -29,7 +29,7 @@ from openoffers.kit.clock import iso_z
 from openoffers.kit.db import Database
 from openoffers.kit.envelopes import pos_body
 from openoffers.kit.ids import parse_uuid
-from openoffers.kit.money import currency_exponent, to_minor
+from openoffers.kit.money import to_minor
 from openoffers.pos import idempotency
 from openoffers.pos import repository as repo
 from openoffers.pos.checks import send_in
@@ -194,8 +194,7 @@ async def recent_checks(
     redeemed (for the admin UI's transactions page). Read only."""
     async with db.read() as conn:
         total, rows = await repo.list_checks(conn, retailer_id, store_id, skip=skip, take=take)
-        retailer = await tenancy_repo.get_retailer(conn, retailer_id)
-        exponent = currency_exponent(retailer.currency if retailer else "USD")
+        exponent = (await tenancy_repo.require_retailer(conn, retailer_id)).exponent
         named = {
             user_offer_id
             for row in rows

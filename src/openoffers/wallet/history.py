@@ -69,8 +69,7 @@ def localize(offer: OfferRow, wanted: str | None, default_culture: str) -> Local
 
 
 async def default_culture_of(conn: AsyncConnection, retailer_id: UUID) -> str:
-    retailer = await tenancy_repo.get_retailer(conn, retailer_id)
-    return retailer.culture if retailer else "en"
+    return (await tenancy_repo.require_retailer(conn, retailer_id)).culture
 
 
 def user_offer_out(row: WalletRow, now: datetime, wanted: str | None, default_culture: str) -> UserOfferOut:

@@ -30,7 +30,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openoffers import rules
 from openoffers.kit.errors import UserNotFound
 from openoffers.kit.ids import new_id
-from openoffers.kit.money import currency_exponent
 from openoffers.loyalty.points import ledger as points
 from openoffers.loyalty.rules import definitions
 from openoffers.loyalty.rules import repository as repo
@@ -53,8 +52,7 @@ def check_key(transaction_id: str) -> str:
 
 
 async def exponent_of(conn: AsyncConnection, retailer_id: UUID) -> int:
-    retailer = await tenancy_repo.get_retailer(conn, retailer_id)
-    return currency_exponent(retailer.currency if retailer else "USD")
+    return (await tenancy_repo.require_retailer(conn, retailer_id)).exponent
 
 
 async def rules_for_check(conn: AsyncConnection, retailer_id: UUID, at: datetime | None) -> list[RuleRow]:
