@@ -1,12 +1,15 @@
 """PURE pricing: an offer's terms + a check + a context -> `Discount` or `Ineligible(reason)`.
 
 The semantics are PRICING.md's; each module's docstring lists the decisions taken where it is silent.
-Entry points: `evaluate` and `max_uses_period_start`; `remaining_amounts` gives each line's amount
+Entry points: `evaluate` and `max_uses_period_start`; offer types and what each does are in the
+`kinds` registry (`KINDS`, `kind_of`); `remaining_amounts` gives each line's amount
 after the check's discounts (what `rules/` earns points on).
 """
 
 from .basket import remaining_amounts
 from .engine import evaluate
+from .kinds import CHECK_TYPES, KINDS, OFFER_TYPE_NAMES, OfferType, kind_of, types_reading
+from .kinds.base import Kind, Level
 from .model import Basket, Context, Discount, ExistingDiscount, Ineligible, Line, LineShare, Reason
 from .restrictions import max_uses_period_start
 from .terms import (
@@ -19,7 +22,6 @@ from .terms import (
     MinSubtotal,
     Mode,
     OfferTerms,
-    OfferType,
     PeriodUnit,
     PurchaseRestriction,
     RequiredItems,
@@ -28,6 +30,9 @@ from .terms import (
 )
 
 __all__ = [
+    "CHECK_TYPES",
+    "KINDS",
+    "OFFER_TYPE_NAMES",
     "Basket",
     "CatalogRestriction",
     "Channels",
@@ -36,6 +41,8 @@ __all__ = [
     "Discount",
     "ExistingDiscount",
     "Ineligible",
+    "Kind",
+    "Level",
     "Line",
     "LineShare",
     "LocationRestriction",
@@ -52,6 +59,8 @@ __all__ = [
     "TimeOfDay",
     "UseRestriction",
     "evaluate",
+    "kind_of",
     "max_uses_period_start",
     "remaining_amounts",
+    "types_reading",
 ]

@@ -24,11 +24,13 @@ from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 
-from openoffers.kit.money import allocate, percent_of, round_half_up
+from openoffers.kit.money import allocate, round_half_up
 
 from .basket import Group, Run, group_remaining, unit_count, unit_runs
+from .kinds import kind_of
+from .kinds.base import CheckBenefit, Picks
 from .model import LineShare
-from .terms import BUY_X_GET_Y_TYPES, CHECK_TYPES, OfferTerms, OfferType
+from .terms import OfferTerms
 
 _QUANTITY_SCALE = 10**6
 
@@ -36,27 +38,30 @@ _QUANTITY_SCALE = 10**6
 def discount_shares(
     terms: OfferTerms, eligible: tuple[Group, ...], remaining: dict[str, int], order: dict[str, int]
 ) -> tuple[int, tuple[LineShare, ...]]:
-    """The amount and its line shares (share > 0, in check order) for a non-manual offer type.
+    """The amount and its line shares (share > 0, in check order) for a kind that discounts.
 
     `eligible` are the groups passing the catalog restrictions; `order` maps line id -> check index.
     """
+    benefit = kind_of(terms.offer_type).benefit
+    assert benefit is not None, "a kind without a benefit discounts nothing"
+    number: int = getattr(terms, benefit.number.terms_field)
     eligible_total = sum(group_remaining(group, remaining) for group in eligible)
-    if terms.offer_type in CHECK_TYPES:
-        return _check_level(terms, eligible, remaining, order, eligible_total)
+    if isinstance(benefit, CheckBenefit):
+        raw = benefit.saving.amount(number, eligible_total)
+        return _check_level(_cap(raw, terms, eligible_total), eligible, remaining, order)
     runs = unit_runs(eligible, remaining)
-    if terms.offer_type in BUY_X_GET_Y_TYPES:
+    saving = benefit.saving
+
+    def unit_saving(price: int) -> int:
+        return saving.per_unit(number, price)
+
+    if benefit.picks is Picks.BUY_X_GET_Y:
         picked = _buy_x_get_y_picks(terms, runs)
     else:
-        picked = _item_picks(terms, runs)
-    # picked: group index -> list of (units, unit price)
-    if terms.offer_type in (OfferType.PERCENT_ITEM_DISCOUNT, OfferType.BUY_X_GET_Y_PERCENT):
-        assert terms.percent_bp is not None
-        weights = {g: sum(n * price for n, price in units) for g, units in picked.items()}
-        raw = percent_of(sum(weights.values()), terms.percent_bp)
-    else:
-        saving = _unit_saving(terms)
-        weights = {g: sum(n * saving(price) for n, price in units) for g, units in picked.items()}
-        raw = sum(weights.values())
+        picked = _item_picks(terms, runs, unit_saving)
+    # picked: group index -> list of (units, unit price); weights are savings x `saving.scale`
+    weights = {g: sum(n * unit_saving(price) for n, price in units) for g, units in picked.items()}
+    raw = round_half_up(sum(weights.values()), saving.scale)
     amount = _cap(raw, terms, eligible_total)
     keys = sorted(weights)
     group_amounts = allocate(amount, [weights[g] for g in keys]) if amount else [0] * len(keys)
@@ -77,19 +82,8 @@ def _cap(raw: int, terms: OfferTerms, eligible_total: int) -> int:
 
 
 def _check_level(
-    terms: OfferTerms,
-    eligible: tuple[Group, ...],
-    remaining: dict[str, int],
-    order: dict[str, int],
-    eligible_total: int,
+    amount: int, eligible: tuple[Group, ...], remaining: dict[str, int], order: dict[str, int]
 ) -> tuple[int, tuple[LineShare, ...]]:
-    if terms.offer_type is OfferType.FIXED_AMOUNT_CHECK_DISCOUNT:
-        assert terms.amount is not None
-        raw = terms.amount
-    else:
-        assert terms.percent_bp is not None
-        raw = percent_of(eligible_total, terms.percent_bp)
-    amount = _cap(raw, terms, eligible_total)
     if amount == 0:
         return 0, ()
     lines = sorted((line for group in eligible for line in group.lines), key=lambda line: order[line.line_id])
@@ -101,27 +95,10 @@ def _check_level(
     )
 
 
-def _unit_saving(terms: OfferTerms) -> Callable[[int], int]:
-    """A unit's saving at a given price; for percent types the exact unrounded saving x 10,000, so
-    rounding cannot reorder units."""
-    if terms.percent_bp is not None and terms.offer_type in (
-        OfferType.PERCENT_ITEM_DISCOUNT,
-        OfferType.BUY_X_GET_Y_PERCENT,
-    ):
-        bp = terms.percent_bp
-        return lambda price: price * bp
-    if terms.offer_type in (OfferType.SET_PRICE_COUPON, OfferType.BUY_X_GET_Y_SET_PRICE):
-        assert terms.price is not None
-        set_price = terms.price
-        return lambda price: max(0, price - set_price)
-    assert terms.amount is not None
-    fixed = terms.amount
-    return lambda price: min(fixed, price)
-
-
-def _item_picks(terms: OfferTerms, runs: tuple[Run, ...]) -> dict[int, list[tuple[int, int]]]:
+def _item_picks(
+    terms: OfferTerms, runs: tuple[Run, ...], saving: Callable[[int], int]
+) -> dict[int, list[tuple[int, int]]]:
     """Units by largest saving first (ties: higher price, earlier line, earlier unit), up to the limit."""
-    saving = _unit_saving(terms)
     ordered = sorted(runs, key=lambda run: (-saving(run.price), -run.price, run.group, run.first))
     left = terms.item_limit
     picked: dict[int, list[tuple[int, int]]] = {}

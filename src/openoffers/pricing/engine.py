@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from .basket import build_groups, passes_catalog, remaining_amounts
 from .discounts import discount_shares
+from .kinds import kind_of
+from .kinds.base import Level
 from .model import Basket, Context, Discount, Ineligible
 from .restrictions import check_restrictions
-from .terms import OfferTerms, OfferType
+from .terms import OfferTerms
 
 
 def evaluate(terms: OfferTerms, basket: Basket, context: Context) -> Discount | Ineligible:
@@ -25,7 +27,7 @@ def evaluate(terms: OfferTerms, basket: Basket, context: Context) -> Discount | 
     if failure is not None:
         return failure
     stack_order = max((discount.stack_order for discount in basket.discounts), default=-1) + 1
-    if terms.offer_type is OfferType.MANUAL_FULFILLMENT:
+    if kind_of(terms.offer_type).level is Level.NONE:
         return Discount(amount=0, line_shares=(), stack_order=stack_order)
     eligible = tuple(group for group in groups if passes_catalog(basket, group.root, terms.catalog))
     order = {line.line_id: index for index, line in enumerate(basket.lines)}

@@ -8,8 +8,9 @@ catalog, max_uses, exclusive. Decisions where PRICING.md is silent:
   a quantity above zero; min_quantity counts units (whole quantity n = n, fractional = 1) whatever
   their remaining amount, and with no items or categories listed every root line matches.
 - min_subtotal compares the whole check's remaining total (every line, before this discount).
-- manual_fulfillment discounts no lines, so its catalog check only asks for one root line passing
-  the catalog restrictions (when it has any), not for a remaining amount.
+- A kind that discounts nothing (manual_fulfillment) discounts no lines, so its catalog check only
+  asks for one root line passing the catalog restrictions (when it has any), not for a remaining
+  amount.
 - exclusive: an exclusive offer needs a check with no discount at all (zero-amount ones included);
   any offer fails when one of the check's discounts is exclusive.
 """
@@ -20,6 +21,8 @@ import calendar
 import datetime as dt
 
 from .basket import Group, passes_catalog, root_matches, unit_count
+from .kinds import kind_of
+from .kinds.base import Level
 from .model import Basket, Context, Ineligible, Reason
 from .terms import (
     WEEKDAY_NAMES,
@@ -31,7 +34,6 @@ from .terms import (
     MinSubtotal,
     Mode,
     OfferTerms,
-    OfferType,
     PeriodUnit,
     RequiredItems,
     TimeOfDay,
@@ -180,7 +182,7 @@ def _required_items(restrictions: list[RequiredItems], basket: Basket, groups: t
 def _catalog(
     terms: OfferTerms, basket: Basket, groups: tuple[Group, ...], remaining: dict[str, int]
 ) -> Ineligible | None:
-    if terms.offer_type is OfferType.MANUAL_FULFILLMENT:
+    if kind_of(terms.offer_type).level is Level.NONE:
         if not terms.catalog or any(
             group.root.quantity > 0 and passes_catalog(basket, group.root, terms.catalog) for group in groups
         ):
