@@ -7,7 +7,8 @@ after the check's discounts (what `rules/` earns points on).
 """
 
 from .basket import remaining_amounts
-from .engine import evaluate
+from .check import PreparedCheck, as_existing, prepare
+from .engine import evaluate, evaluate_prepared, stack
 from .kinds import CHECK_TYPES, KINDS, OFFER_TYPE_NAMES, OfferType, kind_of, types_reading
 from .kinds.base import Kind, Level
 from .model import Basket, Context, Discount, ExistingDiscount, Ineligible, Line, LineShare, Reason
@@ -53,14 +54,19 @@ __all__ = [
     "OfferTerms",
     "OfferType",
     "PeriodUnit",
+    "PreparedCheck",
     "PurchaseRestriction",
     "Reason",
     "RequiredItems",
     "TimeOfDay",
     "UseRestriction",
+    "as_existing",
     "evaluate",
+    "evaluate_prepared",
     "kind_of",
     "max_uses_period_start",
+    "prepare",
     "remaining_amounts",
+    "stack",
     "types_reading",
 ]

@@ -20,36 +20,36 @@ Decisions where PRICING.md is silent:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from decimal import Decimal
-from fractions import Fraction
+from collections.abc import Callable, Mapping
+from operator import attrgetter
 
 from openoffers.kit.money import allocate, round_half_up
 
-from .basket import Group, Run, group_remaining, unit_count, unit_runs
-from .kinds import kind_of
-from .kinds.base import CheckBenefit, Picks
+from .basket import Group, Run, picked_quantity
+from .check import Eligible, PreparedCheck
+from .kinds.base import CheckBenefit, Kind, Picks
 from .model import LineShare
 from .terms import OfferTerms
 
-_QUANTITY_SCALE = 10**6
+_PRICE = attrgetter("price")
 
 
-def discount_shares(
-    terms: OfferTerms, eligible: tuple[Group, ...], remaining: dict[str, int], order: dict[str, int]
-) -> tuple[int, tuple[LineShare, ...]]:
-    """The amount and its line shares (share > 0, in check order) for a kind that discounts.
-
-    `eligible` are the groups passing the catalog restrictions; `order` maps line id -> check index.
-    """
-    benefit = kind_of(terms.offer_type).benefit
+def discount_shares(terms: OfferTerms, kind: Kind, check: PreparedCheck) -> tuple[int, tuple[LineShare, ...]]:
+    """The amount and its line shares (share > 0, in check order) for a kind that discounts."""
+    benefit = kind.benefit
     assert benefit is not None, "a kind without a benefit discounts nothing"
     number: int = getattr(terms, benefit.number.terms_field)
-    eligible_total = sum(group_remaining(group, remaining) for group in eligible)
+    eligible = check.layout.eligible(terms.catalog)
+    remaining = check.remaining
+    line_amounts = [remaining[line.line_id] for line in eligible.lines]
+    eligible_total = sum(line_amounts)
     if isinstance(benefit, CheckBenefit):
-        raw = benefit.saving.amount(number, eligible_total)
-        return _check_level(_cap(raw, terms, eligible_total), eligible, remaining, order)
-    runs = unit_runs(eligible, remaining)
+        amount = _cap(benefit.saving.amount(number, eligible_total), terms, eligible_total)
+        return amount, _check_level(amount, eligible, line_amounts)
+    # Units by price, highest first; ties keep unit order (group, then unit), as the runs are listed
+    # in that order and the sort is stable. Savings never fall as prices rise (`UnitSaving`), so this
+    # is also largest saving first.
+    runs = sorted([run for index in eligible.indices for run in check.runs[index]], key=_PRICE, reverse=True)
     saving = benefit.saving
 
     def unit_saving(price: int) -> int:
@@ -61,15 +61,13 @@ def discount_shares(
         picked = _item_picks(terms, runs, unit_saving)
     # picked: group index -> list of (units, unit price); weights are savings x `saving.scale`
     weights = {g: sum(n * unit_saving(price) for n, price in units) for g, units in picked.items()}
-    raw = round_half_up(sum(weights.values()), saving.scale)
-    amount = _cap(raw, terms, eligible_total)
+    amount = _cap(round_half_up(sum(weights.values()), saving.scale), terms, eligible_total)
     keys = sorted(weights)
     group_amounts = allocate(amount, [weights[g] for g in keys]) if amount else [0] * len(keys)
     shares: list[tuple[int, LineShare]] = []
     for g, group_amount in zip(keys, group_amounts, strict=True):
-        group = eligible[g]
         chosen = sum(n for n, _ in picked[g])
-        shares += _spread_over_group(group, group_amount, chosen, remaining, order)
+        shares += _spread_over_group(check.layout.groups[g], group_amount, chosen, remaining, check.layout.order)
     shares.sort(key=lambda pair: pair[0])
     return amount, tuple(share for _, share in shares)
 
@@ -81,44 +79,48 @@ def _cap(raw: int, terms: OfferTerms, eligible_total: int) -> int:
     return max(0, amount)
 
 
-def _check_level(
-    amount: int, eligible: tuple[Group, ...], remaining: dict[str, int], order: dict[str, int]
-) -> tuple[int, tuple[LineShare, ...]]:
+def _check_level(amount: int, eligible: Eligible, weights: list[int]) -> tuple[LineShare, ...]:
+    """`amount` over every eligible line in proportion to its remaining amount (`weights`)."""
     if amount == 0:
-        return 0, ()
-    lines = sorted((line for group in eligible for line in group.lines), key=lambda line: order[line.line_id])
-    allocated = allocate(amount, [remaining[line.line_id] for line in lines])
-    return amount, tuple(
-        LineShare(line.line_id, share, _quantity(Fraction(line.quantity)))
-        for line, share in zip(lines, allocated, strict=True)
+        return ()
+    # Lines with nothing left always get 0 from `allocate` (a leftover unit goes to a positive
+    # remainder), and leaving them out keeps the others' order, so their shares are unchanged.
+    # After a few stacked discounts many lines are at zero.
+    taking = [index for index, weight in enumerate(weights) if weight > 0]
+    allocated = allocate(amount, [weights[index] for index in taking])
+    return tuple(
+        LineShare(eligible.lines[index].line_id, share, eligible.whole[index])
+        for index, share in zip(taking, allocated, strict=True)
         if share > 0
     )
 
 
 def _item_picks(
-    terms: OfferTerms, runs: tuple[Run, ...], saving: Callable[[int], int]
+    terms: OfferTerms, ordered: list[Run], saving: Callable[[int], int]
 ) -> dict[int, list[tuple[int, int]]]:
-    """Units by largest saving first (ties: higher price, earlier line, earlier unit), up to the limit."""
-    ordered = sorted(runs, key=lambda run: (-saving(run.price), -run.price, run.group, run.first))
+    """Units by largest saving first (ties: higher price, earlier line, earlier unit), up to the limit.
+
+    `ordered` is in that order already (see `discount_shares`)."""
     left = terms.item_limit
     picked: dict[int, list[tuple[int, int]]] = {}
     for run in ordered:
         if left == 0 or saving(run.price) <= 0:
             break  # sorted by saving, so nothing after this saves anything either
-        take = run.count if left is None else min(run.count, left)
+        take = run.units if left is None else min(run.units, left)
         picked.setdefault(run.group, []).append((take, run.price))
         if left is not None:
             left -= take
     return picked
 
 
-def _buy_x_get_y_picks(terms: OfferTerms, runs: tuple[Run, ...]) -> dict[int, list[tuple[int, int]]]:
-    """The reward units: in each whole chunk of X + Y units (priced highest first), the Y cheapest."""
+def _buy_x_get_y_picks(terms: OfferTerms, ordered: list[Run]) -> dict[int, list[tuple[int, int]]]:
+    """The reward units: in each whole chunk of X + Y units (priced highest first), the Y cheapest.
+
+    `ordered` is priced highest first (ties: earlier line, earlier unit)."""
     assert terms.buy_count is not None and terms.get_count is not None
     buy, get = terms.buy_count, terms.get_count
     chunk = buy + get
-    ordered = sorted(runs, key=lambda run: (-run.price, run.group, run.first))
-    chunks = min(terms.recurrence, sum(run.count for run in ordered) // chunk)
+    chunks = min(terms.recurrence, sum(run.units for run in ordered) // chunk)
     end = chunks * chunk
 
     def rewards_before(position: int) -> int:
@@ -129,33 +131,27 @@ def _buy_x_get_y_picks(terms: OfferTerms, runs: tuple[Run, ...]) -> dict[int, li
     picked: dict[int, list[tuple[int, int]]] = {}
     start = 0
     for run in ordered:
-        count = rewards_before(start + run.count) - rewards_before(start)
-        start += run.count
+        if start >= end:
+            break  # past the last whole chunk: no more rewards
+        count = rewards_before(start + run.units) - rewards_before(start)
+        start += run.units
         if count:
             picked.setdefault(run.group, []).append((count, run.price))
     return picked
 
 
 def _spread_over_group(
-    group: Group, amount: int, units: int, remaining: dict[str, int], order: dict[str, int]
+    group: Group, amount: int, units: int, remaining: Mapping[str, int], order: Mapping[str, int]
 ) -> list[tuple[int, LineShare]]:
     if amount == 0:
         return []
     # amount <= the picked units' prices <= the group's remaining total, so no line goes below zero.
-    allocated = allocate(amount, [remaining[line.line_id] for line in group.lines])
-    fraction = Fraction(units, unit_count(group.root.quantity))
+    if len(group.lines) == 1:
+        allocated = [amount]  # what `allocate` gives one line
+    else:
+        allocated = allocate(amount, [remaining[line_id] for line_id in group.line_ids])
     return [
-        (order[line.line_id], LineShare(line.line_id, share, _quantity(Fraction(line.quantity) * fraction)))
+        (order[line.line_id], LineShare(line.line_id, share, picked_quantity(line.quantity, units, group.units)))
         for line, share in zip(group.lines, allocated, strict=True)
         if share > 0
     ]
-
-
-def _quantity(value: Fraction) -> int | Decimal:
-    if value.denominator == 1:
-        return value.numerator
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
-    if Fraction(exact) == value:
-        return exact
-    micro = round_half_up(value.numerator * _QUANTITY_SCALE, value.denominator)
-    return (Decimal(micro) / _QUANTITY_SCALE).normalize()

@@ -53,8 +53,10 @@ class CheckSaving:
 class UnitSaving:
     """`per_unit(number, unit_price)` is one unit's saving times `scale`.
 
-    Percent savings are kept unrounded (x 10,000) so that rounding cannot reorder units and happens
-    once, on the sum of the picked units (`round_half_up(sum, scale)`).
+    `per_unit` must never fall as the unit price rises (true of an amount off, a percent off and a
+    set price): pricing picks units priciest first and relies on that being largest saving first.
+    Percent savings are kept unrounded (x 10,000) so that rounding happens once, on the sum of the
+    picked units (`round_half_up(sum, scale)`).
     """
 
     per_unit: Callable[[int, int], int]
