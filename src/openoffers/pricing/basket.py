@@ -16,9 +16,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import NamedTuple
 
 from openoffers.kit.money import allocate, round_half_up
@@ -29,15 +29,14 @@ from .terms import CatalogRestriction, Mode
 _QUANTITY_SCALE = 10**6
 
 
-@dataclass(frozen=True, slots=True)
-class Group:
-    """A root line and its modifiers, in check order; `position` is the root's index on the check.
+class Group(NamedTuple):
+    """A root line and its modifiers, in check order.
 
     Computed once per check: `units` is the root's unit count, `categories` the root item's catalog
-    categories, and `whole[i]` the quantity a share of all of `lines[i]` covers.
+    categories, and `whole[i]` the quantity a share of all of `lines[i]` covers. A named tuple: built
+    for every group of every check priced, where a frozen dataclass costs several times more.
     """
 
-    position: int
     root: Line
     lines: tuple[Line, ...]
     line_ids: tuple[str, ...]
@@ -46,17 +45,10 @@ class Group:
     whole: tuple[int | Decimal, ...]
 
 
-class Run(NamedTuple):
-    """`units` consecutive units of one group, each priced `price`, starting at unit `first`.
-
-    A named tuple rather than a dataclass: item kinds build a few per group for every offer priced,
-    and a tuple is built several times faster.
-    """
-
-    group: int  # index into the groups tuple (groups are in check order)
-    first: int
-    units: int
-    price: int
+# A run of equal-priced units of one group: (price, group index, first unit, unit count). A plain
+# tuple, unpacked where it is read: item kinds build runs for every group of every check they price,
+# and a tuple literal costs a fraction of a named tuple or dataclass.
+Run = tuple[int, int, int, int]
 
 
 def build_groups(basket: Basket) -> tuple[Group, ...]:
@@ -67,20 +59,12 @@ def build_groups(basket: Basket) -> tuple[Group, ...]:
         if line.modifies_line_id is not None:
             children.setdefault(line.modifies_line_id, []).append(line)
     groups: list[Group] = []
-    for index, line in enumerate(lines):
+    for line in lines:
         if line.modifies_line_id is not None:
             continue
-        members: dict[str, Line] = {line.line_id: line}
-        stack = [line.line_id]
-        while stack:
-            for child in children.get(stack.pop(), ()):
-                if child.line_id not in members:  # guards against cycles through the root
-                    members[child.line_id] = child
-                    stack.append(child.line_id)
-        ordered = tuple(sorted(members.values(), key=lambda member: position[member.line_id]))
+        ordered = _members(line, children, position) if line.line_id in children else (line,)
         groups.append(
             Group(
-                position=index,
                 root=line,
                 lines=ordered,
                 line_ids=tuple(member.line_id for member in ordered),
@@ -90,6 +74,18 @@ def build_groups(basket: Basket) -> tuple[Group, ...]:
             )
         )
     return tuple(groups)
+
+
+def _members(root: Line, children: dict[str, list[Line]], position: dict[str, int]) -> tuple[Line, ...]:
+    """The root and every line modifying it, recursively, in check order."""
+    members: dict[str, Line] = {root.line_id: root}
+    stack = [root.line_id]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child.line_id not in members:  # guards against cycles through the root
+                members[child.line_id] = child
+                stack.append(child.line_id)
+    return tuple(sorted(members.values(), key=lambda member: position[member.line_id]))
 
 
 def remaining_amounts(basket: Basket) -> dict[str, int]:
@@ -104,11 +100,19 @@ def remaining_after(lines: tuple[Line, ...], discounts: tuple[ExistingDiscount, 
     return remaining
 
 
-def take_shares(remaining: dict[str, int], shares: Iterable[tuple[str, int]]) -> None:
-    """Take per-line amounts off `remaining`, never below zero (lines not on the check are ignored)."""
+def take_shares(remaining: dict[str, int], shares: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Take per-line amounts off `remaining`, never below zero (lines not on the check are ignored).
+
+    Returns what each line actually lost."""
+    taken: list[tuple[str, int]] = []
     for line_id, amount in shares:
-        if line_id in remaining:
-            remaining[line_id] = max(0, remaining[line_id] - max(0, amount))
+        before = remaining.get(line_id)
+        if before is not None and amount > 0:
+            # Conditionals rather than max(): this runs for every share of every stacked discount.
+            after = before - amount if amount < before else 0
+            remaining[line_id] = after
+            taken.append((line_id, before - after))
+    return taken
 
 
 def _apply_existing(discount: ExistingDiscount, lines: tuple[Line, ...], remaining: dict[str, int]) -> None:
@@ -156,20 +160,18 @@ def group_remaining(group: Group, remaining: Mapping[str, int]) -> int:
     return sum([remaining[line_id] for line_id in group.line_ids])
 
 
-def unit_runs(group: Group, index: int, remaining: Mapping[str, int]) -> tuple[Run, ...]:
-    """The priced units of the group at `index`, in unit order; zero-priced units take no part."""
+def unit_runs(group: Group, index: int, total: int) -> tuple[Run, ...]:
+    """The priced units of the group at `index` with `total` left, in unit order; zero-priced units
+    take no part."""
     count = group.units
-    if count == 0:
-        return ()
-    total = group_remaining(group, remaining)
-    if total == 0:
+    if count == 0 or total == 0:
         return ()
     base, extra = divmod(total, count)
     if not extra:
-        return (Run(index, 0, count, base),)
+        return ((base, index, 0, count),)
     if not base:
-        return (Run(index, 0, extra, 1),)
-    return (Run(index, 0, extra, base + 1), Run(index, extra, count - extra, base))
+        return ((1, index, 0, extra),)
+    return ((base + 1, index, 0, extra), (base, index, extra, count - extra))
 
 
 def whole_quantity(quantity: Decimal) -> int | Decimal:
@@ -179,11 +181,14 @@ def whole_quantity(quantity: Decimal) -> int | Decimal:
     return share_quantity(Fraction(quantity))
 
 
+@lru_cache(maxsize=4096)
 def picked_quantity(quantity: Decimal, picked: int, units: int) -> int | Decimal:
-    """`quantity` x `picked` / `units`: the part of a line a share of `picked` of its group's `units`
-    covers (`share_quantity` of the exact fraction; whole quantities that divide evenly skip it)."""
-    if picked == units:
-        return whole_quantity(quantity)
+    """`quantity` x `picked` / `units` (picked < units): the part of a line a share of `picked` of its
+    group's `units` covers. `share_quantity` of the exact fraction; whole quantities that divide
+    evenly skip the Fraction.
+
+    Cached: a pure function of the quantity's value (equal Decimals give the same fraction), and
+    Fractions are slow enough to matter when every offer on a check is priced."""
     if quantity == quantity.to_integral_value():
         numerator = int(quantity) * picked
         if numerator % units == 0:

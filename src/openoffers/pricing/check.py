@@ -24,7 +24,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .basket import Group, Run, build_groups, passes_catalog, remaining_after, take_shares, unit_runs
+from .basket import (
+    Group,
+    Run,
+    build_groups,
+    group_remaining,
+    passes_catalog,
+    remaining_after,
+    take_shares,
+    unit_runs,
+)
 from .model import Basket, Discount, ExistingDiscount, Line
 from .terms import CatalogRestriction
 
@@ -35,6 +44,7 @@ class Eligible:
 
     indices: tuple[int, ...]  # the groups' indices in `Layout.groups`
     lines: tuple[Line, ...]
+    line_ids: tuple[str, ...]
     whole: tuple[int | Decimal, ...]  # the quantity a share of all of `lines[i]` covers
 
 
@@ -66,7 +76,12 @@ class Layout:
                 for line, quantity in zip(self.groups[index].lines, self.groups[index].whole, strict=True)
             }
             lines = tuple(line for line in self.lines if line.line_id in whole)
-            found = Eligible(indices=indices, lines=lines, whole=tuple(whole[line.line_id] for line in lines))
+            found = Eligible(
+                indices=indices,
+                lines=lines,
+                line_ids=tuple(line.line_id for line in lines),
+                whole=tuple(whole[line.line_id] for line in lines),
+            )
             self._eligible[catalog] = found
         return found
 
@@ -82,6 +97,7 @@ class PreparedCheck:
     layout: Layout
     remaining: Mapping[str, int]
     total: int  # the sum of `remaining`
+    totals: tuple[int, ...]  # each group's remaining total, by group index
     runs: tuple[tuple[Run, ...], ...]  # each group's priced units (`unit_runs`), by group index
     discounted: bool
     exclusive: bool
@@ -103,16 +119,22 @@ class PreparedCheck:
         if discount.stack_order < self.top:
             raise ValueError(f"stack_order {discount.stack_order} is below the check's top {self.top}")
         remaining = dict(self.remaining)
-        take_shares(remaining, [(share.line_id, share.amount) for share in discount.line_shares])
-        group_of = self.layout.group_of
-        touched = {group_of[share.line_id] for share in discount.line_shares if share.line_id in group_of}
-        runs = list(self.runs)
+        taken = take_shares(remaining, [(share.line_id, share.amount) for share in discount.line_shares])
+        group_of, groups = self.layout.group_of, self.layout.groups
+        totals, runs = list(self.totals), list(self.runs)
+        touched: set[int] = set()
+        for line_id, amount in taken:
+            index = group_of.get(line_id)
+            if index is not None and amount:
+                totals[index] -= amount
+                touched.add(index)
         for index in touched:
-            runs[index] = unit_runs(self.layout.groups[index], index, remaining)
+            runs[index] = unit_runs(groups[index], index, totals[index])
         return PreparedCheck(
             layout=self.layout,
             remaining=remaining,
-            total=sum(remaining.values()),
+            total=self.total - sum([amount for _, amount in taken]),
+            totals=tuple(totals),
             runs=tuple(runs),
             discounted=True,
             exclusive=self.exclusive or exclusive,
@@ -137,11 +159,13 @@ def as_existing(discount: Discount, exclusive: bool) -> ExistingDiscount:
 
 def _priced(layout: Layout, discounts: tuple[ExistingDiscount, ...]) -> PreparedCheck:
     remaining = remaining_after(layout.lines, discounts)
+    totals = tuple(group_remaining(group, remaining) for group in layout.groups)
     return PreparedCheck(
         layout=layout,
         remaining=remaining,
         total=sum(remaining.values()),
-        runs=tuple(unit_runs(group, index, remaining) for index, group in enumerate(layout.groups)),
+        totals=totals,
+        runs=tuple(unit_runs(group, index, totals[index]) for index, group in enumerate(layout.groups)),
         discounted=bool(discounts),
         exclusive=any(discount.exclusive for discount in discounts),
         top=max((discount.stack_order for discount in discounts), default=-1),

@@ -21,7 +21,7 @@ Decisions where PRICING.md is silent:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from operator import attrgetter
+from operator import itemgetter
 
 from openoffers.kit.money import allocate, round_half_up
 
@@ -31,39 +31,45 @@ from .kinds.base import CheckBenefit, Kind, Picks
 from .model import LineShare
 from .terms import OfferTerms
 
-_PRICE = attrgetter("price")
+_PRICE = itemgetter(0)  # of a `Run`
 
 
-def discount_shares(terms: OfferTerms, kind: Kind, check: PreparedCheck) -> tuple[int, tuple[LineShare, ...]]:
-    """The amount and its line shares (share > 0, in check order) for a kind that discounts."""
+def discount_shares(
+    terms: OfferTerms, kind: Kind, check: PreparedCheck, eligible: Eligible
+) -> tuple[int, tuple[LineShare, ...]]:
+    """The amount and its line shares (share > 0, in check order) for a kind that discounts.
+
+    `eligible` is what the offer's catalog restrictions let it touch (`Layout.eligible`)."""
     benefit = kind.benefit
     assert benefit is not None, "a kind without a benefit discounts nothing"
     number: int = getattr(terms, benefit.number.terms_field)
-    eligible = check.layout.eligible(terms.catalog)
     remaining = check.remaining
-    line_amounts = [remaining[line.line_id] for line in eligible.lines]
-    eligible_total = sum(line_amounts)
     if isinstance(benefit, CheckBenefit):
+        line_amounts = [remaining[line_id] for line_id in eligible.line_ids]
+        eligible_total = sum(line_amounts)
         amount = _cap(benefit.saving.amount(number, eligible_total), terms, eligible_total)
         return amount, _check_level(amount, eligible, line_amounts)
+    eligible_total = sum([check.totals[index] for index in eligible.indices])
     # Units by price, highest first; ties keep unit order (group, then unit), as the runs are listed
     # in that order and the sort is stable. Savings never fall as prices rise (`UnitSaving`), so this
     # is also largest saving first.
     runs = sorted([run for index in eligible.indices for run in check.runs[index]], key=_PRICE, reverse=True)
     saving = benefit.saving
-
-    def unit_saving(price: int) -> int:
-        return saving.per_unit(number, price)
-
     if benefit.picks is Picks.BUY_X_GET_Y:
         picked = _buy_x_get_y_picks(terms, runs)
     else:
-        picked = _item_picks(terms, runs, unit_saving)
+        picked = _item_picks(terms, runs, saving.per_unit, number)
     # picked: group index -> list of (units, unit price); weights are savings x `saving.scale`
-    weights = {g: sum(n * unit_saving(price) for n, price in units) for g, units in picked.items()}
+    per_unit = saving.per_unit
+    weights = {g: sum([n * per_unit(number, price) for n, price in units]) for g, units in picked.items()}
     amount = _cap(round_half_up(sum(weights.values()), saving.scale), terms, eligible_total)
     keys = sorted(weights)
-    group_amounts = allocate(amount, [weights[g] for g in keys]) if amount else [0] * len(keys)
+    if not amount:
+        group_amounts = [0] * len(keys)
+    elif len(keys) == 1:
+        group_amounts = [amount]  # what `allocate` gives one group (its weight is above 0, as amount is)
+    else:
+        group_amounts = allocate(amount, [weights[g] for g in keys])
     shares: list[tuple[int, LineShare]] = []
     for g, group_amount in zip(keys, group_amounts, strict=True):
         chosen = sum(n for n, _ in picked[g])
@@ -88,26 +94,29 @@ def _check_level(amount: int, eligible: Eligible, weights: list[int]) -> tuple[L
     # After a few stacked discounts many lines are at zero.
     taking = [index for index, weight in enumerate(weights) if weight > 0]
     allocated = allocate(amount, [weights[index] for index in taking])
+    line_ids, whole = eligible.line_ids, eligible.whole
     return tuple(
-        LineShare(eligible.lines[index].line_id, share, eligible.whole[index])
-        for index, share in zip(taking, allocated, strict=True)
-        if share > 0
+        [
+            LineShare(line_ids[index], share, whole[index])
+            for index, share in zip(taking, allocated, strict=True)
+            if share
+        ]
     )
 
 
 def _item_picks(
-    terms: OfferTerms, ordered: list[Run], saving: Callable[[int], int]
+    terms: OfferTerms, ordered: list[Run], per_unit: Callable[[int, int], int], number: int
 ) -> dict[int, list[tuple[int, int]]]:
     """Units by largest saving first (ties: higher price, earlier line, earlier unit), up to the limit.
 
     `ordered` is in that order already (see `discount_shares`)."""
     left = terms.item_limit
     picked: dict[int, list[tuple[int, int]]] = {}
-    for run in ordered:
-        if left == 0 or saving(run.price) <= 0:
+    for price, group, _first, units in ordered:
+        if left == 0 or per_unit(number, price) <= 0:
             break  # sorted by saving, so nothing after this saves anything either
-        take = run.units if left is None else min(run.units, left)
-        picked.setdefault(run.group, []).append((take, run.price))
+        take = units if left is None else min(units, left)
+        picked.setdefault(group, []).append((take, price))
         if left is not None:
             left -= take
     return picked
@@ -120,7 +129,7 @@ def _buy_x_get_y_picks(terms: OfferTerms, ordered: list[Run]) -> dict[int, list[
     assert terms.buy_count is not None and terms.get_count is not None
     buy, get = terms.buy_count, terms.get_count
     chunk = buy + get
-    chunks = min(terms.recurrence, sum(run.units for run in ordered) // chunk)
+    chunks = min(terms.recurrence, sum([units for _price, _group, _first, units in ordered]) // chunk)
     end = chunks * chunk
 
     def rewards_before(position: int) -> int:
@@ -130,13 +139,13 @@ def _buy_x_get_y_picks(terms: OfferTerms, ordered: list[Run]) -> dict[int, list[
 
     picked: dict[int, list[tuple[int, int]]] = {}
     start = 0
-    for run in ordered:
+    for price, group, _first, units in ordered:
         if start >= end:
             break  # past the last whole chunk: no more rewards
-        count = rewards_before(start + run.units) - rewards_before(start)
-        start += run.units
+        count = rewards_before(start + units) - rewards_before(start)
+        start += units
         if count:
-            picked.setdefault(run.group, []).append((count, run.price))
+            picked.setdefault(group, []).append((count, price))
     return picked
 
 
@@ -145,13 +154,18 @@ def _spread_over_group(
 ) -> list[tuple[int, LineShare]]:
     if amount == 0:
         return []
+    line_ids = group.line_ids
     # amount <= the picked units' prices <= the group's remaining total, so no line goes below zero.
-    if len(group.lines) == 1:
+    if len(line_ids) == 1:
         allocated = [amount]  # what `allocate` gives one line
     else:
-        allocated = allocate(amount, [remaining[line_id] for line_id in group.line_ids])
+        allocated = allocate(amount, [remaining[line_id] for line_id in line_ids])
+    if units == group.units:
+        quantities = group.whole
+    else:
+        quantities = tuple(picked_quantity(line.quantity, units, group.units) for line in group.lines)
     return [
-        (order[line.line_id], LineShare(line.line_id, share, picked_quantity(line.quantity, units, group.units)))
-        for line, share in zip(group.lines, allocated, strict=True)
+        (order[line_id], LineShare(line_id, share, quantity))
+        for line_id, quantity, share in zip(line_ids, quantities, allocated, strict=True)
         if share > 0
     ]

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from .check import PreparedCheck, prepare
 from .discounts import discount_shares
 from .kinds import KINDS
-from .kinds.base import Level
 from .model import Basket, Context, Discount, Ineligible
 from .restrictions import check_restrictions
 from .terms import OfferTerms
@@ -30,12 +29,13 @@ def evaluate(terms: OfferTerms, basket: Basket, context: Context) -> Discount | 
 def evaluate_prepared(terms: OfferTerms, check: PreparedCheck, context: Context) -> Discount | Ineligible:
     """`evaluate` on a check prepared once (`pricing.prepare`) for all the offers priced on it."""
     kind = KINDS[terms.offer_type]  # OfferTerms holds an OfferType member, never a bare str
-    failure = check_restrictions(terms, kind, check, context)
+    eligible = check.layout.eligible(terms.catalog)
+    failure = check_restrictions(terms, kind, check, eligible, context)
     if failure is not None:
         return failure
-    if kind.level is Level.NONE:
+    if kind.benefit is None:
         return Discount(amount=0, line_shares=(), stack_order=check.next_stack_order)
-    amount, shares = discount_shares(terms, kind, check)
+    amount, shares = discount_shares(terms, kind, check, eligible)
     return Discount(amount=amount, line_shares=shares, stack_order=check.next_stack_order)
 
 

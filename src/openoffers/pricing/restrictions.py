@@ -21,8 +21,8 @@ import calendar
 import datetime as dt
 
 from .basket import Group, root_matches
-from .check import PreparedCheck
-from .kinds.base import Kind, Level
+from .check import Eligible, PreparedCheck
+from .kinds.base import Kind
 from .model import Context, Ineligible, Reason
 from .terms import (
     WEEKDAY_NAMES,
@@ -71,8 +71,11 @@ def max_uses_period_start(restriction: MaxUses, now: dt.datetime) -> dt.datetime
     return now.replace(year=year, month=month_index + 1, day=day)
 
 
-def check_restrictions(terms: OfferTerms, kind: Kind, check: PreparedCheck, context: Context) -> Ineligible | None:
-    """The first failing restriction as an `Ineligible`, or None when all pass."""
+def check_restrictions(
+    terms: OfferTerms, kind: Kind, check: PreparedCheck, eligible: Eligible, context: Context
+) -> Ineligible | None:
+    """The first failing restriction as an `Ineligible`, or None when all pass; `eligible` is what
+    the offer's catalog restrictions let it touch."""
     use = terms.use
     purchase = terms.purchase
     groups = check.layout.groups
@@ -89,7 +92,7 @@ def check_restrictions(terms: OfferTerms, kind: Kind, check: PreparedCheck, cont
         )
     return (
         failure
-        or _catalog(terms, kind, check)
+        or _catalog(terms, kind, check, eligible)
         or (_max_uses([r for r in use if isinstance(r, MaxUses)], context) if use else None)
         or _stacking(terms, check)
     )
@@ -178,16 +181,14 @@ def _required_items(restrictions: list[RequiredItems], groups: tuple[Group, ...]
     return None
 
 
-def _catalog(terms: OfferTerms, kind: Kind, check: PreparedCheck) -> Ineligible | None:
-    if kind.level is Level.NONE:
+def _catalog(terms: OfferTerms, kind: Kind, check: PreparedCheck, eligible: Eligible) -> Ineligible | None:
+    if kind.benefit is None:  # discounts nothing: it only needs a matching line
         groups = check.layout.groups
-        if not terms.catalog or any(
-            groups[index].root.quantity > 0 for index in check.layout.eligible(terms.catalog).indices
-        ):
+        if not terms.catalog or any(groups[index].root.quantity > 0 for index in eligible.indices):
             return None
         return Ineligible(Reason.NO_ELIGIBLE_ITEMS, "no line on the check matches the offer's items")
     remaining = check.remaining
-    if any(remaining[line.line_id] > 0 for line in check.layout.eligible(terms.catalog).lines):
+    if any(remaining[line_id] > 0 for line_id in eligible.line_ids):
         return None
     return Ineligible(Reason.NO_ELIGIBLE_ITEMS, "no eligible line has an amount left to discount")
 

@@ -21,7 +21,7 @@ from enum import StrEnum
 
 from openoffers.kit.money import BASIS_POINTS_PER_WHOLE
 
-from .kinds import OfferType, kind_of
+from .kinds import KINDS, OfferType, kind_of
 from .kinds.base import ItemBenefit
 
 
@@ -219,7 +219,7 @@ class OfferTerms:
     @property
     def item_limit(self) -> int | None:
         """`max_items`, or the kind's default when the offer leaves it out (one unit for a set price)."""
-        benefit = kind_of(self.offer_type).benefit
+        benefit = KINDS[self.offer_type].benefit
         if self.max_items is None and isinstance(benefit, ItemBenefit):
             return benefit.default_max_items
         return self.max_items
