@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openoffers.pricing import CHECK_TYPES, KINDS, OFFER_TYPE_NAMES, Level, OfferType, kind_of, types_reading
 from openoffers.pricing.kinds.base import ItemBenefit, Picks
@@ -73,3 +75,13 @@ def test_picks_of_buy_x_get_y_kinds() -> None:
 def test_an_unknown_name_is_not_a_kind() -> None:
     with pytest.raises(ValueError):
         kind_of("free_lunch")
+
+
+@settings(max_examples=200, deadline=None)
+@given(number=st.integers(0, 10_000), low=st.integers(0, 100_000), rise=st.integers(0, 100_000))
+def test_unit_savings_never_fall_as_prices_rise(number: int, low: int, rise: int) -> None:
+    # Pricing picks units priciest first and relies on that being largest saving first.
+    for kind in KINDS.values():
+        if isinstance(kind.benefit, ItemBenefit):
+            per_unit = kind.benefit.saving.per_unit
+            assert per_unit(number, low) <= per_unit(number, low + rise)

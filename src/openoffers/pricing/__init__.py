@@ -4,6 +4,10 @@ The semantics are PRICING.md's; each module's docstring lists the decisions take
 Entry points: `evaluate` and `max_uses_period_start`; offer types and what each does are in the
 `kinds` registry (`KINDS`, `kind_of`); `remaining_amounts` gives each line's amount
 after the check's discounts (what `rules/` earns points on).
+
+To price many offers on one check (a Lookup, a close), `prepare` the basket once and call
+`evaluate_prepared` per offer, or `stack` to put each offer's discount on top of the ones before it;
+`check.py` states what they guarantee (the same results as `evaluate`).
 """
 
 from .basket import remaining_amounts

@@ -5,7 +5,10 @@ Lookup or a close prices up to a wallet's worth of offers on one check. `prepare
 what depends only on the lines once (`Layout`: groups, check order, unit counts, the root items'
 categories, and, per catalog restriction, which groups pass it), and the remaining amounts after the
 check's discounts once. `PreparedCheck.stacked` puts one more discount on top, updating the remaining
-amounts from its line shares in O(lines) instead of re-applying every discount before it.
+amounts, group totals and unit prices of only the lines and groups it takes from, instead of
+re-applying every discount before it. Pricing N offers on one check therefore costs O(N x lines)
+(plus sorting a group's few unit runs), where calling `evaluate` with the basket rebuilt each time
+grows with N x N x lines.
 
 Guarantees (hypothesis properties in tests/pricing/test_prepared.py hold the engine to them):
 - `engine.evaluate_prepared(terms, prepare(basket), context) == evaluate(terms, basket, context)`,
