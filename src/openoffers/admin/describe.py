@@ -11,21 +11,11 @@ from zoneinfo import ZoneInfo
 from openoffers.kit.clock import as_utc
 from openoffers.kit.money import currency_exponent
 from openoffers.kit.wire import parse_time
-from openoffers.offers.schemas import OFFER_TYPES, OfferOut
+from openoffers.offers.schemas import OfferOut
+from openoffers.pricing import KINDS, kind_of
 from openoffers.wallet.lifecycle import STATUS_NAMES
 
-OFFER_TYPE_LABELS = {
-    "manual_fulfillment": "Manual fulfilment (staff honour it)",
-    "fixed_amount_check_discount": "Amount off the check",
-    "percent_check_discount": "Percent off the check",
-    "fixed_amount_item_discount": "Amount off items",
-    "percent_item_discount": "Percent off items",
-    "set_price_coupon": "Set price on items",
-    "buy_x_get_y_fixed": "Buy X, get Y with an amount off",
-    "buy_x_get_y_percent": "Buy X, get Y with a percent off",
-    "buy_x_get_y_set_price": "Buy X, get Y at a set price",
-}
-assert set(OFFER_TYPE_LABELS) == set(OFFER_TYPES)
+OFFER_TYPE_LABELS = {offer_type.value: kind.label for offer_type, kind in KINDS.items()}
 
 STATUS_LABELS = {0: "Draft", 1: "Published", 2: "Deactivated", 3: "Deleted"}
 PERIOD_UNITS = ("minutes", "hours", "days", "weeks", "months", "years")
@@ -84,17 +74,10 @@ def discount_summary(offer_type: str | None, config: Mapping[str, Any], currency
     pct = percent(config["percent"]) if config.get("percent") is not None else "a percentage"
     price = money(config["price"], currency) if config.get("price") is not None else "a set price"
     buy, get = config.get("buy_count") or "X", config.get("get_count") or "Y"
-    sentence = {
-        "manual_fulfillment": "A reward that staff honour at the till (no automatic discount)",
-        "fixed_amount_check_discount": f"{amount} off the check",
-        "percent_check_discount": f"{pct} off the check",
-        "fixed_amount_item_discount": f"{amount} off each eligible item",
-        "percent_item_discount": f"{pct} off eligible items",
-        "set_price_coupon": f"Eligible items for {price}",
-        "buy_x_get_y_fixed": f"Buy {buy}, get {get} with {amount} off each",
-        "buy_x_get_y_percent": f"Buy {buy}, get {get} at {pct} off",
-        "buy_x_get_y_set_price": f"Buy {buy}, get {get} for {price} each",
-    }.get(offer_type or "", "No discount type chosen yet")
+    sentence = "No discount type chosen yet"
+    if offer_type is not None and offer_type in OFFER_TYPE_LABELS:
+        summary = kind_of(offer_type).summary
+        sentence = summary.format(amount=amount, percent=pct, price=price, buy=buy, get=get)
     extras = []
     if config.get("max_items"):
         extras.append(f"up to {config['max_items']} item{'' if str(config['max_items']) == '1' else 's'}")

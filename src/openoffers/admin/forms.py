@@ -30,13 +30,8 @@ from openoffers.kit.clock import as_utc
 from openoffers.kit.errors import ValidationFailed
 from openoffers.kit.wire import parse_time
 from openoffers.offers.schemas import OfferDefinition
-from openoffers.offers.validation import (
-    AMOUNT_TYPES,
-    BUY_X_GET_Y_TYPES,
-    PERCENT_TYPES,
-    PRICE_TYPES,
-    parse_clock,
-)
+from openoffers.offers.validation import parse_clock
+from openoffers.pricing import types_reading
 
 T = TypeVar("T")
 IndexMap = dict[str, list[str]]  # API list name -> the form row key of each of its items, in order
@@ -210,18 +205,8 @@ SCALARS = (
 )
 SECTIONS = ("common_config", "discount_config", *LISTS)
 
-_ITEM_TYPES = frozenset({"fixed_amount_item_discount", "percent_item_discount", "set_price_coupon"})
-# Which offer types use each discount field (the page shows the others only when JavaScript is off).
-DISCOUNT_USED_BY: dict[str, frozenset[str]] = {
-    "amount": AMOUNT_TYPES,
-    "percent": PERCENT_TYPES,
-    "price": PRICE_TYPES,
-    "max_discount": AMOUNT_TYPES | PERCENT_TYPES | PRICE_TYPES,
-    "max_items": _ITEM_TYPES,
-    "buy_count": BUY_X_GET_Y_TYPES,
-    "get_count": BUY_X_GET_Y_TYPES,
-    "recurrence": BUY_X_GET_Y_TYPES,
-}
+# Which offer types read each discount field (the page shows the others only when JavaScript is off).
+DISCOUNT_USED_BY: dict[str, tuple[str, ...]] = {name: types_reading(name) for name in DISCOUNT_FIELDS}
 
 LABELS = {
     "offer_type": "Offer type",

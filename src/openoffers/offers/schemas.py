@@ -8,26 +8,22 @@ whether a well-formed offer can be *published* is decided in `validation.py`.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
 from msgspec import Meta, Struct
 
 from openoffers.kit.wire import Skip, Take, WireTime
+from openoffers.pricing import OFFER_TYPE_NAMES
 
-OfferType = Literal[
-    "manual_fulfillment",
-    "fixed_amount_check_discount",
-    "percent_check_discount",
-    "fixed_amount_item_discount",
-    "percent_item_discount",
-    "set_price_coupon",
-    "buy_x_get_y_fixed",
-    "buy_x_get_y_percent",
-    "buy_x_get_y_set_price",
-]
-OFFER_TYPES: tuple[str, ...] = OfferType.__args__  # type: ignore[attr-defined]
+# The offer types are the pricing registry's (`pricing.kinds`); the wire accepts exactly those names.
+OFFER_TYPES: tuple[str, ...] = OFFER_TYPE_NAMES
+if TYPE_CHECKING:
+    # mypy cannot read a Literal built at run time; to it an offer type is a str.
+    OfferType = str
+else:
+    OfferType = Literal[OFFER_TYPES]
 
 PeriodUnit = Literal["minutes", "hours", "days", "weeks", "months", "years"]
 Mode = Literal["include", "exclude"]

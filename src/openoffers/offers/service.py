@@ -36,7 +36,8 @@ from openoffers.offers.schemas import (
     OfferTextOut,
     UpdateOfferRequest,
 )
-from openoffers.offers.validation import CHECK_TYPES, check_well_formed, publish_problems, resolve_type
+from openoffers.offers.validation import check_well_formed, publish_problems, resolve_type
+from openoffers.pricing import CHECK_TYPES
 from openoffers.tenancy import repository as tenancy_repo
 
 _DEFINITION_FIELDS = tuple(OfferDefinition.__struct_fields__)

@@ -24,16 +24,11 @@ from openoffers.offers.schemas import (
     RequiredItems,
     TimeOfDay,
 )
+from openoffers.pricing import kind_of
 
 MAX_MONEY = Decimal(1_000_000_000)
 
 Add = Callable[[str, str], None]
-
-CHECK_TYPES = frozenset({"fixed_amount_check_discount", "percent_check_discount"})
-AMOUNT_TYPES = frozenset({"fixed_amount_check_discount", "fixed_amount_item_discount", "buy_x_get_y_fixed"})
-PERCENT_TYPES = frozenset({"percent_check_discount", "percent_item_discount", "buy_x_get_y_percent"})
-PRICE_TYPES = frozenset({"set_price_coupon", "buy_x_get_y_set_price"})
-BUY_X_GET_Y_TYPES = frozenset({"buy_x_get_y_fixed", "buy_x_get_y_percent", "buy_x_get_y_set_price"})
 
 
 def resolve_type(definition: OfferDefinition) -> str | None:
@@ -107,13 +102,13 @@ def publish_problems(
 
 def _discount_problems(definition: OfferDefinition, offer_type: str, exponent: int, add: Add) -> None:
     config = definition.discount_config
-    if offer_type in AMOUNT_TYPES and not config.amount:
-        add("discount_config.amount", f"{offer_type} needs an amount above 0")
-    if offer_type in PERCENT_TYPES and not config.percent:
-        add("discount_config.percent", f"{offer_type} needs a percent above 0")
-    if offer_type in PRICE_TYPES and config.price is None:
-        add("discount_config.price", f"{offer_type} needs a price")
-    if offer_type in BUY_X_GET_Y_TYPES:
+    kind = kind_of(offer_type)
+    number = kind.number
+    if number is not None:
+        given: Decimal | None = getattr(config, number.wire_field)
+        if given is None or (given == 0 and not number.zero_allowed):
+            add(f"discount_config.{number.wire_field}", f"{offer_type} needs {number.requirement}")
+    if kind.buy_x_get_y:
         if not config.buy_count:
             add("discount_config.buy_count", "must be at least 1")
         if not config.get_count:

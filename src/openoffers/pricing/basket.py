@@ -15,70 +15,109 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from fractions import Fraction
+from functools import lru_cache
+from typing import NamedTuple
 
-from openoffers.kit.money import allocate
+from openoffers.kit.money import allocate, round_half_up
 
 from .model import Basket, ExistingDiscount, Line
 from .terms import CatalogRestriction, Mode
 
+_QUANTITY_SCALE = 10**6
 
-@dataclass(frozen=True, slots=True)
-class Group:
-    """A root line and its modifiers, in check order; `position` is the root's index on the check."""
 
-    position: int
+class Group(NamedTuple):
+    """A root line and its modifiers, in check order.
+
+    Computed once per check: `units` is the root's unit count, `categories` the root item's catalog
+    categories, and `whole[i]` the quantity a share of all of `lines[i]` covers. A named tuple: built
+    for every group of every check priced, where a frozen dataclass costs several times more.
+    """
+
     root: Line
     lines: tuple[Line, ...]
+    line_ids: tuple[str, ...]
+    units: int
+    categories: frozenset[str]
+    whole: tuple[int | Decimal, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Run:
-    """`count` consecutive units of one group, each priced `price`, starting at unit `first`."""
-
-    group: int  # index into the groups tuple (groups are in check order)
-    first: int
-    count: int
-    price: int
+# A run of equal-priced units of one group: (price, group index, first unit, unit count). A plain
+# tuple, unpacked where it is read: item kinds build runs for every group of every check they price,
+# and a tuple literal costs a fraction of a named tuple or dataclass.
+Run = tuple[int, int, int, int]
 
 
-def build_groups(lines: tuple[Line, ...]) -> tuple[Group, ...]:
+def build_groups(basket: Basket) -> tuple[Group, ...]:
+    lines = basket.lines
     position = {line.line_id: index for index, line in enumerate(lines)}
     children: dict[str, list[Line]] = {}
     for line in lines:
         if line.modifies_line_id is not None:
             children.setdefault(line.modifies_line_id, []).append(line)
     groups: list[Group] = []
-    for index, line in enumerate(lines):
+    for line in lines:
         if line.modifies_line_id is not None:
             continue
-        members: dict[str, Line] = {line.line_id: line}
-        stack = [line.line_id]
-        while stack:
-            for child in children.get(stack.pop(), ()):
-                if child.line_id not in members:  # guards against cycles through the root
-                    members[child.line_id] = child
-                    stack.append(child.line_id)
-        ordered = tuple(sorted(members.values(), key=lambda member: position[member.line_id]))
-        groups.append(Group(position=index, root=line, lines=ordered))
+        ordered = _members(line, children, position) if line.line_id in children else (line,)
+        groups.append(
+            Group(
+                root=line,
+                lines=ordered,
+                line_ids=tuple(member.line_id for member in ordered),
+                units=unit_count(line.quantity),
+                categories=basket.categories_of(line.item_id),
+                whole=tuple(whole_quantity(member.quantity) for member in ordered),
+            )
+        )
     return tuple(groups)
+
+
+def _members(root: Line, children: dict[str, list[Line]], position: dict[str, int]) -> tuple[Line, ...]:
+    """The root and every line modifying it, recursively, in check order."""
+    members: dict[str, Line] = {root.line_id: root}
+    stack = [root.line_id]
+    while stack:
+        for child in children.get(stack.pop(), ()):
+            if child.line_id not in members:  # guards against cycles through the root
+                members[child.line_id] = child
+                stack.append(child.line_id)
+    return tuple(sorted(members.values(), key=lambda member: position[member.line_id]))
 
 
 def remaining_amounts(basket: Basket) -> dict[str, int]:
     """Each line's amount left after the check's earlier discounts (insertion order = check order)."""
-    remaining = {line.line_id: max(0, line.subtotal) for line in basket.lines}
-    ordered = sorted(basket.discounts, key=lambda discount: discount.stack_order)
-    for discount in ordered:
-        _apply_existing(discount, basket.lines, remaining)
+    return remaining_after(basket.lines, basket.discounts)
+
+
+def remaining_after(lines: tuple[Line, ...], discounts: tuple[ExistingDiscount, ...]) -> dict[str, int]:
+    remaining = {line.line_id: max(0, line.subtotal) for line in lines}
+    for discount in sorted(discounts, key=lambda discount: discount.stack_order):
+        _apply_existing(discount, lines, remaining)
     return remaining
+
+
+def take_shares(remaining: dict[str, int], shares: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Take per-line amounts off `remaining`, never below zero (lines not on the check are ignored).
+
+    Returns what each line actually lost."""
+    taken: list[tuple[str, int]] = []
+    for line_id, amount in shares:
+        before = remaining.get(line_id)
+        if before is not None and amount > 0:
+            # Conditionals rather than max(): this runs for every share of every stacked discount.
+            after = before - amount if amount < before else 0
+            remaining[line_id] = after
+            taken.append((line_id, before - after))
+    return taken
 
 
 def _apply_existing(discount: ExistingDiscount, lines: tuple[Line, ...], remaining: dict[str, int]) -> None:
     if discount.line_shares is not None:
-        for line_id, amount in discount.line_shares:
-            if line_id in remaining:
-                remaining[line_id] = max(0, remaining[line_id] - max(0, amount))
+        take_shares(remaining, discount.line_shares)
         return
     if discount.amount <= 0:
         return
@@ -100,11 +139,10 @@ def root_matches(
     return item_id in item_ids or not categories.isdisjoint(category_ids)
 
 
-def passes_catalog(basket: Basket, line: Line, restrictions: tuple[CatalogRestriction, ...]) -> bool:
-    """Whether a group rooted at `line` may be discounted: it passes every catalog restriction."""
-    categories = basket.categories_of(line.item_id)
+def passes_catalog(group: Group, restrictions: tuple[CatalogRestriction, ...]) -> bool:
+    """Whether `group` may be discounted: its root passes every catalog restriction."""
     for restriction in restrictions:
-        listed = root_matches(line.item_id, categories, restriction.item_ids, restriction.category_ids)
+        listed = root_matches(group.root.item_id, group.categories, restriction.item_ids, restriction.category_ids)
         if listed != (restriction.mode is Mode.INCLUDE):
             return False
     return True
@@ -118,21 +156,52 @@ def unit_count(quantity: Decimal) -> int:
     return 1  # weighed goods: the whole line is one unit
 
 
-def group_remaining(group: Group, remaining: dict[str, int]) -> int:
-    return sum(remaining[line.line_id] for line in group.lines)
+def group_remaining(group: Group, remaining: Mapping[str, int]) -> int:
+    return sum([remaining[line_id] for line_id in group.line_ids])
 
 
-def unit_runs(groups: tuple[Group, ...], remaining: dict[str, int]) -> tuple[Run, ...]:
-    """Priced units of the given groups, in check order; zero-priced units take no part."""
-    runs: list[Run] = []
-    for index, group in enumerate(groups):
-        count = unit_count(group.root.quantity)
-        total = group_remaining(group, remaining)
-        if count == 0 or total == 0:
-            continue
-        base, extra = divmod(total, count)
-        if extra:
-            runs.append(Run(group=index, first=0, count=extra, price=base + 1))
-        if base and count > extra:
-            runs.append(Run(group=index, first=extra, count=count - extra, price=base))
-    return tuple(runs)
+def unit_runs(group: Group, index: int, total: int) -> tuple[Run, ...]:
+    """The priced units of the group at `index` with `total` left, in unit order; zero-priced units
+    take no part."""
+    count = group.units
+    if count == 0 or total == 0:
+        return ()
+    base, extra = divmod(total, count)
+    if not extra:
+        return ((base, index, 0, count),)
+    if not base:
+        return ((1, index, 0, extra),)
+    return ((base + 1, index, 0, extra), (base, index, extra, count - extra))
+
+
+def whole_quantity(quantity: Decimal) -> int | Decimal:
+    """The quantity a share of a whole line covers (an int when whole)."""
+    if quantity == quantity.to_integral_value():
+        return int(quantity)  # what `share_quantity(Fraction(quantity))` gives, without the Fraction
+    return share_quantity(Fraction(quantity))
+
+
+@lru_cache(maxsize=4096)
+def picked_quantity(quantity: Decimal, picked: int, units: int) -> int | Decimal:
+    """`quantity` x `picked` / `units` (picked < units): the part of a line a share of `picked` of its
+    group's `units` covers. `share_quantity` of the exact fraction; whole quantities that divide
+    evenly skip the Fraction.
+
+    Cached: a pure function of the quantity's value (equal Decimals give the same fraction), and
+    Fractions are slow enough to matter when every offer on a check is priced."""
+    if quantity == quantity.to_integral_value():
+        numerator = int(quantity) * picked
+        if numerator % units == 0:
+            return numerator // units
+    return share_quantity(Fraction(quantity) * Fraction(picked, units))
+
+
+def share_quantity(value: Fraction) -> int | Decimal:
+    """An exact quantity as an int, an exact Decimal, or rounded half up to six decimals."""
+    if value.denominator == 1:
+        return value.numerator
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    if Fraction(exact) == value:
+        return exact
+    micro = round_half_up(value.numerator * _QUANTITY_SCALE, value.denominator)
+    return (Decimal(micro) / _QUANTITY_SCALE).normalize()

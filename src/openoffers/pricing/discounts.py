@@ -20,51 +20,60 @@ Decisions where PRICING.md is silent:
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from decimal import Decimal
-from fractions import Fraction
+from collections.abc import Callable, Mapping
+from operator import itemgetter
 
-from openoffers.kit.money import allocate, percent_of, round_half_up
+from openoffers.kit.money import allocate, round_half_up
 
-from .basket import Group, Run, group_remaining, unit_count, unit_runs
+from .basket import Group, Run, picked_quantity
+from .check import Eligible, PreparedCheck
+from .kinds.base import CheckBenefit, Kind, Picks
 from .model import LineShare
-from .terms import BUY_X_GET_Y_TYPES, CHECK_TYPES, OfferTerms, OfferType
+from .terms import OfferTerms
 
-_QUANTITY_SCALE = 10**6
+_PRICE = itemgetter(0)  # of a `Run`
 
 
 def discount_shares(
-    terms: OfferTerms, eligible: tuple[Group, ...], remaining: dict[str, int], order: dict[str, int]
+    terms: OfferTerms, kind: Kind, check: PreparedCheck, eligible: Eligible
 ) -> tuple[int, tuple[LineShare, ...]]:
-    """The amount and its line shares (share > 0, in check order) for a non-manual offer type.
+    """The amount and its line shares (share > 0, in check order) for a kind that discounts.
 
-    `eligible` are the groups passing the catalog restrictions; `order` maps line id -> check index.
-    """
-    eligible_total = sum(group_remaining(group, remaining) for group in eligible)
-    if terms.offer_type in CHECK_TYPES:
-        return _check_level(terms, eligible, remaining, order, eligible_total)
-    runs = unit_runs(eligible, remaining)
-    if terms.offer_type in BUY_X_GET_Y_TYPES:
+    `eligible` is what the offer's catalog restrictions let it touch (`Layout.eligible`)."""
+    benefit = kind.benefit
+    assert benefit is not None, "a kind without a benefit discounts nothing"
+    number: int = getattr(terms, benefit.number.terms_field)
+    remaining = check.remaining
+    if isinstance(benefit, CheckBenefit):
+        line_amounts = [remaining[line_id] for line_id in eligible.line_ids]
+        eligible_total = sum(line_amounts)
+        amount = _cap(benefit.saving.amount(number, eligible_total), terms, eligible_total)
+        return amount, _check_level(amount, eligible, line_amounts)
+    eligible_total = sum([check.totals[index] for index in eligible.indices])
+    # Units by price, highest first; ties keep unit order (group, then unit), as the runs are listed
+    # in that order and the sort is stable. Savings never fall as prices rise (`UnitSaving`), so this
+    # is also largest saving first.
+    runs = sorted([run for index in eligible.indices for run in check.runs[index]], key=_PRICE, reverse=True)
+    saving = benefit.saving
+    if benefit.picks is Picks.BUY_X_GET_Y:
         picked = _buy_x_get_y_picks(terms, runs)
     else:
-        picked = _item_picks(terms, runs)
-    # picked: group index -> list of (units, unit price)
-    if terms.offer_type in (OfferType.PERCENT_ITEM_DISCOUNT, OfferType.BUY_X_GET_Y_PERCENT):
-        assert terms.percent_bp is not None
-        weights = {g: sum(n * price for n, price in units) for g, units in picked.items()}
-        raw = percent_of(sum(weights.values()), terms.percent_bp)
-    else:
-        saving = _unit_saving(terms)
-        weights = {g: sum(n * saving(price) for n, price in units) for g, units in picked.items()}
-        raw = sum(weights.values())
-    amount = _cap(raw, terms, eligible_total)
+        picked = _item_picks(terms, runs, saving.per_unit, number)
+    # picked: group index -> list of (units, unit price); weights are savings x `saving.scale`
+    per_unit = saving.per_unit
+    weights = {g: sum([n * per_unit(number, price) for n, price in units]) for g, units in picked.items()}
+    amount = _cap(round_half_up(sum(weights.values()), saving.scale), terms, eligible_total)
     keys = sorted(weights)
-    group_amounts = allocate(amount, [weights[g] for g in keys]) if amount else [0] * len(keys)
+    if not amount:
+        group_amounts = [0] * len(keys)
+    elif len(keys) == 1:
+        group_amounts = [amount]  # what `allocate` gives one group (its weight is above 0, as amount is)
+    else:
+        group_amounts = allocate(amount, [weights[g] for g in keys])
     shares: list[tuple[int, LineShare]] = []
     for g, group_amount in zip(keys, group_amounts, strict=True):
-        group = eligible[g]
         chosen = sum(n for n, _ in picked[g])
-        shares += _spread_over_group(group, group_amount, chosen, remaining, order)
+        shares += _spread_over_group(check.layout.groups[g], group_amount, chosen, remaining, check.layout.order)
     shares.sort(key=lambda pair: pair[0])
     return amount, tuple(share for _, share in shares)
 
@@ -76,72 +85,51 @@ def _cap(raw: int, terms: OfferTerms, eligible_total: int) -> int:
     return max(0, amount)
 
 
-def _check_level(
-    terms: OfferTerms,
-    eligible: tuple[Group, ...],
-    remaining: dict[str, int],
-    order: dict[str, int],
-    eligible_total: int,
-) -> tuple[int, tuple[LineShare, ...]]:
-    if terms.offer_type is OfferType.FIXED_AMOUNT_CHECK_DISCOUNT:
-        assert terms.amount is not None
-        raw = terms.amount
-    else:
-        assert terms.percent_bp is not None
-        raw = percent_of(eligible_total, terms.percent_bp)
-    amount = _cap(raw, terms, eligible_total)
+def _check_level(amount: int, eligible: Eligible, weights: list[int]) -> tuple[LineShare, ...]:
+    """`amount` over every eligible line in proportion to its remaining amount (`weights`)."""
     if amount == 0:
-        return 0, ()
-    lines = sorted((line for group in eligible for line in group.lines), key=lambda line: order[line.line_id])
-    allocated = allocate(amount, [remaining[line.line_id] for line in lines])
-    return amount, tuple(
-        LineShare(line.line_id, share, _quantity(Fraction(line.quantity)))
-        for line, share in zip(lines, allocated, strict=True)
-        if share > 0
+        return ()
+    # Lines with nothing left always get 0 from `allocate` (a leftover unit goes to a positive
+    # remainder), and leaving them out keeps the others' order, so their shares are unchanged.
+    # After a few stacked discounts many lines are at zero.
+    taking = [index for index, weight in enumerate(weights) if weight > 0]
+    allocated = allocate(amount, [weights[index] for index in taking])
+    line_ids, whole = eligible.line_ids, eligible.whole
+    return tuple(
+        [
+            LineShare(line_ids[index], share, whole[index])
+            for index, share in zip(taking, allocated, strict=True)
+            if share
+        ]
     )
 
 
-def _unit_saving(terms: OfferTerms) -> Callable[[int], int]:
-    """A unit's saving at a given price; for percent types the exact unrounded saving x 10,000, so
-    rounding cannot reorder units."""
-    if terms.percent_bp is not None and terms.offer_type in (
-        OfferType.PERCENT_ITEM_DISCOUNT,
-        OfferType.BUY_X_GET_Y_PERCENT,
-    ):
-        bp = terms.percent_bp
-        return lambda price: price * bp
-    if terms.offer_type in (OfferType.SET_PRICE_COUPON, OfferType.BUY_X_GET_Y_SET_PRICE):
-        assert terms.price is not None
-        set_price = terms.price
-        return lambda price: max(0, price - set_price)
-    assert terms.amount is not None
-    fixed = terms.amount
-    return lambda price: min(fixed, price)
+def _item_picks(
+    terms: OfferTerms, ordered: list[Run], per_unit: Callable[[int, int], int], number: int
+) -> dict[int, list[tuple[int, int]]]:
+    """Units by largest saving first (ties: higher price, earlier line, earlier unit), up to the limit.
 
-
-def _item_picks(terms: OfferTerms, runs: tuple[Run, ...]) -> dict[int, list[tuple[int, int]]]:
-    """Units by largest saving first (ties: higher price, earlier line, earlier unit), up to the limit."""
-    saving = _unit_saving(terms)
-    ordered = sorted(runs, key=lambda run: (-saving(run.price), -run.price, run.group, run.first))
+    `ordered` is in that order already (see `discount_shares`)."""
     left = terms.item_limit
     picked: dict[int, list[tuple[int, int]]] = {}
-    for run in ordered:
-        if left == 0 or saving(run.price) <= 0:
+    for price, group, _first, units in ordered:
+        if left == 0 or per_unit(number, price) <= 0:
             break  # sorted by saving, so nothing after this saves anything either
-        take = run.count if left is None else min(run.count, left)
-        picked.setdefault(run.group, []).append((take, run.price))
+        take = units if left is None else min(units, left)
+        picked.setdefault(group, []).append((take, price))
         if left is not None:
             left -= take
     return picked
 
 
-def _buy_x_get_y_picks(terms: OfferTerms, runs: tuple[Run, ...]) -> dict[int, list[tuple[int, int]]]:
-    """The reward units: in each whole chunk of X + Y units (priced highest first), the Y cheapest."""
+def _buy_x_get_y_picks(terms: OfferTerms, ordered: list[Run]) -> dict[int, list[tuple[int, int]]]:
+    """The reward units: in each whole chunk of X + Y units (priced highest first), the Y cheapest.
+
+    `ordered` is priced highest first (ties: earlier line, earlier unit)."""
     assert terms.buy_count is not None and terms.get_count is not None
     buy, get = terms.buy_count, terms.get_count
     chunk = buy + get
-    ordered = sorted(runs, key=lambda run: (-run.price, run.group, run.first))
-    chunks = min(terms.recurrence, sum(run.count for run in ordered) // chunk)
+    chunks = min(terms.recurrence, sum([units for _price, _group, _first, units in ordered]) // chunk)
     end = chunks * chunk
 
     def rewards_before(position: int) -> int:
@@ -151,34 +139,33 @@ def _buy_x_get_y_picks(terms: OfferTerms, runs: tuple[Run, ...]) -> dict[int, li
 
     picked: dict[int, list[tuple[int, int]]] = {}
     start = 0
-    for run in ordered:
-        count = rewards_before(start + run.count) - rewards_before(start)
-        start += run.count
+    for price, group, _first, units in ordered:
+        if start >= end:
+            break  # past the last whole chunk: no more rewards
+        count = rewards_before(start + units) - rewards_before(start)
+        start += units
         if count:
-            picked.setdefault(run.group, []).append((count, run.price))
+            picked.setdefault(group, []).append((count, price))
     return picked
 
 
 def _spread_over_group(
-    group: Group, amount: int, units: int, remaining: dict[str, int], order: dict[str, int]
+    group: Group, amount: int, units: int, remaining: Mapping[str, int], order: Mapping[str, int]
 ) -> list[tuple[int, LineShare]]:
     if amount == 0:
         return []
+    line_ids = group.line_ids
     # amount <= the picked units' prices <= the group's remaining total, so no line goes below zero.
-    allocated = allocate(amount, [remaining[line.line_id] for line in group.lines])
-    fraction = Fraction(units, unit_count(group.root.quantity))
+    if len(line_ids) == 1:
+        allocated = [amount]  # what `allocate` gives one line
+    else:
+        allocated = allocate(amount, [remaining[line_id] for line_id in line_ids])
+    if units == group.units:
+        quantities = group.whole
+    else:
+        quantities = tuple(picked_quantity(line.quantity, units, group.units) for line in group.lines)
     return [
-        (order[line.line_id], LineShare(line.line_id, share, _quantity(Fraction(line.quantity) * fraction)))
-        for line, share in zip(group.lines, allocated, strict=True)
+        (order[line_id], LineShare(line_id, share, quantity))
+        for line_id, quantity, share in zip(line_ids, quantities, allocated, strict=True)
         if share > 0
     ]
-
-
-def _quantity(value: Fraction) -> int | Decimal:
-    if value.denominator == 1:
-        return value.numerator
-    exact = Decimal(value.numerator) / Decimal(value.denominator)
-    if Fraction(exact) == value:
-        return exact
-    micro = round_half_up(value.numerator * _QUANTITY_SCALE, value.denominator)
-    return (Decimal(micro) / _QUANTITY_SCALE).normalize()

@@ -1,4 +1,5 @@
-"""`evaluate`: one offer against one check, as a `Discount` or an `Ineligible` reason.
+"""`evaluate`: one offer against one check, as a `Discount` or an `Ineligible` reason; and `stack`,
+many offers each on top of the discounts of the ones before it.
 
 Pure: the caller passes the time (`Context.now` plus the store's zone), the catalog's categories and
 the customer's use count; nothing here reads a clock, a database or a setting.
@@ -6,11 +7,14 @@ the customer's use count; nothing here reads a clock, a database or a setting.
 
 from __future__ import annotations
 
-from .basket import build_groups, passes_catalog, remaining_amounts
+from collections.abc import Iterable
+
+from .check import PreparedCheck, prepare
 from .discounts import discount_shares
+from .kinds import KINDS
 from .model import Basket, Context, Discount, Ineligible
 from .restrictions import check_restrictions
-from .terms import OfferTerms, OfferType
+from .terms import OfferTerms
 
 
 def evaluate(terms: OfferTerms, basket: Basket, context: Context) -> Discount | Ineligible:
@@ -19,15 +23,37 @@ def evaluate(terms: OfferTerms, basket: Basket, context: Context) -> Discount | 
     The check's existing discounts apply first, in `stack_order`; the result's `stack_order` is one
     more than the highest on the check (0 if none). The same input always gives the same output.
     """
-    groups = build_groups(basket.lines)
-    remaining = remaining_amounts(basket)
-    failure = check_restrictions(terms, basket, context, groups, remaining)
+    return evaluate_prepared(terms, prepare(basket), context)
+
+
+def evaluate_prepared(terms: OfferTerms, check: PreparedCheck, context: Context) -> Discount | Ineligible:
+    """`evaluate` on a check prepared once (`pricing.prepare`) for all the offers priced on it."""
+    kind = KINDS[terms.offer_type]  # OfferTerms holds an OfferType member, never a bare str
+    eligible = check.layout.eligible(terms.catalog)
+    failure = check_restrictions(terms, kind, check, eligible, context)
     if failure is not None:
         return failure
-    stack_order = max((discount.stack_order for discount in basket.discounts), default=-1) + 1
-    if terms.offer_type is OfferType.MANUAL_FULFILLMENT:
-        return Discount(amount=0, line_shares=(), stack_order=stack_order)
-    eligible = tuple(group for group in groups if passes_catalog(basket, group.root, terms.catalog))
-    order = {line.line_id: index for index, line in enumerate(basket.lines)}
-    amount, shares = discount_shares(terms, eligible, remaining, order)
-    return Discount(amount=amount, line_shares=shares, stack_order=stack_order)
+    if kind.benefit is None:
+        return Discount(amount=0, line_shares=(), stack_order=check.next_stack_order)
+    amount, shares = discount_shares(terms, kind, check, eligible)
+    return Discount(amount=amount, line_shares=shares, stack_order=check.next_stack_order)
+
+
+def stack(
+    offers: Iterable[tuple[OfferTerms, Context]], check: Basket | PreparedCheck
+) -> tuple[Discount | Ineligible, ...]:
+    """Price each offer on the check with every earlier offer's `Discount` already on it.
+
+    Exactly what calling `evaluate` for each offer in turn gives, with the basket rebuilt each time
+    to hold every earlier `Discount` result as `as_existing(result, terms.exclusive)` (zero amounts
+    included: they still count for exclusivity); an `Ineligible` result adds nothing. Groups are
+    built once and remaining amounts updated per discount, so the cost is linear in offers x lines.
+    """
+    current = prepare(check) if isinstance(check, Basket) else check
+    results: list[Discount | Ineligible] = []
+    for terms, context in offers:
+        result = evaluate_prepared(terms, current, context)
+        if isinstance(result, Discount):
+            current = current.stacked(result, exclusive=terms.exclusive)
+        results.append(result)
+    return tuple(results)

@@ -8,8 +8,9 @@ catalog, max_uses, exclusive. Decisions where PRICING.md is silent:
   a quantity above zero; min_quantity counts units (whole quantity n = n, fractional = 1) whatever
   their remaining amount, and with no items or categories listed every root line matches.
 - min_subtotal compares the whole check's remaining total (every line, before this discount).
-- manual_fulfillment discounts no lines, so its catalog check only asks for one root line passing
-  the catalog restrictions (when it has any), not for a remaining amount.
+- A kind that discounts nothing (manual_fulfillment) discounts no lines, so its catalog check only
+  asks for one root line passing the catalog restrictions (when it has any), not for a remaining
+  amount.
 - exclusive: an exclusive offer needs a check with no discount at all (zero-amount ones included);
   any offer fails when one of the check's discounts is exclusive.
 """
@@ -19,8 +20,10 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
-from .basket import Group, passes_catalog, root_matches, unit_count
-from .model import Basket, Context, Ineligible, Reason
+from .basket import Group, root_matches
+from .check import Eligible, PreparedCheck
+from .kinds.base import Kind
+from .model import Context, Ineligible, Reason
 from .terms import (
     WEEKDAY_NAMES,
     Channels,
@@ -31,7 +34,6 @@ from .terms import (
     MinSubtotal,
     Mode,
     OfferTerms,
-    OfferType,
     PeriodUnit,
     RequiredItems,
     TimeOfDay,
@@ -70,29 +72,35 @@ def max_uses_period_start(restriction: MaxUses, now: dt.datetime) -> dt.datetime
 
 
 def check_restrictions(
-    terms: OfferTerms,
-    basket: Basket,
-    context: Context,
-    groups: tuple[Group, ...],
-    remaining: dict[str, int],
+    terms: OfferTerms, kind: Kind, check: PreparedCheck, eligible: Eligible, context: Context
 ) -> Ineligible | None:
-    """The first failing restriction as an `Ineligible`, or None when all pass."""
+    """The first failing restriction as an `Ineligible`, or None when all pass; `eligible` is what
+    the offer's catalog restrictions let it touch."""
     use = terms.use
     purchase = terms.purchase
+    groups = check.layout.groups
+    failure = _stores(terms.location, context)
+    if use and failure is None:
+        failure = _channels([r for r in use if isinstance(r, Channels)], context) or _time(
+            [r for r in use if isinstance(r, DaysOfWeek | TimeOfDay)], context
+        )
+    if purchase and failure is None:
+        failure = (
+            _min_subtotal([r for r in purchase if isinstance(r, MinSubtotal)], check.total)
+            or _min_quantity([r for r in purchase if isinstance(r, MinQuantity)], groups)
+            or _required_items([r for r in purchase if isinstance(r, RequiredItems)], groups)
+        )
     return (
-        _stores(terms.location, context)
-        or _channels([r for r in use if isinstance(r, Channels)], context)
-        or _time([r for r in use if isinstance(r, DaysOfWeek | TimeOfDay)], context)
-        or _min_subtotal([r for r in purchase if isinstance(r, MinSubtotal)], remaining)
-        or _min_quantity([r for r in purchase if isinstance(r, MinQuantity)], basket, groups)
-        or _required_items([r for r in purchase if isinstance(r, RequiredItems)], basket, groups)
-        or _catalog(terms, basket, groups, remaining)
-        or _max_uses([r for r in use if isinstance(r, MaxUses)], context)
-        or _stacking(terms, basket)
+        failure
+        or _catalog(terms, kind, check, eligible)
+        or (_max_uses([r for r in use if isinstance(r, MaxUses)], context) if use else None)
+        or _stacking(terms, check)
     )
 
 
 def _stores(restrictions: tuple[LocationRestriction, ...], context: Context) -> Ineligible | None:
+    if not restrictions:
+        return None
     store = context.store_id.casefold()
     tags = {tag.casefold() for tag in context.store_tags}
     for restriction in restrictions:
@@ -134,8 +142,7 @@ def _time(restrictions: list[DaysOfWeek | TimeOfDay], context: Context) -> Ineli
     return None
 
 
-def _min_subtotal(restrictions: list[MinSubtotal], remaining: dict[str, int]) -> Ineligible | None:
-    total = sum(remaining.values())
+def _min_subtotal(restrictions: list[MinSubtotal], total: int) -> Ineligible | None:
     for restriction in restrictions:
         if total < restriction.amount:
             return Ineligible(
@@ -144,31 +151,28 @@ def _min_subtotal(restrictions: list[MinSubtotal], remaining: dict[str, int]) ->
     return None
 
 
-def _min_quantity(restrictions: list[MinQuantity], basket: Basket, groups: tuple[Group, ...]) -> Ineligible | None:
+def _min_quantity(restrictions: list[MinQuantity], groups: tuple[Group, ...]) -> Ineligible | None:
     for restriction in restrictions:
         listed_nothing = not restriction.item_ids and not restriction.category_ids
         units = sum(
-            unit_count(group.root.quantity)
+            group.units
             for group in groups
             if listed_nothing
-            or root_matches(
-                group.root.item_id,
-                basket.categories_of(group.root.item_id),
-                restriction.item_ids,
-                restriction.category_ids,
-            )
+            or root_matches(group.root.item_id, group.categories, restriction.item_ids, restriction.category_ids)
         )
         if units < restriction.quantity:
             return Ineligible(Reason.MIN_QUANTITY_NOT_MET, f"{units} matching units, {restriction.quantity} needed")
     return None
 
 
-def _required_items(restrictions: list[RequiredItems], basket: Basket, groups: tuple[Group, ...]) -> Ineligible | None:
-    present = [group.root.item_id for group in groups if group.root.quantity > 0]
-    items = set(present)
+def _required_items(restrictions: list[RequiredItems], groups: tuple[Group, ...]) -> Ineligible | None:
+    if not restrictions:
+        return None
+    present = [group for group in groups if group.root.quantity > 0]
+    items = {group.root.item_id for group in present}
     categories: set[str] = set()
-    for item_id in items:
-        categories |= basket.categories_of(item_id)
+    for group in present:
+        categories |= group.categories
     for restriction in restrictions:
         missing = [i for i in restriction.item_ids if i not in items]
         missing += [f"category {c}" for c in restriction.category_ids if c not in categories]
@@ -177,20 +181,15 @@ def _required_items(restrictions: list[RequiredItems], basket: Basket, groups: t
     return None
 
 
-def _catalog(
-    terms: OfferTerms, basket: Basket, groups: tuple[Group, ...], remaining: dict[str, int]
-) -> Ineligible | None:
-    if terms.offer_type is OfferType.MANUAL_FULFILLMENT:
-        if not terms.catalog or any(
-            group.root.quantity > 0 and passes_catalog(basket, group.root, terms.catalog) for group in groups
-        ):
+def _catalog(terms: OfferTerms, kind: Kind, check: PreparedCheck, eligible: Eligible) -> Ineligible | None:
+    if kind.benefit is None:  # discounts nothing: it only needs a matching line
+        groups = check.layout.groups
+        if not terms.catalog or any(groups[index].root.quantity > 0 for index in eligible.indices):
             return None
         return Ineligible(Reason.NO_ELIGIBLE_ITEMS, "no line on the check matches the offer's items")
-    for group in groups:
-        if passes_catalog(basket, group.root, terms.catalog) and any(
-            remaining[line.line_id] > 0 for line in group.lines
-        ):
-            return None
+    remaining = check.remaining
+    if any(remaining[line_id] > 0 for line_id in eligible.line_ids):
+        return None
     return Ineligible(Reason.NO_ELIGIBLE_ITEMS, "no eligible line has an amount left to discount")
 
 
@@ -205,9 +204,9 @@ def _max_uses(restrictions: list[MaxUses], context: Context) -> Ineligible | Non
     return None
 
 
-def _stacking(terms: OfferTerms, basket: Basket) -> Ineligible | None:
-    if terms.exclusive and basket.discounts:
+def _stacking(terms: OfferTerms, check: PreparedCheck) -> Ineligible | None:
+    if terms.exclusive and check.discounted:
         return Ineligible(Reason.NOT_STACKABLE, "an exclusive offer cannot join a check that has discounts")
-    if any(discount.exclusive for discount in basket.discounts):
+    if check.exclusive:
         return Ineligible(Reason.NOT_STACKABLE, "the check already has an exclusive discount")
     return None

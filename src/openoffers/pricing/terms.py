@@ -21,17 +21,8 @@ from enum import StrEnum
 
 from openoffers.kit.money import BASIS_POINTS_PER_WHOLE
 
-
-class OfferType(StrEnum):
-    MANUAL_FULFILLMENT = "manual_fulfillment"
-    FIXED_AMOUNT_CHECK_DISCOUNT = "fixed_amount_check_discount"
-    PERCENT_CHECK_DISCOUNT = "percent_check_discount"
-    FIXED_AMOUNT_ITEM_DISCOUNT = "fixed_amount_item_discount"
-    PERCENT_ITEM_DISCOUNT = "percent_item_discount"
-    SET_PRICE_COUPON = "set_price_coupon"
-    BUY_X_GET_Y_FIXED = "buy_x_get_y_fixed"
-    BUY_X_GET_Y_PERCENT = "buy_x_get_y_percent"
-    BUY_X_GET_Y_SET_PRICE = "buy_x_get_y_set_price"
+from .kinds import KINDS, OfferType, kind_of
+from .kinds.base import ItemBenefit
 
 
 class Mode(StrEnum):
@@ -47,27 +38,6 @@ class PeriodUnit(StrEnum):
     MONTHS = "months"
     YEARS = "years"
 
-
-CHECK_TYPES = frozenset({OfferType.FIXED_AMOUNT_CHECK_DISCOUNT, OfferType.PERCENT_CHECK_DISCOUNT})
-ITEM_TYPES = frozenset(
-    {OfferType.FIXED_AMOUNT_ITEM_DISCOUNT, OfferType.PERCENT_ITEM_DISCOUNT, OfferType.SET_PRICE_COUPON}
-)
-BUY_X_GET_Y_TYPES = frozenset(
-    {OfferType.BUY_X_GET_Y_FIXED, OfferType.BUY_X_GET_Y_PERCENT, OfferType.BUY_X_GET_Y_SET_PRICE}
-)
-
-# Which of amount / percent_bp / price each type needs.
-_NEEDS: dict[OfferType, str | None] = {
-    OfferType.MANUAL_FULFILLMENT: None,
-    OfferType.FIXED_AMOUNT_CHECK_DISCOUNT: "amount",
-    OfferType.PERCENT_CHECK_DISCOUNT: "percent_bp",
-    OfferType.FIXED_AMOUNT_ITEM_DISCOUNT: "amount",
-    OfferType.PERCENT_ITEM_DISCOUNT: "percent_bp",
-    OfferType.SET_PRICE_COUPON: "price",
-    OfferType.BUY_X_GET_Y_FIXED: "amount",
-    OfferType.BUY_X_GET_Y_PERCENT: "percent_bp",
-    OfferType.BUY_X_GET_Y_SET_PRICE: "price",
-}
 
 WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -237,18 +207,19 @@ class OfferTerms:
             _check_int("percent_bp", self.percent_bp, 0)
             if self.percent_bp > BASIS_POINTS_PER_WHOLE:
                 raise ValueError("percent_bp must not exceed 10,000 (100%)")
-        needed = _NEEDS[offer_type]
-        if needed is not None and getattr(self, needed) is None:
-            raise ValueError(f"{offer_type} needs {needed}")
+        kind = kind_of(offer_type)
+        if kind.number is not None and getattr(self, kind.number.terms_field) is None:
+            raise ValueError(f"{offer_type} needs {kind.number.terms_field}")
         _check_int("recurrence", self.recurrence, 1)
-        if offer_type in BUY_X_GET_Y_TYPES:
+        if kind.buy_x_get_y:
             if self.buy_count is None or self.get_count is None:
                 raise ValueError(f"{offer_type} needs buy_count and get_count")
             _check_int("get_count", self.get_count, 1)
 
     @property
     def item_limit(self) -> int | None:
-        """`max_items` with the set-price coupon's default of one unit."""
-        if self.max_items is None and self.offer_type is OfferType.SET_PRICE_COUPON:
-            return 1
+        """`max_items`, or the kind's default when the offer leaves it out (one unit for a set price)."""
+        benefit = KINDS[self.offer_type].benefit
+        if self.max_items is None and isinstance(benefit, ItemBenefit):
+            return benefit.default_max_items
         return self.max_items

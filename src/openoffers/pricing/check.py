@@ -1,0 +1,175 @@
+"""A check prepared once for pricing many offers on it.
+
+`evaluate` used to rebuild the check's groups, check order and remaining amounts for every offer; a
+Lookup or a close prices up to a wallet's worth of offers on one check. `prepare(basket)` computes
+what depends only on the lines once (`Layout`: groups, check order, unit counts, the root items'
+categories, and, per catalog restriction, which groups pass it), and the remaining amounts after the
+check's discounts once. `PreparedCheck.stacked` puts one more discount on top, updating the remaining
+amounts, group totals and unit prices of only the lines and groups it takes from, instead of
+re-applying every discount before it. Pricing N offers on one check therefore costs O(N x lines)
+(plus sorting a group's few unit runs), where calling `evaluate` with the basket rebuilt each time
+grows with N x N x lines.
+
+Guarantees (hypothesis properties in tests/pricing/test_prepared.py hold the engine to them):
+- `engine.evaluate_prepared(terms, prepare(basket), context) == evaluate(terms, basket, context)`,
+  always (`evaluate` is that call).
+- `check.stacked(discount, exclusive=e)` is `prepare` of the same basket with
+  `as_existing(discount, e)` added to its discounts, for a discount whose `stack_order` is at least
+  every discount's on the check (it goes on top; anything else is a `ValueError`).
+- `check.with_discounts(d)` is `prepare` of the same lines and categories with discounts `d`.
+- A `PreparedCheck` never changes once built; the catalog memo in `Layout` only caches a pure function
+  of the lines, so sharing a layout between checks (and threads) is safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .basket import (
+    Group,
+    Run,
+    build_groups,
+    group_remaining,
+    passes_catalog,
+    remaining_after,
+    take_shares,
+    unit_runs,
+)
+from .model import Basket, Discount, ExistingDiscount, Line
+from .terms import CatalogRestriction
+
+
+@dataclass(frozen=True, slots=True)
+class Eligible:
+    """The groups passing one set of catalog restrictions, and all their lines, in check order."""
+
+    indices: tuple[int, ...]  # the groups' indices in `Layout.groups`
+    lines: tuple[Line, ...]
+    line_ids: tuple[str, ...]
+    whole: tuple[int | Decimal, ...]  # the quantity a share of all of `lines[i]` covers
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """What pricing needs from the check's lines and categories; never depends on its discounts."""
+
+    lines: tuple[Line, ...]
+    groups: tuple[Group, ...]
+    order: Mapping[str, int]  # line id -> index on the check
+    group_of: Mapping[str, int]  # line id -> index of its group (lines in no group are not in it)
+    _eligible: dict[tuple[CatalogRestriction, ...], Eligible] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, basket: Basket) -> Layout:
+        order = {line.line_id: index for index, line in enumerate(basket.lines)}
+        groups = build_groups(basket)
+        group_of = {line_id: index for index, group in enumerate(groups) for line_id in group.line_ids}
+        return cls(lines=basket.lines, groups=groups, order=order, group_of=group_of)
+
+    def eligible(self, catalog: tuple[CatalogRestriction, ...]) -> Eligible:
+        """The groups `catalog` lets a discount touch (memoised: offers often share restrictions)."""
+        found = self._eligible.get(catalog)
+        if found is None:
+            indices = tuple(index for index, group in enumerate(self.groups) if passes_catalog(group, catalog))
+            whole = {
+                line.line_id: quantity
+                for index in indices
+                for line, quantity in zip(self.groups[index].lines, self.groups[index].whole, strict=True)
+            }
+            lines = tuple(line for line in self.lines if line.line_id in whole)
+            found = Eligible(
+                indices=indices,
+                lines=lines,
+                line_ids=tuple(line.line_id for line in lines),
+                whole=tuple(whole[line.line_id] for line in lines),
+            )
+            self._eligible[catalog] = found
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedCheck:
+    """A check with its discounts applied: each line's remaining amount, and what stacking needs.
+
+    `discounted` is whether the check has any discount (zero amounts included), `exclusive` whether
+    one of them is exclusive, `top` the highest `stack_order` on it (-1 when none).
+    """
+
+    layout: Layout
+    remaining: Mapping[str, int]
+    total: int  # the sum of `remaining`
+    totals: tuple[int, ...]  # each group's remaining total, by group index
+    runs: tuple[tuple[Run, ...], ...]  # each group's priced units (`unit_runs`), by group index
+    discounted: bool
+    exclusive: bool
+    top: int
+
+    @property
+    def next_stack_order(self) -> int:
+        return self.top + 1
+
+    def with_discounts(self, discounts: tuple[ExistingDiscount, ...]) -> PreparedCheck:
+        """The same lines with other discounts (keeps the layout: groups are not rebuilt)."""
+        return _priced(self.layout, discounts)
+
+    def stacked(self, discount: Discount, *, exclusive: bool) -> PreparedCheck:
+        """This check with `discount` on top (an offer's `exclusive` flag travels with its discount).
+
+        Only the lines the discount takes from change, so only their groups' units are priced again.
+        """
+        if discount.stack_order < self.top:
+            raise ValueError(f"stack_order {discount.stack_order} is below the check's top {self.top}")
+        remaining = dict(self.remaining)
+        taken = take_shares(remaining, [(share.line_id, share.amount) for share in discount.line_shares])
+        group_of, groups = self.layout.group_of, self.layout.groups
+        totals, runs = list(self.totals), list(self.runs)
+        touched: set[int] = set()
+        for line_id, amount in taken:
+            index = group_of.get(line_id)
+            if index is not None and amount:
+                totals[index] -= amount
+                touched.add(index)
+        for index in touched:
+            runs[index] = unit_runs(groups[index], index, totals[index])
+        return PreparedCheck(
+            layout=self.layout,
+            remaining=remaining,
+            total=self.total - sum([amount for _, amount in taken]),
+            totals=tuple(totals),
+            runs=tuple(runs),
+            discounted=True,
+            exclusive=self.exclusive or exclusive,
+            top=discount.stack_order,
+        )
+
+
+def prepare(basket: Basket) -> PreparedCheck:
+    return _priced(Layout.of(basket), basket.discounts)
+
+
+def as_existing(discount: Discount, exclusive: bool) -> ExistingDiscount:
+    """A computed discount as a discount on the check, with its exact line shares."""
+    return ExistingDiscount(
+        amount=discount.amount,
+        discounted_line_ids=discount.discounted_line_ids,
+        stack_order=discount.stack_order,
+        exclusive=exclusive,
+        line_shares=tuple((share.line_id, share.amount) for share in discount.line_shares),
+    )
+
+
+def _priced(layout: Layout, discounts: tuple[ExistingDiscount, ...]) -> PreparedCheck:
+    remaining = remaining_after(layout.lines, discounts)
+    totals = tuple(group_remaining(group, remaining) for group in layout.groups)
+    return PreparedCheck(
+        layout=layout,
+        remaining=remaining,
+        total=sum(remaining.values()),
+        totals=totals,
+        runs=tuple(unit_runs(group, index, totals[index]) for index, group in enumerate(layout.groups)),
+        discounted=bool(discounts),
+        exclusive=any(discount.exclusive for discount in discounts),
+        top=max((discount.stack_order for discount in discounts), default=-1),
+    )
