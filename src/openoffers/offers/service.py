@@ -37,7 +37,7 @@ from openoffers.offers.schemas import (
     UpdateOfferRequest,
 )
 from openoffers.offers.validation import check_well_formed, publish_problems, resolve_type
-from openoffers.pricing import CHECK_TYPES
+from openoffers.pricing import CHECK_TYPES, kind_of
 from openoffers.tenancy import repository as tenancy_repo
 
 _DEFINITION_FIELDS = tuple(OfferDefinition.__struct_fields__)
@@ -295,6 +295,11 @@ async def fetch_offer(db: Database, retailer_id: UUID, offer_id: UUID, wanted_cu
     return offer_out(row, wanted_culture, retailer.culture, revisions)
 
 
+def _discounts_something(offer_type: str) -> bool:
+    """A draft may have no type yet (""); manual fulfilment discounts nothing."""
+    return bool(offer_type) and kind_of(offer_type).benefit is not None
+
+
 def offer_out(row: OfferRow, wanted_culture: str | None, default_culture: str, revisions: list[UUID]) -> OfferOut:
     """fetch_offer's shape. With a culture, only the chosen text (and its media) are listed."""
     # Back through the Structs so that money is a JSON number again (the JSON column holds Decimal strings).
@@ -325,7 +330,7 @@ def offer_out(row: OfferRow, wanted_culture: str | None, default_culture: str, r
         reward_store=row.reward_store,
         custom_data=common.get("custom_data"),
         requires_extended_data=False,
-        all_items_eligible=row.offer_type not in ("", "manual_fulfillment") and not d["catalog_restrictions"],
+        all_items_eligible=_discounts_something(row.offer_type) and not d["catalog_restrictions"],
         parent_offer_ids=parents[-1:],
         check_level=row.offer_type in CHECK_TYPES,
         offer_text=[
