@@ -38,7 +38,6 @@ from openoffers.pos.holds import is_open
 from openoffers.pos.schemas import AccountOut, DiscountOut, LookupPayload, LookupUser
 from openoffers.pos.scope import Scope, transaction_key
 from openoffers.wallet import service as wallet_service
-from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.lifecycle import LOCKED
 from openoffers.wallet.repository import WalletRow
 
@@ -51,9 +50,8 @@ async def lookup_in(conn: AsyncConnection, scope: Scope, payload: LookupPayload)
         email=payload.email,
         phone=payload.phone,
     )
-    matching = users_repo.matching_users(scope.retailer_id, **key)
-    assert matching is not None, "lookup_key gives one key"
-    customer = await read_model.customer_with_balances(conn, scope.retailer_id, matching)
+    [(kind, value)] = key.items()
+    customer = await read_model.customer_with_balances(conn, scope.retailer_id, kind, value)
     user = wallet_service.the_one_user(customer.users)
     rows, every_lock = await read_model.wallet_with_locks(conn, scope.retailer_id, user.id, now)
     balances = customer.balances
