@@ -133,13 +133,14 @@ async def _eligible_offers(
     user_id = candidates[0].user_offer.user_id
     log = await redemption_log(conn, scope, user_id, ((r, terms[r.user_offer.id]) for r in candidates), now)
     offers: list[DiscountOut] = []
+    # One context for every offer without max_uses (the count is 0 for them); the others get their own.
+    unlimited = context(scope, transaction.channel, now)
     for row in candidates:
         uo = row.user_offer
         offer_terms = terms[uo.id]
         uses = uses_in_period(offer_terms, log.get(uo.root_offer_id, ()), now)
-        result = pricing.evaluate(
-            offer_terms, check.without(str(uo.id)), context(scope, transaction.channel, now, uses)
-        )
+        at = unlimited if uses == 0 else context(scope, transaction.channel, now, uses)
+        result = pricing.evaluate(offer_terms, check.without(str(uo.id)), at)
         if isinstance(result, pricing.Ineligible):
             continue
         lock = ours.get(uo.id)

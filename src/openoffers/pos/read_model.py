@@ -180,6 +180,44 @@ class LockTarget:
     user_has_due: bool
 
 
+def _lock_target_statement(by_claim_code: bool) -> Select[Any]:
+    retailer_id = bindparam("retailer_id", type_=user_offers.c.retailer_id.type)
+    now = bindparam("now", type_=UtcDateTime())
+    closed = exists().where(
+        pos_transactions.c.retailer_id == retailer_id,
+        pos_transactions.c.store_id == bindparam("store_id"),
+        pos_transactions.c.transaction_id == bindparam("transaction_id"),
+        pos_transactions.c.is_closed.is_(True),
+    )
+    if by_claim_code:
+        named = user_offers.c.id == (
+            select(claim_codes.c.user_offer_id)
+            .where(
+                claim_codes.c.retailer_id == retailer_id,
+                claim_codes.c.code == bindparam("claim_code"),
+                claim_codes.c.expires_at > now,
+            )
+            .scalar_subquery()
+        )
+    else:
+        named = user_offers.c.id == bindparam("user_offer_id")
+    return (
+        select(
+            *WALLET_COLUMNS,
+            *_LOCK_COLUMNS,
+            closed.label("check_closed"),
+            lifecycle.has_due(retailer_id, user_offers.c.user_id, now).label("user_has_due"),
+        )
+        .select_from(WALLET_JOIN)
+        .where(user_offers.c.retailer_id == retailer_id, named)
+    )
+
+
+# Built once each, with bind parameters (see _CUSTOMER_BY): by user offer id, and by claim code.
+_LOCK_TARGET_BY_ID = _lock_target_statement(by_claim_code=False)
+_LOCK_TARGET_BY_CODE = _lock_target_statement(by_claim_code=True)
+
+
 async def lock_target(
     conn: AsyncConnection,
     retailer_id: UUID,
@@ -193,36 +231,17 @@ async def lock_target(
     """The user offer a Lock names (by id, or by an unexpired claim code), with everything the Lock
     decides on, in one query. None when there is no such user offer (or code): then the caller asks
     `check_is_closed` itself, so a closed check is still refused first."""
-    closed = exists().where(
-        pos_transactions.c.retailer_id == retailer_id,
-        pos_transactions.c.store_id == store_id,
-        pos_transactions.c.transaction_id == transaction_id,
-        pos_transactions.c.is_closed.is_(True),
-    )
+    parameters: dict[str, Any] = {
+        "retailer_id": retailer_id,
+        "store_id": store_id,
+        "transaction_id": transaction_id,
+        "now": now,
+    }
     if claim_code is not None:
-        named = user_offers.c.id == (
-            select(claim_codes.c.user_offer_id)
-            .where(
-                claim_codes.c.retailer_id == retailer_id,
-                claim_codes.c.code == claim_code,
-                claim_codes.c.expires_at > now,
-            )
-            .scalar_subquery()
-        )
+        statement, parameters["claim_code"] = _LOCK_TARGET_BY_CODE, claim_code
     else:
-        named = user_offers.c.id == user_offer_id
-    row = (
-        await conn.execute(
-            select(
-                *WALLET_COLUMNS,
-                *_LOCK_COLUMNS,
-                closed.label("check_closed"),
-                lifecycle.has_due(retailer_id, user_offers.c.user_id, now).label("user_has_due"),
-            )
-            .select_from(WALLET_JOIN)
-            .where(user_offers.c.retailer_id == retailer_id, named)
-        )
-    ).first()
+        statement, parameters["user_offer_id"] = _LOCK_TARGET_BY_ID, user_offer_id
+    row = (await conn.execute(statement, parameters)).first()
     if row is None:
         return None
     [wallet_row] = await wallet_repo.attach_revisions(conn, retailer_id, [row])
