@@ -8,9 +8,11 @@ matches the held client needs no statement for its credentials.
 What the bound means (docs/DECISIONS.md):
 - A wrong secret is never answered from memory: it is checked against the database again, so a
   rotated secret works at once, and a client the database refuses is dropped from memory.
-- A POS client revoked by this process (`tenancy.service.revoke_pos_client`) is dropped at once; one
-  revoked by another process (the CLI, another worker) is refused within `max_age` seconds. The same
-  holds for a secret replaced behind our back: the old secret works for at most `max_age` seconds.
+- A POS client revoked by this process (`tenancy.service.revoke_pos_client`) is dropped once the
+  revocation commits (a call already in flight that read the client before that commit may hold it
+  again, for at most `max_age` seconds); one revoked by another process (the CLI, another worker) is
+  refused within `max_age` seconds. The same holds for a secret replaced behind our back: the old
+  secret works for at most `max_age` seconds.
 - A store or retailer renamed or moved to another time zone is seen within `max_age` seconds.
 - `max_age` 0 reads the database on every call, as before this cache.
 Ages are measured with a monotonic clock (injectable for tests), not the request clock, because the
