@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Litestar, MediaType, Request, Response, get
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
-from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from litestar.plugins.prometheus import PrometheusController
 from sqlalchemy import text
 
 from openoffers import __version__
@@ -20,6 +20,7 @@ from openoffers.kit.db import Database
 from openoffers.kit.envelopes import handle_domain_error, handle_http_error, handle_unexpected
 from openoffers.kit.errors import DomainError
 from openoffers.kit.http import CaseInsensitivePaths
+from openoffers.kit.metrics import metrics_middleware
 from openoffers.kit.openapi import build_openapi, docs_html
 from openoffers.kit.wire import MAX_BODY_BYTES
 from openoffers.loyalty.routes import ROUTES as POINT_ROUTES
@@ -60,7 +61,6 @@ def create_app(
     db = database or Database(settings.database_url, pool_size=settings.db_pool_size)
     ctx = AppContext(settings=settings, db=db, clock=clock)
     housekeeper = Housekeeper(db, settings, clock)
-    prometheus = PrometheusConfig(app_name="openoffers", group_path=True, exclude=["/metrics", "/health"])
     app = Litestar(
         route_handlers=[
             health,
@@ -80,7 +80,8 @@ def create_app(
             HTTPException: handle_http_error,
             Exception: handle_unexpected,
         },
-        middleware=[prometheus.middleware],
+        # Litestar's Prometheus middleware cost a sixth of a Lookup; ours records the same metrics.
+        middleware=[metrics_middleware],
         state=State({"ctx": ctx}),
         on_startup=[housekeeper.start],
         on_shutdown=[housekeeper.stop, *([db.dispose] if database is None else [])],

@@ -21,6 +21,10 @@ class Settings:
     # How long a ttlcode (api/2.0/offers/claim_code) stays valid for a Lock.
     claim_code_ttl_seconds: int = 600
     idempotency_ttl_hours: int = 24
+    # How long a POS process may answer a POS client's credentials (with its store and retailer) from
+    # memory after reading them: a client revoked, or a secret replaced, by another process is refused
+    # within this many seconds (tenancy/pos_credentials.py, docs/DECISIONS.md). 0 reads them every call.
+    pos_credentials_cache_seconds: int = 5
     # Background housekeeping per process (expiry events, stale locks, old POS replies); 0 turns it off.
     maintenance_interval_seconds: int = 60
     log_level: str = "info"

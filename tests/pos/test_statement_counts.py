@@ -1,7 +1,9 @@
 """How many SQL statements each POS hot path runs (ARCHITECTURE.md rule 9), pinned exactly so a change
 that adds a round trip is seen here (docs/BENCHMARKS.md has what they cost). The counts are the same on
 SQLite and PostgreSQL; SQLite's own `BEGIN` (which `kit.db` emits itself) is not counted, as PostgreSQL's
-is not a statement either. Offer revisions come from the per-process cache: a warm-up Lookup fills it.
+is not a statement either. Offer revisions come from the per-process cache, and the POS client with its
+store and retailer from the credentials memory (tenancy/pos_credentials.py, within its bound): a warm-up
+Lookup fills both.
 
 A count that goes down is good news: lower the number here, and say why in the comment beside it."""
 
@@ -71,64 +73,64 @@ async def customer(client: httpx.AsyncClient, tenant: Tenant) -> tuple[str, list
 
 async def test_lookup_statements(client: httpx.AsyncClient, db: Database, tenant: Tenant) -> None:
     await customer(client, tenant)
-    # 1. the POS client's credentials with the envelope's store and the retailer;
-    # 2. the customer (by the key given) with the retailer's point accounts and their balances;
-    # 3. the wallet, each user offer with its revision key and lock row.
+    # The POS client's credentials, with the envelope's store and the retailer, come from memory (the
+    # warm-up read them); then 1. the customer (by the key given) with the retailer's point accounts and
+    # their balances; 2. the wallet, each user offer with its revision key and lock row.
     [found], seen = await counted(client, db, tenant, LOOKUP, {"external_customer_id": "C-1"})
     assert len(found["offers"]) == 2
-    assert len(seen) == 3, seen
-    # With a check: the same three. The check's locks on the offers it names come from the wallet's
+    assert len(seen) == 2, seen
+    # With a check: the same two. The check's locks on the offers it names come from the wallet's
     # rows; max_uses counts and catalog categories are read only when an offer has them (these do not).
     [found], seen = await counted(
         client, db, tenant, LOOKUP, {"external_customer_id": "C-1", "transaction": check("T-1")}
     )
     assert len(found["offers"]) == 2
-    assert len(seen) == 3, seen
+    assert len(seen) == 2, seen
 
 
 async def test_lock_statements(client: httpx.AsyncClient, db: Database, tenant: Tenant) -> None:
     _, held = await customer(client, tenant)
-    # 1. credentials, store and retailer;  2. claim the request_id (insert-ignore);
-    # 3. the user offer with its revision key, its lock row, whether the check is closed and whether the
+    # Credentials, store and retailer from memory;  1. claim the request_id (insert-ignore);
+    # 2. the user offer with its revision key, its lock row, whether the check is closed and whether the
     #    owner has expiries due (none: the expiry sweep is skipped);
-    # 4. Issued -> Locked (conditional update);  5. its `locked` event;  6. the lock row (upsert);
-    # 7. save the reply for replays.
+    # 3. Issued -> Locked (conditional update);  4. its `locked` event;  5. the lock row (upsert);
+    # 6. save the reply for replays.
     locked, seen = await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
     assert locked["status"] == "LOCKED"
-    assert len(seen) == 7, seen
-    # The same check again (its basket changed): 1-3 as above, 4. the lock recomputed (conditional
-    # update on this check's lock), 5. save the reply.
+    assert len(seen) == 6, seen
+    # The same check again (its basket changed): 1-2 as above, 3. the lock recomputed (conditional
+    # update on this check's lock), 4. save the reply.
     locked, seen = await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
     assert locked["status"] == "LOCKED"
-    assert len(seen) == 5, seen
+    assert len(seen) == 4, seen
 
 
 async def test_closed_send_transaction_statements(client: httpx.AsyncClient, db: Database, tenant: Tenant) -> None:
     user_id, held = await customer(client, tenant)
     payment = {"payment_id": "p1", "amount": "11", "type": "CREDIT", "user_id": user_id, "user_id_type": "SessionM_ID"}
     # A new check closed for a paying customer, no discounts (the benchmark's close):
-    # 1. credentials, store and retailer;  2. claim the request_id;
-    # 3. the check's row (insert-ignore; new, so it is ours without reading it back);
-    # 4. every lock the check holds (to release the ones it does not redeem);
-    # 5. the catalog categories of its items (earning may go by category);
-    # 6. the customer exists, and whether they have expiries due (none: no sweep);
-    # 7. claim the loyalty event (insert-ignore);  8. the customer's loyalty row, counted (upsert returning);
-    # 9. the rules a closed check can fire (one query);  10. the customer's balances (FOR UPDATE on PostgreSQL);
-    # 11. the default point account (insert-ignore);  12. the customer's balance row (insert-ignore);
-    # 13. the earn ledger entry (insert-ignore on its reference, returning its id);
-    # 14. the balance changed (update returning it);  15. the applied effects saved on the event;
-    # 16. the check marked closed;  17. save the reply.
+    # Credentials, store and retailer from memory;  1. claim the request_id;
+    # 2. the check's row (insert-ignore; new, so it is ours without reading it back);
+    # 3. every lock the check holds (to release the ones it does not redeem);
+    # 4. the catalog categories of its items (earning may go by category);
+    # 5. the customer exists, and whether they have expiries due (none: no sweep);
+    # 6. claim the loyalty event (insert-ignore);  7. the customer's loyalty row, counted (upsert returning);
+    # 8. the rules a closed check can fire (one query);  9. the customer's balances (FOR UPDATE on PostgreSQL);
+    # 10. the default point account (insert-ignore);  11. the customer's balance row (insert-ignore);
+    # 12. the earn ledger entry (insert-ignore on its reference, returning its id);
+    # 13. the balance changed (update returning it);  14. the applied effects saved on the event;
+    # 15. the check marked closed;  16. save the reply.
     result, seen = await counted(client, db, tenant, SEND, check("T-9", is_closed=True, payments=[payment]))
     assert result is None
-    assert len(seen) == 17, seen
+    assert len(seen) == 16, seen
 
-    # A check closing with an offer it locked: as above, except that 6 is replaced by the check's offers
-    # with their lock rows and the owner's due flag (read right after 3), and redeeming adds three after
-    # 5: this check's lock deleted (conditional), Locked -> Redeemed (conditional update) and its
+    # A check closing with an offer it locked: as above, except that 5 is replaced by the check's offers
+    # with their lock rows and the owner's due flag (read right after 2), and redeeming adds three after
+    # 4: this check's lock deleted (conditional), Locked -> Redeemed (conditional update) and its
     # `redeemed` event. The customer is the offer's owner: the engine reads nothing more about them.
     locked, _ = await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
     result, seen = await counted(
         client, db, tenant, SEND, check("T-1", is_closed=True, discounts=[as_discount(locked)])
     )
     assert result is None
-    assert len(seen) == 20, seen
+    assert len(seen) == 19, seen

@@ -86,6 +86,8 @@ class PricedCheck:
 
     def without(self, reference: str) -> pricing.Basket:
         """The basket with the discount of `reference` left out (the one being computed again)."""
+        if reference not in self.references:
+            return self.basket  # most offers priced on a check are not on it yet: nothing to copy
         kept = tuple(d for d, r in zip(self.basket.discounts, self.references, strict=True) if r != reference)
         return replace(self.basket, discounts=kept)
 

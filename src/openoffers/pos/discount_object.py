@@ -10,7 +10,7 @@ from openoffers.kit.clock import iso_z
 from openoffers.kit.money import to_decimal
 from openoffers.pos.schemas import DiscountOut
 from openoffers.pos.scope import Scope
-from openoffers.wallet.history import localize
+from openoffers.wallet.history import localize_revision
 from openoffers.wallet.repository import WalletRow
 
 USER_OFFER_ID_TYPE = "userofferid"  # a discount object's reference_id_type, and a Lock's lookup type
@@ -29,7 +29,7 @@ def discount_out(
 ) -> DiscountOut:
     """The guide's discount object for one user offer, its text in the envelope's culture."""
     uo = row.user_offer
-    text = localize(row.offer, scope.culture, scope.retailer.culture)
+    text = localize_revision(row.offer, scope.culture, scope.retailer.culture)
     shares = discount.line_shares if discount else ()
     return DiscountOut(
         reference_id=str(uo.id),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.db import insert_ignore
@@ -75,16 +75,26 @@ async def claim(conn: AsyncConnection, key: RequestKey, now: datetime) -> bytes 
     return bytes(row.response)
 
 
+# Built once (every mutating POS call runs it); the SET columns come from the execute parameters.
+_SAVE = update(pos_requests).where(
+    pos_requests.c.retailer_id == bindparam("key_retailer_id"),
+    pos_requests.c.client_id == bindparam("key_client_id"),
+    pos_requests.c.route == bindparam("key_route"),
+    pos_requests.c.request_id == bindparam("key_request_id"),
+)
+
+
 async def save(conn: AsyncConnection, key: RequestKey, status_code: int, response: bytes) -> None:
     await conn.execute(
-        update(pos_requests)
-        .where(
-            pos_requests.c.retailer_id == key.retailer_id,
-            pos_requests.c.client_id == key.client_id,
-            pos_requests.c.route == key.route,
-            pos_requests.c.request_id == key.request_id,
-        )
-        .values(status_code=status_code, response=response)
+        _SAVE,
+        {
+            "key_retailer_id": key.retailer_id,
+            "key_client_id": key.client_id,
+            "key_route": key.route,
+            "key_request_id": key.request_id,
+            "status_code": status_code,
+            "response": response,
+        },
     )
 
 

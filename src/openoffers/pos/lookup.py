@@ -38,7 +38,6 @@ from openoffers.pos.holds import is_open
 from openoffers.pos.schemas import AccountOut, DiscountOut, LookupPayload, LookupUser
 from openoffers.pos.scope import Scope, transaction_key
 from openoffers.wallet import service as wallet_service
-from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.lifecycle import LOCKED
 from openoffers.wallet.repository import WalletRow
 
@@ -51,9 +50,8 @@ async def lookup_in(conn: AsyncConnection, scope: Scope, payload: LookupPayload)
         email=payload.email,
         phone=payload.phone,
     )
-    matching = users_repo.matching_users(scope.retailer_id, **key)
-    assert matching is not None, "lookup_key gives one key"
-    customer = await read_model.customer_with_balances(conn, scope.retailer_id, matching)
+    [(kind, value)] = key.items()
+    customer = await read_model.customer_with_balances(conn, scope.retailer_id, kind, value)
     user = wallet_service.the_one_user(customer.users)
     rows, every_lock = await read_model.wallet_with_locks(conn, scope.retailer_id, user.id, now)
     balances = customer.balances
@@ -135,13 +133,14 @@ async def _eligible_offers(
     user_id = candidates[0].user_offer.user_id
     log = await redemption_log(conn, scope, user_id, ((r, terms[r.user_offer.id]) for r in candidates), now)
     offers: list[DiscountOut] = []
+    # One context for every offer without max_uses (the count is 0 for them); the others get their own.
+    unlimited = context(scope, transaction.channel, now)
     for row in candidates:
         uo = row.user_offer
         offer_terms = terms[uo.id]
         uses = uses_in_period(offer_terms, log.get(uo.root_offer_id, ()), now)
-        result = pricing.evaluate(
-            offer_terms, check.without(str(uo.id)), context(scope, transaction.channel, now, uses)
-        )
+        at = unlimited if uses == 0 else context(scope, transaction.channel, now, uses)
+        result = pricing.evaluate(offer_terms, check.without(str(uo.id)), at)
         if isinstance(result, pricing.Ineligible):
             continue
         lock = ours.get(uo.id)

@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.clock import as_utc
+from openoffers.kit.db import UtcDateTime
 from openoffers.loyalty.points import repository as loyalty_repo
 from openoffers.loyalty.points.repository import BalanceRow, PointAccountRow
 from openoffers.pos.repository import LockRow, lock_of_row
@@ -24,6 +25,7 @@ from openoffers.tables.pos import claim_codes, pos_locks, pos_transactions
 from openoffers.tables.wallet import EventKind, user_offer_events, user_offers, users
 from openoffers.wallet import lifecycle
 from openoffers.wallet import repository as wallet_repo
+from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.lifecycle import REDEEMED
 from openoffers.wallet.repository import WALLET_COLUMNS, WALLET_JOIN, WalletRow
 from openoffers.wallet.users_repository import UserRow, user_of
@@ -49,43 +51,51 @@ class Customer:
     balances: list[loyalty_repo.AccountBalance]
 
 
-async def customer_with_balances(conn: AsyncConnection, retailer_id: UUID, matching: Select[Any]) -> Customer:
-    """The users `matching` finds (`users_repository.matching_users`), each joined with the retailer's
-    point accounts and their balance in each (`loyalty_repo.user_balances`), in one query. A retailer
-    has few accounts, so the user's columns repeat a few times at most (the wallet, with many rows,
-    is read on its own by `wallet_with_locks`)."""
-    found = matching.subquery("u")
-    account_names = PointAccountRow.__slots__
-    rows = (
-        await conn.execute(
-            select(
-                *[found.c[name].label(f"u_{name}") for name in UserRow.__slots__],
-                *[point_accounts.c[name].label(f"a_{name}") for name in account_names],
-                point_balances.c.id.label("b_id"),
-                point_balances.c.available,
-                point_balances.c.lifetime,
-                point_balances.c.updated_at.label("b_updated_at"),
-            )
-            .select_from(
-                found.outerjoin(point_accounts, point_accounts.c.retailer_id == found.c.retailer_id).outerjoin(
-                    point_balances,
-                    and_(
-                        point_balances.c.account_id == point_accounts.c.id,
-                        point_balances.c.retailer_id == point_accounts.c.retailer_id,
-                        point_balances.c.user_id == found.c.id,
-                    ),
-                )
-            )
-            .where(found.c.retailer_id == retailer_id)
-            .order_by(
-                found.c.created_at,
-                found.c.id,
-                point_accounts.c.is_default.desc(),
-                point_accounts.c.created_at,
-                point_accounts.c.id,
+def _customer_statement(kind: str) -> Select[Any]:
+    found = users_repo.matching_users_by(kind).subquery("u")
+    return (
+        select(
+            *[found.c[name].label(f"u_{name}") for name in UserRow.__slots__],
+            *[point_accounts.c[name].label(f"a_{name}") for name in PointAccountRow.__slots__],
+            point_balances.c.id.label("b_id"),
+            point_balances.c.available,
+            point_balances.c.lifetime,
+            point_balances.c.updated_at.label("b_updated_at"),
+        )
+        .select_from(
+            found.outerjoin(point_accounts, point_accounts.c.retailer_id == found.c.retailer_id).outerjoin(
+                point_balances,
+                and_(
+                    point_balances.c.account_id == point_accounts.c.id,
+                    point_balances.c.retailer_id == point_accounts.c.retailer_id,
+                    point_balances.c.user_id == found.c.id,
+                ),
             )
         )
-    ).all()
+        .where(found.c.retailer_id == bindparam("retailer_id"))
+        .order_by(
+            found.c.created_at,
+            found.c.id,
+            point_accounts.c.is_default.desc(),
+            point_accounts.c.created_at,
+            point_accounts.c.id,
+        )
+    )
+
+
+# Built once per key kind, with bind parameters: building this statement and its cache key on every
+# Lookup cost more than running it (ARCHITECTURE.md rule 9).
+_CUSTOMER_BY = {kind: _customer_statement(kind) for kind in users_repo.KEY_KINDS}
+
+
+async def customer_with_balances(conn: AsyncConnection, retailer_id: UUID, kind: str, value: Any) -> Customer:
+    """The users a look-up key finds (`users_repository.matching_users_by`: its kind and value), each
+    joined with the retailer's point accounts and their balance in each (`loyalty_repo.user_balances`),
+    in one query. A retailer has few accounts, so the user's columns repeat a few times at most (the
+    wallet, with many rows, is read on its own by `wallet_with_locks`)."""
+    parameters = {"retailer_id": retailer_id, "key": users_repo.key_value(kind, value)}
+    rows = (await conn.execute(_CUSTOMER_BY[kind], parameters)).all()
+    account_names = PointAccountRow.__slots__
     people: dict[UUID, UserRow] = {}
     for row in rows:
         if row.u_id not in people:
@@ -105,23 +115,26 @@ async def customer_with_balances(conn: AsyncConnection, retailer_id: UUID, match
     return Customer(list(people.values()), balances)
 
 
+# Built once, with bind parameters (see _CUSTOMER_BY).
+_WALLET_WITH_LOCKS = (
+    select(*WALLET_COLUMNS, *_LOCK_COLUMNS)
+    .select_from(WALLET_JOIN)
+    .where(
+        user_offers.c.retailer_id == bindparam("retailer_id"),
+        user_offers.c.user_id == bindparam("user_id"),
+        wallet_repo.redeemable(bindparam("now", type_=UtcDateTime())),
+    )
+    .order_by(user_offers.c.acquired_at.desc(), user_offers.c.id)
+)
+
+
 async def wallet_with_locks(
     conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime
 ) -> tuple[list[WalletRow], dict[UUID, LockRow]]:
     """`wallet_repo.wallet_rows` (Issued inside the window, and Locked, newest first) with each user
     offer's lock row, in one query."""
-    rows = (
-        await conn.execute(
-            select(*WALLET_COLUMNS, *_LOCK_COLUMNS)
-            .select_from(WALLET_JOIN)
-            .where(
-                user_offers.c.retailer_id == retailer_id,
-                user_offers.c.user_id == user_id,
-                wallet_repo.redeemable(now),
-            )
-            .order_by(user_offers.c.acquired_at.desc(), user_offers.c.id)
-        )
-    ).all()
+    parameters = {"retailer_id": retailer_id, "user_id": user_id, "now": now}
+    rows = (await conn.execute(_WALLET_WITH_LOCKS, parameters)).all()
     return await wallet_repo.attach_revisions(conn, retailer_id, rows), _joined_locks(rows)
 
 
@@ -167,6 +180,44 @@ class LockTarget:
     user_has_due: bool
 
 
+def _lock_target_statement(by_claim_code: bool) -> Select[Any]:
+    retailer_id = bindparam("retailer_id", type_=user_offers.c.retailer_id.type)
+    now = bindparam("now", type_=UtcDateTime())
+    closed = exists().where(
+        pos_transactions.c.retailer_id == retailer_id,
+        pos_transactions.c.store_id == bindparam("store_id"),
+        pos_transactions.c.transaction_id == bindparam("transaction_id"),
+        pos_transactions.c.is_closed.is_(True),
+    )
+    if by_claim_code:
+        named = user_offers.c.id == (
+            select(claim_codes.c.user_offer_id)
+            .where(
+                claim_codes.c.retailer_id == retailer_id,
+                claim_codes.c.code == bindparam("claim_code"),
+                claim_codes.c.expires_at > now,
+            )
+            .scalar_subquery()
+        )
+    else:
+        named = user_offers.c.id == bindparam("user_offer_id")
+    return (
+        select(
+            *WALLET_COLUMNS,
+            *_LOCK_COLUMNS,
+            closed.label("check_closed"),
+            lifecycle.has_due(retailer_id, user_offers.c.user_id, now).label("user_has_due"),
+        )
+        .select_from(WALLET_JOIN)
+        .where(user_offers.c.retailer_id == retailer_id, named)
+    )
+
+
+# Built once each, with bind parameters (see _CUSTOMER_BY): by user offer id, and by claim code.
+_LOCK_TARGET_BY_ID = _lock_target_statement(by_claim_code=False)
+_LOCK_TARGET_BY_CODE = _lock_target_statement(by_claim_code=True)
+
+
 async def lock_target(
     conn: AsyncConnection,
     retailer_id: UUID,
@@ -180,36 +231,17 @@ async def lock_target(
     """The user offer a Lock names (by id, or by an unexpired claim code), with everything the Lock
     decides on, in one query. None when there is no such user offer (or code): then the caller asks
     `check_is_closed` itself, so a closed check is still refused first."""
-    closed = exists().where(
-        pos_transactions.c.retailer_id == retailer_id,
-        pos_transactions.c.store_id == store_id,
-        pos_transactions.c.transaction_id == transaction_id,
-        pos_transactions.c.is_closed.is_(True),
-    )
+    parameters: dict[str, Any] = {
+        "retailer_id": retailer_id,
+        "store_id": store_id,
+        "transaction_id": transaction_id,
+        "now": now,
+    }
     if claim_code is not None:
-        named = user_offers.c.id == (
-            select(claim_codes.c.user_offer_id)
-            .where(
-                claim_codes.c.retailer_id == retailer_id,
-                claim_codes.c.code == claim_code,
-                claim_codes.c.expires_at > now,
-            )
-            .scalar_subquery()
-        )
+        statement, parameters["claim_code"] = _LOCK_TARGET_BY_CODE, claim_code
     else:
-        named = user_offers.c.id == user_offer_id
-    row = (
-        await conn.execute(
-            select(
-                *WALLET_COLUMNS,
-                *_LOCK_COLUMNS,
-                closed.label("check_closed"),
-                lifecycle.has_due(retailer_id, user_offers.c.user_id, now).label("user_has_due"),
-            )
-            .select_from(WALLET_JOIN)
-            .where(user_offers.c.retailer_id == retailer_id, named)
-        )
-    ).first()
+        statement, parameters["user_offer_id"] = _LOCK_TARGET_BY_ID, user_offer_id
+    row = (await conn.execute(statement, parameters)).first()
     if row is None:
         return None
     [wallet_row] = await wallet_repo.attach_revisions(conn, retailer_id, [row])

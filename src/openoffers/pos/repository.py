@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import pricing
@@ -142,14 +142,26 @@ def _held(retailer_id: UUID, user_offer_id: UUID, store_id: UUID, transaction_id
     )
 
 
+# Built once (every re-lock runs it): `_held` with bind parameters; the SET columns come from the
+# execute parameters named like them.
+_RELOCK = update(pos_locks).where(
+    pos_locks.c.retailer_id == bindparam("held_retailer_id"),
+    pos_locks.c.user_offer_id == bindparam("held_user_offer_id"),
+    pos_locks.c.store_id == bindparam("held_store_id"),
+    pos_locks.c.transaction_id == bindparam("held_transaction_id"),
+)
+
+
 async def relock(conn: AsyncConnection, lock: LockRow) -> bool:
     """The same check locks again (its basket changed): new amount and shares, a fresh expiry. False
     when the lock is no longer this check's."""
-    result = await conn.execute(
-        update(pos_locks)
-        .where(_held(lock.retailer_id, lock.user_offer_id, lock.store_id, lock.transaction_id))
-        .values(**_lock_values(lock))
-    )
+    held = {
+        "held_retailer_id": lock.retailer_id,
+        "held_user_offer_id": lock.user_offer_id,
+        "held_store_id": lock.store_id,
+        "held_transaction_id": lock.transaction_id,
+    }
+    result = await conn.execute(_RELOCK, {**held, **_lock_values(lock)})
     return bool(result.rowcount)
 
 

@@ -39,6 +39,7 @@ from openoffers.pos.schemas import ClaimCode, ClaimCodeRequest, LockPayload, Loo
 from openoffers.pos.scope import Scope, scope_of
 from openoffers.settings import Settings
 from openoffers.tenancy import repository as tenancy_repo
+from openoffers.tenancy.pos_credentials import pos_credentials
 from openoffers.tenancy.service import Principal, authenticate_in, authenticate_pos_in
 from openoffers.wallet import repository as wallet_repo
 
@@ -64,7 +65,9 @@ class Authorized(Generic[P]):
     scope: Scope
 
 
-async def _authorize(conn: AsyncConnection, call: PosCall[P], now: datetime, settings: Settings) -> Authorized[P]:
+async def _authorize(
+    db: Database, conn: AsyncConnection, call: PosCall[P], now: datetime, settings: Settings
+) -> Authorized[P]:
     """Credentials, then the body, then the envelope's client and store: first in every POS transaction,
     before anything is claimed or changed. The credentials and the envelope's store are read in one query,
     so the body is decoded first; a body that does not decode is refused only after the credentials."""
@@ -73,7 +76,13 @@ async def _authorize(conn: AsyncConnection, call: PosCall[P], now: datetime, set
     except Exception:
         await authenticate_in(conn, call.authorization)
         raise
-    principal, found = await authenticate_pos_in(conn, call.authorization, envelope.store_id)
+    principal, found = await authenticate_pos_in(
+        conn,
+        call.authorization,
+        envelope.store_id,
+        memory=pos_credentials(db),
+        max_age=settings.pos_credentials_cache_seconds,
+    )
     scope = scope_of(
         principal,
         found,
@@ -89,7 +98,7 @@ async def _authorize(conn: AsyncConnection, call: PosCall[P], now: datetime, set
 async def lookup(db: Database, settings: Settings, call: PosCall[LookupPayload], now: datetime) -> bytes:
     """Read-only: no request_id replay (API.md section 5)."""
     async with db.read() as conn:
-        authorized = await _authorize(conn, call, now, settings)
+        authorized = await _authorize(db, conn, call, now, settings)
         user = await lookup_in(conn, authorized.scope, authorized.envelope.request_payload)
     return pos_body([user], word="success")
 
@@ -116,7 +125,7 @@ async def _idempotent(
     work: Callable[[AsyncConnection, Scope, P], Awaitable[Any]],
 ) -> bytes:
     async with db.write() as conn:
-        authorized = await _authorize(conn, call, now, settings)
+        authorized = await _authorize(db, conn, call, now, settings)
         key = request_key(authorized.principal, authorized.envelope, route)
         stored = await idempotency.claim(conn, key, now)
         if stored is not None:

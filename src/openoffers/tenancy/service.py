@@ -20,6 +20,7 @@ from openoffers.kit.errors import Conflict, InvalidApiKey, NotFound, ValidationF
 from openoffers.kit.ids import new_id, parse_uuid
 from openoffers.kit.money import is_currency_code
 from openoffers.tenancy import repository as repo
+from openoffers.tenancy.pos_credentials import PosCredentials, pos_credentials
 from openoffers.tenancy.repository import ApiKey, PosClient, Retailer, Store
 from openoffers.tenancy.secrets import hash_secret, new_salt, new_secret, secret_matches
 
@@ -263,18 +264,36 @@ async def authenticate_in(conn: AsyncConnection, header: str | None) -> Principa
 
 
 async def authenticate_pos_in(
-    conn: AsyncConnection, header: str | None, store_id: UUID
+    conn: AsyncConnection,
+    header: str | None,
+    store_id: UUID,
+    *,
+    memory: PosCredentials | None = None,
+    max_age: float = 0,
 ) -> tuple[Principal, tuple[Store, Retailer] | None]:
     """`authenticate_in` for a POS call naming `store_id`: a POS client comes back with that store of its
     own retailer and the retailer, read in the same query (None when there is no such store, or when the
-    caller is not a POS client: `require_pos_client_with` refuses those)."""
+    caller is not a POS client: `require_pos_client_with` refuses those).
+
+    With `memory`, a client read less than `max_age` seconds ago whose secret matches is answered
+    without a query (tenancy/pos_credentials.py says what that bound allows); a secret that does not
+    match is always checked against the database."""
     key, secret = parse_basic(header)
     client_id = parse_uuid(key)
+    if client_id is not None and memory is not None:
+        held = memory.get(client_id, store_id, max_age)
+        if held is not None and _client_secret_matches(secret, held.client):
+            return _pos_principal(held.client), (held.store, held.retailer)
     found = await repo.find_pos_client_at_store(conn, client_id, store_id) if client_id is not None else None
     if found is None:
         return _verified(secret, None, await repo.find_api_key(conn, key)), None
     client, store = found
-    return _verified(secret, client, None), store
+    if memory is not None:
+        memory.forget(client.id)
+    principal = _verified(secret, client, None)
+    if memory is not None and store is not None:
+        memory.put(client, *store, max_age)
+    return principal, store
 
 
 async def _resolve(conn: AsyncConnection, key: str, secret: str) -> Principal:
@@ -289,14 +308,20 @@ async def _resolve(conn: AsyncConnection, key: str, secret: str) -> Principal:
 def _verified(secret: str, client: PosClient | None, api_key: ApiKey | None) -> Principal:
     """The principal whose secret this is (the client when both are given), else INVALID_API_KEY."""
     if client is not None:
-        if client.revoked_at is None and secret_matches(secret, client.salt, client.secret_hash):
-            return Principal(
-                client.retailer_id, "pos_client", client_id=client.id, store_ids=frozenset(client.store_ids)
-            )
+        if _client_secret_matches(secret, client):
+            return _pos_principal(client)
     elif api_key is not None:
         if api_key.revoked_at is None and secret_matches(secret, api_key.salt, api_key.secret_hash):
             return Principal(api_key.retailer_id, "api_key", role=Role(api_key.role), key=api_key.key)
     raise InvalidApiKey("invalid credentials")
+
+
+def _client_secret_matches(secret: str, client: PosClient) -> bool:
+    return client.revoked_at is None and secret_matches(secret, client.salt, client.secret_hash)
+
+
+def _pos_principal(client: PosClient) -> Principal:
+    return Principal(client.retailer_id, "pos_client", client_id=client.id, store_ids=frozenset(client.store_ids))
 
 
 # Listings and revocation, for the admin UI (each is one transaction, scoped to the retailer).
@@ -329,10 +354,12 @@ async def revoke_api_key(db: Database, *, retailer_id: UUID, key_id: UUID, now: 
 async def revoke_pos_client(db: Database, *, retailer_id: UUID, client_id: UUID, now: datetime) -> None:
     """Revoke a POS client at once. Revoking a revoked client changes nothing; another retailer's is NOT_FOUND."""
     async with db.write() as conn:
-        if await repo.revoke_pos_client(conn, retailer_id, client_id, now):
-            return
-        if not any(c.id == client_id for c in await repo.list_pos_clients(conn, retailer_id)):
+        revoked = await repo.revoke_pos_client(conn, retailer_id, client_id, now)
+        if not revoked and not any(c.id == client_id for c in await repo.list_pos_clients(conn, retailer_id)):
             raise NotFound("POS client not found", fields={"client_id": ["not found"]})
+    # After the commit, so no call of this process can hold the client again as it was before: this
+    # process refuses it at once, other processes within their credential bound (pos_credentials.py).
+    pos_credentials(db).forget(client_id)
 
 
 async def active_api_key(db: Database, retailer_id: UUID, key: str) -> tuple[Retailer, ApiKey] | None:

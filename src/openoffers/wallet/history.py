@@ -68,6 +68,24 @@ def localize(offer: OfferRow, wanted: str | None, default_culture: str) -> Local
     )
 
 
+# A revision never changes (an edit is a new updated_at), so its text per culture is computed once per
+# process: a POS Lookup localises every offer of the wallet on every call. Bounded like the revision
+# cache it sits beside; cleared when full rather than tracked, as refilling it is cheap.
+_LOCALIZED_SIZE = 10_000
+_localized: dict[tuple[UUID, UUID, datetime, str | None, str], Localized] = {}
+
+
+def localize_revision(offer: OfferRow, wanted: str | None, default_culture: str) -> Localized:
+    """`localize`, remembered per revision (retailer, offer, updated_at) and cultures."""
+    key = (offer.retailer_id, offer.id, offer.updated_at, wanted, default_culture)
+    text = _localized.get(key)
+    if text is None:
+        if len(_localized) >= _LOCALIZED_SIZE:
+            _localized.clear()
+        text = _localized[key] = localize(offer, wanted, default_culture)
+    return text
+
+
 async def default_culture_of(conn: AsyncConnection, retailer_id: UUID) -> str:
     return (await tenancy_repo.require_retailer(conn, retailer_id)).culture
 

@@ -107,9 +107,12 @@ async def begin_user_write(
     return w
 
 
-def has_due(retailer_id: UUID, user_id: ColumnElement[Any], now: datetime) -> ColumnElement[bool]:
+def has_due(
+    retailer_id: UUID | ColumnElement[UUID], user_id: ColumnElement[Any], now: datetime | ColumnElement[datetime]
+) -> ColumnElement[bool]:
     """Whether `user_id` (a column of the caller's query) has expiries `begin_user_write` would record:
-    a hot path reads it with the rows it needs anyway and passes it on as `has_due`."""
+    a hot path reads it with the rows it needs anyway and passes it on as `has_due`. `retailer_id` and
+    `now` may be bind parameters of a statement built once."""
     due = user_offers.alias("due")
     return exists().where(
         due.c.retailer_id == retailer_id,

@@ -123,12 +123,21 @@ def _user_offer(row: Any, prefix: str = "") -> UserOfferRow:
     return UserOfferRow(**{name: getattr(row, prefix + name) for name in _UO_FIELDS})
 
 
+# Positions in a row that starts with WALLET_COLUMNS.
+_UO_COUNT = len(_UO_FIELDS)
+_UO_OFFER_ID = _UO_FIELDS.index("offer_id")
+_O_UPDATED_AT, _LOCK_EXPIRES_AT = _UO_COUNT, _UO_COUNT + 1
+
+
 async def attach_revisions(conn: AsyncConnection, retailer_id: UUID, rows: Sequence[Any]) -> list[WalletRow]:
-    """Attach each user offer's revision (from the revision cache) to rows read with WALLET_COLUMNS,
-    in order."""
-    wanted = {row.uo_offer_id: row.o_updated_at for row in rows}
+    """Attach each user offer's revision (from the revision cache) to rows whose first columns are
+    WALLET_COLUMNS, in order. Read by position: a look-up by name per field of every wallet row cost
+    more than the rest of a Lookup's decoding."""
+    wanted = {row[_UO_OFFER_ID]: row[_O_UPDATED_AT] for row in rows}
     revisions = await offers_repo.revisions_cached(conn, retailer_id, wanted)
-    return [WalletRow(_user_offer(row, "uo_"), revisions[row.uo_offer_id], row.lock_expires_at) for row in rows]
+    return [
+        WalletRow(UserOfferRow(*row[:_UO_COUNT]), revisions[row[_UO_OFFER_ID]], row[_LOCK_EXPIRES_AT]) for row in rows
+    ]
 
 
 async def insert_user_offer(conn: AsyncConnection, user_offer: UserOfferRow) -> None:
@@ -170,8 +179,9 @@ async def wallet_rows_by_ids(
     return {row.user_offer.id: row for row in await attach_revisions(conn, retailer_id, rows.all())}
 
 
-def redeemable(now: datetime) -> ColumnElement[bool]:
-    """Locked, or Issued with a window that has not ended: what a wallet shows."""
+def redeemable(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
+    """Locked, or Issued with a window that has not ended: what a wallet shows (`now` a value, or a bind
+    parameter for a statement built once)."""
     return or_(
         user_offers.c.status == Status.LOCKED,
         and_(

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.tables.wallet import users
@@ -102,6 +102,38 @@ async def find_users(
     return [_user(r) for r in await conn.execute(query)]
 
 
+# The POS Lookup's key kinds (`wallet.service.lookup_key`), each with the column it compares.
+_KEY_COLUMNS = {
+    "user_id": users.c.id,
+    "external_customer_id": users.c.external_customer_id,
+    "email": users.c.email_key,
+    "phone": users.c.phone_key,
+}
+KEY_KINDS = tuple(_KEY_COLUMNS)
+
+
+def matching_users_by(kind: str, *, limit: int = 2) -> Select[Any]:
+    """`matching_users` for one key kind, with bind parameters `retailer_id` and `key` (the value
+    `key_value` gives): for callers that build their statement once and run it on every call."""
+    return (
+        select(users)
+        .where(users.c.retailer_id == bindparam("retailer_id"), _KEY_COLUMNS[kind] == bindparam("key"))
+        .order_by(users.c.created_at, users.c.id)
+        .limit(limit)
+    )
+
+
+def key_value(kind: str, value: Any) -> Any:
+    """What `matching_users` compares for a key of this kind."""
+    if kind == "external_customer_id":
+        return str(value).strip()
+    if kind == "email":
+        return email_key(str(value))
+    if kind == "phone":
+        return phone_key(str(value))
+    return value
+
+
 def matching_users(
     retailer_id: UUID,
     *,
@@ -113,14 +145,10 @@ def matching_users(
 ) -> Select[Any] | None:
     """`find_users` as a query (None when no key is given), for callers that join more to it."""
     conditions: list[ColumnElement[bool]] = [users.c.retailer_id == retailer_id]
-    if user_id is not None:
-        conditions.append(users.c.id == user_id)
-    if external_customer_id is not None:
-        conditions.append(users.c.external_customer_id == external_customer_id.strip())
-    if email is not None:
-        conditions.append(users.c.email_key == email_key(email))
-    if phone is not None:
-        conditions.append(users.c.phone_key == phone_key(phone))
+    given = {"user_id": user_id, "external_customer_id": external_customer_id, "email": email, "phone": phone}
+    for kind, value in given.items():
+        if value is not None:
+            conditions.append(_KEY_COLUMNS[kind] == key_value(kind, value))
     if len(conditions) == 1:
         return None
     return select(users).where(*conditions).order_by(users.c.created_at, users.c.id).limit(limit)

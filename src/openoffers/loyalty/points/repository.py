@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.db import insert_ignore, insert_ignore_returning
@@ -191,26 +191,35 @@ async def change_balance(
     means there were not enough points and nothing changed. Write the ledger row in the same
     transaction. Answers the balance after the change, (available, lifetime), returned by the update
     itself rather than read back."""
-    conditions = [
-        point_balances.c.retailer_id == retailer_id,
-        point_balances.c.account_id == account_id,
-        point_balances.c.user_id == user_id,
-    ]
-    if floor_at_zero and available_delta < 0:
-        conditions.append(point_balances.c.available >= -available_delta)
-    row = (
-        await conn.execute(
-            update(point_balances)
-            .where(*conditions)
-            .values(
-                available=point_balances.c.available + available_delta,
-                lifetime=point_balances.c.lifetime + lifetime_delta,
-                updated_at=now,
-            )
-            .returning(point_balances.c.available, point_balances.c.lifetime)
-        )
-    ).first()
+    statement = _SPEND if floor_at_zero and available_delta < 0 else _CHANGE
+    parameters = {
+        "held_retailer_id": retailer_id,
+        "held_account_id": account_id,
+        "held_user_id": user_id,
+        "available_delta": available_delta,
+        "lifetime_delta": lifetime_delta,
+        "updated_at": now,
+    }
+    row = (await conn.execute(statement, parameters)).first()
     return (int(row.available), int(row.lifetime)) if row is not None else None
+
+
+# Built once (every earn and spend runs one), with bind parameters: the change, and the change that
+# happens only when enough points are available (a spend).
+_CHANGE = (
+    update(point_balances)
+    .where(
+        point_balances.c.retailer_id == bindparam("held_retailer_id"),
+        point_balances.c.account_id == bindparam("held_account_id"),
+        point_balances.c.user_id == bindparam("held_user_id"),
+    )
+    .values(
+        available=point_balances.c.available + bindparam("available_delta", type_=point_balances.c.available.type),
+        lifetime=point_balances.c.lifetime + bindparam("lifetime_delta", type_=point_balances.c.lifetime.type),
+    )
+    .returning(point_balances.c.available, point_balances.c.lifetime)
+)
+_SPEND = _CHANGE.where(point_balances.c.available + bindparam("available_delta") >= 0)
 
 
 async def get_balance(conn: AsyncConnection, retailer_id: UUID, account_id: UUID, user_id: UUID) -> BalanceRow | None:

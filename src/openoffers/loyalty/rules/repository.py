@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, FromClause, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, FromClause, Select, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -127,8 +127,11 @@ async def list_rules(
     return int(total), [_rule(r) for r in rows]
 
 
-def _active_at(at: datetime | None, table: FromClause = loyalty_rules) -> list[ColumnElement[bool]]:
-    """Rules inside their window at `at` (None: every window, for the simulator's reasons)."""
+def _active_at(
+    at: datetime | ColumnElement[datetime] | None, table: FromClause = loyalty_rules
+) -> list[ColumnElement[bool]]:
+    """Rules inside their window at `at` (None: every window, for the simulator's reasons; a bind
+    parameter for a statement built once)."""
     if at is None:
         return []
     return [
@@ -163,10 +166,9 @@ async def listening(
     return [_rule(r) for r in rows]
 
 
-async def listening_to_check(conn: AsyncConnection, retailer_id: UUID, at: datetime | None) -> list[RuleRow]:
-    """What a closed check can fire, in one query: earn, transaction-closed and visit-count rules, and
-    the threshold rules of the accounts the active earn rules pay into (their `match_key`), found by a
-    subquery instead of a second round trip. The same rows as `listening` with those keys."""
+def _listening_to_check_statement(windowed: bool) -> Select[Any]:
+    retailer_id = bindparam("retailer_id", type_=loyalty_rules.c.retailer_id.type)
+    at = bindparam("at", type_=loyalty_rules.c.starts_at.type) if windowed else None
     earn = loyalty_rules.alias("earn")
     accounts = select(earn.c.match_key).where(
         earn.c.retailer_id == retailer_id,
@@ -174,21 +176,54 @@ async def listening_to_check(conn: AsyncConnection, retailer_id: UUID, at: datet
         earn.c.listens_to == EARN,
         *_active_at(at, earn),
     )
-    rows = await conn.execute(
-        select(loyalty_rules).where(
-            loyalty_rules.c.retailer_id == retailer_id,
-            loyalty_rules.c.active.is_(True),
-            or_(
-                loyalty_rules.c.listens_to.in_([EARN, CLOSED, VISITS]),
-                and_(loyalty_rules.c.listens_to == THRESHOLD, loyalty_rules.c.match_key.in_(accounts)),
-            ),
-            *_active_at(at),
-        )
+    return select(loyalty_rules).where(
+        loyalty_rules.c.retailer_id == retailer_id,
+        loyalty_rules.c.active.is_(True),
+        or_(
+            loyalty_rules.c.listens_to.in_([EARN, CLOSED, VISITS]),
+            and_(loyalty_rules.c.listens_to == THRESHOLD, loyalty_rules.c.match_key.in_(accounts)),
+        ),
+        *_active_at(at),
     )
+
+
+# Built once (every closed check runs it), with bind parameters: inside the rules' windows at `at`, and
+# without a window for the simulator's reasons.
+_LISTENING_TO_CHECK = {True: _listening_to_check_statement(True), False: _listening_to_check_statement(False)}
+
+
+async def listening_to_check(conn: AsyncConnection, retailer_id: UUID, at: datetime | None) -> list[RuleRow]:
+    """What a closed check can fire, in one query: earn, transaction-closed and visit-count rules, and
+    the threshold rules of the accounts the active earn rules pay into (their `match_key`), found by a
+    subquery instead of a second round trip. The same rows as `listening` with those keys."""
+    statement = _LISTENING_TO_CHECK[at is not None]
+    parameters: dict[str, Any] = {"retailer_id": retailer_id}
+    if at is not None:
+        parameters["at"] = at
+    rows = await conn.execute(statement, parameters)
     return [_rule(r) for r in rows]
 
 
 # ---------------------------------------------------------------------------------------- per user
+
+
+def _lock_user_statement(dialect: str) -> Any:
+    floor = func.max if dialect == "sqlite" else func.greatest
+    visits = bindparam("visits", type_=loyalty_users.c.closed_checks.type)
+    insert_stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(loyalty_users)
+    return insert_stmt.on_conflict_do_update(
+        index_elements=["user_id"],
+        set_={
+            "closed_checks": floor(loyalty_users.c.closed_checks + visits, 0),
+            "events": loyalty_users.c.events + 1,
+            "updated_at": insert_stmt.excluded.updated_at,
+        },
+        where=loyalty_users.c.retailer_id == bindparam("held_retailer_id"),
+    ).returning(loyalty_users.c.closed_checks)
+
+
+# Built once per dialect (every rule event runs it), with bind parameters.
+_LOCK_USER = {dialect: _lock_user_statement(dialect) for dialect in ("sqlite", "postgresql")}
 
 
 async def lock_user(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime, *, visits: int = 0) -> int:
@@ -198,28 +233,16 @@ async def lock_user(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now
     One upsert that returns the new count (where an insert-ignore, an update and a read were three):
     a new row starts from zero, so it holds max(visits, 0) closed checks and one event; an existing
     one is changed in SQL under its row lock, as the update did."""
-    floor = func.max if conn.dialect.name == "sqlite" else func.greatest
-    values = {
+    parameters = {
         "user_id": user_id,
         "retailer_id": retailer_id,
         "closed_checks": max(visits, 0),
         "events": 1,
         "updated_at": now,
+        "visits": visits,
+        "held_retailer_id": retailer_id,
     }
-    changes = {
-        "closed_checks": floor(loyalty_users.c.closed_checks + visits, 0),
-        "events": loyalty_users.c.events + 1,
-        "updated_at": now,
-    }
-    insert_stmt = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(loyalty_users)
-    statement = (
-        insert_stmt.values(**values)
-        .on_conflict_do_update(
-            index_elements=["user_id"], set_=changes, where=loyalty_users.c.retailer_id == retailer_id
-        )
-        .returning(loyalty_users.c.closed_checks)
-    )
-    after = (await conn.execute(statement)).scalar_one()
+    after = (await conn.execute(_LOCK_USER[conn.dialect.name], parameters)).scalar_one()
     return max(int(after) - visits, 0)
 
 
@@ -239,12 +262,16 @@ async def balances(
 ) -> dict[UUID, tuple[int, int]]:
     """The user's (available, lifetime) per account. `for_update` holds the rows (PostgreSQL) so points a
     rule spends cannot be spent meanwhile by a request that does not take the loyalty row."""
-    query = select(point_balances.c.account_id, point_balances.c.available, point_balances.c.lifetime).where(
-        point_balances.c.retailer_id == retailer_id, point_balances.c.user_id == user_id
-    )
-    if for_update and conn.dialect.name == "postgresql":
-        query = query.order_by(point_balances.c.account_id).with_for_update()
-    return {r.account_id: (int(r.available), int(r.lifetime)) for r in await conn.execute(query)}
+    query = _BALANCES_FOR_UPDATE if for_update and conn.dialect.name == "postgresql" else _BALANCES
+    rows = await conn.execute(query, {"retailer_id": retailer_id, "user_id": user_id})
+    return {r.account_id: (int(r.available), int(r.lifetime)) for r in rows}
+
+
+# Built once (every closed check reads the balances), with bind parameters.
+_BALANCES = select(point_balances.c.account_id, point_balances.c.available, point_balances.c.lifetime).where(
+    point_balances.c.retailer_id == bindparam("retailer_id"), point_balances.c.user_id == bindparam("user_id")
+)
+_BALANCES_FOR_UPDATE = _BALANCES.order_by(point_balances.c.account_id).with_for_update()
 
 
 async def issued_counts(
@@ -351,12 +378,16 @@ async def claim_event(
     )
 
 
+# Built once (every rule event saves its effects); the SET column comes from the execute parameters.
+_SAVE_EFFECTS = update(loyalty_events).where(
+    loyalty_events.c.retailer_id == bindparam("held_retailer_id"),
+    loyalty_events.c.event_key == bindparam("held_event_key"),
+)
+
+
 async def save_effects(conn: AsyncConnection, retailer_id: UUID, event_key: str, effects: list[dict[str, Any]]) -> None:
-    await conn.execute(
-        update(loyalty_events)
-        .where(loyalty_events.c.retailer_id == retailer_id, loyalty_events.c.event_key == event_key)
-        .values(effects=effects)
-    )
+    parameters = {"held_retailer_id": retailer_id, "held_event_key": event_key, "effects": effects}
+    await conn.execute(_SAVE_EFFECTS, parameters)
 
 
 async def get_event(conn: AsyncConnection, retailer_id: UUID, event_key: str) -> EventRow | None:
