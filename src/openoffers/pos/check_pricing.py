@@ -9,7 +9,7 @@ redemption no longer counts).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -83,13 +83,15 @@ class PricedCheck:
     basket: pricing.Basket
     references: tuple[str, ...]
     held: tuple[LockRow, ...]
+    # The basket prepared once (its groups and remaining amounts) for every offer priced on it.
+    prepared: pricing.PreparedCheck
 
-    def without(self, reference: str) -> pricing.Basket:
-        """The basket with the discount of `reference` left out (the one being computed again)."""
+    def without(self, reference: str) -> pricing.PreparedCheck:
+        """The check with the discount of `reference` left out (the one being computed again)."""
         if reference not in self.references:
-            return self.basket  # most offers priced on a check are not on it yet: nothing to copy
+            return self.prepared  # most offers priced on a check are not on it yet: nothing to change
         kept = tuple(d for d, r in zip(self.basket.discounts, self.references, strict=True) if r != reference)
-        return replace(self.basket, discounts=kept)
+        return self.prepared.with_discounts(kept)
 
 
 def uses_categories(terms: pricing.OfferTerms) -> bool:
@@ -144,7 +146,7 @@ async def price_check(
         locked_shares={str(lock.user_offer_id): (lock.amount, lock.shares) for lock in held},
         catalog=catalog,
     )
-    return PricedCheck(basket, references, held)
+    return PricedCheck(basket, references, held, pricing.prepare(basket))
 
 
 def locked_discount(lock: LockRow) -> pricing.Discount:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -269,11 +269,15 @@ async def _plan(
         pricing_context = context(scope, transaction.channel, at, uses)
         mine = (discounts[index].stack_order, index)
         earlier = tuple(d for j, d in enumerate(discounts) if j != index and (d.stack_order, j) < mine)
-        result = pricing.evaluate(terms[user_offer_id], replace(priced.basket, discounts=earlier), pricing_context)
+        result = pricing.evaluate_prepared(
+            terms[user_offer_id], priced.prepared.with_discounts(earlier), pricing_context
+        )
         if isinstance(result, pricing.Ineligible):
             raise ineligible(result, _path(index))
         others = tuple(d for j, d in enumerate(discounts) if j != index)
-        stacked = pricing.evaluate(terms[user_offer_id], replace(priced.basket, discounts=others), pricing_context)
+        stacked = pricing.evaluate_prepared(
+            terms[user_offer_id], priced.prepared.with_discounts(others), pricing_context
+        )
         if isinstance(stacked, pricing.Ineligible) and stacked.reason is pricing.Reason.NOT_STACKABLE:
             raise ineligible(stacked, _path(index))
         sent = to_minor(discount.amount, scope.exponent)

@@ -117,7 +117,7 @@ async def lock_in(conn: AsyncConnection, scope: Scope, payload: LockPayload, *, 
     )
     log = await redemption_log(conn, scope, uo.user_id, [(row, terms)], now)
     uses = uses_in_period(terms, log.get(uo.root_offer_id, ()), now)
-    result = pricing.evaluate(terms, check.without(str(uo.id)), context(scope, transaction.channel, now, uses))
+    result = pricing.evaluate_prepared(terms, check.without(str(uo.id)), context(scope, transaction.channel, now, uses))
     if isinstance(result, pricing.Ineligible):
         raise ineligible(result)
 

@@ -140,7 +140,7 @@ async def _eligible_offers(
         offer_terms = terms[uo.id]
         uses = uses_in_period(offer_terms, log.get(uo.root_offer_id, ()), now)
         at = unlimited if uses == 0 else context(scope, transaction.channel, now, uses)
-        result = pricing.evaluate(offer_terms, check.without(str(uo.id)), at)
+        result = pricing.evaluate_prepared(offer_terms, check.without(str(uo.id)), at)
         if isinstance(result, pricing.Ineligible):
             continue
         lock = ours.get(uo.id)
