@@ -25,7 +25,6 @@ from typing import Any
 from uuid import UUID
 
 from openoffers.admin.forms import (
-    MAX_ROWS,
     Form,
     IndexMap,
     PathMapper,
@@ -35,6 +34,7 @@ from openoffers.admin.forms import (
     split_list,
     with_zone,
 )
+from openoffers.admin.offer_form_shape import MAX_ROWS
 from openoffers.kit.wire import parse_time
 from openoffers.loyalty.rules.schemas import RuleOut
 

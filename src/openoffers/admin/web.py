@@ -23,7 +23,8 @@ from litestar.response import Redirect
 from litestar.types import ExceptionHandlersMap
 
 from openoffers.admin import csrf, describe
-from openoffers.admin.forms import DISCOUNT_USED_BY, LABELS, field_id, read_form
+from openoffers.admin.forms import field_id, read_form
+from openoffers.admin.offer_form_shape import DISCOUNT_USED_BY, LABELS
 from openoffers.admin.session import COOKIE_NAME, COOKIE_PATH, Session, SessionSigner
 from openoffers.context import context
 from openoffers.kit.errors import DomainError, NotFound, ValidationFailed
