@@ -21,7 +21,7 @@ the ones the effects apply to), the user's point balances, then issuance's own o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -101,6 +101,29 @@ async def _run(
     return await apply(w, event_key=event_key, rows=rows, outcome=outcome)
 
 
+async def _fire(
+    w: UserWrite,
+    event: rules.Event,
+    key: str,
+    kind: str,
+    listening: Callable[[], Awaitable[list[RuleRow]]],
+    *,
+    visits: int = 0,
+    exponent: int | None = None,
+) -> Applied:
+    """The sequence every entry point runs, in the lock order: claim the event once (a repeat changes
+    nothing), lock the customer's loyalty row (counting a visit for a check), read the rules that
+    listen, load the customer's state, evaluate and apply."""
+    if not await repo.claim_event(w.conn, w.retailer_id, key, kind, w.user_id, event.occurred_at, w.actor, w.now):
+        return Applied(False)
+    closed_before = await repo.lock_user(w.conn, w.retailer_id, w.user_id, w.now, visits=visits)
+    if exponent is None:
+        exponent = await exponent_of(w.conn, w.retailer_id)
+    rows = await listening()
+    state = await load_state(w.conn, w.retailer_id, w.user_id, rows, closed_before, exponent, for_update=True)
+    return await _run(w, event=event, event_key=key, rows=rows, state=state, exponent=exponent)
+
+
 # ------------------------------------------------------------------------------------ entry points
 
 
@@ -120,21 +143,11 @@ async def apply_check(
     user_id = UUID(event.user_id)
     key = check_key(event.transaction_id)
     w = write if write is not None else await _begin(conn, retailer_id, user_id, now, actor)
-    if not await repo.claim_event(conn, retailer_id, key, "transaction_closed", user_id, event.occurred_at, actor, now):
-        return Applied(False)
-    closed_before = await repo.lock_user(conn, retailer_id, user_id, now, visits=1)
-    if exponent is None:
-        exponent = await exponent_of(conn, retailer_id)
-    rows = await rules_for_check(conn, retailer_id, event.occurred_at)
-    state = await load_state(conn, retailer_id, user_id, rows, closed_before, exponent, for_update=True)
-    return await _run(
-        w,
-        event=event,
-        event_key=key,
-        rows=rows,
-        state=state,
-        exponent=exponent,
-    )
+
+    async def listening() -> list[RuleRow]:
+        return await rules_for_check(conn, retailer_id, event.occurred_at)
+
+    return await _fire(w, event, key, "transaction_closed", listening, visits=1, exponent=exponent)
 
 
 async def on_transaction_closed(
@@ -287,21 +300,12 @@ async def on_user_enrolled(
     rows = await rules_for_enrolment(conn, retailer_id, now)
     if not rows:
         return Applied(False)
-    key = f"enrolled:{user_id}"
     w = await _begin(conn, retailer_id, user_id, now, actor)
-    if not await repo.claim_event(conn, retailer_id, key, "user_enrolled", user_id, now, actor, now):
-        return Applied(False)
-    closed_checks = await repo.lock_user(conn, retailer_id, user_id, now)
-    exponent = await exponent_of(conn, retailer_id)
-    state = await load_state(conn, retailer_id, user_id, rows, closed_checks, exponent, for_update=True)
-    return await _run(
-        w,
-        event=rules.UserEnrolled(str(user_id), now),
-        event_key=key,
-        rows=rows,
-        state=state,
-        exponent=exponent,
-    )
+
+    async def listening() -> list[RuleRow]:
+        return rows  # read first above: no enrolment rules, no work at all
+
+    return await _fire(w, rules.UserEnrolled(str(user_id), now), f"enrolled:{user_id}", "user_enrolled", listening)
 
 
 async def on_custom_event(
@@ -318,17 +322,8 @@ async def on_custom_event(
     user_id = UUID(event.user_id)
     key = f"custom:{user_id}:{event_id if event_id is not None else new_id()}"
     w = await _begin(conn, retailer_id, user_id, now, actor)
-    if not await repo.claim_event(conn, retailer_id, key, "custom_event", user_id, event.occurred_at, actor, now):
-        return Applied(False)
-    closed_checks = await repo.lock_user(conn, retailer_id, user_id, now)
-    exponent = await exponent_of(conn, retailer_id)
-    rows = await rules_for_custom(conn, retailer_id, event.name, event.occurred_at)
-    state = await load_state(conn, retailer_id, user_id, rows, closed_checks, exponent, for_update=True)
-    return await _run(
-        w,
-        event=event,
-        event_key=key,
-        rows=rows,
-        state=state,
-        exponent=exponent,
-    )
+
+    async def listening() -> list[RuleRow]:
+        return await rules_for_custom(conn, retailer_id, event.name, event.occurred_at)
+
+    return await _fire(w, event, key, "custom_event", listening)
