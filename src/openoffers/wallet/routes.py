@@ -10,7 +10,7 @@ from litestar import Request, Response
 from openoffers.kit.envelopes import ok
 from openoffers.kit.http import endpoint
 from openoffers.pos.routes import is_pos_envelope, lookup_response
-from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, offers_call
+from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, offers_call, principal_of
 from openoffers.wallet import history, service, store
 from openoffers.wallet.schemas import (
     CreateUserRequest,
@@ -98,8 +98,12 @@ async def get_user_offers(request: Req) -> Response[bytes]:
     """Redeemable user offers (Issued inside their window, Locked), newest first, localised by `culture`,
     with the user's point totals. Given a POS envelope (with `request_payload`) it answers as Lookup, since
     the guide lists this URI for the Lookup call."""
-    if is_pos_envelope(await request.body()):
-        return await lookup_response(request)
+    body = await request.body()
+    # Credentials before any parsing: the byte search is not a parse, the sniff below is.
+    if b'"request_payload"' in body:
+        await principal_of(request)
+        if is_pos_envelope(body):
+            return await lookup_response(request)
     call = await offers_call(request, WalletRequest, READ_ROLES)
     return ok(await history.get_user_offers(call.db, call.body, call.now))
 
