@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from openoffers import migrations
 from openoffers.app import create_app
-from openoffers.kit.db import Database, normalize_url
+from openoffers.kit.db import Database, Timeouts, normalize_url
 from openoffers.models import metadata
 from openoffers.settings import Settings
 from openoffers.tenancy import service as tenancy
@@ -117,9 +117,15 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
+# Race tests fire hundreds of concurrent requests at a 5-connection pool, on a machine shared with other
+# test processes: there they must queue, not be refused. How fast a stalled or saturated database is
+# refused (503 UNAVAILABLE) has its own tests with the small timeouts it is about (test_stalled_database).
+QUEUEING_TIMEOUTS = Timeouts(pool_ms=60_000, lock_ms=60_000, statement_ms=60_000)
+
+
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url, pool_size=5)
+    database = Database(database_url, pool_size=5, timeouts=QUEUEING_TIMEOUTS)
     yield database
     await database.dispose()
 

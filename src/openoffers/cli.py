@@ -78,7 +78,7 @@ def _run(database_url: str | None, work: Callable[[Database], Awaitable[T]]) -> 
     settings = _settings(database_url)
 
     async def main() -> T:
-        db = Database(settings.database_url, pool_size=2)
+        db = Database(settings.database_url, pool_size=2, timeouts=settings.db_timeouts)
         try:
             return await work(db)
         finally:

@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
+from openoffers.kit.db import DEFAULT_TIMEOUTS, Timeouts
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./openoffers.db"
 
 
@@ -17,6 +19,11 @@ class Settings:
     workers: int = 1
     # Connections per server process; PostgreSQL deployments size it to the worker count.
     db_pool_size: int = 10
+    # How long a request may wait for the database (see kit.db.Timeouts) before it is answered 503
+    # UNAVAILABLE with Retry-After: for a connection, for a lock, and for any one statement.
+    db_pool_timeout_ms: int = DEFAULT_TIMEOUTS.pool_ms
+    db_lock_timeout_ms: int = DEFAULT_TIMEOUTS.lock_ms
+    db_statement_timeout_ms: int = DEFAULT_TIMEOUTS.statement_ms
     lock_ttl_seconds: int = 900
     # How long a ttlcode (api/2.0/offers/claim_code) stays valid for a Lock.
     claim_code_ttl_seconds: int = 600
@@ -30,6 +37,14 @@ class Settings:
     # window make further sign-ins answer 429 until the oldest of them leaves the window.
     login_max_failures: int = 10
     login_window_seconds: int = 900
+
+    @property
+    def db_timeouts(self) -> Timeouts:
+        return Timeouts(
+            pool_ms=max(self.db_pool_timeout_ms, 1),
+            lock_ms=max(self.db_lock_timeout_ms, 1),
+            statement_ms=max(self.db_statement_timeout_ms, 1),
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

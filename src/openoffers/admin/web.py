@@ -26,6 +26,7 @@ from openoffers.admin import csrf, describe
 from openoffers.admin.forms import DISCOUNT_USED_BY, LABELS, field_id, read_form
 from openoffers.admin.session import COOKIE_NAME, COOKIE_PATH, Session, SessionSigner
 from openoffers.context import context
+from openoffers.kit.db import unavailable
 from openoffers.kit.errors import DomainError, NotFound, ValidationFailed
 from openoffers.kit.ids import parse_uuid
 from openoffers.offers.schemas import OFFER_TYPES
@@ -348,6 +349,11 @@ def handle_http_error(request: Req, exc: HTTPException) -> Response[str]:
 
 
 def handle_unexpected(request: Req, exc: Exception) -> Response[str]:
+    reason = unavailable(exc)
+    if reason is not None:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, reason)
+        message = "The database did not answer in time. Try again shortly."
+        return _error_page(request, 503, "Busy right now", message, {"Retry-After": "1"})
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _error_page(request, 500, "Something went wrong", "An unexpected error happened; it has been logged.")
 

@@ -15,7 +15,8 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from openoffers.kit import wire
-from openoffers.kit.errors import DomainError
+from openoffers.kit.db import unavailable
+from openoffers.kit.errors import DomainError, Unavailable
 
 JSON = "application/json"
 
@@ -50,7 +51,8 @@ def error_body(error: DomainError) -> bytes:
 
 
 def error_response(error: DomainError) -> Response[bytes]:
-    return Response(error_body(error), media_type=JSON, status_code=error.status)
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
+    return Response(error_body(error), media_type=JSON, status_code=error.status, headers=headers)
 
 
 def handle_domain_error(_request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
@@ -81,6 +83,11 @@ def handle_http_error(_request: Request[Any, Any, Any], exc: HTTPException) -> R
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    reason = unavailable(exc)
+    if reason is not None:
+        # Not a bug: the database could not serve in time. One line for the operator, a 503 to retry.
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, reason)
+        return error_response(Unavailable(f"the database is unavailable ({reason}); retry shortly"))
     # A bug: log it with the trace, but never send the trace, SQL or internals to the client.
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     error = DomainError("internal error; it has been logged", code="INTERNAL_SERVER_ERROR")

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 class DomainError(Exception):
     code = "INTERNAL_SERVER_ERROR"
     status = 500
+    # Seconds after which a retry may succeed, sent as the Retry-After header (429 and 503).
+    retry_after: int | None = None
 
     def __init__(
         self,
@@ -109,3 +111,19 @@ class PayloadTooLarge(DomainError):
 class RateLimited(DomainError):
     code = "RATE_LIMITED"
     status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """The request could not be served now (a stalled database, an overloaded process); it changed
+    nothing and may be retried after `retry_after` seconds, which the renderer sends as Retry-After."""
+
+    code = "UNAVAILABLE"
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
