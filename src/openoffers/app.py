@@ -13,6 +13,7 @@ from openoffers import __version__
 from openoffers.admin.routes import ROUTES as ADMIN_ROUTES
 from openoffers.context import AppContext, context
 from openoffers.kit import wire
+from openoffers.kit.admission import InFlightLimit
 from openoffers.kit.clock import Clock, utc_now
 from openoffers.kit.db import Database
 from openoffers.kit.envelopes import handle_domain_error, handle_http_error, handle_unexpected
@@ -64,7 +65,7 @@ class Metrics(PrometheusController):
 
 def create_app(
     settings: Settings | None = None, *, database: Database | None = None, clock: Clock = utc_now
-) -> CaseInsensitivePaths:
+) -> InFlightLimit:
     settings = settings or Settings.from_env()
     db = database or Database(settings.database_url, pool_size=settings.db_pool_size, timeouts=settings.db_timeouts)
     ctx = AppContext(settings=settings, db=db, clock=clock)
@@ -96,4 +97,4 @@ def create_app(
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )
-    return CaseInsensitivePaths(app)
+    return InFlightLimit(CaseInsensitivePaths(app), settings.max_in_flight)

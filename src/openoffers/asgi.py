@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from openoffers.app import create_app
-from openoffers.kit.http import CaseInsensitivePaths
+from openoffers.kit.admission import InFlightLimit
 
 
-def create() -> CaseInsensitivePaths:
+def create() -> InFlightLimit:
     return create_app()

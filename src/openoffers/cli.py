@@ -144,6 +144,11 @@ def serve(
         log_level=settings.log_level,
         proxy_headers=True,
         access_log=access_log,
+        http="openoffers.server:ReadDeadlineProtocol",
+        # An idle kept-alive connection is closed after this; a request's own arrival is bounded by
+        # OPENOFFERS_REQUEST_READ_TIMEOUT_SECONDS (openoffers.server).
+        timeout_keep_alive=5,
+        server_header=False,
     )
 
 

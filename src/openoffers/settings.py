@@ -24,6 +24,11 @@ class Settings:
     db_pool_timeout_ms: int = DEFAULT_TIMEOUTS.pool_ms
     db_lock_timeout_ms: int = DEFAULT_TIMEOUTS.lock_ms
     db_statement_timeout_ms: int = DEFAULT_TIMEOUTS.statement_ms
+    # Requests one server process works on at once; more are answered 503 UNAVAILABLE with Retry-After
+    # at once rather than queued (kit.admission). 0: no limit.
+    max_in_flight: int = 64
+    # How long a client may take to send a whole request, headers and body (server.ReadDeadlineProtocol).
+    request_read_timeout_seconds: int = 15
     lock_ttl_seconds: int = 900
     # How long a ttlcode (api/2.0/offers/claim_code) stays valid for a Lock.
     claim_code_ttl_seconds: int = 600

@@ -22,7 +22,7 @@ from openoffers.kit.clock import utc_now
 from openoffers.kit.db import Database
 from openoffers.settings import Settings
 from tests.admin.conftest import Browser, csrf_of
-from tests.conftest import FrozenClock, Tenant, _truncate_pg, make_tenant, snapshot
+from tests.conftest import QUEUEING_ENV, FrozenClock, Tenant, _truncate_pg, make_tenant, snapshot
 from tests.serve_support import serving
 
 WRONG = "not-the-secret"
@@ -240,7 +240,7 @@ def two_workers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tupl
     else:
         url = request.getfixturevalue("pg_migrated")
         _truncate_pg(url)
-    with serving(url, tmp_path, workers=2, env={"OPENOFFERS_DB_POOL_SIZE": "5"}) as base_url:
+    with serving(url, tmp_path, workers=2, env={"OPENOFFERS_DB_POOL_SIZE": "5", **QUEUEING_ENV}) as base_url:
         yield base_url, url
 
 

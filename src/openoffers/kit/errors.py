@@ -103,6 +103,13 @@ class DiscountMismatch(DomainError):
     status = 422
 
 
+class RequestTimeout(DomainError):
+    """The client did not send its whole request in time (the server's read deadline)."""
+
+    code = "REQUEST_TIMEOUT"
+    status = 408
+
+
 class PayloadTooLarge(DomainError):
     code = "PAYLOAD_TOO_LARGE"
     status = 413
