@@ -27,6 +27,7 @@ from openoffers.maintenance import Housekeeper
 from openoffers.offers.routes import ROUTES as OFFER_ROUTES
 from openoffers.pos.routes import ROUTES as POS_ROUTES
 from openoffers.settings import Settings
+from openoffers.tenancy.throttle import BasicAuthThrottle
 from openoffers.wallet.routes import ROUTES as WALLET_ROUTES
 
 # A load balancer's probe gives up after a second or two: answer before that whatever the database does.
@@ -97,4 +98,7 @@ def create_app(
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )
-    return InFlightLimit(CaseInsensitivePaths(app), settings.max_in_flight)
+    throttled = BasicAuthThrottle(
+        CaseInsensitivePaths(app), free=settings.login_max_failures, window_seconds=settings.login_window_seconds
+    )
+    return InFlightLimit(throttled, settings.max_in_flight)

@@ -142,7 +142,10 @@ def serve(
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level,
-        proxy_headers=True,
+        # X-Forwarded-For is believed only from configured proxies: anyone else could pick an address
+        # for every request and so escape the sign-in throttle's count.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
         access_log=access_log,
         http="openoffers.server:ReadDeadlineProtocol",
         # An idle kept-alive connection is closed after this; a request's own arrival is bounded by

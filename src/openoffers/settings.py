@@ -38,10 +38,14 @@ class Settings:
     log_level: str = "info"
     # Signs admin session cookies; random per start when unset (sessions end on restart).
     secret_key: str = ""
-    # Admin sign-in throttling: this many failures per client address, or per key name, within the
-    # window make further sign-ins answer 429 until the oldest of them leaves the window.
-    login_max_failures: int = 10
+    # Throttling of wrong credentials, admin sign-in and API Basic auth alike (kit.throttle): per
+    # (client address, key), this many failures within the window cost nothing; after them each attempt
+    # waits a delay that doubles with every further failure (429 with Retry-After until it has passed).
+    login_max_failures: int = 5
     login_window_seconds: int = 900
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses or
+    # networks, as uvicorn's forwarded_allow_ips). Empty: none, the peer's own address counts.
+    trusted_proxies: str = ""
 
     @property
     def db_timeouts(self) -> Timeouts:

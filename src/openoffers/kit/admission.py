@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 
-from openoffers.kit.envelopes import error_body
+from openoffers.kit.envelopes import send_error
 from openoffers.kit.errors import Unavailable
 
 # Probes must see the process as it is, also when it sheds: a load balancer reads /health for that.
@@ -40,23 +40,12 @@ class InFlightLimit:
             return
         if self.in_flight >= self.limit:
             self.shed += 1
-            await _refuse(send, self.limit)
+            await send_error(
+                send, Unavailable(f"this server is working on its limit of {self.limit} requests; retry shortly")
+            )
             return
         self.in_flight += 1
         try:
             await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
-
-
-async def _refuse(send: Send, limit: int) -> None:
-    error = Unavailable(f"this server is working on its limit of {limit} requests; retry shortly")
-    body = error_body(error)
-    headers = [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"retry-after", str(error.retry_after).encode()),
-    ]
-    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": error.status, "headers": headers}
-    await send(start)
-    await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import HTTPResponseStartEvent, Send
 
 from openoffers.kit import wire
 from openoffers.kit.db import unavailable
@@ -53,6 +54,17 @@ def error_body(error: DomainError) -> bytes:
 def error_response(error: DomainError) -> Response[bytes]:
     headers = {"Retry-After": str(error.retry_after)} if error.retry_after is not None else None
     return Response(error_body(error), media_type=JSON, status_code=error.status, headers=headers)
+
+
+async def send_error(send: Send, error: DomainError) -> None:
+    """`error_response` straight onto an ASGI `send`, for wrappers that answer before the app runs."""
+    body = error_body(error)
+    headers = [(b"content-type", JSON.encode()), (b"content-length", str(len(body)).encode())]
+    if error.retry_after is not None:
+        headers.append((b"retry-after", str(error.retry_after).encode()))
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": error.status, "headers": headers}
+    await send(start)
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 def handle_domain_error(_request: Request[Any, Any, Any], exc: DomainError) -> Response[bytes]:
