@@ -18,7 +18,7 @@ from openoffers.kit.clock import Clock, utc_now
 from openoffers.kit.db import Database
 from openoffers.kit.envelopes import handle_domain_error, handle_http_error, handle_unexpected
 from openoffers.kit.errors import DomainError
-from openoffers.kit.http import CaseInsensitivePaths
+from openoffers.kit.http import CaseInsensitivePaths, SecurityHeaders
 from openoffers.kit.openapi import build_openapi, docs_html
 from openoffers.kit.wire import MAX_BODY_BYTES
 from openoffers.loyalty.routes import ROUTES as POINT_ROUTES
@@ -66,7 +66,7 @@ class Metrics(PrometheusController):
 
 def create_app(
     settings: Settings | None = None, *, database: Database | None = None, clock: Clock = utc_now
-) -> InFlightLimit:
+) -> SecurityHeaders:
     settings = settings or Settings.from_env()
     db = database or Database(settings.database_url, pool_size=settings.db_pool_size, timeouts=settings.db_timeouts)
     ctx = AppContext(settings=settings, db=db, clock=clock)
@@ -101,4 +101,4 @@ def create_app(
     throttled = BasicAuthThrottle(
         CaseInsensitivePaths(app), free=settings.login_max_failures, window_seconds=settings.login_window_seconds
     )
-    return InFlightLimit(throttled, settings.max_in_flight)
+    return SecurityHeaders(InFlightLimit(throttled, settings.max_in_flight))

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from openoffers.app import create_app
-from openoffers.kit.admission import InFlightLimit
+from openoffers.kit.http import SecurityHeaders
 
 
-def create() -> InFlightLimit:
+def create() -> SecurityHeaders:
     return create_app()

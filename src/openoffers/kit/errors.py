@@ -30,6 +30,10 @@ class DomainError(Exception):
         if code is not None:
             self.code = code
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides its body."""
+        return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
+
 
 class ValidationFailed(DomainError):
     """Malformed input: a wrong type, an unknown enumeration value, a malformed id."""
@@ -51,6 +55,10 @@ class InvalidApiKey(DomainError):
     code = "INVALID_API_KEY"
     status = 401
 
+    def headers(self) -> dict[str, str]:
+        # RFC 9110: a 401 names the scheme to use.
+        return {**super().headers(), "WWW-Authenticate": 'Basic realm="OpenOffers", charset="UTF-8"'}
+
 
 class AccessDenied(DomainError):
     code = "ACCESS_DENIED"
@@ -68,6 +76,18 @@ class UserNotFound(NotFound):
 
 class OfferNotFound(NotFound):
     code = "OFFER_NOT_FOUND"
+
+
+class MethodNotAllowed(DomainError):
+    code = "METHOD_NOT_ALLOWED"
+    status = 405
+
+    def __init__(self, message: str, *, allow: str) -> None:
+        super().__init__(message)
+        self.allow = allow
+
+    def headers(self) -> dict[str, str]:
+        return {**super().headers(), "Allow": self.allow}
 
 
 class Conflict(DomainError):
@@ -119,7 +139,7 @@ class RateLimited(DomainError):
     code = "RATE_LIMITED"
     status = 429
 
-    def __init__(self, message: str, *, retry_after: int) -> None:
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 
