@@ -23,14 +23,20 @@ lint: install
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 # Lint, types and the whole suite. PostgreSQL tests run when OPENOFFERS_TEST_DATABASE_URL is set;
 # browser tests run when Debian's chromium is on PATH. Both skip with their reason otherwise.
 test: lint
 	$(BIN)/pytest
 
+# POS cases as ratios to a minimal Lookup measured in the same run (SQLite; PostgreSQL too when
+# OPENOFFERS_BENCH_DATABASE_URL names a bench* database), then the in-process pricing benchmark.
+# BENCH_ARGS passes options, e.g. BENCH_ARGS="--scale" (docs/BENCHMARKS.md).
+BENCH_ARGS ?=
 bench: install
-	$(BIN)/python benchmarks/pos.py
+	$(BIN)/python benchmarks/pos.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/pricing.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis tests/artifacts openoffers.db*

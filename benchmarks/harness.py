@@ -1,6 +1,8 @@
 """Shared benchmark plumbing: start a server process, drive it with wrk, read wrk's numbers.
 
-Load targets only 127.0.0.1, with a bounded duration and connection count.
+Load targets only 127.0.0.1, with a bounded duration and connection count. On a machine with two or
+more cores the server is pinned to core 0 and wrk to core 1 (`taskset`), every server alike, so the
+load generator does not steal the server's core.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,32 +33,58 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+PINNED = shutil.which("taskset") is not None and (os.cpu_count() or 1) >= 2
+SERVER_CORE, WRK_CORE = "0", "1"
+
+
+def pinned(core: str, command: Sequence[str]) -> list[str]:
+    return ["taskset", "-c", core, *command] if PINNED else list(command)
+
+
+def uvicorn_command(app: str, port: int, *, factory: bool = False) -> list[str]:
+    """An ASGI app under uvicorn as `openoffers serve` runs it: one process, uvicorn's defaults
+    (uvloop and httptools with `uvicorn[standard]`), proxy headers on, no access log."""
+    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
+    return [
+        *command,
+        *(["--factory"] if factory else []),
+        "--proxy-headers",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+
+
 @contextmanager
 def server(command: Sequence[str], port: int, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Run a server command until the block ends; yields its base URL once it answers."""
-    process = subprocess.Popen(
-        list(command), env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited: {process.stderr.read().decode() if process.stderr else ''}")
-            try:
-                httpx.get(base + "/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise RuntimeError("server did not start in 30 s")
-        yield base
-    finally:
-        process.terminate()
+    """Run a server command (pinned to the server core) until the block ends; yields its base URL
+    once it answers. Its stderr goes to a file (a pipe nobody reads would fill and stall it)."""
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(
+            pinned(SERVER_CORE, command), env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=errors
+        )
+        base = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            deadline = time.monotonic() + 60
+            while True:
+                if process.poll() is not None:
+                    errors.seek(0)
+                    raise RuntimeError(f"server exited: {errors.read().decode(errors='replace')[-3000:]}")
+                try:
+                    httpx.get(base + "/health", timeout=1)
+                    break
+                except httpx.HTTPError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("server did not start in 60 s") from None
+                    time.sleep(0.2)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 @dataclass(frozen=True)
@@ -65,6 +94,7 @@ class Result:
     p50_ms: float
     p99_ms: float
     non_2xx: int
+    requests: int = 0
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -77,63 +107,85 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)]
 
 
-def wrk(
-    name: str,
-    url: str,
-    *,
-    body: bytes,
-    headers: dict[str, str],
-    seconds: int,
-    connections: int,
-    script: str | None = None,
-) -> Result:
-    """POST `body` to `url` for `seconds` (or run a custom Lua `script`) and read wrk's summary."""
+def _number(pattern: str, out: str) -> str:
+    match = re.search(pattern, out)
+    if match is None:
+        raise RuntimeError(f"cannot read wrk's output ({pattern}):\n{out}")
+    return match.group(1)
+
+
+def wrk(name: str, url: str, script: str, *, seconds: int, connections: int) -> Result:
+    """Run the Lua `script` against `url` (127.0.0.1 only) for `seconds` with one wrk thread (one Lua
+    state, so a counter in the script numbers requests exactly) and read wrk's summary."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    if not url.startswith("http://127.0.0.1:"):
+        raise ValueError(f"benchmarks load 127.0.0.1 only, not {url}")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
-        if script is None:
-            header_lines = "".join(f'wrk.headers["{k}"] = {json.dumps(v)}\n' for k, v in headers.items())
-            lua.write(f'wrk.method = "POST"\nwrk.body = {json.dumps(body.decode())}\n{header_lines}')
-        else:
-            lua.write(script)
-        path = lua.name
+        lua.write(script)
     try:
+        command = [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "--timeout",
+            "10s",
+            "-s",
+            lua.name,
+            url,
+        ]
         out = subprocess.run(
-            ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", path, url],
-            capture_output=True,
-            text=True,
-            timeout=seconds + 60,
-            check=True,
+            pinned(WRK_CORE, command), capture_output=True, text=True, timeout=seconds + 60, check=True
         ).stdout
     finally:
-        os.unlink(path)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    non_2xx_match = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return Result(name, rps, p50, p99, int(non_2xx_match.group(1)) if non_2xx_match else 0)
+        os.unlink(lua.name)
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return Result(
+        name,
+        float(_number(r"Requests/sec:\s+([\d.]+)", out)),
+        _ms(_number(r"\s50%\s+(\S+)", out)),
+        _ms(_number(r"\s99%\s+(\S+)", out)),
+        (int(non_2xx.group(1)) if non_2xx else 0) + (sum(map(int, errors.groups())) if errors else 0),
+        int(_number(r"(\d+) requests in", out)),
+    )
 
 
-def baseline_command(port: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "benchmarks.baseline_app:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
+def median(name: str, runs: Sequence[Result]) -> Result:
+    """Medians of the rounds; errors and requests are summed."""
+    return Result(
+        name,
+        statistics.median(r.requests_per_second for r in runs),
+        statistics.median(r.p50_ms for r in runs),
+        statistics.median(r.p99_ms for r in runs),
+        sum(r.non_2xx for r in runs),
+        sum(r.requests for r in runs),
+    )
 
 
-def print_table(baseline: Result, results: Sequence[Result]) -> None:
-    print(f"{'case':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'ratio':>8}{'non-2xx':>9}")
-    for r in (baseline, *results):
-        ratio = r.requests_per_second / baseline.requests_per_second if baseline.requests_per_second else 0
-        print(
-            f"{r.name:<28}{r.requests_per_second:>10.0f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}{ratio:>8.3f}{r.non_2xx:>9}"
-        )
+def lua_post(auth: str, prelude: str, statements: str) -> str:
+    """A wrk script that POSTs JSON with `auth`. `prelude` defines Lua values once; `statements` run
+    per request, with the request counter `n` (1 for the first), and end in `return post(body)`."""
+    return (
+        'wrk.method = "POST"\n'
+        'wrk.headers["Content-Type"] = "application/json"\n'
+        f'wrk.headers["Authorization"] = {json.dumps(auth)}\n'
+        "local function post(body) return wrk.format(nil, nil, nil, body) end\n"
+        f"{prelude}\n"
+        "local n = 0\n"
+        "request = function()\n"
+        "  n = n + 1\n"
+        f"  {statements}\n"
+        "end\n"
+    )
+
+
+def lua_string(value: str) -> str:
+    """A Lua string literal (JSON's escapes are Lua's for what we write)."""
+    return json.dumps(value)
+
+
+def lua_list(name: str, values: Sequence[str]) -> str:
+    return f"local {name} = {{" + ",".join(lua_string(v) for v in values) + "}"

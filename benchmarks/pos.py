@@ -1,273 +1,387 @@
-"""POS load benchmark (`make bench`): Lookup, Lock and send_transaction under wrk, beside a baseline.
+"""POS load benchmark (`make bench`): each POS case as a ratio to a minimal Lookup measured in the same run.
 
-Seeds a retailer with 10,000 customers holding 20 offers each, and two more that differ only in
-running 10 or 1,000 loyalty rules (SQLite by default; set
-OPENOFFERS_BENCH_DATABASE_URL to a PostgreSQL URL to measure that), starts `openoffers serve` with
-one worker, and drives each endpoint with wrk on 127.0.0.1. The baseline is a bare ASGI app
-returning a fixed JSON body on the same server settings, measured in the same run. Each case runs
-ROUNDS times and the medians are printed with the ratio to the baseline's median.
+Per engine (SQLite; and PostgreSQL when OPENOFFERS_BENCH_DATABASE_URL names a `bench*` database, which
+is dropped and created again for every case), each case on a fresh, `ANALYZE`d database, served by
+`openoffers serve` with one process (pinned to core 0, wrk to core 1), wrk at 16 connections on
+127.0.0.1:
 
-Usage: python benchmarks/pos.py [--customers N] [--offers N] [--seconds S] [--rounds R]
+- minimal Lookup (`benchmarks/minimal_lookup.py`), the reference, rounds interleaved with
+- Lookup without a check, and with a 20-line check (customers holding 20 offers each);
+- Lock: a re-lock of the check each offer is already locked to, which recomputes the discount;
+- send_transaction closing a check that redeems its locked offer and earns points, under 10 and under
+  1,000 loyalty rules: request n closes check n, whose customer's offer was locked to it while seeding,
+  so no request repeats another's work (a request past the seeded budget goes to a 404 path and shows
+  as an error, never as a cheap replay);
+- with --scale, Lookup at 1,000,000 user offers against 10,000 (20 per customer either way).
+
+Every case runs --rounds rounds of --seconds after a warm-up; medians are printed. A bare ASGI app
+answering a fixed body is kept as an extra reference row.
+
+Usage: python benchmarks/pos.py [--customers N] [--seconds S] [--rounds R] [--scale] [--engine sqlite|postgresql]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
 import json
 import os
-import statistics
 import sys
-import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import text
+import httpx
 
-from benchmarks.harness import Result, baseline_command, free_port, print_table, server, wrk
-from benchmarks.seed import Seeded, seed, seed_rules
-from openoffers import migrations
-from openoffers.kit.db import Database
-from openoffers.offers import repository as offers_repo
+from benchmarks import seed as seeding
+from benchmarks.databases import BenchDatabase, analyze, count_rows, fresh
+from benchmarks.harness import (
+    Result,
+    free_port,
+    lua_list,
+    lua_post,
+    lua_string,
+    median,
+    server,
+    uvicorn_command,
+    wrk,
+)
+from benchmarks.report import Row, print_table
 
+# A 20-line check: ten items, one to three units a line, every fourth line a modifier of the one before.
 CHECK_ITEMS = [
-    {"line_id": "0", "item_id": "latte", "quantity": "2", "unit_price": "4.50", "subtotal": "9.00"},
     {
-        "line_id": "1",
-        "item_id": "oat",
-        "quantity": "1",
-        "unit_price": "0.50",
-        "subtotal": "0.50",
-        "modifies_line_id": "0",
-    },
-    {"line_id": "2", "item_id": "muffin", "quantity": "1", "unit_price": "3.25", "subtotal": "3.25"},
+        "line_id": str(n),
+        "item_id": f"item-{n % 10}",
+        "quantity": str(1 + n % 3),
+        "unit_price": str(Decimal(2 + n % 5) + Decimal("0.50")),
+        "subtotal": str((1 + n % 3) * (Decimal(2 + n % 5) + Decimal("0.50"))),
+        **({"modifies_line_id": str(n - 1)} if n % 4 == 3 else {}),
+    }
+    for n in range(20)
 ]
+CHECK = {
+    "channel": "STORE",
+    "subtotal": str(sum(Decimal(item["subtotal"]) for item in CHECK_ITEMS)),
+    "items": CHECK_ITEMS,
+    "discounts": [],
+    "payments": [],
+}
+LOOKUP, LOCK, CLOSE = "/api/2.0/lookup", "/api/2.0/lock", "/api/2.0/send_transaction"
+SCALE_SMALL, SCALE_LARGE = 10_000, 1_000_000
 
 
-def _lua_list(name: str, values: list[str]) -> str:
-    return f"local {name} = {{" + ",".join(json.dumps(v) for v in values) + "}\n"
+@dataclass(frozen=True)
+class Options:
+    customers: int
+    offers: int
+    seconds: int
+    rounds: int
+    connections: int
+    warmup: int
+    close_budget: int
+    scale: bool
 
 
-def _lua_headers(auth: str) -> str:
-    return (
-        'wrk.method = "POST"\n'
-        'wrk.headers["Content-Type"] = "application/json"\n'
-        f'wrk.headers["Authorization"] = "{auth}"\n'
-    )
+def _body_template(value: dict[str, Any], holes: dict[str, str]) -> str:
+    """`value` as JSON in a Lua expression, each string in `holes` replaced by its Lua expression."""
+    text = lua_string(json.dumps(value))
+    for marker, expression in holes.items():
+        text = text.replace(marker, f'" .. {expression} .. "')
+    return text
 
 
-def lookup_script(s: Seeded, auth: str) -> str:
-    body = {
-        "store_id": str(s.store_id),
-        "client_id": str(s.client_id),
-        "request_id": "x",
-        "request_payload": {"external_customer_id": "EXT"},
+def lookup_script(shop: seeding.Shop, external_ids: list[str], transaction: dict[str, Any] | None) -> str:
+    payload: dict[str, Any] = {"external_customer_id": "@ID@"}
+    if transaction is not None:
+        payload["transaction"] = {**transaction, "transaction_id": "@TID@"}
+    body = _body_template(shop.envelope("1", payload), {"@ID@": "ids[i]", "@TID@": '"look-" .. n'})
+    prelude = lua_list("ids", external_ids)
+    return lua_post(shop.pos_auth, prelude, f"local i = math.random(#ids)\n  return post({body})")
+
+
+def lock_script(shop: seeding.Shop, customers: seeding.Customers, locked: seeding.Locked) -> str:
+    # Customer i's first offer is locked to check `{prefix}-i`: locking it there again recomputes.
+    payload = {
+        "offer_lookup_code": "@UO@",
+        "offer_lookup_type": "userofferid",
+        "transaction": {**CHECK, "transaction_id": f"{locked.prefix}-@I@"},
     }
-    head, tail = json.dumps(body).split('"EXT"')
-    return (
-        _lua_list("ids", s.external_ids)
-        + _lua_headers(auth)
-        + "request = function()\n  local id = ids[math.random(#ids)]\n"
-        + f"  return wrk.format(nil, nil, nil, {json.dumps(head)} .. '\"' .. id .. '\"' .. {json.dumps(tail)})\nend\n"
-    )
+    holes = {"@UO@": "offers[i]", "@I@": "(i - 1)", "@RID@": '"relock-" .. n'}
+    body = _body_template(shop.envelope("@RID@", payload), holes)
+    prelude = lua_list("offers", [str(u) for u in customers.first_offers])
+    return lua_post(shop.pos_auth, prelude, f"local i = math.random(#offers)\n  return post({body})")
 
 
-def lock_script(s: Seeded, auth: str) -> str:
-    # Each user offer is always locked by its own check: a re-lock that recomputes, as when the basket changes.
-    template = {
-        "store_id": str(s.store_id),
-        "client_id": str(s.client_id),
-        "request_id": "RID",
-        "request_payload": {
-            "offer_lookup_code": "UOID",
-            "offer_lookup_type": "userofferid",
-            "transaction": {
-                "transaction_id": "TID",
-                "channel": "STORE",
-                "subtotal": "12.75",
-                "items": CHECK_ITEMS,
-                "discounts": [],
-            },
-        },
+def close_script(shop: seeding.Shop, customers: seeding.Customers, locked: seeding.Locked, start: int) -> str:
+    # Request n closes check start + n - 1, redeeming the offer locked to it; past the budget, a 404.
+    discount = {**locked.discount, "reference_id": "@UO@", "user_id": "@U@", "discount_source": "sessionm"}
+    payload = {
+        **CHECK,
+        "transaction_id": f"{locked.prefix}-@I@",
+        "is_closed": "true",
+        "discounts": [discount],
+        "payments": [{"payment_id": "p1", "amount": CHECK["subtotal"], "type": "CREDIT"}],
     }
-    text = json.dumps(template)
-    return (
-        _lua_list("ids", [str(u) for u in s.user_offer_ids])
-        + _lua_headers(auth)
-        + "local n = 0\nrequest = function()\n  n = n + 1\n  local i = math.random(#ids)\n"
-        + f"  local body = {json.dumps(text)}\n"
-        + '  body = body:gsub("RID", "lock-" .. n .. "-" .. math.random(1e9))'
-        + ':gsub("UOID", ids[i]):gsub("TID", "bench-" .. i)\n'
-        + "  return wrk.format(nil, nil, nil, body)\nend\n"
+    holes = {"@UO@": "offers[i + 1]", "@U@": "users[i + 1]", "@I@": "i", "@RID@": '"close-" .. i'}
+    body = _body_template(shop.envelope("@RID@", payload), holes)
+    prelude = "\n".join(
+        (
+            lua_list("offers", [str(u) for u in customers.first_offers]),
+            lua_list("users", [str(u) for u in customers.user_ids]),
+            f"local start = {start}",
+        )
     )
-
-
-def close_script(s: Seeded, auth: str) -> str:
-    # Every request closes a new check for a known customer: storage, redemption scan and earning.
-    template = {
-        "store_id": str(s.store_id),
-        "client_id": str(s.client_id),
-        "request_id": "RID",
-        "request_payload": {
-            "transaction_id": "TID",
-            "is_closed": "true",
-            "channel": "STORE",
-            "subtotal": "12.75",
-            "items": CHECK_ITEMS,
-            "discounts": [],
-            "payments": [
-                {
-                    "payment_id": "p1",
-                    "amount": "12.75",
-                    "type": "CREDIT",
-                    "user_id": "UID",
-                    "user_id_type": "SessionM_ID",
-                }
-            ],
-        },
-    }
-    text = json.dumps(template)
-    return (
-        _lua_list("users", [str(u) for u in s.user_ids])
-        + _lua_headers(auth)
-        + "local n = 0\nlocal salt = math.random(1e9)\nrequest = function()\n  n = n + 1\n"
-        + f"  local body = {json.dumps(text)}\n"
-        + '  body = body:gsub("RID", "close-" .. salt .. "-" .. n):gsub("TID", "chk-" .. salt .. "-" .. n)'
-        + ':gsub("UID", users[math.random(#users)])\n'
-        + "  return wrk.format(nil, nil, nil, body)\nend\n"
+    statements = (
+        "local i = start + n - 1\n"
+        '  if i >= #offers then return wrk.format(nil, "/budget-exhausted", nil, "{}") end\n'
+        f"  return post({body})"
     )
+    return lua_post(shop.pos_auth, prelude, statements)
 
 
-def _auth(shop: Seeded) -> str:
-    return "Basic " + base64.b64encode(f"{shop.client_id}:{shop.client_secret}".encode()).decode()
+def openoffers_command(port: int, db: BenchDatabase) -> list[str]:
+    binary = str(Path(sys.executable).with_name("openoffers"))
+    return [binary, "serve", "--port", str(port), "--workers", "1", "--database-url", db.url, "--no-access-log"]
 
 
-def median(name: str, runs: list[Result]) -> Result:
-    return Result(
-        name,
-        statistics.median(r.requests_per_second for r in runs),
-        statistics.median(r.p50_ms for r in runs),
-        statistics.median(r.p99_ms for r in runs),
-        sum(r.non_2xx for r in runs),
-    )
+# uvicorn's own log level for `openoffers serve`, as the minimal app gets on its command line.
+SERVER_ENV = {"OPENOFFERS_LOG_LEVEL": "warning"}
+
+
+@contextmanager
+def openoffers(db: BenchDatabase) -> Iterator[str]:
+    port = free_port()
+    with server(openoffers_command(port, db), port, SERVER_ENV) as base:
+        yield base
+
+
+def run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+class Runner:
+    def __init__(self, options: Options) -> None:
+        self.options = options
+
+    def rounds(self, name: str, url: str, script: Callable[[int], str]) -> Result:
+        """A warm-up, then the rounds; `script(start)` gives each run its Lua, `start` being how many
+        requests the runs before it may have sent (completed ones plus one in flight per connection)."""
+        o, start, runs = self.options, 0, []
+        for index in range(o.rounds + 1):
+            seconds = o.warmup if index == 0 else o.seconds
+            result = wrk(name, url, script(start), seconds=seconds, connections=o.connections)
+            start += result.requests + o.connections
+            if index:
+                runs.append(result)
+        return median(name, runs)
+
+    def interleaved(self, cases: list[tuple[str, str, str]]) -> list[Result]:
+        """(name, url, script) cases whose rounds alternate, so drift on a shared machine hits all alike."""
+        o = self.options
+        for name, url, script in cases:
+            wrk(name, url, script, seconds=o.warmup, connections=o.connections)
+        runs: dict[str, list[Result]] = {name: [] for name, _, _ in cases}
+        for _ in range(o.rounds):
+            for name, url, script in cases:
+                runs[name].append(wrk(name, url, script, seconds=o.seconds, connections=o.connections))
+        return [median(name, results) for name, results in runs.items()]
+
+
+def minimal_env(db: BenchDatabase, shop: seeding.Shop) -> dict[str, str]:
+    clients = {str(shop.client_id): [shop.client_secret, str(shop.retailer_id), [str(shop.store_id)]]}
+    url = f"sqlite:///{db.sqlite_path}" if db.is_sqlite else db.asyncpg_dsn
+    return {"MINIMAL_DATABASE_URL": url, "MINIMAL_CLIENTS": json.dumps(clients)}
+
+
+def same_shape(minimal: str, ours: str, shop: seeding.Shop, external_id: str) -> None:
+    """Refuse to compare unless both Lookups answer 2xx with the same keys and the same offers."""
+    body = shop.envelope("1", {"external_customer_id": external_id})
+    headers = {"Authorization": shop.pos_auth}
+    answers = [httpx.post(base + LOOKUP, json=body, headers=headers, timeout=30) for base in (minimal, ours)]
+    for answer in answers:
+        answer.raise_for_status()
+    mine, theirs = (answer.json() for answer in answers)
+
+    def shape(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: shape(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [shape(item) for item in value[:1]]
+        return type(value).__name__ if value is not None else None
+
+    counts = [(len(a["payload"][0]["offers"]), len(a["payload"][0]["accounts"])) for a in (mine, theirs)]
+    if shape(mine) != shape(theirs) or counts[0] != counts[1]:
+        raise SystemExit(
+            f"the minimal Lookup does not answer as OpenOffers does: {shape(mine)} {shape(theirs)} {counts}"
+        )
+
+
+def lookup_cases(o: Options, runner: Runner, engine: str | None) -> tuple[Result, list[Result]]:
+    with fresh(engine, "bench_lookup") as db:
+        shop = run(seeding.create_shop(db))
+        with openoffers(db) as base:
+            seeded = run(_seed(base, db, shop, customers=o.customers, offers=o.offers))
+            run(analyze(db))
+            port = free_port()
+            command = uvicorn_command("benchmarks.minimal_lookup:create_app", port, factory=True)
+            with server(command, port, minimal_env(db, shop)) as minimal:
+                ids = seeded.customers.external_ids
+                same_shape(minimal, base, shop, ids[0])
+                reference, *results = runner.interleaved(
+                    [
+                        ("minimal Lookup", minimal + LOOKUP, lookup_script(shop, ids, None)),
+                        ("Lookup", base + LOOKUP, lookup_script(shop, ids, None)),
+                        ("Lookup, 20-line check", base + LOOKUP, lookup_script(shop, ids, CHECK)),
+                    ]
+                )
+        return reference, results
+
+
+async def _seed(base: str, db: BenchDatabase, shop: seeding.Shop, **sizes: int) -> seeding.Seeded:
+    api = seeding.Api(base, shop)
+    try:
+        return await seeding.seed(api, db, **sizes)
+    finally:
+        await api.close()
+
+
+async def _seed_locked(
+    base: str, db: BenchDatabase, shop: seeding.Shop, prefix: str, rules: int, **sizes: int
+) -> tuple[seeding.Seeded, seeding.Locked]:
+    api = seeding.Api(base, shop)
+    try:
+        seeded = await seeding.seed(api, db, **sizes)
+        if rules:
+            await seeding.create_rules(api, seeded.offer_ids[0], rules)
+        return seeded, await seeding.lock_first_offers(api, db, seeded, CHECK, prefix)
+    finally:
+        await api.close()
+
+
+def lock_case(o: Options, runner: Runner, engine: str | None) -> Result:
+    with fresh(engine, "bench_lock") as db:
+        shop = run(seeding.create_shop(db))
+        with openoffers(db) as base:
+            seeded, locked = run(_seed_locked(base, db, shop, "lock", 0, customers=o.customers, offers=o.offers))
+            run(analyze(db))
+            return runner.rounds(
+                "Lock (re-lock, recompute)", base + LOCK, lambda _: lock_script(shop, seeded.customers, locked)
+            )
+
+
+def close_case(o: Options, runner: Runner, engine: str | None, rules: int) -> Result:
+    with fresh(engine, f"bench_close_{rules}") as db:
+        shop = run(seeding.create_shop(db))
+        with openoffers(db) as base:
+            # One offer per customer: the close reads only the offers on the check.
+            seeded, locked = run(_seed_locked(base, db, shop, "close", rules, customers=o.close_budget, offers=1))
+            run(analyze(db))
+            name = f"close + redeem, {rules:,} rules"
+            result = runner.rounds(
+                name, base + CLOSE, lambda start: close_script(shop, seeded.customers, locked, start)
+            )
+        if result.requests + (o.rounds + 1) * o.connections > o.close_budget:
+            print(f"  {name}: the {o.close_budget:,} seeded checks ran out; raise --close-budget", flush=True)
+        # The truth of the case: every answered close redeemed its offer (status 3 is Redeemed, API.md 4).
+        redeemed = run(count_rows(db, "user_offers", status=3))
+        if redeemed < result.requests - result.non_2xx:
+            raise SystemExit(f"{name}: {result.requests - result.non_2xx} closes answered 2xx but {redeemed} redeemed")
+        return result
+
+
+def scale_case(o: Options, runner: Runner, engine: str | None, user_offers: int) -> Result:
+    with fresh(engine, "bench_scale") as db:
+        shop = run(seeding.create_shop(db))
+        with openoffers(db) as base:
+            seeded = run(_seed(base, db, shop, customers=user_offers // o.offers, offers=o.offers))
+            run(analyze(db))
+            script = lookup_script(shop, seeded.customers.external_ids, None)
+            return runner.rounds(f"Lookup, {user_offers:,} user offers", base + LOOKUP, lambda _: script)
+
+
+def bare_asgi(runner: Runner) -> Result:
+    port = free_port()
+    with server(uvicorn_command("benchmarks.baseline_app:app", port), port) as base:
+        return runner.rounds("bare ASGI, fixed body", base + "/", lambda _: lua_post("", "", 'return post("{}")'))
+
+
+def engine_run(o: Options, engine: str | None) -> None:
+    label = "PostgreSQL" if engine else "SQLite"
+    runner = Runner(o)
+    print(f"\n== {label}: {o.customers:,} customers x {o.offers} offers; {o.rounds} rounds of {o.seconds}s", flush=True)
+    started = time.monotonic()
+
+    def done(what: str) -> None:
+        print(f"  {what} done at {time.monotonic() - started:.0f} s", flush=True)
+
+    reference, (lookup, with_check) = lookup_cases(o, runner, engine)
+    done("minimal Lookup and Lookups")
+    lock = lock_case(o, runner, engine)
+    done("Lock")
+    close_10 = close_case(o, runner, engine, 10)
+    done("close, 10 rules")
+    close_1000 = close_case(o, runner, engine, 1000)
+    done("close, 1,000 rules")
+    rows = [
+        Row(bare_asgi(runner), None, None),
+        Row(reference, reference, None),
+        Row(lookup, reference, 0.5),
+        Row(with_check, reference, 0.3),
+        Row(lock, reference, 0.35),
+        Row(close_10, reference, 0.2),
+        Row(close_1000, reference, None),
+    ]
+    comparisons = [("close, 1,000 rules vs 10 rules", close_10, close_1000, 1.1)]
+    if o.scale:
+        small = scale_case(o, runner, engine, SCALE_SMALL)
+        large = scale_case(o, runner, engine, SCALE_LARGE)
+        done("scale")
+        rows += [Row(small, reference, None), Row(large, reference, None)]
+        comparisons.append(("Lookup, 1,000,000 vs 10,000 user offers", small, large, 1.2))
+    print(f"\n{label}, {o.connections} connections, medians of {o.rounds} rounds of {o.seconds}s")
+    print_table(rows, comparisons)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--customers", type=int, default=10_000)
-    parser.add_argument("--offers", type=int, default=20)
+    parser.add_argument("--customers", type=int, default=2_000, help="customers of the Lookup and Lock cases")
+    parser.add_argument("--offers", type=int, default=20, help="offers per customer")
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument(
+        "--close-budget", type=int, default=0, help="checks seeded per close case (default: 800 req/s worth)"
+    )
+    parser.add_argument("--scale", action="store_true", help="also Lookup at 1,000,000 vs 10,000 user offers")
+    parser.add_argument("--engine", choices=["sqlite", "postgresql", "both"], default="both")
     args = parser.parse_args()
-
-    workdir = tempfile.mkdtemp(prefix="openoffers-bench-")
-    url = os.environ.get("OPENOFFERS_BENCH_DATABASE_URL") or f"sqlite+aiosqlite:///{workdir}/bench.db"
-    migrations.upgrade(url)
-    print(f"seeding {args.customers} customers x {args.offers} offers into {url} ...", flush=True)
-
-    async def do_seed() -> Seeded:
-        db = Database(url, pool_size=2)
-        try:
-            return await seed(db, customers=args.customers, offers_per_customer=args.offers)
-        finally:
-            await db.dispose()
-
-    async def do_seed_rules() -> tuple[Seeded, Seeded]:
-        # Two more retailers that differ only in how many loyalty rules they run.
-        db = Database(url, pool_size=2)
-        try:
-            few = await seed(db, customers=1000, offers_per_customer=1, name="Ten rules")
-            many = await seed(db, customers=1000, offers_per_customer=1, name="Thousand rules")
-            offers_of = {}
-            for shop in (few, many):
-                async with db.read() as conn:
-                    _, rows = await offers_repo.list_latest(
-                        conn,
-                        shop.retailer_id,
-                        status=None,
-                        offer_type=None,
-                        search=None,
-                        reward_store=None,
-                        skip=0,
-                        take=1,
-                    )
-                offers_of[shop.retailer_id] = rows[0].id
-            await seed_rules(db, few.retailer_id, offers_of[few.retailer_id], 10)
-            await seed_rules(db, many.retailer_id, offers_of[many.retailer_id], 1000)
-            return few, many
-        finally:
-            await db.dispose()
-
-    async def do_analyze() -> None:
-        # A live database has planner statistics (autovacuum, or SQLite's ANALYZE); freshly bulk-loaded
-        # tables do not, and PostgreSQL then picks poor plans (a phone index scan for a customer id).
-        db = Database(url, pool_size=1)
-        try:
-            async with db.write() as conn:
-                await conn.execute(text("ANALYZE"))
-        finally:
-            await db.dispose()
-
-    seeded = asyncio.run(do_seed())
-    print("seeding two retailers with 10 and 1,000 loyalty rules ...", flush=True)
-    few_rules, many_rules = asyncio.run(do_seed_rules())
-    asyncio.run(do_analyze())
-    auth = _auth(seeded)
-    options = {"seconds": args.seconds, "connections": args.connections, "body": b"", "headers": {}}
-
-    port = free_port()
-    with server(baseline_command(port), port) as base:
-        baseline = median(
-            "baseline (bare ASGI)",
-            [
-                wrk(
-                    "baseline",
-                    f"{base}/",
-                    body=b"{}",
-                    headers={"Content-Type": "application/json"},
-                    seconds=args.seconds,
-                    connections=args.connections,
-                )
-                for _ in range(args.rounds)
-            ],
-        )
-
-    port = free_port()
-    command = [
-        str(Path(sys.executable).with_name("openoffers")),
-        "serve",
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-        "--database-url",
-        url,
-        "--no-access-log",
-    ]
-    results = []
-    with server(command, port) as base:
-        for name, path, script in (
-            ("lookup", "/api/2.0/lookup", lookup_script(seeded, auth)),
-            ("lock (re-lock, recompute)", "/api/2.0/lock", lock_script(seeded, auth)),
-            ("send_transaction (close)", "/api/2.0/send_transaction", close_script(seeded, auth)),
-            ("close, 10 rules", "/api/2.0/send_transaction", close_script(few_rules, _auth(few_rules))),
-            ("close, 1,000 rules", "/api/2.0/send_transaction", close_script(many_rules, _auth(many_rules))),
-        ):
-            runs = [wrk(name, base + path, script=script, **options) for _ in range(args.rounds)]  # type: ignore[arg-type]
-            results.append(median(name, runs))
-    print(
-        f"\n{args.rounds} rounds of {args.seconds}s, {args.connections} connections, medians; "
-        f"ratio = requests/s relative to the baseline"
+    budget = args.close_budget or int(800 * (args.rounds * args.seconds + args.warmup))
+    options = Options(
+        args.customers,
+        args.offers,
+        args.seconds,
+        args.rounds,
+        args.connections,
+        args.warmup,
+        budget,
+        args.scale,
     )
-    print_table(baseline, results)
-    ten, thousand = results[-2], results[-1]
-    print(
-        f"\nclosed checks with 1,000 rules vs 10: {thousand.requests_per_second / ten.requests_per_second:.2f}x "
-        f"the throughput (p50 {thousand.p50_ms:.2f} ms vs {ten.p50_ms:.2f} ms)"
-    )
+    postgres = os.environ.get("OPENOFFERS_BENCH_DATABASE_URL") or None
+    if args.engine in ("sqlite", "both"):
+        engine_run(options, None)
+    if args.engine in ("postgresql", "both"):
+        if postgres is None:
+            print("\nPostgreSQL skipped: set OPENOFFERS_BENCH_DATABASE_URL to a bench* database to measure it")
+        else:
+            engine_run(options, postgres)
 
 
 if __name__ == "__main__":

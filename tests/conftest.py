@@ -26,8 +26,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from openoffers import migrations
 from openoffers.app import create_app
 from openoffers.kit.db import Database, Timeouts, normalize_url
-from openoffers.models import metadata
 from openoffers.settings import Settings
+from openoffers.tables import metadata
 from openoffers.tenancy import service as tenancy
 
 PG_URL = os.environ.get("OPENOFFERS_TEST_DATABASE_URL", "")

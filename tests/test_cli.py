@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 from openoffers import demo, migrations
 from openoffers.cli import app
 from openoffers.kit.db import Database
-from openoffers.models import metadata
 from openoffers.offers import service as offers
+from openoffers.tables import metadata
 from openoffers.tenancy import repository as repo
 from openoffers.tenancy.service import Principal, Role, authenticate
 

@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from openoffers.kit.db import Database
 from openoffers.maintenance import Report, run_once
-from openoffers.pos.models import pos_requests
 from openoffers.settings import Settings
-from openoffers.wallet.repository import EXPIRED, ISSUED
+from openoffers.tables.pos import pos_requests
+from openoffers.wallet.lifecycle import EXPIRED, ISSUED
 from tests.conftest import FrozenClock, Tenant
 from tests.pos.pos_support import create_offer, create_user, events_of, issue, lock, status_of
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from openoffers import migrations
 from openoffers.kit.db import normalize_url
-from openoffers.models import metadata
+from openoffers.tables import metadata
 
 
 def differences(url: str) -> list[Any]:

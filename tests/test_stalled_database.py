@@ -26,7 +26,7 @@ from sqlalchemy import select, text
 from openoffers.app import create_app
 from openoffers.kit.db import Database, Timeouts
 from openoffers.settings import Settings
-from openoffers.wallet.models import users
+from openoffers.tables.wallet import users
 from tests.conftest import FrozenClock, Tenant, make_tenant
 
 TIMEOUTS = Timeouts(pool_ms=400, lock_ms=1000, statement_ms=3000)

@@ -11,6 +11,7 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 
 from openoffers import __version__
 from openoffers.admin.routes import ROUTES as ADMIN_ROUTES
+from openoffers.catalog.routes import ROUTES as CATALOG_ROUTES
 from openoffers.context import AppContext, context
 from openoffers.kit import wire
 from openoffers.kit.admission import InFlightLimit
@@ -22,7 +23,7 @@ from openoffers.kit.http import CaseInsensitivePaths, SecurityHeaders
 from openoffers.kit.openapi import build_openapi, docs_html
 from openoffers.kit.wire import MAX_BODY_BYTES
 from openoffers.loyalty.routes import ROUTES as POINT_ROUTES
-from openoffers.loyalty.rules_routes import ROUTES as RULE_ROUTES
+from openoffers.loyalty.rules.routes import ROUTES as RULE_ROUTES
 from openoffers.maintenance import Housekeeper
 from openoffers.offers.routes import ROUTES as OFFER_ROUTES
 from openoffers.pos.routes import ROUTES as POS_ROUTES
@@ -82,6 +83,7 @@ def create_app(
             *WALLET_ROUTES,
             *POINT_ROUTES,
             *RULE_ROUTES,
+            *CATALOG_ROUTES,
             *POS_ROUTES,
             *ADMIN_ROUTES,
         ],

@@ -38,9 +38,9 @@ from openoffers.kit import wire
 from openoffers.kit.clock import iso_z, utc_now
 from openoffers.kit.db import Database, unavailable
 from openoffers.kit.errors import DomainError
+from openoffers.loyalty import service as wallet
 from openoffers.settings import Settings
 from openoffers.tenancy import service as tenancy
-from openoffers.wallet import service as wallet
 from openoffers.wallet.schemas import CreateUserRequest, UserOut
 
 T = TypeVar("T")
@@ -395,7 +395,8 @@ def catalog_import(
     checked first: a bad line imports nothing."""
     from rich.progress import Progress
 
-    from openoffers.loyalty import catalog, catalog_file
+    from openoffers.catalog import file as catalog_file
+    from openoffers.catalog import service as catalog
 
     retailer_id = _uuid(retailer, "--retailer")
     assert retailer_id is not None

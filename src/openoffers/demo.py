@@ -8,12 +8,13 @@ from uuid import UUID
 
 from openoffers.kit.clock import Clock
 from openoffers.kit.db import Database
-from openoffers.loyalty import service as loyalty
+from openoffers.loyalty.points import ledger as loyalty
 from openoffers.offers import repository as offers_repo
 from openoffers.offers import service as offers_service
 from openoffers.offers.schemas import CommonConfig, CreateOfferRequest, DiscountConfig, TextConfig
 from openoffers.tenancy import repository as tenancy_repo
 from openoffers.tenancy import service as tenancy
+from openoffers.wallet import lifecycle
 from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.issuance import issue_in
 
@@ -156,14 +157,11 @@ async def _ensure_demo_user(db: Database, clock: Clock, offer_id: UUID | None) -
             ),
         )
         if offer_id is not None:
+            w = await lifecycle.begin_user_write(conn, RETAILER_ID, USER_ID, now, "demo")
             await issue_in(
-                conn,
-                retailer_id=RETAILER_ID,
-                user_id=USER_ID,
+                w,
                 offer_id=offer_id,
                 quantity=1,
-                now=now,
-                actor="demo",
                 source="demo",
                 user_offer_ids=[USER_OFFER_ID],
             )

@@ -9,11 +9,12 @@ from sqlalchemy import update
 
 from openoffers.admin.activity import activity_series, day_bounds
 from openoffers.kit.db import Database
+from openoffers.loyalty import service as loyalty
 from openoffers.offers import service as offers
 from openoffers.offers.schemas import CreateOfferRequest, OfferDetailsRequest, TextConfig
+from openoffers.tables.wallet import user_offers
 from openoffers.wallet import service as wallet
-from openoffers.wallet.models import user_offers
-from openoffers.wallet.repository import REDEEMED
+from openoffers.wallet.lifecycle import REDEEMED
 from openoffers.wallet.schemas import CreateUserRequest, IssueRequest
 from tests.admin.conftest import Browser
 from tests.conftest import FrozenClock, Tenant
@@ -32,7 +33,7 @@ def test_day_bounds_follow_the_local_calendar_across_daylight_saving() -> None:
 
 
 async def _issue(db: Database, tenant: Tenant, offer_id: object, at: datetime, count: int = 1) -> list[object]:
-    user = await wallet.create_user(db, CreateUserRequest(retailer_id=tenant.retailer_id), at)
+    user = await loyalty.create_user(db, CreateUserRequest(retailer_id=tenant.retailer_id), at)
     result = await wallet.issue(
         db,
         IssueRequest(retailer_id=tenant.retailer_id, user_id=user.user_id, offer_id=offer_id, quantity=count),  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from openoffers.kit.db import Database
+from openoffers.loyalty import service as loyalty
 from openoffers.loyalty import service as points
 from openoffers.loyalty.schemas import PointsHistoryRequest
 from openoffers.wallet import history
@@ -28,7 +29,7 @@ async def customer(client: httpx.AsyncClient, tenant: Tenant, **fields: Any) -> 
 
 
 async def wallet_ids(db: Database, tenant: Tenant, user_id: str, clock: FrozenClock) -> list[UUID]:
-    held = await history.get_user_offers(
+    held = await loyalty.get_user_offers(
         db, WalletRequest(retailer_id=tenant.retailer_id, user_id=UUID(user_id)), clock()
     )
     return [o.user_offer_id for o in held.user_offers]

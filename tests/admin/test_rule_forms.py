@@ -17,7 +17,7 @@ from openoffers.admin.rule_forms import (
     simulate_path,
     typed_scalar,
 )
-from openoffers.loyalty.rules_schemas import CreateRuleRequest, SimulateRequest
+from openoffers.loyalty.rules.schemas import CreateRuleRequest, SimulateRequest
 
 RETAILER = UUID("2d5b5a08-becd-4837-a69a-2ab967c7773a")
 

@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from openoffers.kit.db import Database
-from openoffers.loyalty import rules_service
-from openoffers.loyalty.repository import default_account_id
-from openoffers.loyalty.rules_schemas import ListRulesRequest, RuleOut, RuleRef
+from openoffers.loyalty.points.repository import default_account_id
+from openoffers.loyalty.rules import service as rules_service
+from openoffers.loyalty.rules.schemas import ListRulesRequest, RuleOut, RuleRef
 from tests.admin.conftest import Browser
 from tests.conftest import Tenant, snapshot
 from tests.pos.pos_support import api, create_offer, create_user

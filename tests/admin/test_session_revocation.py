@@ -8,11 +8,11 @@ from typing import Any
 import httpx
 from sqlalchemy import select, update
 
-from openoffers.admin.models import admin_sessions
 from openoffers.admin.session import COOKIE_NAME, Session, SessionSigner
 from openoffers.kit.db import Database
+from openoffers.tables.admin import admin_sessions
+from openoffers.tables.tenancy import api_keys
 from openoffers.tenancy import service as tenancy
-from openoffers.tenancy.models import api_keys
 from tests.admin.conftest import Browser, sign_in
 from tests.conftest import FrozenClock, Tenant
 

@@ -16,7 +16,6 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from openoffers.admin.models import sign_in_failures
 from openoffers.admin.session import COOKIE_NAME
 from openoffers.admin.sign_in import key_hash
 from openoffers.app import create_app
@@ -24,6 +23,7 @@ from openoffers.kit.clock import utc_now
 from openoffers.kit.db import Database
 from openoffers.kit.throttle import client_address
 from openoffers.settings import Settings
+from openoffers.tables.admin import sign_in_failures
 from tests.admin.conftest import Browser, csrf_of
 from tests.conftest import QUEUEING_ENV, FrozenClock, Tenant, _truncate_pg, make_tenant, snapshot
 from tests.serve_support import serving

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from openoffers import rules
 from openoffers.kit.db import Database
-from openoffers.loyalty import engine
-from openoffers.loyalty import repository as points_repo
-from openoffers.loyalty.rules_models import loyalty_rule_issuances
-from openoffers.wallet.models import user_offers
+from openoffers.loyalty.points import repository as points_repo
+from openoffers.loyalty.rules import engine
+from openoffers.tables.rules import loyalty_rule_issuances
+from openoffers.tables.wallet import user_offers
 from tests.conftest import Tenant
 from tests.wallet.wallet_support import create_offer, post
 

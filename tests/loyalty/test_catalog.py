@@ -11,9 +11,9 @@ from uuid import UUID
 import httpx
 from typer.testing import CliRunner
 
+from openoffers.catalog import service as catalog
 from openoffers.cli import app
 from openoffers.kit.db import Database
-from openoffers.loyalty import catalog
 from tests.conftest import Tenant, snapshot
 from tests.wallet.wallet_support import post
 

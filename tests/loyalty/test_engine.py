@@ -12,12 +12,13 @@ from sqlalchemy import func, select
 
 from openoffers import rules
 from openoffers.kit.db import Database
-from openoffers.loyalty import engine
-from openoffers.loyalty import repository as points_repo
-from openoffers.loyalty.rules_models import loyalty_rule_counters
+from openoffers.loyalty.points import repository as points_repo
+from openoffers.loyalty.rules import engine
+from openoffers.tables.rules import loyalty_rule_counters
+from openoffers.tables.wallet import user_offer_events
 from openoffers.wallet import repository as wallet_repo
-from openoffers.wallet.models import user_offer_events
-from openoffers.wallet.repository import ISSUED, REDEEMED, REVOKED, Event
+from openoffers.wallet.lifecycle import ISSUED, REDEEMED, REVOKED
+from openoffers.wallet.repository import Event
 from tests.conftest import FrozenClock, Tenant, snapshot
 from tests.loyalty.rules_support import (
     ACTOR,

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from openoffers.kit.db import Database
-from openoffers.wallet.repository import REVOKED
+from openoffers.wallet.lifecycle import REVOKED
 from tests.conftest import Tenant, snapshot
 from tests.loyalty.rules_support import RULE_TABLES, balance, create_rule, five_dollar_offer, user_offer_rows
 from tests.pos.pos_support import LOCK, LOOKUP, SEND, check, envelope, line, lock_body, pos

@@ -9,7 +9,7 @@ from uuid import UUID
 import httpx
 
 from openoffers.kit.db import Database
-from openoffers.loyalty import repository as repo
+from openoffers.loyalty.points import repository as repo
 from tests.conftest import FrozenClock, Tenant, snapshot
 from tests.wallet.wallet_support import create_user, deposit, post
 

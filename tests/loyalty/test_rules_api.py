@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from openoffers.kit.db import Database
-from openoffers.loyalty import repository as points_repo
+from openoffers.loyalty.points import repository as points_repo
 from tests.conftest import FrozenClock, Tenant, snapshot
 from tests.loyalty.rules_support import (
     RULE_TABLES,

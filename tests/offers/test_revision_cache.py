@@ -9,7 +9,7 @@ import httpx
 
 from openoffers.kit.db import Database
 from openoffers.offers import repository as repo
-from openoffers.offers import service
+from openoffers.wallet import offer_status
 from tests.conftest import FrozenClock, Tenant, offer_body
 
 
@@ -27,7 +27,7 @@ async def test_a_status_change_is_seen_through_the_cache(
     assert cached[offer_id].status == repo.PUBLISHED
 
     clock.advance(minutes=5)
-    await service.change_status(db, tenant.retailer_id, offer_id, "deactivated", clock())
+    await offer_status.change_status(db, tenant.retailer_id, offer_id, "deactivated", clock())
     async with db.read() as conn:
         current = await repo.get_offer(conn, tenant.retailer_id, offer_id)
         assert current is not None and current.updated_at == first.updated_at + timedelta(minutes=5)

@@ -15,7 +15,6 @@ from openoffers.kit.db import Database
 from openoffers.kit.errors import DomainError
 from openoffers.offers import repository as repo
 from openoffers.offers import service
-from openoffers.offers.models import offers
 from openoffers.offers.schemas import (
     CreateOfferRequest,
     ListOffersRequest,
@@ -23,6 +22,8 @@ from openoffers.offers.schemas import (
     OfferDetailsRequest,
     UpdateOfferRequest,
 )
+from openoffers.tables.offers import offers
+from openoffers.wallet import offer_status
 from tests.conftest import FrozenClock, Tenant, offer_body, snapshot
 
 MISSING = UUID("00000000-0000-4000-8000-000000000000")
@@ -276,7 +277,7 @@ async def test_update_that_would_unpublish_a_live_offer_is_refused(
 ) -> None:
     created = await create(db, clock, tenant)
     if status == "deactivated":
-        await service.change_status(db, tenant.retailer_id, created.offer_id, "deactivated", clock())
+        await offer_status.change_status(db, tenant.retailer_id, created.offer_id, "deactivated", clock())
     before = await snapshot(db)
     error = await expect_error(
         "VALIDATION",
@@ -294,7 +295,7 @@ async def test_update_of_a_missing_deleted_or_foreign_offer_is_not_found(
 ) -> None:
     mine = await create(db, clock, tenant)
     gone = await create(db, clock, tenant)
-    await service.change_status(db, tenant.retailer_id, gone.offer_id, "deleted", clock())
+    await offer_status.change_status(db, tenant.retailer_id, gone.offer_id, "deleted", clock())
     theirs = await create(db, clock, other_tenant)
     before = await snapshot(db)
     for offer_id in (MISSING, gone.offer_id, theirs.offer_id):
@@ -343,7 +344,7 @@ async def test_lifecycle_moves_and_transitions(db: Database, clock: FrozenClock,
     ]
     for action, status, transition in steps:
         clock.advance(minutes=1)
-        result = await service.change_status(db, tenant.retailer_id, oid, action, clock())
+        result = await offer_status.change_status(db, tenant.retailer_id, oid, action, clock())
         assert result == MutationResult(
             offer_id=oid,
             root_offer_id=oid,
@@ -370,10 +371,10 @@ async def test_repeating_a_lifecycle_call_changes_nothing(
 ) -> None:
     created = await create(db, clock, tenant)
     for step in setup:
-        await service.change_status(db, tenant.retailer_id, created.offer_id, step, clock())
+        await offer_status.change_status(db, tenant.retailer_id, created.offer_id, step, clock())
     before = await snapshot(db)
     clock.advance(minutes=1)
-    result = await service.change_status(db, tenant.retailer_id, created.offer_id, action, clock())
+    result = await offer_status.change_status(db, tenant.retailer_id, created.offer_id, action, clock())
     assert result.state_transition == transition
     assert await snapshot(db) == before
 
@@ -391,10 +392,10 @@ async def test_impossible_moves_are_conflicts(
 ) -> None:
     created = await create(db, clock, tenant, publish=publish)
     for step in setup:
-        await service.change_status(db, tenant.retailer_id, created.offer_id, step, clock())
+        await offer_status.change_status(db, tenant.retailer_id, created.offer_id, step, clock())
     before = await snapshot(db)
     error = await expect_error(
-        "CONFLICT", service.change_status(db, tenant.retailer_id, created.offer_id, action, clock())
+        "CONFLICT", offer_status.change_status(db, tenant.retailer_id, created.offer_id, action, clock())
     )
     assert (error.status, error.fields) == (409, {"offer_id": [problem]})
     assert await snapshot(db) == before
@@ -404,7 +405,7 @@ async def test_publishing_an_incomplete_draft_is_refused(db: Database, clock: Fr
     created = await create(db, clock, tenant, publish=False, discount_config={"amount": 0})
     before = await snapshot(db)
     error = await expect_error(
-        "VALIDATION", service.change_status(db, tenant.retailer_id, created.offer_id, "published", clock())
+        "VALIDATION", offer_status.change_status(db, tenant.retailer_id, created.offer_id, "published", clock())
     )
     assert error.fields == {"discount_config.amount": ["fixed_amount_check_discount needs an amount above 0"]}
     assert await snapshot(db) == before
@@ -414,14 +415,18 @@ async def test_lifecycle_of_deleted_missing_or_foreign_offers_is_not_found(
     db: Database, clock: FrozenClock, tenant: Tenant, other_tenant: Tenant
 ) -> None:
     gone = await create(db, clock, tenant)
-    await service.change_status(db, tenant.retailer_id, gone.offer_id, "deleted", clock())
+    await offer_status.change_status(db, tenant.retailer_id, gone.offer_id, "deleted", clock())
     theirs = await create(db, clock, other_tenant)
     before = await snapshot(db)
     for action in ("published", "deactivated", "reactivated"):
-        await expect_error("NOT_FOUND", service.change_status(db, tenant.retailer_id, gone.offer_id, action, clock()))
+        await expect_error(
+            "NOT_FOUND", offer_status.change_status(db, tenant.retailer_id, gone.offer_id, action, clock())
+        )
     for action in ("published", "deactivated", "reactivated", "deleted"):
         for offer_id in (MISSING, theirs.offer_id):
-            await expect_error("NOT_FOUND", service.change_status(db, tenant.retailer_id, offer_id, action, clock()))
+            await expect_error(
+                "NOT_FOUND", offer_status.change_status(db, tenant.retailer_id, offer_id, action, clock())
+            )
     assert await snapshot(db) == before
 
 
@@ -431,7 +436,7 @@ async def test_status_moves_every_revision_and_answers_the_latest(
     created = await create(db, clock, tenant)
     await issue(db, tenant, created.offer_id)
     revised = await service.update_offer(db, update_request(tenant.retailer_id, created.offer_id), clock())
-    result = await service.change_status(db, tenant.retailer_id, created.offer_id, "deactivated", clock())
+    result = await offer_status.change_status(db, tenant.retailer_id, created.offer_id, "deactivated", clock())
     assert (result.offer_id, result.root_offer_id) == (revised.offer_id, created.offer_id)
     assert [(r.id, r.status) for r in await rows(db)] == [(created.offer_id, 2), (revised.offer_id, 2)]
     # A revision made while deactivated is deactivated too.
@@ -442,7 +447,7 @@ async def test_status_moves_every_revision_and_answers_the_latest(
         2,
         "revisioned-(deactivated>deactivated)",
     )
-    await service.change_status(db, tenant.retailer_id, created.offer_id, "deleted", clock())
+    await offer_status.change_status(db, tenant.retailer_id, created.offer_id, "deleted", clock())
     assert [r.status for r in await rows(db)] == [3, 3, 3]
 
 
@@ -491,7 +496,7 @@ async def test_fetch_picks_the_culture_and_its_media(db: Database, clock: Frozen
 
 async def test_fetch_a_deleted_offer_shows_status_3(db: Database, clock: FrozenClock, tenant: Tenant) -> None:
     created = await create(db, clock, tenant)
-    await service.change_status(db, tenant.retailer_id, created.offer_id, "deleted", clock())
+    await offer_status.change_status(db, tenant.retailer_id, created.offer_id, "deleted", clock())
     fetched = await service.fetch_offer(db, tenant.retailer_id, created.offer_id, None)
     assert (fetched.status, fetched.status_description) == (3, "deleted")
 
@@ -540,8 +545,8 @@ async def make_catalogue(db: Database, clock: FrozenClock, tenant: Tenant, other
     for name, overrides in specs:
         clock.advance(minutes=1)
         ids[name] = (await create(db, clock, tenant, **overrides)).offer_id
-    await service.change_status(db, tenant.retailer_id, ids["gone"], "deleted", clock())
-    await service.change_status(db, tenant.retailer_id, ids["store"], "deactivated", clock())
+    await offer_status.change_status(db, tenant.retailer_id, ids["gone"], "deleted", clock())
+    await offer_status.change_status(db, tenant.retailer_id, ids["store"], "deactivated", clock())
     clock.advance(minutes=1)
     ids["theirs"] = (await create(db, clock, other_tenant, text_config=[{"title": "Coffee elsewhere"}])).offer_id
     return ids

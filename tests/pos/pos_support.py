@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import select
 
 from openoffers.kit.db import Database
-from openoffers.wallet.models import user_offer_events, user_offers
+from openoffers.tables.wallet import user_offer_events, user_offers
 from tests.conftest import Tenant, offer_body
 
 LOOKUP = "/api/2.0/lookup"

@@ -14,6 +14,7 @@ from openoffers import demo
 from openoffers.kit.db import Database
 from openoffers.offers import service as offers_service
 from openoffers.offers.schemas import CreateOfferRequest, DiscountConfig, TextConfig
+from openoffers.wallet import lifecycle
 from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.issuance import issue_in
 from tests.conftest import FrozenClock, basic, snapshot
@@ -178,14 +179,11 @@ async def guide_ids(db: Database, clock: FrozenClock) -> None:
             conn,
             users_repo.UserRow(SEND_USER_ID, demo.RETAILER_ID, None, "S", "M", None, None, {}, now, now),
         )
+        w = await lifecycle.begin_user_write(conn, demo.RETAILER_ID, SEND_USER_ID, now, "test")
         await issue_in(
-            conn,
-            retailer_id=demo.RETAILER_ID,
-            user_id=SEND_USER_ID,
+            w,
             offer_id=created.offer_id,
             quantity=1,
-            now=now,
-            actor="test",
             source="api",
             user_offer_ids=[SEND_USER_OFFER_ID],
         )

@@ -13,9 +13,9 @@ from sqlalchemy import select, update
 
 from openoffers.kit.db import Database
 from openoffers.pos import service
-from openoffers.pos.models import pos_locks
+from openoffers.tables.pos import pos_locks
+from openoffers.tables.wallet import user_offers
 from openoffers.tenancy import service as tenancy
-from openoffers.wallet.models import user_offers
 from tests.conftest import FrozenClock, Tenant, basic, snapshot
 from tests.pos.pos_support import (
     CLAIM_CODE,

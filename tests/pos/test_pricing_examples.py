@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from openoffers.kit.db import Database
-from openoffers.pos.models import pos_locks
+from openoffers.tables.pos import pos_locks
 from tests.conftest import Tenant
 from tests.pos.pos_support import check, customer_with_offer, line, lock
 

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 
 from openoffers.kit.clock import utc_now
 from openoffers.kit.db import Database
-from openoffers.loyalty.models import point_ledger
-from openoffers.pos.models import pos_transactions
-from openoffers.wallet.models import user_offer_events
+from openoffers.tables.points import point_ledger
+from openoffers.tables.pos import pos_transactions
+from openoffers.tables.wallet import user_offer_events
 from tests.conftest import QUEUEING_ENV, FrozenClock, Tenant, _truncate_pg, make_tenant
 from tests.pos.pos_support import (
     LOCK,

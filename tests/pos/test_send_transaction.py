@@ -10,7 +10,7 @@ import httpx
 from sqlalchemy import select
 
 from openoffers.kit.db import Database
-from openoffers.pos.models import pos_locks, pos_transactions
+from openoffers.tables.pos import pos_locks, pos_transactions
 from tests.conftest import FrozenClock, Tenant, snapshot
 from tests.pos.pos_support import (
     OFFERS_SEND,

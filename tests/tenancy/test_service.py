@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from openoffers.kit.db import Database
 from openoffers.kit.errors import DomainError
+from openoffers.tables.tenancy import api_keys, pos_clients
 from openoffers.tenancy import repository as repo
 from openoffers.tenancy import service as tenancy
-from openoffers.tenancy.models import api_keys, pos_clients
 from tests.conftest import FrozenClock, Tenant, snapshot
 
 FIXED_ID = UUID("2d5b5a08-becd-4837-a69a-2ab967c7773a")

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine
 
 from openoffers import demo
 from openoffers.kit.db import Database
-from openoffers.models import metadata
+from openoffers.tables import metadata
 from openoffers.wallet import repository as wallet_repo
 from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.repository import Event

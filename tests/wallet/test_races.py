@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from openoffers.kit.db import Database
 from openoffers.kit.ids import new_id
-from openoffers.loyalty import repository as loyalty_repo
+from openoffers.loyalty.points import repository as loyalty_repo
+from openoffers.tables.wallet import offer_inventory, user_offers
 from openoffers.wallet import users_repository as users_repo
-from openoffers.wallet.models import offer_inventory, user_offers
 from tests.conftest import FrozenClock, Tenant
 from tests.wallet.wallet_support import create_offer, create_user, deposit, post
 

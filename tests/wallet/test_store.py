@@ -7,7 +7,7 @@ from uuid import UUID
 import httpx
 
 from openoffers.kit.db import Database
-from openoffers.loyalty import repository as loyalty_repo
+from openoffers.loyalty.points import repository as loyalty_repo
 from tests.conftest import FrozenClock, Tenant, snapshot
 from tests.wallet.wallet_support import WALLET_TABLES, create_offer, create_user, deposit, post, user_offer
 

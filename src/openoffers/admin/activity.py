@@ -15,8 +15,8 @@ from sqlalchemy import and_, case, func, or_, select
 
 from openoffers.admin.charts import Point
 from openoffers.kit.db import Database
-from openoffers.wallet.models import user_offers
-from openoffers.wallet.repository import REDEEMED
+from openoffers.tables.wallet import user_offers
+from openoffers.wallet.lifecycle import REDEEMED
 
 
 def day_bounds(first: date, last: date, timezone: str) -> list[datetime]:

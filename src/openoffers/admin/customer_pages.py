@@ -115,7 +115,7 @@ async def create_customer(request: Req) -> Response[Any]:
         return _new_customer_page(admin, form, 400)
     ctx = context(request)
     try:
-        user = await wallet.create_user(ctx.db, decoded, ctx.clock())
+        user = await points.create_user(ctx.db, decoded, ctx.clock())
     except DomainError as exc:
         _refused(form, exc)
         return _new_customer_page(admin, form, 400)
@@ -226,7 +226,7 @@ async def _customer_page(
     params = request.query_params
     history_page = page_number(params.get("history"), 1)
     ledger_page = page_number(params.get("ledger"), 1)
-    held = await history.get_user_offers(db, WalletRequest(retailer_id=retailer_id, user_id=user_id, take=100), now)
+    held = await points.get_user_offers(db, WalletRequest(retailer_id=retailer_id, user_id=user_id, take=100), now)
     balances = await points.balances(db, BalancesRequest(retailer_id=retailer_id, user_id=user_id), now)
     ledger = await points.history(
         db,

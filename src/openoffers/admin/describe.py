@@ -12,6 +12,7 @@ from openoffers.kit.clock import as_utc
 from openoffers.kit.money import currency_exponent
 from openoffers.kit.wire import parse_time
 from openoffers.offers.schemas import OFFER_TYPES, OfferOut
+from openoffers.wallet.lifecycle import STATUS_NAMES
 
 OFFER_TYPE_LABELS = {
     "manual_fulfillment": "Manual fulfilment (staff honour it)",
@@ -189,7 +190,7 @@ def conditions(offer: OfferOut, *, currency: str, timezone: str, stores: Mapping
 
 # --- Wallets, points and loyalty rules --------------------------------------------------------
 
-USER_OFFER_STATUS = {1: "Issued", 2: "Locked", 3: "Redeemed", 4: "Expired", 5: "Revoked"}
+USER_OFFER_STATUS = STATUS_NAMES  # the lifecycle owns the names
 FAIL_REASONS = {
     "OFFER_NOT_PUBLISHED": "the offer is not published",
     "ACQUISITION_NOT_STARTED": "the offer is not available yet",

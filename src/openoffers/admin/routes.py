@@ -78,6 +78,7 @@ from openoffers.offers.schemas import (
     UpdateOfferRequest,
 )
 from openoffers.tenancy import service as tenancy
+from openoffers.wallet import offer_status
 
 PAGE_SIZE = 25
 CHART_DAYS = 30
@@ -418,7 +419,7 @@ async def offer_lifecycle(request: Req, offer_id: FromPath[str]) -> Response[Any
     ctx = context(request)
     uuid = uuid_or_404(offer_id, "offer")
     try:
-        result = await offers.change_status(ctx.db, admin.retailer.id, uuid, action, ctx.clock())
+        result = await offer_status.change_status(ctx.db, admin.retailer.id, uuid, action, ctx.clock())
     except ValidationFailed:
         # Not publishable yet: the edit page shows, next to each field, what is missing.
         return redirect(f"/admin/offers/{offer_id}/edit", notice="not_publishable")
@@ -446,7 +447,7 @@ async def delete_offer(request: Req, offer_id: FromPath[str]) -> Response[Any]:
     admin = await require_admin(request)
     await submitted(request, admin.csrf)
     ctx = context(request)
-    await offers.change_status(ctx.db, admin.retailer.id, uuid_or_404(offer_id, "offer"), "deleted", ctx.clock())
+    await offer_status.change_status(ctx.db, admin.retailer.id, uuid_or_404(offer_id, "offer"), "deleted", ctx.clock())
     return redirect("/admin/offers", notice="deleted")
 
 

@@ -36,7 +36,7 @@ from openoffers.admin.forms import (
     with_zone,
 )
 from openoffers.kit.wire import parse_time
-from openoffers.loyalty.rules_schemas import RuleOut
+from openoffers.loyalty.rules.schemas import RuleOut
 
 TRIGGER_TYPES = ("points_threshold", "transaction_closed", "visit_count", "user_enrolled", "custom_event")
 TRIGGER_LABELS = {

@@ -44,10 +44,10 @@ from openoffers.admin.web import (
 )
 from openoffers.context import context
 from openoffers.kit.errors import DomainError
-from openoffers.loyalty import rules_service
 from openoffers.loyalty import service as points
-from openoffers.loyalty.repository import default_account_id
-from openoffers.loyalty.rules_schemas import (
+from openoffers.loyalty.points.repository import default_account_id
+from openoffers.loyalty.rules import service as rules_service
+from openoffers.loyalty.rules.schemas import (
     CreateRuleRequest,
     ListRulesRequest,
     OutcomeOut,

@@ -16,11 +16,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers.admin.models import admin_sessions as sessions
 from openoffers.admin.session import MAX_AGE_SECONDS
 from openoffers.kit.db import Database
+from openoffers.tables.admin import admin_sessions as sessions
+from openoffers.tables.tenancy import api_keys
 from openoffers.tenancy import repository as tenancy_repo
-from openoffers.tenancy.models import api_keys
 from openoffers.tenancy.repository import ApiKey, Retailer
 from openoffers.tenancy.service import Principal, Role
 

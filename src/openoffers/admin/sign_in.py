@@ -25,11 +25,11 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.admin import session_store
-from openoffers.admin.models import sign_in_failures as failures
 from openoffers.kit.db import Database
 from openoffers.kit.errors import InvalidApiKey
 from openoffers.kit.throttle import delay_seconds
 from openoffers.settings import Settings
+from openoffers.tables.admin import sign_in_failures as failures
 from openoffers.tenancy import service as tenancy
 from openoffers.tenancy.service import Principal, Role
 

@@ -1,4 +1,5 @@
-"""Point account and user points routes (API.md 7): decode, authorize, call one service function, encode."""
+"""Point account, user points, reward store and users/create routes (API.md 4, 7): decode, authorize, call one
+service function, encode."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from litestar import Request, Response
 
 from openoffers.kit.envelopes import ok
 from openoffers.kit.http import endpoint
-from openoffers.loyalty import service
+from openoffers.loyalty import reward_store, service
 from openoffers.loyalty.schemas import (
     BalancesOut,
     BalancesRequest,
@@ -23,6 +24,14 @@ from openoffers.loyalty.schemas import (
     SpendRequest,
 )
 from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, offers_call
+from openoffers.wallet.schemas import (
+    CreateUserRequest,
+    PurchaseRequest,
+    PurchaseResult,
+    RewardStoreList,
+    RewardStoreRequest,
+    UserOut,
+)
 
 Req = Request[Any, Any, Any]
 TAGS = ("points",)
@@ -108,4 +117,51 @@ async def point_history(request: Req) -> Response[bytes]:
     return ok(await service.history(call.db, call.body))
 
 
-ROUTES = [create_point_account, list_point_accounts, deposit_points, spend_points, point_balances, point_history]
+@endpoint(
+    "/api/2.0/users/create", summary="Create a user", request=CreateUserRequest, response=UserOut, tags=("users",)
+)
+async def create_user(request: Req) -> Response[bytes]:
+    """A customer of the retailer. `user_id` may be given (imports keep their ids); `external_customer_id`
+    is unique per retailer; email and phone are matched case-insensitively and by digits."""
+    call = await offers_call(request, CreateUserRequest, WRITE_ROLES)
+    return ok(await service.create_user(call.db, call.body, call.now))
+
+
+@endpoint(
+    "/api/2.0/offers/rewardstores/get_reward_store_offers",
+    summary="Reward store offers",
+    request=RewardStoreRequest,
+    response=RewardStoreList,
+    tags=("wallet",),
+)
+async def get_reward_store_offers(request: Req) -> Response[bytes]:
+    """Published reward store offers that can be bought now, with their points cost and inventory."""
+    call = await offers_call(request, RewardStoreRequest, READ_ROLES)
+    return ok(await reward_store.reward_store_offers(call.db, call.body, call.now))
+
+
+@endpoint(
+    "/api/2.0/offers/rewardstores/purchase_offer",
+    summary="Buy a reward store offer",
+    request=PurchaseRequest,
+    response=PurchaseResult,
+    tags=("wallet",),
+)
+async def purchase_offer(request: Req) -> Response[bytes]:
+    """Spends the points and issues the user offers together, or neither: a refusal is 409 CONFLICT with
+    a `reason` (INSUFFICIENT_POINTS, INVENTORY_EXHAUSTED, PER_CUSTOMER_LIMIT, ...)."""
+    call = await offers_call(request, PurchaseRequest, WRITE_ROLES)
+    return ok(await reward_store.purchase(call.db, call.body, call.now, call.actor))
+
+
+ROUTES = [
+    create_user,
+    get_reward_store_offers,
+    purchase_offer,
+    create_point_account,
+    list_point_accounts,
+    deposit_points,
+    spend_points,
+    point_balances,
+    point_history,
+]

@@ -1,25 +1,20 @@
-"""Point use cases: accounts, deposit, spend, balances, history.
-
-`post` is the in-transaction building block that POS earning, loyalty rules and the reward store
-call inside their own transaction; the other public functions each own exactly one transaction.
-Every retailer has a default account (its id derived from the retailer's) created on first use.
-"""
+"""The points API's use cases: accounts, deposit, spend, balances, history. Each owns one transaction
+and writes through `points.ledger.post`; an earn deposit also runs the account's threshold rules, which
+is why this module sits above both `points` and `rules`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID
-
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.clock import iso_z
 from openoffers.kit.db import Database
-from openoffers.kit.errors import Conflict, IdempotencyKeyReused, NotFound, UserNotFound, ValidationFailed
+from openoffers.kit.errors import Conflict, NotFound, ValidationFailed
 from openoffers.kit.ids import new_id
-from openoffers.loyalty import repository as repo
-from openoffers.loyalty.repository import PointAccountRow
+from openoffers.loyalty.points import repository as repo
+from openoffers.loyalty.points.ledger import Posted, post, require_user
+from openoffers.loyalty.points.repository import PointAccountRow
+from openoffers.loyalty.rules import engine
 from openoffers.loyalty.schemas import (
     BalanceOut,
     BalancesOut,
@@ -35,22 +30,10 @@ from openoffers.loyalty.schemas import (
     PointsHistoryRequest,
     SpendRequest,
 )
-from openoffers.wallet import users_repository as users_repo
-
-INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
-
-# kind -> (sign of the available change, sign of the lifetime change). Only a spend is floored at zero:
-# a reverse takes back what a voided check earned even when it was already spent.
-KINDS: dict[str, tuple[int, int]] = {"earn": (1, 1), "adjust": (1, 0), "spend": (-1, 0), "reverse": (-1, -1)}
-
-
-@dataclass(frozen=True, slots=True)
-class Posted:
-    entry_id: int
-    applied: bool  # False: the reference_id had been applied before; nothing changed now
-    account_id: UUID
-    available: int
-    lifetime: int
+from openoffers.wallet import history as wallet_history
+from openoffers.wallet import service as users
+from openoffers.wallet.lifecycle import SYSTEM_ACTOR
+from openoffers.wallet.schemas import CreateUserRequest, UserOut, WalletOut, WalletRequest
 
 
 def _account_out(account: PointAccountRow) -> PointAccountOut:
@@ -61,118 +44,6 @@ def _account_out(account: PointAccountRow) -> PointAccountOut:
         is_default=account.is_default,
         created_at=iso_z(account.created_at) or "",
     )
-
-
-async def resolve_account(
-    conn: AsyncConnection, retailer_id: UUID, account_id: UUID | None, now: datetime
-) -> PointAccountRow:
-    """The named account of this retailer, or the default one (created here on first use)."""
-    if account_id is None or account_id == repo.default_account_id(retailer_id):
-        return await repo.ensure_default_account(conn, retailer_id, now)
-    account = await repo.get_account(conn, retailer_id, account_id)
-    if account is None:
-        raise NotFound("point account not found", fields={"point_account_id": ["not found"]})
-    return account
-
-
-async def _require_user(conn: AsyncConnection, retailer_id: UUID, user_id: UUID) -> None:
-    if await users_repo.get_user(conn, retailer_id, user_id) is None:
-        raise UserNotFound("user not found", fields={"user_id": ["not found"]})
-
-
-async def post(
-    conn: AsyncConnection,
-    *,
-    retailer_id: UUID,
-    user_id: UUID,
-    account_id: UUID | None,
-    kind: str,
-    amount: int,
-    now: datetime,
-    actor: str,
-    reason: str = "",
-    reference_id: str | None = None,
-    detail: dict[str, Any] | None = None,
-    user_checked: bool = False,
-) -> Posted:
-    """Write one ledger entry and change the balance with it, in the caller's transaction.
-
-    `user_checked`: the caller already read the user in this transaction (users are never deleted),
-    so their existence is not read again.
-
-    A spend without enough available points raises CONFLICT (reason INSUFFICIENT_POINTS), so the
-    caller's transaction rolls back whole. A `reference_id` already applied for this kind answers
-    `applied=False` when it was the same change, IDEMPOTENCY_KEY_REUSED when it was another.
-    """
-    if kind not in KINDS:
-        raise ValueError(f"unknown ledger kind {kind!r}")
-    if amount <= 0:
-        raise ValueError("amount must be positive")
-    if not user_checked:
-        await _require_user(conn, retailer_id, user_id)
-    account = await _account_id(conn, retailer_id, account_id, now)
-    available_sign, lifetime_sign = KINDS[kind]
-    values: dict[str, Any] = {
-        "retailer_id": retailer_id,
-        "account_id": account,
-        "user_id": user_id,
-        "kind": kind,
-        "amount": amount,
-        "available_delta": available_sign * amount,
-        "lifetime_delta": lifetime_sign * amount,
-        "reason": reason[:500],
-        "reference_id": reference_id,
-        "actor": actor[:200],
-        "detail": detail or {},
-        "at": now,
-    }
-    await repo.ensure_balance(conn, retailer_id, account, user_id, now)
-    if reference_id is not None:
-        # Claim the reference first: a concurrent duplicate waits on the unique key, then sees ours.
-        entry_id = await repo.claim_reference(conn, values)
-        if entry_id is None:
-            return await _replay(conn, retailer_id, user_id, account, kind, amount, reference_id)
-    else:
-        entry_id = await repo.insert_entry(conn, values)
-    balance = await repo.change_balance(
-        conn,
-        retailer_id,
-        account,
-        user_id,
-        values["available_delta"],
-        values["lifetime_delta"],
-        now,
-        floor_at_zero=kind == "spend",
-    )
-    if balance is None:
-        raise Conflict(
-            f"not enough points: {amount} needed", reason=INSUFFICIENT_POINTS, fields={"amount": ["exceeds balance"]}
-        )
-    available, lifetime = balance
-    return Posted(entry_id, True, account, available, lifetime)
-
-
-async def _account_id(conn: AsyncConnection, retailer_id: UUID, account_id: UUID | None, now: datetime) -> UUID:
-    """`resolve_account`'s id: `post` needs only the id, so the default account (whose id is derived)
-    is ensured without reading its row back."""
-    if account_id is None or account_id == repo.default_account_id(retailer_id):
-        return await repo.ensure_default_account_id(conn, retailer_id, now)
-    return (await resolve_account(conn, retailer_id, account_id, now)).id
-
-
-async def _replay(
-    conn: AsyncConnection, retailer_id: UUID, user_id: UUID, account_id: UUID, kind: str, amount: int, reference_id: str
-) -> Posted:
-    existing = await repo.find_reference(conn, retailer_id, kind, reference_id)
-    if existing is None:  # the claim lost to a row we cannot see: only possible mid-rollback
-        raise Conflict("reference_id is being applied by another request; retry")
-    if (existing.user_id, existing.account_id, existing.amount) != (user_id, account_id, amount):
-        raise IdempotencyKeyReused(
-            "reference_id was already used for a different change", fields={"reference_id": ["already used"]}
-        )
-    balance = await repo.get_balance(conn, retailer_id, account_id, user_id)
-    assert balance is not None
-    return Posted(existing.id, False, account_id, balance.available, balance.lifetime)
 
 
 def _change_result(user_id: UUID, posted: Posted) -> PointsChangeResult:
@@ -189,10 +60,7 @@ def _change_result(user_id: UUID, posted: Posted) -> PointsChangeResult:
 async def deposit(db: Database, request: DepositRequest, now: datetime, actor: str) -> PointsChangeResult:
     async with db.write() as conn:
         if request.kind == "earn":
-            # Earned points fire the account's threshold rules, in this same transaction. Imported here:
-            # the engine is built on this module.
-            from openoffers.loyalty import engine
-
+            # Earned points fire the account's threshold rules, in this same transaction.
             posted, _ = await engine.deposit_earned(
                 conn,
                 retailer_id=request.retailer_id,
@@ -266,7 +134,7 @@ async def list_accounts(db: Database, request: ListPointAccountsRequest, now: da
 
 async def balances(db: Database, request: BalancesRequest, now: datetime) -> BalancesOut:
     async with db.read() as conn:
-        await _require_user(conn, request.retailer_id, request.user_id)
+        await require_user(conn, request.retailer_id, request.user_id)
         rows = await repo.user_balances(conn, request.retailer_id, request.user_id)
     if not any(r.account.is_default for r in rows):
         rows = [repo.AccountBalance(repo.default_account(request.retailer_id, now), None), *rows]
@@ -290,7 +158,7 @@ async def balances(db: Database, request: BalancesRequest, now: datetime) -> Bal
 
 async def history(db: Database, request: PointsHistoryRequest) -> PointsHistoryOut:
     async with db.read() as conn:
-        await _require_user(conn, request.retailer_id, request.user_id)
+        await require_user(conn, request.retailer_id, request.user_id)
         if request.point_account_id is not None and request.point_account_id != repo.default_account_id(
             request.retailer_id
         ):
@@ -323,3 +191,22 @@ async def history(db: Database, request: PointsHistoryRequest) -> PointsHistoryO
             for e in entries
         ],
     )
+
+
+# ------------------------------------------------------------------ calls that span points and wallet
+
+
+async def create_user(db: Database, request: CreateUserRequest, now: datetime) -> UserOut:
+    """users/create: the customer, then the enrolment rules (welcome offers), in one transaction."""
+    async with db.write() as conn:
+        user = await users.create_user_in(conn, request, now)
+        await engine.on_user_enrolled(conn, retailer_id=user.retailer_id, user_id=user.id, now=now, actor=SYSTEM_ACTOR)
+    return users.user_out(user)
+
+
+async def get_user_offers(db: Database, request: WalletRequest, now: datetime) -> WalletOut:
+    """The Offers API's wallet: a page of the user's redeemable offers, with their point totals."""
+    async with db.read() as conn:
+        total, offers = await wallet_history.wallet_page(conn, request, now)
+        available, lifetime = await repo.point_totals(conn, request.retailer_id, request.user_id)
+    return WalletOut(user_offers=offers, total_records=total, total_points=lifetime, available_points=available)

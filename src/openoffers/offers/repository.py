@@ -9,10 +9,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers.offers.models import offers
+from openoffers.tables.offers import offers
+from openoffers.tables.wallet import UserOfferStatus, offer_inventory, user_offers
 
 DRAFT, PUBLISHED, DEACTIVATED, DELETED = 0, 1, 2, 3
 STATUS_NAMES = {DRAFT: "draft", PUBLISHED: "published", DEACTIVATED: "deactivated", DELETED: "deleted"}
@@ -207,3 +208,71 @@ async def revisions_cached(
         while len(_revision_cache) > _REVISION_CACHE_SIZE:
             _revision_cache.popitem(last=False)
     return found
+
+
+# --------------------------------------------------------------------- counts read from the wallet
+# The wallet's tables, read on purpose: how many copies of each offer were issued and redeemed, for
+# fetch_offers_details and the reward store. Writes to them belong to `wallet.lifecycle` alone.
+
+
+@dataclass(frozen=True, slots=True)
+class OfferCounts:
+    acquired: int = 0
+    redeemed: int = 0
+    # Copies counted against the inventory counter (None: no counter yet).
+    inventory_used: int | None = None
+
+    def remaining(self, total: int | None) -> int | None:
+        if total is None:
+            return None
+        used = self.acquired if self.inventory_used is None else self.inventory_used
+        return max(0, total - used)
+
+
+async def offer_counts(
+    conn: AsyncConnection, retailer_id: UUID, root_offer_ids: Sequence[UUID]
+) -> dict[UUID, OfferCounts]:
+    """Per root offer: user offers acquired, redeemed, and inventory used (for fetch_offers_details)."""
+    roots = list(set(root_offer_ids))
+    if not roots:
+        return {}
+    counted = await conn.execute(
+        select(
+            user_offers.c.root_offer_id,
+            func.count().label("acquired"),
+            func.sum(case((user_offers.c.status == UserOfferStatus.REDEEMED, 1), else_=0)).label("redeemed"),
+        )
+        .where(user_offers.c.retailer_id == retailer_id, user_offers.c.root_offer_id.in_(roots))
+        .group_by(user_offers.c.root_offer_id)
+    )
+    acquired = {r.root_offer_id: (int(r.acquired), int(r.redeemed or 0)) for r in counted}
+    inventory = await conn.execute(
+        select(offer_inventory).where(
+            offer_inventory.c.retailer_id == retailer_id, offer_inventory.c.root_offer_id.in_(roots)
+        )
+    )
+    used = {r.root_offer_id: int(r.total - r.remaining) for r in inventory}
+    result: dict[UUID, OfferCounts] = {}
+    for root in roots:
+        got, redeemed = acquired.get(root, (0, 0))
+        result[root] = OfferCounts(acquired=got, redeemed=redeemed, inventory_used=used.get(root))
+    return result
+
+
+async def reward_store_offers(
+    conn: AsyncConnection, retailer_id: UUID, now: datetime, *, skip: int, take: int
+) -> tuple[int, list[OfferRow]]:
+    """Latest revisions of published reward store offers that can be acquired now, newest first."""
+    where = and_(
+        offers.c.retailer_id == retailer_id,
+        offers.c.is_latest.is_(True),
+        offers.c.status == PUBLISHED,
+        offers.c.reward_store.is_(True),
+        or_(offers.c.acquisition_start.is_(None), offers.c.acquisition_start <= now),
+        or_(offers.c.acquisition_end.is_(None), offers.c.acquisition_end >= now),
+    )
+    total = (await conn.execute(select(func.count()).select_from(offers).where(where))).scalar_one()
+    rows = await conn.execute(
+        select(offers).where(where).order_by(offers.c.created_at.desc(), offers.c.id).offset(skip).limit(take)
+    )
+    return int(total), [OfferRow(**{name: getattr(r, name) for name in OfferRow.__slots__}) for r in rows]

@@ -18,7 +18,6 @@ from openoffers.offers.schemas import (
     OfferDetailsList,
     OfferDetailsRequest,
     OfferList,
-    OfferRef,
     UpdateOfferRequest,
 )
 from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, offers_call
@@ -53,29 +52,6 @@ async def create_offer(request: Req) -> Response[bytes]:
 async def update_offer(request: Req) -> Response[bytes]:
     call = await offers_call(request, UpdateOfferRequest, WRITE_ROLES)
     return ok(await service.update_offer(call.db, call.body, call.now))
-
-
-def _lifecycle(path: str, action: str, summary: str) -> Any:
-    async def handler(request: Req) -> Response[bytes]:
-        call = await offers_call(request, OfferRef, WRITE_ROLES)
-        return ok(await service.change_status(call.db, call.body.retailer_id, call.body.offer_id, action, call.now))
-
-    # Litestar names handlers after their function; four lifecycle routes need four names.
-    handler.__name__ = handler.__qualname__ = f"{action}_offer"
-    return endpoint(
-        path,
-        summary=summary,
-        request=OfferRef,
-        response=MutationResult,
-        tags=TAGS,
-        description=f"{summary}. Repeating the call once it has taken effect changes nothing.",
-    )(handler)
-
-
-publish_offer = _lifecycle("/api/2.0/offers/management/publish", "published", "Publish a draft offer")
-deactivate_offer = _lifecycle("/api/2.0/offers/management/deactivate", "deactivated", "Deactivate an offer")
-reactivate_offer = _lifecycle("/api/2.0/offers/management/reactivate", "reactivated", "Reactivate an offer")
-delete_offer = _lifecycle("/api/2.0/offers/management/delete", "deleted", "Delete an offer")
 
 
 @endpoint(
@@ -115,10 +91,6 @@ async def fetch_offers_details(request: Req) -> Response[bytes]:
 ROUTES = [
     create_offer,
     update_offer,
-    publish_offer,
-    deactivate_offer,
-    reactivate_offer,
-    delete_offer,
     fetch_offer,
     list_offers,
     fetch_offers_details,

@@ -7,6 +7,7 @@ revision a user offer holds.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -18,7 +19,6 @@ from openoffers.kit.clock import as_utc, iso_z
 from openoffers.kit.db import Database
 from openoffers.kit.errors import Conflict, NotFound, ValidationFailed
 from openoffers.kit.ids import new_id
-from openoffers.kit.money import currency_exponent
 from openoffers.offers import repository as repo
 from openoffers.offers.repository import DEACTIVATED, DELETED, DRAFT, PUBLISHED, STATUS_NAMES, OfferRow
 from openoffers.offers.schemas import (
@@ -38,7 +38,6 @@ from openoffers.offers.schemas import (
 )
 from openoffers.offers.validation import CHECK_TYPES, check_well_formed, publish_problems, resolve_type
 from openoffers.tenancy import repository as tenancy_repo
-from openoffers.wallet import repository as wallet_repo
 
 _DEFINITION_FIELDS = tuple(OfferDefinition.__struct_fields__)
 
@@ -100,13 +99,11 @@ def _title(texts: list[dict[str, Any]], default_culture: str) -> str:
 
 
 async def _context(conn: AsyncConnection, retailer_id: UUID, definition: OfferDefinition) -> tuple[str, int, set[UUID]]:
-    retailer = await tenancy_repo.get_retailer(conn, retailer_id)
-    if retailer is None:
-        raise NotFound("retailer not found", fields={"retailer_id": ["not found"]})
+    retailer = await tenancy_repo.require_retailer(conn, retailer_id)
     known: set[UUID] = set()
     if any(r.store_ids for r in definition.location_restrictions):
         known = {s.id for s in await tenancy_repo.list_stores(conn, retailer_id)}
-    return retailer.culture, currency_exponent(retailer.currency), known
+    return retailer.culture, retailer.exponent, known
 
 
 def _row_values(
@@ -242,37 +239,41 @@ _LIFECYCLE: dict[str, tuple[tuple[int, ...], int]] = {
 }
 
 
-async def change_status(db: Database, retailer_id: UUID, offer_id: UUID, action: str, now: datetime) -> MutationResult:
-    """publish / deactivate / reactivate / delete. Repeating a call that already took effect is a no-op."""
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    result: MutationResult
+    changed: bool  # False: the offer already had the target status (a repeated call)
+
+
+async def change_status_in(
+    conn: AsyncConnection, retailer_id: UUID, offer_id: UUID, action: str, now: datetime
+) -> StatusChange:
+    """publish / deactivate / reactivate / delete, in the caller's transaction. Repeating a call that
+    already took effect is a no-op. `wallet.offer_status.change_status` is the use case: deleting an
+    offer also revokes its unredeemed user offers, which is the wallet's business."""
     from_statuses, to_status = _LIFECYCLE[action]
-    async with db.write() as conn:
-        given = await repo.get_offer(conn, retailer_id, offer_id)
-        if given is None or (given.status == DELETED and action != "deleted"):
-            raise _not_found(offer_id)
-        latest = await repo.get_latest(conn, retailer_id, given.root_offer_id)
-        if latest is None:
-            raise _not_found(offer_id)
-        before = latest.status
-        if before != to_status:
-            if before not in from_statuses:
-                raise Conflict(
-                    f"an offer that is {STATUS_NAMES[before]} cannot be {action}",
-                    fields={"offer_id": [f"offer is {STATUS_NAMES[before]}"]},
-                )
-            if to_status == PUBLISHED:
-                definition = definition_of(latest)
-                _, exponent, known = await _context(conn, retailer_id, definition)
-                problems = publish_problems(definition, latest.offer_type or None, exponent, known)
-                if problems:
-                    raise ValidationFailed("the offer cannot be published yet", fields=problems)
-            if not await repo.set_status(conn, retailer_id, latest.root_offer_id, [before], to_status, now):
-                raise Conflict("the offer changed concurrently; fetch it and retry")
-            if to_status == DELETED:
-                # API.md 3.2: deleting an offer revokes its unredeemed user offers, in this same transaction.
-                await wallet_repo.revoke_unredeemed(
-                    conn, retailer_id, latest.root_offer_id, now, wallet_repo.SYSTEM_ACTOR, "offer deleted"
-                )
-    return MutationResult(
+    given = await repo.get_offer(conn, retailer_id, offer_id)
+    if given is None or (given.status == DELETED and action != "deleted"):
+        raise _not_found(offer_id)
+    latest = await repo.get_latest(conn, retailer_id, given.root_offer_id)
+    if latest is None:
+        raise _not_found(offer_id)
+    before = latest.status
+    if before != to_status:
+        if before not in from_statuses:
+            raise Conflict(
+                f"an offer that is {STATUS_NAMES[before]} cannot be {action}",
+                fields={"offer_id": [f"offer is {STATUS_NAMES[before]}"]},
+            )
+        if to_status == PUBLISHED:
+            definition = definition_of(latest)
+            _, exponent, known = await _context(conn, retailer_id, definition)
+            problems = publish_problems(definition, latest.offer_type or None, exponent, known)
+            if problems:
+                raise ValidationFailed("the offer cannot be published yet", fields=problems)
+        if not await repo.set_status(conn, retailer_id, latest.root_offer_id, [before], to_status, now):
+            raise Conflict("the offer changed concurrently; fetch it and retry")
+    result = MutationResult(
         offer_id=latest.id,
         root_offer_id=latest.root_offer_id,
         validation_errors={},
@@ -280,6 +281,7 @@ async def change_status(db: Database, retailer_id: UUID, offer_id: UUID, action:
         new_status=to_status,
         state_transition=_transition(action, before, to_status),
     )
+    return StatusChange(result, changed=before != to_status)
 
 
 async def fetch_offer(db: Database, retailer_id: UUID, offer_id: UUID, wanted_culture: str | None) -> OfferOut:
@@ -287,10 +289,9 @@ async def fetch_offer(db: Database, retailer_id: UUID, offer_id: UUID, wanted_cu
         row = await repo.get_offer(conn, retailer_id, offer_id)
         if row is None:
             raise _not_found(offer_id)
-        retailer = await tenancy_repo.get_retailer(conn, retailer_id)
+        retailer = await tenancy_repo.require_retailer(conn, retailer_id)
         revisions = await repo.revision_ids(conn, retailer_id, row.root_offer_id)
-    default_culture = retailer.culture if retailer else "en"
-    return offer_out(row, wanted_culture, default_culture, revisions)
+    return offer_out(row, wanted_culture, retailer.culture, revisions)
 
 
 def offer_out(row: OfferRow, wanted_culture: str | None, default_culture: str, revisions: list[UUID]) -> OfferOut:
@@ -430,7 +431,7 @@ async def offer_details(db: Database, request: OfferDetailsRequest) -> OfferDeta
                 skip=request.skip,
                 take=request.take,
             )
-        counts = await wallet_repo.offer_counts(conn, request.retailer_id, [r.root_offer_id for r in rows])
+        counts = await repo.offer_counts(conn, request.retailer_id, [r.root_offer_id for r in rows])
     return OfferDetailsList(
         total_records=total,
         results=[

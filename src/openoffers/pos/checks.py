@@ -23,6 +23,8 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import pricing
+from openoffers.checks.basket import check_total, closed_event, is_ours
+from openoffers.checks.schemas import Transaction
 from openoffers.kit import wire
 from openoffers.kit.clock import iso_z
 from openoffers.kit.errors import (
@@ -36,30 +38,18 @@ from openoffers.kit.errors import (
 )
 from openoffers.kit.ids import new_id, parse_uuid
 from openoffers.kit.money import to_decimal, to_minor
-from openoffers.loyalty import engine as loyalty_engine
+from openoffers.loyalty.rules import engine as loyalty_engine
 from openoffers.offers.terms import terms_of
+from openoffers.pos import read_model
 from openoffers.pos import repository as repo
-from openoffers.pos.basket import check_total, closed_event, is_ours
-from openoffers.pos.common import (
-    Hold,
-    PricedCheck,
-    Scope,
-    context,
-    hold_of,
-    ineligible,
-    price_check,
-    raise_changed,
-    redemption_log,
-    refusal_at,
-    transaction_key,
-    user_offer_not_found,
-    uses_in_period,
-)
-from openoffers.pos.locks import lock_detail, record_lock_expired, redeem_held
+from openoffers.pos.check_pricing import PricedCheck, context, price_check, redemption_log, uses_in_period
+from openoffers.pos.holds import Hold, hold_of, ineligible, raise_changed, refusal_at, user_offer_not_found
+from openoffers.pos.locks import lock_detail, redeem_held, take
 from openoffers.pos.repository import CheckRow, LockRow
-from openoffers.pos.schemas import Transaction
-from openoffers.wallet import repository as wallet_repo
-from openoffers.wallet.repository import ISSUED, LOCKED, REDEEMED, Event, WalletRow
+from openoffers.pos.scope import Scope, begin_write, row_write, transaction_key
+from openoffers.wallet import lifecycle
+from openoffers.wallet.lifecycle import LOCKED, UserWrite
+from openoffers.wallet.repository import WalletRow
 
 SESSIONM_ID = "sessionm_id"
 
@@ -183,7 +173,7 @@ async def _close(
             raise ValidationFailed.field(_path(index, "amount"), "must not be negative")
         ids.append(user_offer_id)
     # The offers with their lock rows, and whether their owner has expiries to record, in one query.
-    found = await repo.wallet_rows_with_locks(conn, scope.retailer_id, ids, due_at=scope.now)
+    found = await read_model.wallet_rows_with_locks(conn, scope.retailer_id, ids, due_at=scope.now)
     rows = found.rows
     for (index, _), user_offer_id in zip(ours, ids, strict=True):
         if user_offer_id not in rows:
@@ -193,21 +183,23 @@ async def _close(
         raise Conflict(
             "the check's offers belong to more than one customer", fields={"request_payload.discounts": ["mixed"]}
         )
-    for owner in owners:
-        if owner in found.due_users:  # nothing due: the sweep would change nothing
-            await wallet_repo.expire_user_due(conn, scope.retailer_id, owner, scope.now)
+    # The wallet read said whether the owner has expiries to record: nothing due saves the sweep.
+    owner_write = None
+    if owners:
+        owner_write = await begin_write(conn, scope, owners[0], has_due=owners[0] in found.due_users)
 
     # Always with the catalog: the customer earns by item category too.
     priced = await price_check(
         conn, scope, transaction, transaction_id, rows, found.locks, with_catalog=True, every_held=True
     )
     plans = await _plan(conn, scope, transaction, transaction_id, ours, ids, rows, found.locks, priced)
-    redeemed = await _apply(conn, scope, transaction_id, plans, priced.held)
+    redeemed = await _apply(conn, scope, owner_write, transaction_id, plans, priced.held)
 
-    customer = owners[0] if owners else await _payment_customer(conn, scope, transaction)
-    if customer is not None:
-        # The customer exists and their expiries are recorded (above, or in `_payment_customer`), in
-        # this transaction: the engine need not read them again. The exponent is the scope's.
+    customer_write = owner_write or await _payment_customer(conn, scope, transaction)
+    if customer_write is not None:
+        customer = customer_write.user_id
+        # The customer exists and their write has begun (above, or in `_payment_customer`), in this
+        # transaction: the engine need not read them again. The exponent is the scope's.
         await loyalty_engine.on_transaction_closed(
             conn,
             retailer_id=scope.retailer_id,
@@ -221,7 +213,7 @@ async def _close(
             ),
             now=scope.now,
             actor=scope.actor,
-            customer_ready=True,
+            write=customer_write,
             exponent=scope.exponent,
         )
     await repo.update_check(
@@ -231,7 +223,7 @@ async def _close(
         {
             **content,
             "is_closed": True,
-            "user_id": customer,
+            "user_id": customer_write.user_id if customer_write else None,
             "redeemed": [str(u) for u in redeemed],
             "closed_at": scope.now,
         },
@@ -299,11 +291,13 @@ async def _plan(
 async def _apply(
     conn: AsyncConnection,
     scope: Scope,
+    owner: UserWrite | None,
     transaction_id: str,
     plans: list[Redemption],
     held: tuple[LockRow, ...],
 ) -> list[UUID]:
-    """Redeem the planned offers and release the check's other locks, in user offer id order."""
+    """Redeem the planned offers (all the owner's) and release the check's other locks, in user offer
+    id order."""
     redeem = {plan.row.user_offer.id: plan for plan in plans}
     release = {lock.user_offer_id for lock in held if lock.user_offer_id not in redeem}
     for user_offer_id in sorted(redeem.keys() | release):
@@ -311,39 +305,35 @@ async def _apply(
         if plan is None:
             await _release(conn, scope, user_offer_id, transaction_id, "the check closed without it")
         else:
-            await _redeem(conn, scope, transaction_id, plan)
+            assert owner is not None  # plans exist only for offers of the check's one owner
+            await _redeem(owner, scope, transaction_id, plan)
     return sorted(redeem)
 
 
-async def _redeem(conn: AsyncConnection, scope: Scope, transaction_id: str, plan: Redemption) -> None:
+async def _redeem(w: UserWrite, scope: Scope, transaction_id: str, plan: Redemption) -> None:
+    """Redeem one planned offer: taken by this check first (`locks.take`, no lock row kept) unless it
+    holds it already, then Locked -> Redeemed."""
     user_offer_id = plan.row.user_offer.id
-    retailer_id, now = scope.retailer_id, scope.now
     detail = lock_detail(scope.store.id, transaction_id, amount=plan.amount)
     if plan.hold is Hold.OURS:
-        await redeem_held(conn, scope, user_offer_id, transaction_id, detail)
+        await redeem_held(w, scope, user_offer_id, transaction_id, detail)
         return
-    locked = Event("locked", now, scope.actor, detail=lock_detail(scope.store.id, transaction_id))
-    if plan.hold is Hold.FREE:
-        if not await wallet_repo.transition(conn, retailer_id, user_offer_id, ISSUED, LOCKED, locked):
-            await raise_changed(conn, retailer_id, user_offer_id, now)
-        # A Locked offer revoked through the Offers API leaves its lock row behind; it is not anyone's.
-        await repo.release_any(conn, retailer_id, user_offer_id, None)
-    else:
-        assert plan.lock is not None
-        if not await repo.release_expired(conn, retailer_id, user_offer_id, now):
-            raise refusal_at(AlreadyLocked("the offer was locked to another transaction meanwhile"), _path(plan.index))
-        await record_lock_expired(conn, retailer_id, plan.lock)
-        await wallet_repo.add_event(conn, retailer_id, user_offer_id, locked)
-    redeemed = Event("redeemed", now, scope.actor, detail=detail)
-    if not await wallet_repo.transition(conn, retailer_id, user_offer_id, LOCKED, REDEEMED, redeemed):
-        await raise_changed(conn, retailer_id, user_offer_id, now)
+    try:
+        await take(w, scope, plan.row, plan.hold, plan.lock, None, transaction_id)
+    except AlreadyLocked as error:
+        if plan.hold is Hold.EXPIRED_OTHER:  # another check took the run-out lock first: name the discount
+            raise refusal_at(error, _path(plan.index)) from None
+        raise
+    if not await lifecycle.redeem(w, user_offer_id, detail):
+        await raise_changed(w.conn, scope.retailer_id, user_offer_id, scope.now)
 
 
 async def _release(conn: AsyncConnection, scope: Scope, user_offer_id: UUID, transaction_id: str, reason: str) -> None:
     """A lock this check holds goes back to the wallet (if it is still this check's)."""
     if await repo.release_held(conn, scope.retailer_id, user_offer_id, scope.store.id, transaction_id):
-        event = Event("unlocked", scope.now, scope.actor, reason, detail=lock_detail(scope.store.id, transaction_id))
-        await wallet_repo.transition(conn, scope.retailer_id, user_offer_id, LOCKED, ISSUED, event)
+        await lifecycle.release(
+            row_write(conn, scope), user_offer_id, reason, lock_detail(scope.store.id, transaction_id)
+        )
 
 
 async def _release_locks(
@@ -354,10 +344,10 @@ async def _release_locks(
             await _release(conn, scope, lock.user_offer_id, transaction_id, reason)
 
 
-async def _payment_customer(conn: AsyncConnection, scope: Scope, transaction: Transaction) -> UUID | None:
+async def _payment_customer(conn: AsyncConnection, scope: Scope, transaction: Transaction) -> UserWrite | None:
     """No offer of ours on the check: the customer is a payment's `user_id` of type SessionM_ID, else
-    the check's own `user_id`. An unknown one is USER_NOT_FOUND (nothing changes). Their due expiries
-    are recorded here (the engine is told they are)."""
+    the check's own `user_id`. An unknown one is USER_NOT_FOUND (nothing changes). Their write begins
+    here (the engine is handed it)."""
     candidates = [
         (f"request_payload.payments[{i}].user_id", p.user_id)
         for i, p in enumerate(transaction.payments)
@@ -371,12 +361,11 @@ async def _payment_customer(conn: AsyncConnection, scope: Scope, transaction: Tr
     user_id = parse_uuid(text)
     if user_id is None:
         raise ValidationFailed.field(path, "is not a user id (a UUID)")
-    has_due = await repo.customer_has_due(conn, scope.retailer_id, user_id, scope.now)
+    has_due = await read_model.customer_has_due(conn, scope.retailer_id, user_id, scope.now)
     if has_due is None:
         raise UserNotFound("the check's customer is not a user of this retailer", fields={path: ["not found"]})
-    if has_due:  # the first step of the loyalty engine's lock order, done here with the same read
-        await wallet_repo.expire_user_due(conn, scope.retailer_id, user_id, scope.now)
-    return user_id
+    # The first step of the loyalty engine's lock order, done here with the same read.
+    return await begin_write(conn, scope, user_id, has_due=has_due)
 
 
 # ---------------------------------------------------------------------------------------- voiding
@@ -386,9 +375,8 @@ async def _void_closed(conn: AsyncConnection, scope: Scope, check: CheckRow, con
     """A closed check voided: what it redeemed goes back to the wallet, what it earned is taken back."""
     detail = lock_detail(scope.store.id, check.transaction_id)
     for user_offer_id in sorted(check.redeemed):
-        event = Event("voided", scope.now, scope.actor, "the check was voided", detail=detail)
         # One reinstated by hand since is left as it is.
-        await wallet_repo.transition(conn, scope.retailer_id, user_offer_id, REDEEMED, ISSUED, event)
+        await lifecycle.void(row_write(conn, scope), user_offer_id, "the check was voided", detail)
     if check.user_id is not None:
         await loyalty_engine.on_transaction_voided(
             conn,

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.db import insert_ignore
 from openoffers.kit.errors import IdempotencyKeyReused, PendingProcessing
-from openoffers.pos.models import pos_requests
+from openoffers.tables.pos import pos_requests
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import pricing
+from openoffers.checks.schemas import loose_id
 from openoffers.kit.errors import (
     AlreadyLocked,
     Conflict,
@@ -27,41 +28,20 @@ from openoffers.kit.errors import (
 )
 from openoffers.kit.ids import parse_uuid
 from openoffers.offers.terms import terms_of
+from openoffers.pos import read_model
 from openoffers.pos import repository as repo
-from openoffers.pos.common import (
-    INFO,
-    LOCKED_WORD,
-    REDEEMED_WORD,
-    Hold,
-    Scope,
-    context,
-    discount_out,
-    hold_of,
-    ineligible,
-    not_redeemable,
-    price_check,
-    raise_changed,
-    redemption_log,
-    transaction_key,
-    user_offer_not_found,
-    uses_categories,
-    uses_in_period,
-)
+from openoffers.pos.check_pricing import context, price_check, redemption_log, uses_categories, uses_in_period
+from openoffers.pos.discount_object import INFO, LOCKED_WORD, REDEEMED_WORD, USER_OFFER_ID_TYPE, discount_out
+from openoffers.pos.holds import Hold, hold_of, ineligible, not_redeemable, raise_changed, user_offer_not_found
 from openoffers.pos.repository import LockRow
-from openoffers.pos.schemas import DiscountOut, LockPayload, UserOfferAction, loose_id
+from openoffers.pos.schemas import DiscountOut, LockPayload, UserOfferAction
+from openoffers.pos.scope import Scope, begin_write, row_write, transaction_key
+from openoffers.wallet import lifecycle
 from openoffers.wallet import repository as wallet_repo
-from openoffers.wallet.repository import (
-    ISSUED,
-    LOCKED,
-    REDEEMED,
-    STATUS_NAMES,
-    SYSTEM_ACTOR,
-    Event,
-    WalletRow,
-)
+from openoffers.wallet.lifecycle import ISSUED, LOCKED, REDEEMED, STATUS_NAMES, UserWrite
+from openoffers.wallet.repository import WalletRow
 
-USER_OFFER_ID, TTL_CODE = "userofferid", "ttlcode"
-LOCK_EXPIRED_REASON = "lock time ran out"
+TTL_CODE = "ttlcode"
 
 # Claim codes: 8 characters without look-alikes (no 0/O, 1/I/L), 31^8 (about 8.5e11) codes per retailer.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -86,15 +66,17 @@ async def _refuse_closed(conn: AsyncConnection, scope: Scope, transaction_id: st
         raise TransactionClosed(f"transaction {transaction_id} is closed")
 
 
-async def _target(conn: AsyncConnection, scope: Scope, payload: LockPayload, transaction_id: str) -> repo.LockTarget:
+async def _target(
+    conn: AsyncConnection, scope: Scope, payload: LockPayload, transaction_id: str
+) -> read_model.LockTarget:
     """The user offer the Lock names, read with its lock and whether the check is closed (one query).
     Refusals keep their order: a closed check first, then a bad lookup code, then an unknown offer; the
     refusal paths ask `check_is_closed` on their own."""
     kind = payload.offer_lookup_type.strip().lower()
     code = payload.offer_lookup_code.strip()
     path = "request_payload.offer_lookup_code"
-    read = partial(repo.lock_target, conn, scope.retailer_id, scope.store.id, transaction_id, scope.now)
-    if kind == USER_OFFER_ID:
+    read = partial(read_model.lock_target, conn, scope.retailer_id, scope.store.id, transaction_id, scope.now)
+    if kind == USER_OFFER_ID_TYPE:
         user_offer_id = parse_uuid(code)
         if user_offer_id is None:
             await _refuse_closed(conn, scope, transaction_id)
@@ -123,8 +105,7 @@ async def lock_in(conn: AsyncConnection, scope: Scope, payload: LockPayload, *, 
     target = await _target(conn, scope, payload, transaction_id)
     row = target.row
     uo = row.user_offer
-    if target.user_has_due:
-        await wallet_repo.expire_user_due(conn, scope.retailer_id, uo.user_id, now)
+    w = await begin_write(conn, scope, uo.user_id, has_due=target.user_has_due)
     # Only a Locked offer's lock row is its lock (a Revoked one may keep a leftover row).
     lock = target.lock if uo.status == LOCKED else None
     hold = hold_of(row, lock, scope.store.id, transaction_id, now)
@@ -153,60 +134,67 @@ async def lock_in(conn: AsyncConnection, scope: Scope, payload: LockPayload, *, 
         expires_at=now + timedelta(seconds=scope.lock_ttl_seconds),
     )
     detail = lock_detail(scope.store.id, transaction_id, amount=result.amount)
-    await take(conn, scope, row, hold, lock, new_lock)
+    await take(w, scope, row, hold, lock, new_lock, transaction_id)
     if redeem:
-        await redeem_held(conn, scope, uo.id, transaction_id, detail)
+        await redeem_held(w, scope, uo.id, transaction_id, detail)
         return discount_out(row, scope, status=REDEEMED_WORD, discount=result, applied_at=now)
     return discount_out(row, scope, status=LOCKED_WORD, discount=result, applied_at=now)
 
 
 async def take(
-    conn: AsyncConnection, scope: Scope, row: WalletRow, hold: Hold, lock: LockRow | None, new_lock: LockRow
+    w: UserWrite,
+    scope: Scope,
+    row: WalletRow,
+    hold: Hold,
+    lock: LockRow | None,
+    new_lock: LockRow | None,
+    transaction_id: str,
 ) -> None:
-    """Make `new_lock` this check's lock on the user offer, by the conditional write `hold` calls for."""
-    uo_id = row.user_offer.id
-    detail = lock_detail(new_lock.store_id, new_lock.transaction_id, amount=new_lock.amount)
+    """Make this check the holder of the user offer, by the conditional write `hold` calls for: the one
+    lock dispatch of Lock, Redeem and a closing check. `new_lock` is the lock row to keep; None when a
+    closing check redeems the offer at once, so no lock row is kept (and a leftover one is removed)."""
+    conn, uo_id = w.conn, row.user_offer.id
+    extra = {"amount": new_lock.amount} if new_lock is not None else {}
+    detail = lock_detail(scope.store.id, transaction_id, **extra)
     if hold is Hold.FREE:
-        event = Event("locked", scope.now, scope.actor, detail=detail)
-        if not await wallet_repo.transition(conn, scope.retailer_id, uo_id, ISSUED, LOCKED, event):
+        if not await lifecycle.lock(w, uo_id, detail):
             await raise_changed(conn, scope.retailer_id, uo_id, scope.now)
-        await repo.insert_lock(conn, new_lock)
+        if new_lock is not None:
+            await repo.insert_lock(conn, new_lock)
+        else:
+            # A Locked offer revoked through the Offers API leaves its lock row behind; it is not anyone's.
+            await repo.release_any(conn, scope.retailer_id, uo_id, None)
     elif hold is Hold.OURS:
         # The same check again (its basket changed): the lock is recomputed and its time starts over.
-        if not await repo.relock(conn, new_lock):
+        if new_lock is not None and not await repo.relock(conn, new_lock):
             raise AlreadyLocked("the offer was locked to another transaction meanwhile")
     else:
         assert lock is not None
-        if not await repo.take_over_expired(conn, new_lock, scope.now):
+        if new_lock is not None:
+            moved = await repo.take_over_expired(conn, new_lock, scope.now)
+        else:
+            moved = await repo.release_expired(conn, scope.retailer_id, uo_id, scope.now)
+        if not moved:
             raise AlreadyLocked("the offer was locked to another transaction meanwhile")
-        await record_lock_expired(conn, scope.retailer_id, lock)
-        await wallet_repo.add_event(
-            conn, scope.retailer_id, uo_id, Event("locked", scope.now, scope.actor, detail=detail)
-        )
+        await record_take_over(w, lock, detail)
 
 
-async def record_lock_expired(conn: AsyncConnection, retailer_id: UUID, lock: LockRow) -> None:
-    """History: the old lock ended when its time ran out, whoever noticed it later."""
-    event = Event(
-        "lock_expired",
-        lock.expires_at,
-        SYSTEM_ACTOR,
-        LOCK_EXPIRED_REASON,
-        detail=lock_detail(lock.store_id, lock.transaction_id),
-    )
-    await wallet_repo.add_event(conn, retailer_id, lock.user_offer_id, event)
+async def record_take_over(w: UserWrite, old: LockRow, detail: dict[str, Any]) -> None:
+    """History of a run-out lock taken over by another check: the old lock ended when its time ran out
+    (whoever noticed it later), then this check locked the offer."""
+    expired = lock_detail(old.store_id, old.transaction_id)
+    await lifecycle.take_over(w, old.user_offer_id, old.expires_at, expired, detail)
 
 
 async def redeem_held(
-    conn: AsyncConnection, scope: Scope, user_offer_id: UUID, transaction_id: str, detail: dict[str, Any]
+    w: UserWrite, scope: Scope, user_offer_id: UUID, transaction_id: str, detail: dict[str, Any]
 ) -> None:
     """Locked to this check -> Redeemed: delete this check's lock row, then Locked -> Redeemed. Both are
     conditional: if either finds the offer changed, the whole request rolls back."""
-    if not await repo.release_held(conn, scope.retailer_id, user_offer_id, scope.store.id, transaction_id):
+    if not await repo.release_held(w.conn, scope.retailer_id, user_offer_id, scope.store.id, transaction_id):
         raise AlreadyLocked("the offer is no longer locked to this transaction")
-    event = Event("redeemed", scope.now, scope.actor, detail=detail)
-    if not await wallet_repo.transition(conn, scope.retailer_id, user_offer_id, LOCKED, REDEEMED, event):
-        await raise_changed(conn, scope.retailer_id, user_offer_id, scope.now)
+    if not await lifecycle.redeem(w, user_offer_id, detail):
+        await raise_changed(w.conn, scope.retailer_id, user_offer_id, scope.now)
 
 
 async def _wallet_row(conn: AsyncConnection, scope: Scope, user_offer_id: UUID) -> WalletRow:
@@ -234,8 +222,7 @@ async def unlock_in(conn: AsyncConnection, scope: Scope, action: UserOfferAction
             if uo.id in locks:
                 raise AlreadyLocked("the offer is locked to another transaction")
         detail: dict[str, Any] = {"employee_id": loose_id(action.employee_id)}
-        event = Event("unlocked", scope.now, scope.actor, "unlocked at the POS", detail=detail)
-        if not await wallet_repo.transition(conn, scope.retailer_id, uo.id, LOCKED, ISSUED, event):
+        if not await lifecycle.release(row_write(conn, scope), uo.id, "unlocked at the POS", detail):
             await raise_changed(conn, scope.retailer_id, uo.id, scope.now)
         return discount_out(row, scope, status=INFO)
     status = row.status_at(scope.now)
@@ -250,8 +237,7 @@ async def reinstate_in(conn: AsyncConnection, scope: Scope, action: UserOfferAct
     uo = row.user_offer
     if uo.status == REDEEMED:
         detail: dict[str, Any] = {"employee_id": loose_id(action.employee_id)}
-        event = Event("reinstated", scope.now, scope.actor, "reinstated at the POS", detail=detail)
-        if not await wallet_repo.transition(conn, scope.retailer_id, uo.id, REDEEMED, ISSUED, event):
+        if not await lifecycle.reinstate(row_write(conn, scope), uo.id, "reinstated at the POS", detail):
             row = await _wallet_row(conn, scope, uo.id)
             if row.status_at(scope.now) != ISSUED:
                 raise _conflict(row.status_at(scope.now), "reinstated")
@@ -294,12 +280,7 @@ async def expire_locks_batch(conn: AsyncConnection, now: datetime, limit: int) -
     for lock in due:
         if not await repo.release_expired(conn, lock.retailer_id, lock.user_offer_id, now):
             continue
-        event = Event(
-            "lock_expired",
-            lock.expires_at,
-            SYSTEM_ACTOR,
-            LOCK_EXPIRED_REASON,
-            detail=lock_detail(lock.store_id, lock.transaction_id),
-        )
-        released += await wallet_repo.transition(conn, lock.retailer_id, lock.user_offer_id, LOCKED, ISSUED, event)
+        sweep = lifecycle.RowWrite(conn, lock.retailer_id, now)
+        detail = lock_detail(lock.store_id, lock.transaction_id)
+        released += await lifecycle.release_expired_lock(sweep, lock.user_offer_id, lock.expires_at, detail)
     return len(due), released

@@ -20,27 +20,27 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import pricing
-from openoffers.loyalty import repository as loyalty_repo
+from openoffers.checks.schemas import loose_id
+from openoffers.loyalty.points import repository as loyalty_repo
 from openoffers.offers.terms import terms_of
+from openoffers.pos import read_model
 from openoffers.pos import repository as repo
-from openoffers.pos.common import (
-    INFO,
-    LOCKED_WORD,
-    Scope,
+from openoffers.pos.check_pricing import (
     context,
-    discount_out,
-    is_open,
     locked_discount,
     price_check,
     redemption_log,
-    transaction_key,
     uses_categories,
     uses_in_period,
 )
-from openoffers.pos.schemas import AccountOut, DiscountOut, LookupPayload, LookupUser, loose_id
+from openoffers.pos.discount_object import INFO, LOCKED_WORD, discount_out
+from openoffers.pos.holds import is_open
+from openoffers.pos.schemas import AccountOut, DiscountOut, LookupPayload, LookupUser
+from openoffers.pos.scope import Scope, transaction_key
 from openoffers.wallet import service as wallet_service
 from openoffers.wallet import users_repository as users_repo
-from openoffers.wallet.repository import LOCKED, WalletRow
+from openoffers.wallet.lifecycle import LOCKED
+from openoffers.wallet.repository import WalletRow
 
 
 async def lookup_in(conn: AsyncConnection, scope: Scope, payload: LookupPayload) -> LookupUser:
@@ -53,9 +53,9 @@ async def lookup_in(conn: AsyncConnection, scope: Scope, payload: LookupPayload)
     )
     matching = users_repo.matching_users(scope.retailer_id, **key)
     assert matching is not None, "lookup_key gives one key"
-    customer = await repo.customer_with_balances(conn, scope.retailer_id, matching)
+    customer = await read_model.customer_with_balances(conn, scope.retailer_id, matching)
     user = wallet_service.the_one_user(customer.users)
-    rows, every_lock = await repo.wallet_with_locks(conn, scope.retailer_id, user.id, now)
+    rows, every_lock = await read_model.wallet_with_locks(conn, scope.retailer_id, user.id, now)
     balances = customer.balances
     if not any(b.account.is_default for b in balances):
         # Reads show the default account before its first use (it is created lazily with this id).

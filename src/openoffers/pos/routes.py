@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from litestar import Request, Response
 from litestar.handlers import HTTPRouteHandler
 
+from openoffers.checks.schemas import Transaction
 from openoffers.context import context
 from openoffers.kit import wire
 from openoffers.kit.db import Database
@@ -21,6 +22,7 @@ from openoffers.kit.envelopes import ok, raw_json
 from openoffers.kit.errors import ValidationFailed
 from openoffers.kit.http import endpoint
 from openoffers.kit.jsonrepair import repair_brackets
+from openoffers.loyalty import service as loyalty
 from openoffers.pos import service
 from openoffers.pos.schemas import (
     ClaimCode,
@@ -30,12 +32,12 @@ from openoffers.pos.schemas import (
     LookupPayload,
     LookupUser,
     PosEnvelope,
-    Transaction,
     UserOfferAction,
 )
 from openoffers.settings import Settings
-from openoffers.tenancy.guards import WRITE_ROLES, offers_call
+from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, offers_call, principal_of
 from openoffers.tenancy.service import authenticate, parse_basic
+from openoffers.wallet.schemas import WalletOut, WalletRequest
 
 Req = Request[Any, Any, Any]
 T = TypeVar("T")
@@ -200,4 +202,25 @@ async def claim_code(request: Req) -> Response[bytes]:
     return ok(await service.claim_code(call.db, call.ctx.settings, call.body, call.now))
 
 
-ROUTES = [lookup, *LOCK_ROUTES, redeem, unlock, reinstate, *SEND_ROUTES, claim_code]
+@endpoint(
+    "/api/2.0/offers/get_user_offers",
+    summary="A user's wallet",
+    request=WalletRequest,
+    response=WalletOut,
+    tags=("wallet",),
+)
+async def get_user_offers(request: Req) -> Response[bytes]:
+    """Redeemable user offers (Issued inside their window, Locked), newest first, localised by `culture`,
+    with the user's point totals. Given a POS envelope (with `request_payload`) it answers as Lookup, since
+    the guide lists this URI for the Lookup call."""
+    body = await request.body()
+    # Credentials before any parsing: the byte search is not a parse, the sniff below is.
+    if b'"request_payload"' in body:
+        await principal_of(request)
+        if is_pos_envelope(body):
+            return await lookup_response(request)
+    call = await offers_call(request, WalletRequest, READ_ROLES)
+    return ok(await loyalty.get_user_offers(call.db, call.body, call.now))
+
+
+ROUTES = [lookup, get_user_offers, *LOCK_ROUTES, redeem, unlock, reinstate, *SEND_ROUTES, claim_code]

@@ -22,28 +22,21 @@ from uuid import UUID
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openoffers.checks.basket import SESSIONM
+from openoffers.checks.schemas import Transaction
 from openoffers.kit import wire
 from openoffers.kit.clock import iso_z
 from openoffers.kit.db import Database
 from openoffers.kit.envelopes import pos_body
 from openoffers.kit.ids import parse_uuid
-from openoffers.kit.money import currency_exponent, to_minor
+from openoffers.kit.money import to_minor
 from openoffers.pos import idempotency
 from openoffers.pos import repository as repo
-from openoffers.pos.basket import SESSIONM
 from openoffers.pos.checks import send_in
-from openoffers.pos.common import Scope, scope_of
 from openoffers.pos.locks import create_claim_code, expire_locks_batch, lock_in, reinstate_in, unlock_in
 from openoffers.pos.lookup import lookup_in
-from openoffers.pos.schemas import (
-    ClaimCode,
-    ClaimCodeRequest,
-    LockPayload,
-    LookupPayload,
-    PosEnvelope,
-    Transaction,
-    UserOfferAction,
-)
+from openoffers.pos.schemas import ClaimCode, ClaimCodeRequest, LockPayload, LookupPayload, PosEnvelope, UserOfferAction
+from openoffers.pos.scope import Scope, scope_of
 from openoffers.settings import Settings
 from openoffers.tenancy import repository as tenancy_repo
 from openoffers.tenancy.service import Principal, authenticate_in, authenticate_pos_in
@@ -201,8 +194,7 @@ async def recent_checks(
     redeemed (for the admin UI's transactions page). Read only."""
     async with db.read() as conn:
         total, rows = await repo.list_checks(conn, retailer_id, store_id, skip=skip, take=take)
-        retailer = await tenancy_repo.get_retailer(conn, retailer_id)
-        exponent = currency_exponent(retailer.currency if retailer else "USD")
+        exponent = (await tenancy_repo.require_retailer(conn, retailer_id)).exponent
         named = {
             user_offer_id
             for row in rows

@@ -10,7 +10,9 @@ from uuid import UUID
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers.tenancy.models import api_keys, pos_clients, retailers, stores
+from openoffers.kit.errors import NotFound
+from openoffers.kit.money import currency_exponent
+from openoffers.tables.tenancy import api_keys, pos_clients, retailers, stores
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +23,11 @@ class Retailer:
     timezone: str
     culture: str
     created_at: datetime
+
+    @property
+    def exponent(self) -> int:
+        """Minor units per major unit of the retailer's currency, as a power of ten (2 for USD)."""
+        return currency_exponent(self.currency)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +116,15 @@ async def insert_retailer(conn: AsyncConnection, retailer: Retailer) -> None:
 async def get_retailer(conn: AsyncConnection, retailer_id: UUID) -> Retailer | None:
     row = (await conn.execute(select(retailers).where(retailers.c.id == retailer_id))).first()
     return _retailer(row) if row else None
+
+
+async def require_retailer(conn: AsyncConnection, retailer_id: UUID) -> Retailer:
+    """The retailer a call acts for, with its currency and culture: the one place they are read.
+    Every caller is authenticated for it, so a missing one is NOT_FOUND rather than a default."""
+    retailer = await get_retailer(conn, retailer_id)
+    if retailer is None:
+        raise NotFound("retailer not found", fields={"retailer_id": ["not found"]})
+    return retailer
 
 
 async def list_retailers(conn: AsyncConnection) -> list[Retailer]:

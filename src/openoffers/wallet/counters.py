@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.db import insert_ignore
-from openoffers.wallet.models import offer_inventory, user_offer_counters, user_offers
+from openoffers.tables.wallet import offer_inventory, user_offer_counters, user_offers
 
 
 async def count_acquired(conn: AsyncConnection, retailer_id: UUID, root_offer_id: UUID) -> int:

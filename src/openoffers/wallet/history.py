@@ -17,12 +17,13 @@ from openoffers.kit import culture
 from openoffers.kit.clock import iso_z
 from openoffers.kit.db import Database
 from openoffers.kit.errors import NotFound, UserNotFound
-from openoffers.loyalty import repository as loyalty_repo
 from openoffers.offers.repository import OfferRow
 from openoffers.tenancy import repository as tenancy_repo
+from openoffers.wallet import lifecycle
 from openoffers.wallet import repository as repo
 from openoffers.wallet import users_repository as users_repo
-from openoffers.wallet.repository import EXPIRED, STATUS_NAMES, EventRow, WalletRow
+from openoffers.wallet.lifecycle import EXPIRED, STATUS_NAMES
+from openoffers.wallet.repository import EventRow, WalletRow
 from openoffers.wallet.schemas import (
     EventOut,
     HistoryEntry,
@@ -31,7 +32,6 @@ from openoffers.wallet.schemas import (
     UserOfferDetail,
     UserOfferOut,
     UserOfferRequest,
-    WalletOut,
     WalletRequest,
 )
 
@@ -69,8 +69,7 @@ def localize(offer: OfferRow, wanted: str | None, default_culture: str) -> Local
 
 
 async def default_culture_of(conn: AsyncConnection, retailer_id: UUID) -> str:
-    retailer = await tenancy_repo.get_retailer(conn, retailer_id)
-    return retailer.culture if retailer else "en"
+    return (await tenancy_repo.require_retailer(conn, retailer_id)).culture
 
 
 def user_offer_out(row: WalletRow, now: datetime, wanted: str | None, default_culture: str) -> UserOfferOut:
@@ -132,22 +131,14 @@ async def _require_users(conn: AsyncConnection, retailer_id: UUID, user_ids: Seq
         raise UserNotFound("user not found", fields={path: ["not found"] for path in paths})
 
 
-async def get_user_offers(db: Database, request: WalletRequest, now: datetime) -> WalletOut:
-    """The wallet: Issued offers inside their window and Locked ones, newest first, with point totals."""
-    async with db.read() as conn:
-        await _require_users(conn, request.retailer_id, [request.user_id], "user_id")
-        default_culture = await default_culture_of(conn, request.retailer_id)
-        total = await repo.count_wallet(conn, request.retailer_id, request.user_id, now)
-        rows = await repo.wallet_rows(
-            conn, request.retailer_id, request.user_id, now, skip=request.skip, take=request.take
-        )
-        available, lifetime = await loyalty_repo.point_totals(conn, request.retailer_id, request.user_id)
-    return WalletOut(
-        user_offers=[user_offer_out(r, now, request.culture, default_culture) for r in rows],
-        total_records=total,
-        total_points=lifetime,
-        available_points=available,
-    )
+async def wallet_page(conn: AsyncConnection, request: WalletRequest, now: datetime) -> tuple[int, list[UserOfferOut]]:
+    """One page of the wallet (Issued offers inside their window and Locked ones, newest first) and how
+    many it holds in all, in the caller's transaction."""
+    await _require_users(conn, request.retailer_id, [request.user_id], "user_id")
+    default_culture = await default_culture_of(conn, request.retailer_id)
+    total = await repo.count_wallet(conn, request.retailer_id, request.user_id, now)
+    rows = await repo.wallet_rows(conn, request.retailer_id, request.user_id, now, skip=request.skip, take=request.take)
+    return total, [user_offer_out(r, now, request.culture, default_culture) for r in rows]
 
 
 def _detail(
@@ -160,7 +151,7 @@ def _detail(
     uo = row.user_offer
     if uo.status != EXPIRED and out.status == EXPIRED and uo.redemption_end is not None:
         # Not recorded yet (no write has touched this user since): show the event it will be stored as.
-        pending = repo.expiry_event(uo.redemption_end)
+        pending = lifecycle.expiry_event(uo.redemption_end)
         shown.append(
             EventOut(
                 kind=pending.kind, at=iso_z(pending.at) or "", actor=pending.actor, reason=pending.reason, detail={}

@@ -26,10 +26,10 @@ from openoffers.offers import repository as offers_repo
 from openoffers.offers.repository import DELETED, PUBLISHED, OfferRow
 from openoffers.offers.schemas import CommonConfig, Frequency, Inventory, OfferDefinition, PerCustomer
 from openoffers.offers.service import definition_of
-from openoffers.wallet import counters
-from openoffers.wallet import repository as repo
+from openoffers.wallet import counters, lifecycle
 from openoffers.wallet import users_repository as users_repo
-from openoffers.wallet.repository import ISSUED, Event, UserOfferRow
+from openoffers.wallet.lifecycle import ISSUED, UserWrite
+from openoffers.wallet.repository import UserOfferRow
 
 # fail_reason values (also the `reason` of a refused reward store purchase).
 OFFER_NOT_PUBLISHED = "OFFER_NOT_PUBLISHED"
@@ -183,14 +183,10 @@ async def _one_copy(
 
 
 async def issue_in(
-    conn: AsyncConnection,
+    w: UserWrite,
     *,
-    retailer_id: UUID,
-    user_id: UUID,
     offer_id: UUID,
     quantity: int,
-    now: datetime,
-    actor: str,
     source: str,
     exact: bool = False,
     reason: str = "",
@@ -199,16 +195,16 @@ async def issue_in(
     user_offer_ids: Sequence[UUID] | None = None,
     target: Target | None = None,
 ) -> list[Issued]:
-    """Issue up to `quantity` copies in the caller's transaction; one `Issued` per copy.
+    """Issue up to `quantity` copies to `w`'s customer in its transaction; one `Issued` per copy.
 
     Copies are claimed one at a time; once one is refused the rest are refused for the same reason.
     With `all_or_nothing` a refusal raises CONFLICT (with the reason) instead, so the caller's whole
     transaction rolls back. `user_offer_ids` fixes the new ids (the demo uses the guide's); `target`
     skips resolving when the caller already resolved and marked the revision.
     """
+    conn, retailer_id, user_id, now = w.conn, w.retailer_id, w.user_id, w.now
     if await users_repo.get_user(conn, retailer_id, user_id) is None:
         raise UserNotFound("user not found", fields={"user_id": ["not found"]})
-    await repo.expire_user_due(conn, retailer_id, user_id, now)
     if target is None:
         # Check status and window before marking, so a refused draft is not marked referenced.
         probe = await resolve_target(conn, retailer_id, offer_id, exact=exact, mark=False)
@@ -229,8 +225,8 @@ async def issue_in(
             if refusal is not None:
                 break
             user_offer_id = ids[index] if index < len(ids) else new_id()
-            await repo.insert_user_offer(
-                conn,
+            await lifecycle.issue(
+                w,
                 UserOfferRow(
                     id=user_offer_id,
                     retailer_id=retailer_id,
@@ -244,12 +240,8 @@ async def issue_in(
                     source=source,
                     updated_at=now,
                 ),
-            )
-            await repo.add_event(
-                conn,
-                retailer_id,
-                user_offer_id,
-                Event("issued", now, actor, reason, {"source": source, **(detail or {})}),
+                reason=reason,
+                detail={"source": source, **(detail or {})},
             )
             outcomes.append(Issued(user_id, user_offer_id, revision.id, root, None))
     if refusal is not None:

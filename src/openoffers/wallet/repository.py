@@ -3,7 +3,8 @@
 
 Each function takes the retailer id (ARCHITECTURE.md rule 8). State changes are conditional updates
 whose row count says whether this caller made the change; nothing here reads a value to write it back.
-The POS and loyalty-rule code reuse `wallet_rows`, `transition`, `add_event` and `expire_user_due`.
+`transition`, `add_event` and `insert_user_offer` are the raw writes under `wallet.lifecycle`, which is
+the only production code that calls them (tests call them to build states directly).
 """
 
 from __future__ import annotations
@@ -14,24 +15,17 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.offers import repository as offers_repo
-from openoffers.offers.models import offers
-from openoffers.offers.repository import PUBLISHED, OfferRow
-from openoffers.pos.models import pos_locks
-from openoffers.wallet.models import offer_inventory, user_offer_events, user_offers
+from openoffers.offers.repository import OfferRow
+from openoffers.tables.offers import offers
+from openoffers.tables.pos import pos_locks
+from openoffers.tables.wallet import EventKind, user_offer_events, user_offers
+from openoffers.tables.wallet import UserOfferStatus as Status
 
-ISSUED, LOCKED, REDEEMED, EXPIRED, REVOKED = 1, 2, 3, 4, 5
-STATUS_NAMES = {ISSUED: "Issued", LOCKED: "Locked", REDEEMED: "Redeemed", EXPIRED: "Expired", REVOKED: "Revoked"}
-EVENT_KINDS = frozenset(
-    {"issued", "locked", "unlocked", "lock_expired", "redeemed", "reinstated", "expired", "revoked", "voided"}
-)
-# A user offer that went through one of these was "rolled back" (user_offer_history's rollback_option).
-ROLLBACK_KINDS = ("reinstated", "voided")
-SYSTEM_ACTOR = "system"
-EXPIRY_REASON = "redemption window ended"
+ROLLBACK_KINDS = (EventKind.REINSTATED, EventKind.VOIDED)
 
 
 # -------------------------------------------------------------------------------------- user offers
@@ -40,8 +34,8 @@ EXPIRY_REASON = "redemption window ended"
 def effective_status(status: int, redemption_end: datetime | None, now: datetime) -> int:
     """The status a reader must see: Issued becomes Expired the moment the window ends, whether or not
     the stored row has been moved yet (the window is [start, end))."""
-    if status == ISSUED and redemption_end is not None and redemption_end <= now:
-        return EXPIRED
+    if status == Status.ISSUED and redemption_end is not None and redemption_end <= now:
+        return Status.EXPIRED
     return status
 
 
@@ -64,7 +58,7 @@ class UserOfferRow:
 
     def is_redeemable_at(self, now: datetime) -> bool:
         """Issued and inside its window (a Locked offer is already on a check)."""
-        return self.status_at(now) == ISSUED and self.redemption_start <= now
+        return self.status_at(now) == Status.ISSUED and self.redemption_start <= now
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +74,8 @@ class WalletRow:
         """What readers see: a POS lock whose time is up counts as Issued again (the offer is back in
         the wallet) even before a write records the `lock_expired` event."""
         uo = self.user_offer
-        if uo.status == LOCKED and self.lock_expires_at is not None and self.lock_expires_at <= now:
-            return effective_status(ISSUED, uo.redemption_end, now)
+        if uo.status == Status.LOCKED and self.lock_expires_at is not None and self.lock_expires_at <= now:
+            return effective_status(Status.ISSUED, uo.redemption_end, now)
         return uo.status_at(now)
 
 
@@ -179,9 +173,9 @@ async def wallet_rows_by_ids(
 def redeemable(now: datetime) -> ColumnElement[bool]:
     """Locked, or Issued with a window that has not ended: what a wallet shows."""
     return or_(
-        user_offers.c.status == LOCKED,
+        user_offers.c.status == Status.LOCKED,
         and_(
-            user_offers.c.status == ISSUED,
+            user_offers.c.status == Status.ISSUED,
             or_(user_offers.c.redemption_end.is_(None), user_offers.c.redemption_end > now),
         ),
     )
@@ -261,13 +255,12 @@ async def history_rows(
 
 async def add_event(conn: AsyncConnection, retailer_id: UUID, user_offer_id: UUID, event: Event) -> None:
     """Append to a user offer's history. Call it in the transaction that made the change."""
-    if event.kind not in EVENT_KINDS:
-        raise ValueError(f"unknown user offer event kind {event.kind!r}")
+    kind = EventKind(event.kind)  # an unknown kind raises here, before anything is written
     await conn.execute(
         insert(user_offer_events).values(
             user_offer_id=user_offer_id,
             retailer_id=retailer_id,
-            kind=event.kind,
+            kind=kind,
             at=event.at,
             actor=event.actor[:200],
             reason=event.reason[:500],
@@ -329,151 +322,3 @@ async def transition(
         return False
     await add_event(conn, retailer_id, user_offer_id, event)
     return True
-
-
-def expiry_event(redemption_end: datetime) -> Event:
-    """The event an expiry is recorded with: at the moment the window ended, not when it was noticed."""
-    return Event("expired", redemption_end, SYSTEM_ACTOR, EXPIRY_REASON)
-
-
-async def _expire(conn: AsyncConnection, retailer_id: UUID, due: Iterable[Any]) -> int:
-    expired = 0
-    for row in due:
-        expired += await transition(conn, retailer_id, row.id, ISSUED, EXPIRED, expiry_event(row.redemption_end))
-    return expired
-
-
-def _due(retailer_id: UUID, now: datetime) -> list[ColumnElement[bool]]:
-    return [
-        user_offers.c.retailer_id == retailer_id,
-        user_offers.c.status == ISSUED,
-        user_offers.c.redemption_end.is_not(None),
-        user_offers.c.redemption_end <= now,
-    ]
-
-
-def has_due(retailer_id: UUID, user_id: ColumnElement[Any], now: datetime) -> ColumnElement[bool]:
-    """Whether `user_id` (a column of the caller's query) has offers `expire_user_due` would record.
-    A hot path reads it with the rows it needs anyway and calls the sweep only when it is true, so a
-    write that has nothing to catch up costs no extra statement (the sweep changes nothing then)."""
-    due = user_offers.alias("due")
-    return exists().where(
-        due.c.retailer_id == retailer_id,
-        due.c.user_id == user_id,
-        due.c.status == ISSUED,
-        due.c.redemption_end.is_not(None),
-        due.c.redemption_end <= now,
-    )
-
-
-async def expire_user_due(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime) -> int:
-    """Record the expiry of the user's Issued offers whose window has ended; how many changed.
-    Every write that touches a user's offers calls this first, so the stored history catches up."""
-    due = await conn.execute(
-        select(user_offers.c.id, user_offers.c.redemption_end)
-        .where(*_due(retailer_id, now), user_offers.c.user_id == user_id)
-        .order_by(user_offers.c.id)
-    )
-    return await _expire(conn, retailer_id, due.all())
-
-
-async def expire_due_batch(conn: AsyncConnection, retailer_id: UUID, now: datetime, limit: int) -> tuple[int, int]:
-    """Up to `limit` due user offers of a retailer: (how many were due, how many this call expired)."""
-    due = (
-        await conn.execute(
-            select(user_offers.c.id, user_offers.c.redemption_end)
-            .where(*_due(retailer_id, now))
-            .order_by(user_offers.c.id)
-            .limit(limit)
-        )
-    ).all()
-    return len(due), await _expire(conn, retailer_id, due)
-
-
-async def revoke_unredeemed(
-    conn: AsyncConnection, retailer_id: UUID, root_offer_id: UUID, now: datetime, actor: str, reason: str
-) -> int:
-    """Revoke every Issued or Locked user offer of an offer (all revisions), e.g. when it is deleted.
-    One whose window already ended is recorded as expired instead: that is what happened first."""
-    rows = (
-        await conn.execute(
-            select(user_offers.c.id, user_offers.c.status, user_offers.c.redemption_end)
-            .where(
-                user_offers.c.retailer_id == retailer_id,
-                user_offers.c.root_offer_id == root_offer_id,
-                user_offers.c.status.in_([ISSUED, LOCKED]),
-            )
-            .order_by(user_offers.c.id)
-        )
-    ).all()
-    revoked = 0
-    for row in rows:
-        if effective_status(row.status, row.redemption_end, now) == EXPIRED:
-            await transition(conn, retailer_id, row.id, ISSUED, EXPIRED, expiry_event(row.redemption_end))
-            continue
-        event = Event("revoked", now, actor, reason)
-        revoked += await transition(conn, retailer_id, row.id, (ISSUED, LOCKED), REVOKED, event)
-    return revoked
-
-
-@dataclass(frozen=True, slots=True)
-class OfferCounts:
-    acquired: int = 0
-    redeemed: int = 0
-    # Copies counted against the inventory counter (None: no counter yet).
-    inventory_used: int | None = None
-
-    def remaining(self, total: int | None) -> int | None:
-        if total is None:
-            return None
-        used = self.acquired if self.inventory_used is None else self.inventory_used
-        return max(0, total - used)
-
-
-async def offer_counts(
-    conn: AsyncConnection, retailer_id: UUID, root_offer_ids: Sequence[UUID]
-) -> dict[UUID, OfferCounts]:
-    """Per root offer: user offers acquired, redeemed, and inventory used (for fetch_offers_details)."""
-    roots = list(set(root_offer_ids))
-    if not roots:
-        return {}
-    counted = await conn.execute(
-        select(
-            user_offers.c.root_offer_id,
-            func.count().label("acquired"),
-            func.sum(case((user_offers.c.status == REDEEMED, 1), else_=0)).label("redeemed"),
-        )
-        .where(user_offers.c.retailer_id == retailer_id, user_offers.c.root_offer_id.in_(roots))
-        .group_by(user_offers.c.root_offer_id)
-    )
-    acquired = {r.root_offer_id: (int(r.acquired), int(r.redeemed or 0)) for r in counted}
-    inventory = await conn.execute(
-        select(offer_inventory).where(
-            offer_inventory.c.retailer_id == retailer_id, offer_inventory.c.root_offer_id.in_(roots)
-        )
-    )
-    used = {r.root_offer_id: int(r.total - r.remaining) for r in inventory}
-    result: dict[UUID, OfferCounts] = {}
-    for root in roots:
-        got, redeemed = acquired.get(root, (0, 0))
-        result[root] = OfferCounts(acquired=got, redeemed=redeemed, inventory_used=used.get(root))
-    return result
-
-
-async def reward_store_offers(
-    conn: AsyncConnection, retailer_id: UUID, now: datetime, *, skip: int, take: int
-) -> tuple[int, list[OfferRow]]:
-    """Latest revisions of published reward store offers that can be acquired now, newest first."""
-    where = and_(
-        offers.c.retailer_id == retailer_id,
-        offers.c.is_latest.is_(True),
-        offers.c.status == PUBLISHED,
-        offers.c.reward_store.is_(True),
-        or_(offers.c.acquisition_start.is_(None), offers.c.acquisition_start <= now),
-        or_(offers.c.acquisition_end.is_(None), offers.c.acquisition_end >= now),
-    )
-    total = (await conn.execute(select(func.count()).select_from(offers).where(where))).scalar_one()
-    rows = await conn.execute(
-        select(offers).where(where).order_by(offers.c.created_at.desc(), offers.c.id).offset(skip).limit(take)
-    )
-    return int(total), [OfferRow(**{name: getattr(r, name) for name in _OFFER_FIELDS}) for r in rows]

@@ -1,4 +1,4 @@
-"""Users, issuance, wallet, history and reward store routes (API.md 4): decode, authorize, call one
+"""Users, issuance and history routes (API.md 4): decode, authorize, call one
 service function, encode."""
 
 from __future__ import annotations
@@ -9,41 +9,26 @@ from litestar import Request, Response
 
 from openoffers.kit.envelopes import ok
 from openoffers.kit.http import endpoint
-from openoffers.pos.routes import is_pos_envelope, lookup_response
-from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, offers_call, principal_of
-from openoffers.wallet import history, service, store
+from openoffers.offers.schemas import MutationResult, OfferRef
+from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, offers_call
+from openoffers.wallet import history, offer_status, service
 from openoffers.wallet.schemas import (
-    CreateUserRequest,
     GetUserRequest,
     HistoryOut,
     HistoryRequest,
     IssueRequest,
     IssueResult,
-    PurchaseRequest,
-    PurchaseResult,
     RevokeRequest,
-    RewardStoreList,
-    RewardStoreRequest,
     UpdateUserRequest,
     UserOfferDetail,
     UserOfferOut,
     UserOfferRequest,
     UserOut,
-    WalletOut,
-    WalletRequest,
 )
 
 Req = Request[Any, Any, Any]
 USERS = ("users",)
 WALLET = ("wallet",)
-
-
-@endpoint("/api/2.0/users/create", summary="Create a user", request=CreateUserRequest, response=UserOut, tags=USERS)
-async def create_user(request: Req) -> Response[bytes]:
-    """A customer of the retailer. `user_id` may be given (imports keep their ids); `external_customer_id`
-    is unique per retailer; email and phone are matched case-insensitively and by digits."""
-    call = await offers_call(request, CreateUserRequest, WRITE_ROLES)
-    return ok(await service.create_user(call.db, call.body, call.now))
 
 
 @endpoint("/api/2.0/users/update", summary="Update a user", request=UpdateUserRequest, response=UserOut, tags=USERS)
@@ -88,27 +73,6 @@ async def revoke_user_offer(request: Req) -> Response[bytes]:
 
 
 @endpoint(
-    "/api/2.0/offers/get_user_offers",
-    summary="A user's wallet",
-    request=WalletRequest,
-    response=WalletOut,
-    tags=WALLET,
-)
-async def get_user_offers(request: Req) -> Response[bytes]:
-    """Redeemable user offers (Issued inside their window, Locked), newest first, localised by `culture`,
-    with the user's point totals. Given a POS envelope (with `request_payload`) it answers as Lookup, since
-    the guide lists this URI for the Lookup call."""
-    body = await request.body()
-    # Credentials before any parsing: the byte search is not a parse, the sniff below is.
-    if b'"request_payload"' in body:
-        await principal_of(request)
-        if is_pos_envelope(body):
-            return await lookup_response(request)
-    call = await offers_call(request, WalletRequest, READ_ROLES)
-    return ok(await history.get_user_offers(call.db, call.body, call.now))
-
-
-@endpoint(
     "/api/2.0/offers/get_user_offer",
     summary="One user offer with its events",
     request=UserOfferRequest,
@@ -135,42 +99,44 @@ async def user_offer_history(request: Req) -> Response[bytes]:
     return ok(await history.user_offer_history(call.db, call.body, call.now))
 
 
-@endpoint(
-    "/api/2.0/offers/rewardstores/get_reward_store_offers",
-    summary="Reward store offers",
-    request=RewardStoreRequest,
-    response=RewardStoreList,
-    tags=WALLET,
-)
-async def get_reward_store_offers(request: Req) -> Response[bytes]:
-    """Published reward store offers that can be bought now, with their points cost and inventory."""
-    call = await offers_call(request, RewardStoreRequest, READ_ROLES)
-    return ok(await store.reward_store_offers(call.db, call.body, call.now))
+# The offer lifecycle routes live here, not in `offers`: deleting an offer revokes its user offers.
+OFFER_TAGS = ("offers",)
 
 
-@endpoint(
-    "/api/2.0/offers/rewardstores/purchase_offer",
-    summary="Buy a reward store offer",
-    request=PurchaseRequest,
-    response=PurchaseResult,
-    tags=WALLET,
-)
-async def purchase_offer(request: Req) -> Response[bytes]:
-    """Spends the points and issues the user offers together, or neither: a refusal is 409 CONFLICT with
-    a `reason` (INSUFFICIENT_POINTS, INVENTORY_EXHAUSTED, PER_CUSTOMER_LIMIT, ...)."""
-    call = await offers_call(request, PurchaseRequest, WRITE_ROLES)
-    return ok(await store.purchase(call.db, call.body, call.now, call.actor))
+def _lifecycle(path: str, action: str, summary: str) -> Any:
+    async def handler(request: Req) -> Response[bytes]:
+        call = await offers_call(request, OfferRef, WRITE_ROLES)
+        return ok(
+            await offer_status.change_status(call.db, call.body.retailer_id, call.body.offer_id, action, call.now)
+        )
+
+    # Litestar names handlers after their function; four lifecycle routes need four names.
+    handler.__name__ = handler.__qualname__ = f"{action}_offer"
+    return endpoint(
+        path,
+        summary=summary,
+        request=OfferRef,
+        response=MutationResult,
+        tags=OFFER_TAGS,
+        description=f"{summary}. Repeating the call once it has taken effect changes nothing.",
+    )(handler)
+
+
+publish_offer = _lifecycle("/api/2.0/offers/management/publish", "published", "Publish a draft offer")
+deactivate_offer = _lifecycle("/api/2.0/offers/management/deactivate", "deactivated", "Deactivate an offer")
+reactivate_offer = _lifecycle("/api/2.0/offers/management/reactivate", "reactivated", "Reactivate an offer")
+delete_offer = _lifecycle("/api/2.0/offers/management/delete", "deleted", "Delete an offer")
 
 
 ROUTES = [
-    create_user,
+    publish_offer,
+    deactivate_offer,
+    reactivate_offer,
+    delete_offer,
     update_user,
     get_user,
     issue_user_offer,
     revoke_user_offer,
-    get_user_offers,
     get_user_offer,
     user_offer_history,
-    get_reward_store_offers,
-    purchase_offer,
 ]

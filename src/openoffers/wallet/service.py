@@ -21,13 +21,13 @@ from openoffers.kit.clock import iso_z
 from openoffers.kit.db import Database
 from openoffers.kit.errors import Conflict, NotFound, UserNotFound, ValidationFailed
 from openoffers.kit.ids import new_id, parse_uuid
-from openoffers.loyalty import engine as loyalty_engine
 from openoffers.tenancy import repository as tenancy_repo
+from openoffers.wallet import lifecycle
 from openoffers.wallet import repository as repo
 from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.history import default_culture_of, user_offer_out
 from openoffers.wallet.issuance import issue_in
-from openoffers.wallet.repository import EXPIRED, ISSUED, LOCKED, REDEEMED, REVOKED, STATUS_NAMES, Event
+from openoffers.wallet.lifecycle import EXPIRED, REDEEMED, STATUS_NAMES
 from openoffers.wallet.schemas import (
     CreateUserRequest,
     GetUserRequest,
@@ -77,7 +77,9 @@ async def _check_external_free(conn: AsyncConnection, user: UserRow) -> None:
         )
 
 
-async def create_user(db: Database, request: CreateUserRequest, now: datetime) -> UserOut:
+async def create_user_in(conn: AsyncConnection, request: CreateUserRequest, now: datetime) -> UserRow:
+    """Insert the customer in the caller's transaction (`loyalty.service.create_user` runs the enrolment
+    rules in the same one)."""
     user = UserRow(
         id=request.user_id or new_id(),
         retailer_id=request.retailer_id,
@@ -90,24 +92,19 @@ async def create_user(db: Database, request: CreateUserRequest, now: datetime) -
         created_at=now,
         updated_at=now,
     )
-    async with db.write() as conn:
-        if await tenancy_repo.get_retailer(conn, request.retailer_id) is None:
-            raise NotFound("retailer not found", fields={"retailer_id": ["not found"]})
-        if request.user_id is not None and await users_repo.user_id_taken(conn, user.id):
-            raise Conflict(f"user {user.id} already exists", fields={"user_id": ["already exists"]})
-        await _check_external_free(conn, user)
-        try:
-            await users_repo.insert_user(conn, user)
-        except IntegrityError:
-            # A concurrent create won the unique key between our check and our insert (PostgreSQL).
-            raise Conflict(
-                "the user was created concurrently", fields={"external_customer_id": ["already exists"]}
-            ) from None
-        # Welcome offers: enrolment rules run in the transaction that creates the user.
-        await loyalty_engine.on_user_enrolled(
-            conn, retailer_id=user.retailer_id, user_id=user.id, now=now, actor=repo.SYSTEM_ACTOR
-        )
-    return user_out(user)
+    if await tenancy_repo.get_retailer(conn, request.retailer_id) is None:
+        raise NotFound("retailer not found", fields={"retailer_id": ["not found"]})
+    if request.user_id is not None and await users_repo.user_id_taken(conn, user.id):
+        raise Conflict(f"user {user.id} already exists", fields={"user_id": ["already exists"]})
+    await _check_external_free(conn, user)
+    try:
+        await users_repo.insert_user(conn, user)
+    except IntegrityError:
+        # A concurrent create won the unique key between our check and our insert (PostgreSQL).
+        raise Conflict(
+            "the user was created concurrently", fields={"external_customer_id": ["already exists"]}
+        ) from None
+    return user
 
 
 async def update_user(db: Database, request: UpdateUserRequest, now: datetime) -> UserOut:
@@ -214,16 +211,9 @@ async def search_users(db: Database, retailer_id: UUID, query: str, *, limit: in
 async def issue(db: Database, request: IssueRequest, now: datetime, actor: str) -> IssueResult:
     """Issue `quantity` copies; each copy either gets a user offer or a `fail_reason` (200 either way)."""
     async with db.write() as conn:
+        w = await lifecycle.begin_user_write(conn, request.retailer_id, request.user_id, now, actor)
         outcomes = await issue_in(
-            conn,
-            retailer_id=request.retailer_id,
-            user_id=request.user_id,
-            offer_id=request.offer_id,
-            quantity=request.quantity,
-            exact=request.issue_exact_version,
-            now=now,
-            actor=actor,
-            source="api",
+            w, offer_id=request.offer_id, quantity=request.quantity, exact=request.issue_exact_version, source="api"
         )
     return IssueResult(
         status_list=[
@@ -247,9 +237,8 @@ async def revoke(db: Database, request: RevokeRequest, now: datetime, actor: str
         current = await repo.get_user_offer(conn, retailer_id, request.user_offer_id)
         if current is None:
             raise NotFound("user offer not found", fields={"user_offer_id": ["not found"]})
-        await repo.expire_user_due(conn, retailer_id, current.user_id, now)
-        event = Event("revoked", now, actor, request.reason.strip())
-        if not await repo.transition(conn, retailer_id, current.id, (ISSUED, LOCKED), REVOKED, event):
+        w = await lifecycle.begin_user_write(conn, retailer_id, current.user_id, now, actor)
+        if not await lifecycle.revoke(w, current.id, request.reason.strip()):
             after = await repo.get_user_offer(conn, retailer_id, current.id)
             status = after.status_at(now) if after else current.status
             if status in (REDEEMED, EXPIRED):
@@ -275,7 +264,7 @@ async def expire_due(db: Database, now: datetime, *, batch: int = 500) -> int:
     for retailer in retailers:
         while True:
             async with db.write() as conn:
-                due, changed = await repo.expire_due_batch(conn, retailer.id, now, batch)
+                due, changed = await lifecycle.expire_due_batch(lifecycle.RowWrite(conn, retailer.id, now), batch)
             expired += changed
             if due < batch:
                 break

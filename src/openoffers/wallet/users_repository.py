@@ -18,7 +18,7 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, Select, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers.wallet.models import users
+from openoffers.tables.wallet import users
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openoffers.catalog.schemas import CatalogImportRequest, CatalogImportResult, CatalogItemIn
 from openoffers.kit.db import Database
 from openoffers.kit.errors import NotFound, ValidationFailed
-from openoffers.loyalty.models import catalog_items
-from openoffers.loyalty.rules_schemas import CatalogImportRequest, CatalogImportResult, CatalogItemIn
+from openoffers.tables.catalog import catalog_items
 from openoffers.tenancy import repository as tenancy_repo
 
 BATCH = 500  # rows per INSERT: well inside SQLite's bound-parameter limit

@@ -9,10 +9,8 @@ from litestar import Request, Response
 
 from openoffers.kit.envelopes import ok
 from openoffers.kit.http import endpoint
-from openoffers.loyalty import catalog, rules_service
-from openoffers.loyalty.rules_schemas import (
-    CatalogImportRequest,
-    CatalogImportResult,
+from openoffers.loyalty.rules import service as rules_service
+from openoffers.loyalty.rules.schemas import (
     CreateRuleRequest,
     ListRulesRequest,
     OutcomeOut,
@@ -27,7 +25,6 @@ from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, offers_call
 
 Req = Request[Any, Any, Any]
 RULES = ("loyalty rules",)
-CATALOG = ("catalog",)
 
 
 @endpoint(
@@ -115,20 +112,6 @@ async def trigger_event(request: Req) -> Response[bytes]:
     return ok(await rules_service.trigger_event(call.db, call.body, call.now, call.actor))
 
 
-@endpoint(
-    "/api/2.0/catalog/import",
-    summary="Import catalog items",
-    request=CatalogImportRequest,
-    response=CatalogImportResult,
-    tags=CATALOG,
-)
-async def import_catalog(request: Req) -> Response[bytes]:
-    """Items (`item_id`, `name`, `category_ids[]`), up to 5,000 a call, inserted or replaced by
-    `item_id`, all or none. For bigger files use `openoffers catalog import`."""
-    call = await offers_call(request, CatalogImportRequest, WRITE_ROLES)
-    return ok(await catalog.import_items(call.db, call.body, call.now))
-
-
 ROUTES = [
     create_rule,
     update_rule,
@@ -138,5 +121,4 @@ ROUTES = [
     activate_rule,
     simulate_rules,
     trigger_event,
-    import_catalog,
 ]

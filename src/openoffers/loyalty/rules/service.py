@@ -16,16 +16,19 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import rules
+from openoffers.catalog import service as catalog
+from openoffers.checks.basket import build_basket, closed_event
+from openoffers.checks.schemas import Transaction, loose_id
 from openoffers.kit import wire
 from openoffers.kit.clock import as_utc, iso_z
 from openoffers.kit.db import Database
 from openoffers.kit.errors import NotFound, OfferNotFound, UserNotFound, ValidationFailed
 from openoffers.kit.ids import new_id
-from openoffers.loyalty import catalog, definitions, effects, engine
-from openoffers.loyalty import repository as points_repo
-from openoffers.loyalty import rules_repository as repo
-from openoffers.loyalty.rules_repository import RuleRow
-from openoffers.loyalty.rules_schemas import (
+from openoffers.loyalty.points import repository as points_repo
+from openoffers.loyalty.rules import definitions, effects, engine
+from openoffers.loyalty.rules import repository as repo
+from openoffers.loyalty.rules.repository import RuleRow
+from openoffers.loyalty.rules.schemas import (
     CreateRuleRequest,
     CustomEventIn,
     ListRulesRequest,
@@ -45,8 +48,6 @@ from openoffers.loyalty.rules_schemas import (
 )
 from openoffers.offers import repository as offers_repo
 from openoffers.offers.repository import DELETED
-from openoffers.pos.basket import build_basket, closed_event
-from openoffers.pos.schemas import Transaction, loose_id
 from openoffers.rules.index import event_key
 from openoffers.tenancy import repository as tenancy_repo
 from openoffers.tenancy.repository import Store

@@ -13,9 +13,9 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from openoffers import pricing, rules
+from openoffers.checks.schemas import DiscountIn, Item, Transaction, loose_id
 from openoffers.kit.errors import ValidationFailed
 from openoffers.kit.money import to_minor
-from openoffers.pos.schemas import DiscountIn, Item, Transaction, loose_id
 from openoffers.tenancy.repository import Store
 
 SESSIONM = "sessionm"
@@ -74,12 +74,11 @@ def build_basket(
     transaction: Transaction,
     exponent: int,
     *,
-    skip_reference: str | None = None,
     exclusive_references: frozenset[str] = frozenset(),
     locked_shares: Mapping[str, tuple[int, tuple[tuple[str, int], ...]]] | None = None,
     catalog: Mapping[str, Sequence[str]] | None = None,
 ) -> pricing.Basket:
-    """The check as pricing sees it. `skip_reference` leaves out the discount being (re)computed.
+    """The check as pricing sees it (`PricedCheck.without` leaves out a discount being computed again).
 
     `locked_shares` maps a reference to (amount, per-line shares) of our own lock on this check: when
     the check carries that discount at the locked amount, its exact shares are used instead of
@@ -98,12 +97,9 @@ def build_basket(
             categories.setdefault(item_id, set()).update(str(c) for c in item.category_ids)
     for item_id, cats in (catalog or {}).items():
         categories.setdefault(item_id, set()).update(cats)
-    skip = (skip_reference or "").lower()
     discounts: list[pricing.ExistingDiscount] = []
     for discount in transaction.discounts:
         reference = reference_of(discount)
-        if skip and reference == skip:
-            continue
         shares = None
         locked = (locked_shares or {}).get(reference) if reference else None
         if locked is not None and locked[0] == max(0, to_minor(discount.amount, exponent)):

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.db import insert_ignore, insert_ignore_returning
 from openoffers.kit.ids import new_id
-from openoffers.loyalty.models import point_accounts, point_balances, point_ledger
+from openoffers.tables.points import point_accounts, point_balances, point_ledger
 
 DEFAULT_ACCOUNT_NAME = "Points"
 _DEFAULT_ACCOUNT_NAMESPACE = UUID("8f1c4f0e-6a52-4d1b-9d8e-0b6a3c1f5e21")

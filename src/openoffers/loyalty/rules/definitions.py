@@ -20,7 +20,7 @@ from openoffers.kit import wire
 from openoffers.kit.clock import as_utc
 from openoffers.kit.errors import ValidationFailed
 from openoffers.kit.money import to_minor
-from openoffers.loyalty.rules_schemas import (
+from openoffers.loyalty.rules.schemas import (
     ConditionIn,
     CustomEventTrigger,
     MultiplierIn,

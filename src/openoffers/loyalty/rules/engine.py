@@ -30,17 +30,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openoffers import rules
 from openoffers.kit.errors import UserNotFound
 from openoffers.kit.ids import new_id
-from openoffers.kit.money import currency_exponent
-from openoffers.loyalty import definitions
-from openoffers.loyalty import rules_repository as repo
-from openoffers.loyalty import service as points
-from openoffers.loyalty.effects import Applied, apply, load_state, reference
-from openoffers.loyalty.rules_repository import RuleRow
+from openoffers.loyalty.points import ledger as points
+from openoffers.loyalty.rules import definitions
+from openoffers.loyalty.rules import repository as repo
+from openoffers.loyalty.rules.effects import Applied, apply, load_state, reference
+from openoffers.loyalty.rules.repository import RuleRow
 from openoffers.rules.index import event_key as custom_event_key
 from openoffers.tenancy import repository as tenancy_repo
-from openoffers.wallet import repository as wallet_repo
+from openoffers.wallet import lifecycle
 from openoffers.wallet import users_repository as users_repo
-from openoffers.wallet.repository import ISSUED, LOCKED, REVOKED, Event
+from openoffers.wallet.lifecycle import UserWrite
 
 VOID_REASON = "check voided"
 
@@ -53,8 +52,7 @@ def check_key(transaction_id: str) -> str:
 
 
 async def exponent_of(conn: AsyncConnection, retailer_id: UUID) -> int:
-    retailer = await tenancy_repo.get_retailer(conn, retailer_id)
-    return currency_exponent(retailer.currency if retailer else "USD")
+    return (await tenancy_repo.require_retailer(conn, retailer_id)).exponent
 
 
 async def rules_for_check(conn: AsyncConnection, retailer_id: UUID, at: datetime | None) -> list[RuleRow]:
@@ -89,37 +87,18 @@ def build_index(rows: Sequence[RuleRow], exponent: int) -> rules.RuleIndex:
     return rules.RuleIndex(earn, issuance)
 
 
-async def _begin(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime) -> None:
+async def _begin(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime, actor: str) -> UserWrite:
     """The user must exist; their due expiries are recorded first (the first step of the lock order)."""
     if await users_repo.get_user(conn, retailer_id, user_id) is None:
         raise UserNotFound("user not found", fields={"user_id": ["not found"]})
-    await wallet_repo.expire_user_due(conn, retailer_id, user_id, now)
+    return await lifecycle.begin_user_write(conn, retailer_id, user_id, now, actor)
 
 
 async def _run(
-    conn: AsyncConnection,
-    *,
-    retailer_id: UUID,
-    user_id: UUID,
-    event: rules.Event,
-    event_key: str,
-    rows: Sequence[RuleRow],
-    state: rules.UserState,
-    exponent: int,
-    now: datetime,
-    actor: str,
+    w: UserWrite, *, event: rules.Event, event_key: str, rows: Sequence[RuleRow], state: rules.UserState, exponent: int
 ) -> Applied:
     outcome = rules.evaluate(event, build_index(rows, exponent), state)
-    return await apply(
-        conn,
-        retailer_id=retailer_id,
-        user_id=user_id,
-        event_key=event_key,
-        rows=rows,
-        outcome=outcome,
-        now=now,
-        actor=actor,
-    )
+    return await apply(w, event_key=event_key, rows=rows, outcome=outcome)
 
 
 # ------------------------------------------------------------------------------------ entry points
@@ -132,7 +111,7 @@ async def apply_check(
     event: rules.TransactionClosed,
     now: datetime,
     actor: str,
-    customer_ready: bool = False,
+    write: UserWrite | None = None,
     exponent: int | None = None,
 ) -> Applied:
     """`on_transaction_closed` with the details (user offers issued, refusals) for callers that show them."""
@@ -140,8 +119,7 @@ async def apply_check(
         raise ValueError("a closed check needs its transaction_id ('{store_id}:{transaction_id}')")
     user_id = UUID(event.user_id)
     key = check_key(event.transaction_id)
-    if not customer_ready:
-        await _begin(conn, retailer_id, user_id, now)
+    w = write if write is not None else await _begin(conn, retailer_id, user_id, now, actor)
     if not await repo.claim_event(conn, retailer_id, key, "transaction_closed", user_id, event.occurred_at, actor, now):
         return Applied(False)
     closed_before = await repo.lock_user(conn, retailer_id, user_id, now, visits=1)
@@ -150,16 +128,12 @@ async def apply_check(
     rows = await rules_for_check(conn, retailer_id, event.occurred_at)
     state = await load_state(conn, retailer_id, user_id, rows, closed_before, exponent, for_update=True)
     return await _run(
-        conn,
-        retailer_id=retailer_id,
-        user_id=user_id,
+        w,
         event=event,
         event_key=key,
         rows=rows,
         state=state,
         exponent=exponent,
-        now=now,
-        actor=actor,
     )
 
 
@@ -170,7 +144,7 @@ async def on_transaction_closed(
     event: rules.TransactionClosed,
     now: datetime,
     actor: str,
-    customer_ready: bool = False,
+    write: UserWrite | None = None,
     exponent: int | None = None,
 ) -> rules.Outcome:
     """Earn points and issue offers for a closed check, in the caller's transaction.
@@ -179,16 +153,16 @@ async def on_transaction_closed(
     same check again (concurrently or later) changes nothing and returns an empty Outcome. Returns the
     effects as applied and why each evaluated rule did not fire. The user must exist (USER_NOT_FOUND).
 
-    A caller that already read the customer and recorded their due expiries in this transaction says
-    so with `customer_ready` (the POS's close does both with reads it needs anyway), and may pass the
-    retailer's currency `exponent` it already has: neither is read again."""
+    A caller that already read the customer and began their write in this transaction passes that
+    `write` (the POS's close does both with reads it needs anyway), and may pass the retailer's
+    currency `exponent` it already has: neither is read again."""
     applied = await apply_check(
         conn,
         retailer_id=retailer_id,
         event=event,
         now=now,
         actor=actor,
-        customer_ready=customer_ready,
+        write=write,
         exponent=exponent,
     )
     return applied.outcome
@@ -206,7 +180,7 @@ async def on_transaction_voided(
     if stored is None or stored.voided_at is not None:
         return
     customer = stored.user_id  # the check's own customer (the caller's user_id is the same by contract)
-    await wallet_repo.expire_user_due(conn, retailer_id, customer, now)
+    w = await lifecycle.begin_user_write(conn, retailer_id, customer, now, actor)
     if not await repo.mark_voided(conn, retailer_id, key, now):
         return
     await repo.lock_user(conn, retailer_id, customer, now, visits=-1)
@@ -230,8 +204,8 @@ async def on_transaction_voided(
         )
     refunds: dict[tuple[UUID, UUID], int] = {}
     for issuance in await repo.issuances_of(conn, retailer_id, key):
-        event = Event("revoked", now, actor, VOID_REASON, {**detail, "rule_id": str(issuance.rule_id)})
-        if await wallet_repo.transition(conn, retailer_id, issuance.user_offer_id, (ISSUED, LOCKED), REVOKED, event):
+        revoked = {**detail, "rule_id": str(issuance.rule_id)}
+        if await lifecycle.revoke(w, issuance.user_offer_id, VOID_REASON, revoked):
             await repo.release_issues(conn, retailer_id, issuance.rule_id, customer, 1)
             if issuance.points_spent and issuance.point_account_id is not None:
                 slot = (issuance.rule_id, issuance.point_account_id)
@@ -266,7 +240,7 @@ async def deposit_earned(
 ) -> tuple[points.Posted, Applied]:
     """Deposit earned points and run the account's threshold rules in the same transaction. A repeated
     `reference_id` (not applied again) fires nothing."""
-    await _begin(conn, retailer_id, user_id, now)
+    w = await _begin(conn, retailer_id, user_id, now, actor)
     account = await points.resolve_account(conn, retailer_id, account_id, now)
     rows = await rules_for_points(conn, retailer_id, account.id, now)
 
@@ -296,16 +270,12 @@ async def deposit_earned(
     await repo.claim_event(conn, retailer_id, key, "points_deposit", user_id, now, actor, now)
     event = rules.PointsChanged(str(user_id), now, str(account.id), amount)
     applied = await _run(
-        conn,
-        retailer_id=retailer_id,
-        user_id=user_id,
+        w,
         event=event,
         event_key=key,
         rows=rows,
         state=state,
         exponent=exponent,
-        now=now,
-        actor=actor,
     )
     return posted, applied
 
@@ -318,23 +288,19 @@ async def on_user_enrolled(
     if not rows:
         return Applied(False)
     key = f"enrolled:{user_id}"
-    await _begin(conn, retailer_id, user_id, now)
+    w = await _begin(conn, retailer_id, user_id, now, actor)
     if not await repo.claim_event(conn, retailer_id, key, "user_enrolled", user_id, now, actor, now):
         return Applied(False)
     closed_checks = await repo.lock_user(conn, retailer_id, user_id, now)
     exponent = await exponent_of(conn, retailer_id)
     state = await load_state(conn, retailer_id, user_id, rows, closed_checks, exponent, for_update=True)
     return await _run(
-        conn,
-        retailer_id=retailer_id,
-        user_id=user_id,
+        w,
         event=rules.UserEnrolled(str(user_id), now),
         event_key=key,
         rows=rows,
         state=state,
         exponent=exponent,
-        now=now,
-        actor=actor,
     )
 
 
@@ -351,7 +317,7 @@ async def on_custom_event(
     (user, event_id); without one every call is a new event."""
     user_id = UUID(event.user_id)
     key = f"custom:{user_id}:{event_id if event_id is not None else new_id()}"
-    await _begin(conn, retailer_id, user_id, now)
+    w = await _begin(conn, retailer_id, user_id, now, actor)
     if not await repo.claim_event(conn, retailer_id, key, "custom_event", user_id, event.occurred_at, actor, now):
         return Applied(False)
     closed_checks = await repo.lock_user(conn, retailer_id, user_id, now)
@@ -359,14 +325,10 @@ async def on_custom_event(
     rows = await rules_for_custom(conn, retailer_id, event.name, event.occurred_at)
     state = await load_state(conn, retailer_id, user_id, rows, closed_checks, exponent, for_update=True)
     return await _run(
-        conn,
-        retailer_id=retailer_id,
-        user_id=user_id,
+        w,
         event=event,
         event_key=key,
         rows=rows,
         state=state,
         exponent=exponent,
-        now=now,
-        actor=actor,
     )

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -23,10 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import rules
 from openoffers.kit.errors import OfferNotFound
-from openoffers.loyalty import rules_repository as repo
-from openoffers.loyalty import service as points
-from openoffers.loyalty.rules_repository import RuleRow
+from openoffers.loyalty.points import ledger as points
+from openoffers.loyalty.rules import repository as repo
+from openoffers.loyalty.rules.repository import RuleRow
 from openoffers.wallet.issuance import issue_in
+from openoffers.wallet.lifecycle import UserWrite
 
 OFFER_NOT_FOUND = "OFFER_NOT_FOUND"
 CAP_REACHED = "CAP_REACHED"
@@ -97,20 +97,12 @@ def _limit(row: RuleRow) -> int | None:
 
 
 async def _issue(
-    conn: AsyncConnection,
-    *,
-    retailer_id: UUID,
-    user_id: UUID,
-    row: RuleRow,
-    effect: rules.IssueOffer,
-    spend: rules.SpendPoints | None,
-    event_key: str,
-    now: datetime,
-    actor: str,
+    w: UserWrite, *, row: RuleRow, effect: rules.IssueOffer, spend: rules.SpendPoints | None, event_key: str
 ) -> tuple[Issue, rules.SpendPoints | None]:
     """Issue what one rule decided: count it on the rule's counter (conditionally), issue through the
     wallet, give back the count of copies the offer's own restrictions refused, spend only for the
     copies issued, and record which rule and event issued each."""
+    conn, retailer_id, user_id, now, actor = w.conn, w.retailer_id, w.user_id, w.now, w.actor
     rid = effect.rule_id
     counted = await repo.claim_issues(conn, retailer_id, row.id, user_id, effect.quantity, _limit(row))
     if counted == 0:
@@ -118,13 +110,9 @@ async def _issue(
     fail_reason: str | None = None
     try:
         results = await issue_in(
-            conn,
-            retailer_id=retailer_id,
-            user_id=user_id,
+            w,
             offer_id=UUID(effect.offer_id),
             quantity=counted,
-            now=now,
-            actor=actor,
             source="rule",
             reason=f"rule: {row.name}" if row.name else "loyalty rule",
             detail={"rule_id": rid, "event": event_key},
@@ -190,18 +178,9 @@ def _effect_json(effect: rules.Effect, issue: Issue | None = None) -> dict[str, 
     return data
 
 
-async def apply(
-    conn: AsyncConnection,
-    *,
-    retailer_id: UUID,
-    user_id: UUID,
-    event_key: str,
-    rows: Sequence[RuleRow],
-    outcome: rules.Outcome,
-    now: datetime,
-    actor: str,
-) -> Applied:
-    """Apply an evaluated outcome in order, and store what was applied on the event's row."""
+async def apply(w: UserWrite, *, event_key: str, rows: Sequence[RuleRow], outcome: rules.Outcome) -> Applied:
+    """Apply an evaluated outcome in order to `w`'s customer, and store what was applied on the event's row."""
+    conn, retailer_id, user_id, now, actor = w.conn, w.retailer_id, w.user_id, w.now, w.actor
     by_id = {str(r.id): r for r in rows}
     names = {str(r.id): r.name for r in rows}
     applied: list[rules.Effect] = []
@@ -231,15 +210,11 @@ async def apply(
             pending[effect.rule_id] = effect
         else:
             issue, spent = await _issue(
-                conn,
-                retailer_id=retailer_id,
-                user_id=user_id,
+                w,
                 row=by_id[effect.rule_id],
                 effect=effect,
                 spend=pending.pop(effect.rule_id, None),
                 event_key=event_key,
-                now=now,
-                actor=actor,
             )
             issues.append(issue)
             if spent is not None:

@@ -14,11 +14,12 @@ from openoffers.kit.clock import iso_z
 from openoffers.kit.db import Database
 from openoffers.kit.errors import Conflict, UserNotFound
 from openoffers.kit.ids import new_id
-from openoffers.loyalty import repository as loyalty_repo
-from openoffers.loyalty import service as loyalty
+from openoffers.loyalty.points import ledger as loyalty
+from openoffers.loyalty.points import repository as loyalty_repo
+from openoffers.offers import repository as offers_repo
 from openoffers.offers.repository import OfferRow
 from openoffers.offers.service import definition_of
-from openoffers.wallet import repository as repo
+from openoffers.wallet import lifecycle
 from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.history import default_culture_of, localize
 from openoffers.wallet.issuance import acquisition_refusal, issue_in, limits_of, resolve_target
@@ -50,10 +51,10 @@ async def reward_store_offers(db: Database, request: RewardStoreRequest, now: da
             account_id = loyalty_repo.default_account_id(request.retailer_id)
             balance = await loyalty_repo.get_balance(conn, request.retailer_id, account_id, request.user_id)
             available = balance.available if balance else 0
-        total, rows = await repo.reward_store_offers(
+        total, rows = await offers_repo.reward_store_offers(
             conn, request.retailer_id, now, skip=request.skip, take=request.take
         )
-        counts = await repo.offer_counts(conn, request.retailer_id, [r.root_offer_id for r in rows])
+        counts = await offers_repo.offer_counts(conn, request.retailer_id, [r.root_offer_id for r in rows])
         default_culture = await default_culture_of(conn, request.retailer_id)
     results: list[RewardStoreOffer] = []
     for row in rows:
@@ -90,7 +91,7 @@ async def purchase(db: Database, request: PurchaseRequest, now: datetime, actor:
     async with db.write() as conn:
         if await users_repo.get_user(conn, retailer_id, user_id) is None:
             raise UserNotFound("user not found", fields={"user_id": ["not found"]})
-        await repo.expire_user_due(conn, retailer_id, user_id, now)
+        w = await lifecycle.begin_user_write(conn, retailer_id, user_id, now, actor)
         probe = await resolve_target(conn, retailer_id, request.offer_id, exact=False, mark=False)
         cost = points_cost(probe.latest)
         if cost is None:
@@ -117,13 +118,9 @@ async def purchase(db: Database, request: PurchaseRequest, now: datetime, actor:
         if target.revision.id != probe.latest.id or points_cost(target.revision) != cost:
             raise Conflict("the offer changed while buying it; retry", fields={"offer_id": ["changed concurrently"]})
         outcomes = await issue_in(
-            conn,
-            retailer_id=retailer_id,
-            user_id=user_id,
+            w,
             offer_id=target.revision.id,
             quantity=request.quantity,
-            now=now,
-            actor=actor,
             source="reward_store",
             reason="bought in the reward store",
             detail={"points_cost": cost, "ledger_entry_id": posted.entry_id},

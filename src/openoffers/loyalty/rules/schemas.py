@@ -14,9 +14,9 @@ from uuid import UUID
 
 from msgspec import Meta, Struct
 
+from openoffers.checks.schemas import Transaction
 from openoffers.kit.wire import Skip, Take, WireTime
 from openoffers.offers.schemas import ClockTime, DayName
-from openoffers.pos.schemas import Transaction
 
 Name = Annotated[str, Meta(max_length=200)]
 Ident = Annotated[str, Meta(min_length=1, max_length=100)]
@@ -241,21 +241,3 @@ class TriggerEventRequest(Struct, kw_only=True):
     properties: Annotated[dict[str, Any], Meta(max_length=100)] = {}
     event_id: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
     occurred_at: WireTime | None = None
-
-
-# ------------------------------------------------------------------------------------------ catalog
-
-
-class CatalogItemIn(Struct, kw_only=True):
-    item_id: Annotated[str, Meta(min_length=1, max_length=100)] | int
-    name: Name = ""
-    category_ids: Annotated[list[Ident | int], Meta(max_length=100)] = []
-
-
-class CatalogImportRequest(Struct, kw_only=True):
-    retailer_id: UUID
-    items: Annotated[list[CatalogItemIn], Meta(min_length=1, max_length=5000)]
-
-
-class CatalogImportResult(Struct, kw_only=True):
-    imported: int

@@ -3,6 +3,8 @@ rows that make issuance restrictions hold under concurrency."""
 
 from __future__ import annotations
 
+from enum import IntEnum, StrEnum
+
 from sqlalchemy import (
     Column,
     ForeignKey,
@@ -17,6 +19,37 @@ from sqlalchemy import (
 )
 
 from openoffers.kit.db import JsonColumn, Serial, UtcDateTime, metadata
+
+
+class UserOfferStatus(IntEnum):
+    """What `user_offers.status` holds (API.md 4: the wire numbers). Readers anywhere may compare with
+    these; only `openoffers.wallet.lifecycle` changes a status."""
+
+    ISSUED = 1
+    LOCKED = 2
+    REDEEMED = 3
+    EXPIRED = 4
+    REVOKED = 5
+
+    @property
+    def label(self) -> str:
+        """The guide's status name ("Issued", "Redeemed", ...)."""
+        return self.name.capitalize()
+
+
+class EventKind(StrEnum):
+    """What `user_offer_events.kind` holds: one kind per change in a user offer's life."""
+
+    ISSUED = "issued"
+    LOCKED = "locked"
+    UNLOCKED = "unlocked"
+    LOCK_EXPIRED = "lock_expired"
+    REDEEMED = "redeemed"
+    REINSTATED = "reinstated"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    VOIDED = "voided"
+
 
 users = Table(
     "users",
@@ -50,7 +83,7 @@ user_offers = Table(
     # The exact revision it was issued under: its terms never change afterwards.
     Column("offer_id", Uuid, ForeignKey("offers.id"), nullable=False),
     Column("root_offer_id", Uuid, nullable=False),
-    # 1 Issued, 2 Locked, 3 Redeemed, 4 Expired, 5 Revoked; changed only by conditional updates.
+    # A UserOfferStatus; changed only by `wallet.lifecycle`, with conditional updates.
     Column("status", SmallInteger, nullable=False),
     Column("acquired_at", UtcDateTime, nullable=False),
     # The redemption window, computed once at issuance; a NULL end never expires.
@@ -74,7 +107,7 @@ user_offer_events = Table(
     Column("id", Serial, primary_key=True, autoincrement=True),
     Column("user_offer_id", Uuid, ForeignKey("user_offers.id"), nullable=False),
     Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
-    # issued, locked, unlocked, lock_expired, redeemed, reinstated, expired, revoked, voided
+    # An EventKind.
     Column("kind", String(20), nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Column("actor", String(200), nullable=False),

@@ -9,7 +9,6 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
-    PrimaryKeyConstraint,
     String,
     Table,
     UniqueConstraint,
@@ -70,13 +69,3 @@ Index("ix_point_ledger_retailer_user", point_ledger.c.retailer_id, point_ledger.
 
 # The retailer's catalog: items with their categories, for earn multipliers, rule triggers and offer
 # catalog restrictions by category. Upserted by item_id (imports are idempotent).
-catalog_items = Table(
-    "catalog_items",
-    metadata,
-    Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
-    Column("item_id", String(100), nullable=False),
-    Column("name", String(200), nullable=False),
-    Column("category_ids", JsonColumn, nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
-    PrimaryKeyConstraint("retailer_id", "item_id", name="pk_catalog_items"),
-)

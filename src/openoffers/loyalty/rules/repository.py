@@ -18,8 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.db import insert_ignore
-from openoffers.loyalty.models import point_balances
-from openoffers.loyalty.rules_models import (
+from openoffers.tables.points import point_balances
+from openoffers.tables.rules import (
     loyalty_events,
     loyalty_rule_counters,
     loyalty_rule_issuances,

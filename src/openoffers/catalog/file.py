@@ -11,10 +11,10 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
+from openoffers.catalog.schemas import CatalogItemIn
+from openoffers.catalog.service import CatalogItem, normalize
 from openoffers.kit import wire
 from openoffers.kit.errors import ValidationFailed
-from openoffers.loyalty.catalog import CatalogItem, normalize
-from openoffers.loyalty.rules_schemas import CatalogItemIn
 
 CSV_SUFFIXES = frozenset({".csv"})
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json"})

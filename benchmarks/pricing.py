@@ -1,0 +1,132 @@
+"""Pricing micro-benchmark (`make bench`): offers stacked one on the next over a check, in process.
+
+What a Lookup with a check asks of the pure engine: offer k is evaluated on the basket that already
+carries the discounts of offers 0..k-1, as a POS stacks them. A mix of check, item, Buy X Get Y and
+set-price offers, some with a catalog restriction or a minimum subtotal, over lines with modifiers and
+several units. Only the public `openoffers.pricing` names are used, and only `evaluate`, called once
+per offer in a loop, so it measures whatever the engine is (an engine that evaluates many offers at
+once is measured by the same loop).
+
+Prints the median milliseconds of a full evaluation (all offers) beside issue 10's targets.
+
+Usage: python benchmarks/pricing.py [--rounds N] [--seconds S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import statistics
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from openoffers.pricing import (
+    Basket,
+    CatalogRestriction,
+    Context,
+    Discount,
+    ExistingDiscount,
+    Line,
+    MinSubtotal,
+    OfferTerms,
+    OfferType,
+    evaluate,
+)
+
+# (offers, lines, target ms per full evaluation)
+CASES = [(20, 20, 1.0), (100, 50, 15.0)]
+
+# Cycled through by offer number; every fourth offer also carries a restriction.
+SHAPES = [
+    OfferTerms(OfferType.FIXED_AMOUNT_CHECK_DISCOUNT, amount=200),
+    OfferTerms(OfferType.PERCENT_ITEM_DISCOUNT, percent_bp=1000, max_items=2),
+    OfferTerms(OfferType.BUY_X_GET_Y_PERCENT, buy_count=2, get_count=1, percent_bp=10_000, recurrence=2),
+    OfferTerms(OfferType.SET_PRICE_COUPON, price=100),
+    OfferTerms(OfferType.PERCENT_CHECK_DISCOUNT, percent_bp=500, max_discount=1000),
+    OfferTerms(OfferType.FIXED_AMOUNT_ITEM_DISCOUNT, amount=50, max_items=3),
+    OfferTerms(OfferType.BUY_X_GET_Y_FIXED, buy_count=1, get_count=1, amount=75),
+]
+
+
+def offers(count: int) -> list[OfferTerms]:
+    result = []
+    for number in range(count):
+        shape = SHAPES[number % len(SHAPES)]
+        if number % 4 == 3:
+            catalog = (CatalogRestriction(item_ids=tuple(f"item-{i}" for i in range(0, 10, 2))),)
+            shape = dataclasses.replace(shape, catalog=catalog, purchase=(MinSubtotal(1000),))
+        result.append(shape)
+    return result
+
+
+def check(count: int) -> tuple[Line, ...]:
+    """`count` lines: ten items, one to three units each, every fourth line a modifier of the last."""
+    lines = []
+    for number in range(count):
+        quantity = 1 + number % 3
+        unit = 250 + 100 * (number % 5)
+        modifies = str(number - 1) if number % 4 == 3 else None
+        lines.append(Line(str(number), f"item-{number % 10}", Decimal(quantity), unit, unit * quantity, modifies))
+    return tuple(lines)
+
+
+CONTEXT = Context(
+    store_id="store-1", now=dt.datetime(2026, 12, 1, 15, 0, tzinfo=dt.UTC), time_zone=ZoneInfo("America/New_York")
+)
+
+
+def stacked(terms: list[OfferTerms], lines: tuple[Line, ...]) -> int:
+    """Evaluate each offer on the basket carrying the earlier offers' discounts; how many applied."""
+    discounts: list[ExistingDiscount] = []
+    for offer in terms:
+        result = evaluate(offer, Basket(lines, tuple(discounts)), CONTEXT)
+        if isinstance(result, Discount) and result.amount:
+            discounts.append(
+                ExistingDiscount(
+                    amount=result.amount,
+                    discounted_line_ids=result.discounted_line_ids,
+                    stack_order=result.stack_order,
+                    line_shares=tuple((share.line_id, share.amount) for share in result.line_shares),
+                )
+            )
+    return len(discounts)
+
+
+def measure(count: int, lines: int, *, rounds: int, seconds: float) -> tuple[float, int]:
+    """Median ms of one full evaluation over `rounds` rounds of about `seconds` each (bounded in
+    calls too), and how many of the offers applied."""
+    terms, basket_lines = offers(count), check(lines)
+    applied = stacked(terms, basket_lines)  # warm-up, and the number reported
+    medians: list[float] = []
+    for _ in range(rounds):
+        times: list[float] = []
+        deadline = time.perf_counter() + seconds
+        while time.perf_counter() < deadline and len(times) < 10_000:
+            start = time.perf_counter()
+            stacked(terms, basket_lines)
+            times.append(time.perf_counter() - start)
+        medians.append(statistics.median(times))
+    return statistics.median(medians) * 1000, applied
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=1.0)
+    args = parser.parse_args()
+    print(f"\nPricing, in process: median ms per full stacked evaluation, {args.rounds} rounds")
+    print(f"{'case':<26}{'applied':>9}{'ms':>10}{'target':>10}  flags")
+    for count, lines, target in CASES:
+        ms, applied = measure(count, lines, rounds=args.rounds, seconds=args.seconds)
+        verdict = "ok" if ms <= target else "over target"
+        print(f"{f'{count} offers x {lines} lines':<26}{applied:>9}{ms:>10.2f}{f'<={target:g}':>10}  {verdict}")
+
+
+if __name__ == "__main__":
+    main()

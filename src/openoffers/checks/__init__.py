@@ -1,0 +1,1 @@
+"""Checks: the transaction object a POS sends, and its conversion to a pricing basket and a rules event."""

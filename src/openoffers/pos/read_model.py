@@ -1,0 +1,269 @@
+"""The POS read model: the reads a POS call needs, joined across domains on purpose so that each call
+costs as few round trips as possible (ARCHITECTURE.md rule 9). It reads the customer (wallet), their
+balances (points), their user offers with each offer revision and lock row, and redemption history;
+it writes nothing. Writes stay with their owners (`wallet.lifecycle`, `points.ledger`, `repository`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from openoffers.kit.clock import as_utc
+from openoffers.loyalty.points import repository as loyalty_repo
+from openoffers.loyalty.points.repository import BalanceRow, PointAccountRow
+from openoffers.pos.repository import LockRow, lock_of_row
+from openoffers.tables.points import point_accounts, point_balances
+from openoffers.tables.pos import claim_codes, pos_locks, pos_transactions
+from openoffers.tables.wallet import EventKind, user_offer_events, user_offers, users
+from openoffers.wallet import lifecycle
+from openoffers.wallet import repository as wallet_repo
+from openoffers.wallet.lifecycle import REDEEMED
+from openoffers.wallet.repository import WALLET_COLUMNS, WALLET_JOIN, WalletRow
+from openoffers.wallet.users_repository import UserRow, user_of
+
+# ---------------------------------------------------------------------------- combined wallet reads
+# The POS hot paths read user offers together with what they need next, in one statement each: the
+# wallet join already outer-joins each user offer's lock row (for its expiry), so it brings the whole
+# lock row too (ARCHITECTURE.md rule 9). Lock rows read this way are the same rows `locks_of` reads.
+
+_LOCK_COLUMNS = [column.label(f"lk_{column.name}") for column in pos_locks.c]
+
+
+def _joined_locks(rows: Sequence[Any]) -> dict[UUID, LockRow]:
+    return {row.lk_user_offer_id: lock_of_row(row, "lk_") for row in rows if row.lk_user_offer_id is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """Lookup's first read: the users its key matched (at most two: more than one is the caller's
+    CONFLICT) and, for the first, every point account of the retailer with their balance in it."""
+
+    users: list[UserRow]
+    balances: list[loyalty_repo.AccountBalance]
+
+
+async def customer_with_balances(conn: AsyncConnection, retailer_id: UUID, matching: Select[Any]) -> Customer:
+    """The users `matching` finds (`users_repository.matching_users`), each joined with the retailer's
+    point accounts and their balance in each (`loyalty_repo.user_balances`), in one query. A retailer
+    has few accounts, so the user's columns repeat a few times at most (the wallet, with many rows,
+    is read on its own by `wallet_with_locks`)."""
+    found = matching.subquery("u")
+    account_names = PointAccountRow.__slots__
+    rows = (
+        await conn.execute(
+            select(
+                *[found.c[name].label(f"u_{name}") for name in UserRow.__slots__],
+                *[point_accounts.c[name].label(f"a_{name}") for name in account_names],
+                point_balances.c.id.label("b_id"),
+                point_balances.c.available,
+                point_balances.c.lifetime,
+                point_balances.c.updated_at.label("b_updated_at"),
+            )
+            .select_from(
+                found.outerjoin(point_accounts, point_accounts.c.retailer_id == found.c.retailer_id).outerjoin(
+                    point_balances,
+                    and_(
+                        point_balances.c.account_id == point_accounts.c.id,
+                        point_balances.c.retailer_id == point_accounts.c.retailer_id,
+                        point_balances.c.user_id == found.c.id,
+                    ),
+                )
+            )
+            .where(found.c.retailer_id == retailer_id)
+            .order_by(
+                found.c.created_at,
+                found.c.id,
+                point_accounts.c.is_default.desc(),
+                point_accounts.c.created_at,
+                point_accounts.c.id,
+            )
+        )
+    ).all()
+    people: dict[UUID, UserRow] = {}
+    for row in rows:
+        if row.u_id not in people:
+            people[row.u_id] = user_of(row, "u_")
+    first = next(iter(people), None)
+    balances: list[loyalty_repo.AccountBalance] = []
+    for row in rows:
+        if row.u_id != first or row.a_id is None:
+            continue
+        account = PointAccountRow(**{name: getattr(row, f"a_{name}") for name in account_names})
+        balance = None
+        if row.b_id is not None:
+            balance = BalanceRow(
+                row.b_id, account.id, row.u_id, int(row.available), int(row.lifetime), row.b_updated_at
+            )
+        balances.append(loyalty_repo.AccountBalance(account, balance))
+    return Customer(list(people.values()), balances)
+
+
+async def wallet_with_locks(
+    conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime
+) -> tuple[list[WalletRow], dict[UUID, LockRow]]:
+    """`wallet_repo.wallet_rows` (Issued inside the window, and Locked, newest first) with each user
+    offer's lock row, in one query."""
+    rows = (
+        await conn.execute(
+            select(*WALLET_COLUMNS, *_LOCK_COLUMNS)
+            .select_from(WALLET_JOIN)
+            .where(
+                user_offers.c.retailer_id == retailer_id,
+                user_offers.c.user_id == user_id,
+                wallet_repo.redeemable(now),
+            )
+            .order_by(user_offers.c.acquired_at.desc(), user_offers.c.id)
+        )
+    ).all()
+    return await wallet_repo.attach_revisions(conn, retailer_id, rows), _joined_locks(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class OffersRead:
+    """User offers by id, their lock rows, and which of their owners have expiries to record."""
+
+    rows: dict[UUID, WalletRow]
+    locks: dict[UUID, LockRow]
+    due_users: frozenset[UUID] = frozenset()
+
+
+async def wallet_rows_with_locks(
+    conn: AsyncConnection, retailer_id: UUID, user_offer_ids: Sequence[UUID], *, due_at: datetime | None = None
+) -> OffersRead:
+    """`wallet_rows_by_ids` with each one's lock row, in one query; with `due_at`, also whether each
+    owner has expiries to record at that time (`lifecycle.has_due`)."""
+    if not user_offer_ids:
+        return OffersRead({}, {})
+    columns = [*WALLET_COLUMNS, *_LOCK_COLUMNS]
+    if due_at is not None:
+        columns.append(lifecycle.has_due(retailer_id, user_offers.c.user_id, due_at).label("user_has_due"))
+    rows = (
+        await conn.execute(
+            select(*columns)
+            .select_from(WALLET_JOIN)
+            .where(user_offers.c.retailer_id == retailer_id, user_offers.c.id.in_(list(user_offer_ids)))
+        )
+    ).all()
+    due = frozenset(row.uo_user_id for row in rows if due_at is not None and row.user_has_due)
+    wallet = await wallet_repo.attach_revisions(conn, retailer_id, rows)
+    return OffersRead({r.user_offer.id: r for r in wallet}, _joined_locks(rows), due)
+
+
+@dataclass(frozen=True, slots=True)
+class LockTarget:
+    """Lock's read: the user offer, its lock row, whether the check is closed already, and whether the
+    owner has expiries to record."""
+
+    row: WalletRow
+    lock: LockRow | None
+    check_closed: bool
+    user_has_due: bool
+
+
+async def lock_target(
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    store_id: UUID,
+    transaction_id: str,
+    now: datetime,
+    *,
+    user_offer_id: UUID | None = None,
+    claim_code: str | None = None,
+) -> LockTarget | None:
+    """The user offer a Lock names (by id, or by an unexpired claim code), with everything the Lock
+    decides on, in one query. None when there is no such user offer (or code): then the caller asks
+    `check_is_closed` itself, so a closed check is still refused first."""
+    closed = exists().where(
+        pos_transactions.c.retailer_id == retailer_id,
+        pos_transactions.c.store_id == store_id,
+        pos_transactions.c.transaction_id == transaction_id,
+        pos_transactions.c.is_closed.is_(True),
+    )
+    if claim_code is not None:
+        named = user_offers.c.id == (
+            select(claim_codes.c.user_offer_id)
+            .where(
+                claim_codes.c.retailer_id == retailer_id,
+                claim_codes.c.code == claim_code,
+                claim_codes.c.expires_at > now,
+            )
+            .scalar_subquery()
+        )
+    else:
+        named = user_offers.c.id == user_offer_id
+    row = (
+        await conn.execute(
+            select(
+                *WALLET_COLUMNS,
+                *_LOCK_COLUMNS,
+                closed.label("check_closed"),
+                lifecycle.has_due(retailer_id, user_offers.c.user_id, now).label("user_has_due"),
+            )
+            .select_from(WALLET_JOIN)
+            .where(user_offers.c.retailer_id == retailer_id, named)
+        )
+    ).first()
+    if row is None:
+        return None
+    [wallet_row] = await wallet_repo.attach_revisions(conn, retailer_id, [row])
+    lock = lock_of_row(row, "lk_") if row.lk_user_offer_id is not None else None
+    return LockTarget(wallet_row, lock, bool(row.check_closed), bool(row.user_has_due))
+
+
+async def customer_has_due(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime) -> bool | None:
+    """None when the user is not the retailer's; else whether they have expiries to record (one query
+    for the existence check and the sweep's question)."""
+    row = (
+        await conn.execute(
+            select(lifecycle.has_due(retailer_id, users.c.id, now).label("user_has_due")).where(
+                users.c.retailer_id == retailer_id, users.c.id == user_id
+            )
+        )
+    ).first()
+    return None if row is None else bool(row.user_has_due)
+
+
+# ------------------------------------------------------------------------------------ redemptions
+
+
+async def redemption_times(
+    conn: AsyncConnection, retailer_id: UUID, user_id: UUID, root_offer_ids: Sequence[UUID], since: datetime
+) -> dict[UUID, list[datetime]]:
+    """Per root offer, when each of the user's user offers that are Redeemed now was (last) redeemed, for
+    those redeemed at or after `since`. A reinstated or voided redemption is back to Issued, so it no
+    longer counts. One query for every root."""
+    if not root_offer_ids:
+        return {}
+    last = func.max(user_offer_events.c.at).label("redeemed_at")
+    rows = await conn.execute(
+        select(user_offers.c.root_offer_id, last)
+        .select_from(
+            user_offers.join(
+                user_offer_events,
+                and_(
+                    user_offer_events.c.user_offer_id == user_offers.c.id,
+                    user_offer_events.c.retailer_id == user_offers.c.retailer_id,
+                ),
+            )
+        )
+        .where(
+            user_offers.c.retailer_id == retailer_id,
+            user_offers.c.user_id == user_id,
+            user_offers.c.root_offer_id.in_(list(root_offer_ids)),
+            user_offers.c.status == REDEEMED,
+            user_offer_events.c.kind == EventKind.REDEEMED,
+        )
+        .group_by(user_offers.c.id, user_offers.c.root_offer_id)
+        .having(last >= since)
+    )
+    result: dict[UUID, list[datetime]] = {}
+    for row in rows:
+        result.setdefault(row.root_offer_id, []).append(as_utc(row.redeemed_at))
+    return result
