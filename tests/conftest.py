@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from openoffers import migrations
 from openoffers.app import create_app
-from openoffers.kit.db import Database, normalize_url
+from openoffers.kit.db import Database, Timeouts, normalize_url
 from openoffers.settings import Settings
 from openoffers.tables import metadata
 from openoffers.tenancy import service as tenancy
@@ -117,9 +117,21 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
+# Race tests fire hundreds of concurrent requests at a 5-connection pool, on a machine shared with other
+# test processes: there they must queue, not be refused. How fast a stalled or saturated database is
+# refused (503 UNAVAILABLE) has its own tests with the small timeouts it is about (test_stalled_database).
+QUEUEING_TIMEOUTS = Timeouts(pool_ms=60_000, lock_ms=60_000, statement_ms=60_000)
+# The same for a served process (tests/serve_support.py) that races are run against.
+QUEUEING_ENV = {
+    "OPENOFFERS_MAX_IN_FLIGHT": "0",
+    "OPENOFFERS_DB_POOL_TIMEOUT_MS": "60000",
+    "OPENOFFERS_DB_LOCK_TIMEOUT_MS": "60000",
+}
+
+
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url, pool_size=5)
+    database = Database(database_url, pool_size=5, timeouts=QUEUEING_TIMEOUTS)
     yield database
     await database.dispose()
 
@@ -144,7 +156,9 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def app(db: Database, clock: FrozenClock) -> Any:
-    return create_app(Settings(database_url=db.url), database=db, clock=clock)
+    # No bound on requests in progress, for the same reason as QUEUEING_TIMEOUTS: shedding is tested
+    # by itself (tests/kit/test_admission.py).
+    return create_app(Settings(database_url=db.url, max_in_flight=0), database=db, clock=clock)
 
 
 @pytest.fixture

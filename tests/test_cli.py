@@ -352,3 +352,62 @@ def test_every_command_takes_database_url_and_json(command: list[str]) -> None:
     assert code == 0
     assert "--database-url" in output
     assert "--json" in output
+
+
+# --- A fresh database, and errors as one line -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("retailer", "create", "--name", "Fresh"),
+        ("maintenance",),
+        ("demo",),
+        ("user", "create", "--retailer", RETAILER, "--external-customer-id", "C-1"),
+    ],
+)
+def test_every_command_sets_up_a_fresh_sqlite_file(tmp_path: Path, command: tuple[str, ...]) -> None:
+    """As `serve` does: no "no such table", no traceback, and the file has the whole schema afterwards."""
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    result = runner.invoke(app, [*command, "--database-url", url])
+    if command[0] == "user":  # the schema is there; the retailer is not
+        assert (result.exit_code, result.output) == (
+            1,
+            "error NOT_FOUND: retailer not found (retailer_id: not found)\n",
+        )
+    else:
+        assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert with_db(url, _tables) >= {t.name for t in metadata.sorted_tables}
+
+
+async def _tables(db: Database) -> set[str]:
+    async with db.read() as conn:
+        return await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+
+
+def test_a_refusal_is_one_line_and_says_it_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    result = runner.invoke(app, ["retailer", "create", "--name", "X", "--currency", "DOLLARS", "--database-url", url])
+    assert (result.exit_code, result.output) == (
+        1,
+        "error VALIDATION: currency: must be an ISO 4217 code such as USD\n",
+    )
+
+
+@pytest.mark.parametrize("command", [("maintenance",), ("db", "upgrade"), ("retailer", "create", "--name", "X")])
+def test_an_unreachable_database_is_one_line(command: tuple[str, ...]) -> None:
+    result = runner.invoke(app, [*command, "--database-url", "postgresql://nobody@127.0.0.1:1/none"])
+    assert (result.exit_code, result.output) == (
+        1,
+        "error UNAVAILABLE: the database is unavailable (the database refused the connection)\n",
+    )
+
+
+def test_demo_prints_the_configured_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENOFFERS_PORT", "9123")
+    monkeypatch.setenv("OPENOFFERS_HOST", "0.0.0.0")
+    code, output = run("demo", "--database-url", f"sqlite:///{tmp_path / 'demo.db'}")
+    assert code == 0
+    assert "http://0.0.0.0:9123/api/2.0/Lookup" in output
+    assert ":8000" not in output

@@ -15,9 +15,11 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import logging
 import math
 from collections.abc import Iterator
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import pytest
@@ -25,7 +27,8 @@ import pytest
 from openoffers.kit.db import Database
 from openoffers.kit.errors import DomainError
 from openoffers.kit.http import ENDPOINTS
-from tests.conftest import Tenant, snapshot
+from openoffers.tenancy import service as tenancy
+from tests.conftest import Tenant, basic, snapshot
 from tests.pos.pos_support import api, check, create_offer, create_user, issue, line
 
 # One of each kind of wrong: null, the wrong type of every JSON kind, out of range both ways,
@@ -479,3 +482,152 @@ async def test_bodies_that_are_not_json(client: httpx.AsyncClient, db: Database,
             assert_well_formed(f"{path}: {raw[:20]!r}", response)
             assert response.status_code == 400, (path, raw[:20], response.text)
     assert await snapshot(db) == before
+
+
+# --- Hostile values: deep nesting, the ends of time, numbers no type holds, NUL -----------------
+#
+# Raw JSON text, spliced into a body where a placeholder string stands (Python's own `json.dumps`
+# cannot even write a thousand levels of nesting). The datetimes are .NET's DateTime.MinValue and
+# MaxValue as its clients send them, bare and with the widest offsets; the tenant's stores sit in the
+# zones farthest from UTC on either side, where those bare times fall outside what UTC can hold.
+HOSTILE: tuple[str, ...] = (
+    "[" * 1000 + "]" * 1000,
+    '{"a":' * 1000 + "0" + "}" * 1000,
+    "[" * 40 + "]" * 40,  # just past the documented depth wherever it is put
+    '"0001-01-01"',
+    '"0001-01-01T00:00:00"',
+    '"9999-12-31T23:59:59.9999999"',
+    '"9999-12-31T23:59:59.9999999+14:00"',
+    '"0001-01-01T00:00:00-12:00"',
+    "1e400",
+    "-1" + "0" * 400,
+    "123456789012345678901234567890.123456789",
+    '"\\u0000"',
+    '{"\\u0000": "\\u0000"}',
+)
+FAR_ZONES = ("Pacific/Kiritimati", "Etc/GMT+12")  # UTC+14 and UTC-12
+_PLACEHOLDER = "\u2603hostile\u2603"
+EXTRA_FIELD = "zz_unknown"  # an extra field no Struct declares: msgspec skips it, but still reads it
+
+
+def spliced(body: Any, raw: str) -> bytes:
+    return json.dumps(body).replace(json.dumps(_PLACEHOLDER), raw).encode()
+
+
+def hostile_cases(
+    body: dict[str, Any], shallow: frozenset[str], stride: int = 1, offset: int = 0
+) -> Iterator[tuple[str, bytes]]:
+    """Each hostile value in an unknown extra field of every object the body has, and in place of every
+    field; of these (place, value) pairs every `stride`-th from `offset` (the stride coprime with the
+    number of values, so the kept values rotate over the places). Then each value as the whole body."""
+    assert stride == 1 or math.gcd(stride, len(HOSTILE)) == 1
+    objects = [()] + [p for p in positions(body, shallow) if isinstance(_at(body, p), dict)]
+    places = [(*path, EXTRA_FIELD) for path in objects] + list(positions(body, shallow))
+    cases = [(path, raw) for path in places for raw in HOSTILE]
+    for path, raw in cases[offset::stride]:
+        yield f"{'.'.join(map(str, path))} = {raw[:30]}", spliced(replaced(body, path, _PLACEHOLDER), raw)
+    for raw in HOSTILE:
+        yield f"body = {raw[:30]}", raw.encode()
+
+
+def _at(body: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        body = body[step]
+    return body
+
+
+def with_request_id(path: str, case: bytes) -> bytes:
+    """POS cases get a fresh request_id, so each is new work and not a replay of the one before."""
+    if path not in POS_PATHS:
+        return case
+    return case.replace(b'"request_id": "fuzz-', f'"request_id": "h{next(_request_ids)}-'.encode(), 1)
+
+
+async def far_tenant(db: Database, clock: Any, zone: str) -> Tenant:
+    now = clock()
+    retailer = await tenancy.create_retailer(db, name=f"Far {zone}", now=now, timezone=zone)
+    key, secret = await tenancy.create_api_key(db, retailer_id=retailer.id, role="admin", now=now)
+    store = await tenancy.create_store(db, retailer_id=retailer.id, name="Edge", tags=("downtown",), now=now)
+    client, client_secret = await tenancy.create_pos_client(db, retailer_id=retailer.id, store_ids=(store.id,), now=now)
+    return Tenant(retailer.id, key.key, secret, store.id, client.id, client_secret)
+
+
+async def valid_body(client: httpx.AsyncClient, db: Database, tenant: Tenant, path: str) -> dict[str, Any]:
+    """A seeded tenant's valid body for `path` (POS: in its envelope, the check's offer locked)."""
+    ids = await seed(client, tenant)
+    if path in OFFERS_PATHS:
+        return offers_bodies(ids, tenant)[path]
+    payloads = pos_payloads(ids)
+    locked = {"offer_lookup_code": ids.locked_user_offer_id, "transaction": payloads["/api/2.0/send_transaction"]}
+    await client.post(
+        "/api/2.0/lock",
+        json=_envelope(tenant, {**locked, "transaction": {**locked["transaction"], "is_closed": False}}),
+        headers=tenant.pos_auth,
+    )
+    return _envelope(tenant, payloads[path])
+
+
+def hostile_stride(db: Database) -> int:
+    """Like `stride_for`: coprime with the 13 hostile values, and fewer cases where round trips cost more.
+    The two zones take alternate offsets, so between them they send every fourth (seventh) case."""
+    return 8 if db.url.startswith("sqlite") else 14
+
+
+@pytest.mark.parametrize("zone", FAR_ZONES)
+@pytest.mark.parametrize("path", OFFERS_PATHS + POS_PATHS)
+async def test_hostile_values_with_credentials(
+    path: str, zone: str, client: httpx.AsyncClient, db: Database, clock: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Never a 500, never a logged error, and a refusal changes nothing."""
+    tenant = await far_tenant(db, clock, zone)
+    body = await valid_body(client, db, tenant, path)
+    headers = {**(tenant.pos_auth if path in POS_PATHS else tenant.auth), "content-type": "application/json"}
+    counts: dict[int, int] = {}
+    before = await snapshot(db)
+    with caplog.at_level(logging.WARNING):
+        cases = hostile_cases(body, SHALLOW.get(path, frozenset()), hostile_stride(db), FAR_ZONES.index(zone))
+        for label, case in cases:
+            response = await client.post(path, content=with_request_id(path, case), headers=headers)
+            assert_well_formed(f"{path}: {label}", response)
+            counts[response.status_code] = counts.get(response.status_code, 0) + 1
+            after = await snapshot(db)
+            if response.status_code != 200:
+                assert after == before, f"{path}: {label} answered {response.status_code} but changed the database"
+            before = after
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert counts.get(400, 0) > 0, counts
+
+
+@pytest.mark.parametrize("path", OFFERS_PATHS + POS_PATHS)
+async def test_hostile_values_without_credentials(
+    path: str, client: httpx.AsyncClient, db: Database, tenant: Tenant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without credentials, or with a wrong secret, every hostile body is the same 401 and changes nothing:
+    the body is not parsed before the credentials are checked. (Each value in each place, from the
+    top-level object down: what is not parsed cannot fail differently deeper down. Nothing is seeded:
+    what answers before the body is read cannot depend on the ids in it.)"""
+    ids = Seeded()
+    for name in Seeded.__annotations__:
+        setattr(ids, name, str(uuid4()))
+    body = offers_bodies(ids, tenant)[path] if path in OFFERS_PATHS else _envelope(tenant, pos_payloads(ids)[path])
+    wrong = basic(str(tenant.client_id) if path in POS_PATHS else tenant.key, "not-the-secret")
+    bodies = [body]
+    if path == "/api/2.0/offers/get_user_offers":  # it answers as Lookup when given a POS envelope
+        bodies.append(_envelope(tenant, {"external_customer_id": "ext-1"}))
+    before = await snapshot(db)
+    with caplog.at_level(logging.WARNING):
+        wrong_answers: list[str] = []
+        for headers, sent in itertools.product(({}, wrong), bodies):
+            for label, case in hostile_cases(sent, frozenset(sent)):
+                response = await client.post(path, content=case, headers=headers)
+                code = response.json()["errors"]["code"]
+                assert (response.status_code, code) in {(401, "INVALID_API_KEY"), (429, "RATE_LIMITED")}, label
+                if headers:
+                    wrong_answers.append(code)
+                else:
+                    assert code == "INVALID_API_KEY", (path, label)  # no credentials: nothing to throttle
+        # A wrong secret is throttled like any other (tenancy.throttle): five are checked, then the
+        # pair waits, and these requests come too fast to wait anything out.
+        assert wrong_answers == ["INVALID_API_KEY"] * 5 + ["RATE_LIMITED"] * (len(wrong_answers) - 5)
+    assert await snapshot(db) == before
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from openoffers.app import create_app
-from openoffers.kit.http import CaseInsensitivePaths
+from openoffers.kit.http import SecurityHeaders
 
 
-def create() -> CaseInsensitivePaths:
+def create() -> SecurityHeaders:
     return create_app()

@@ -12,11 +12,13 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, NoReturn, TypeVar
 from uuid import UUID
 
+import click
 import typer
 from rich.console import Console
 
@@ -34,7 +36,7 @@ from openoffers.demo import (
 )
 from openoffers.kit import wire
 from openoffers.kit.clock import iso_z, utc_now
-from openoffers.kit.db import Database
+from openoffers.kit.db import Database, unavailable
 from openoffers.kit.errors import DomainError
 from openoffers.loyalty import service as wallet
 from openoffers.settings import Settings
@@ -61,6 +63,7 @@ app.add_typer(catalog_app, name="catalog")
 
 # No wrapping: the demo's curl commands must paste as printed.
 console = Console(soft_wrap=True)
+error_console = Console(stderr=True, soft_wrap=True)
 
 DatabaseUrl = Annotated[
     str | None,
@@ -74,22 +77,51 @@ def _settings(database_url: str | None) -> Settings:
 
 
 def _run(database_url: str | None, work: Callable[[Database], Awaitable[T]]) -> T:
-    """Run one async unit of work against a fresh engine; domain errors exit 1 with their message."""
+    """Run one async unit of work against a fresh engine. On SQLite the schema is brought up to date
+    first, as `serve` does, so every command works on a new file; errors exit 1 with one line."""
     settings = _settings(database_url)
 
     async def main() -> T:
-        db = Database(settings.database_url, pool_size=2)
+        db = Database(settings.database_url, pool_size=2, timeouts=settings.db_timeouts)
         try:
             return await work(db)
         finally:
             await db.dispose()
 
-    try:
+    with one_line_errors(settings):
+        _migrate_if_sqlite(settings)
         return asyncio.run(main())
+
+
+@contextmanager
+def one_line_errors(settings: Settings) -> Iterator[None]:
+    """Every failure as one line on stderr and exit status 1: a refusal with its code, a database that
+    cannot be reached with why, and anything else (a bug) by its kind, its trace only at log level debug."""
+    try:
+        yield
+    except (click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort):
+        raise  # the CLI's own exits and usage errors, already one line
     except DomainError as error:
-        detail = "; ".join(f"{k}: {', '.join(v)}" for k, v in error.fields.items())
-        console.print(f"[red]error[/red] {error.code}: {error.message}" + (f" ({detail})" if detail else ""))
-        raise typer.Exit(1) from None
+        _fail(f"{error.code}: {error.message}{_unmentioned_fields(error)}")
+    except Exception as error:
+        reason = unavailable(error)
+        if reason is not None:
+            _fail(f"UNAVAILABLE: the database is unavailable ({reason})")
+        if settings.log_level.lower() == "debug":
+            raise
+        first_line = (str(error).strip().splitlines() or [""])[0][:300]
+        _fail(f"{type(error).__name__}: {first_line} (OPENOFFERS_LOG_LEVEL=debug shows the trace)")
+
+
+def _unmentioned_fields(error: DomainError) -> str:
+    """The fields and problems the message does not already say (ValidationFailed.field puts them in it)."""
+    extra = [f"{k}: {', '.join(v)}" for k, v in error.fields.items() if f"{k}: {', '.join(v)}" not in error.message]
+    return f" ({'; '.join(extra)})" if extra else ""
+
+
+def _fail(line: str) -> NoReturn:
+    error_console.print(f"[red]error[/red] {line}", highlight=False)
+    raise typer.Exit(1)
 
 
 def _emit(as_json: bool, data: dict[str, Any], human: str) -> None:
@@ -125,7 +157,8 @@ def serve(
     import uvicorn
 
     settings = Settings.from_env(database_url=database_url, host=host, port=port, workers=workers)
-    _migrate_if_sqlite(settings)
+    with one_line_errors(settings):
+        _migrate_if_sqlite(settings)
     # Workers are separate processes: they read their settings from the environment.
     os.environ["OPENOFFERS_DATABASE_URL"] = settings.database_url
     if settings.workers > 1 and not settings.secret_key:
@@ -142,8 +175,16 @@ def serve(
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level,
-        proxy_headers=True,
+        # X-Forwarded-For is believed only from configured proxies: anyone else could pick an address
+        # for every request and so escape the sign-in throttle's count.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
         access_log=access_log,
+        http="openoffers.server:ReadDeadlineProtocol",
+        # An idle kept-alive connection is closed after this; a request's own arrival is bounded by
+        # OPENOFFERS_REQUEST_READ_TIMEOUT_SECONDS (openoffers.server).
+        timeout_keep_alive=5,
+        server_header=False,
     )
 
 
@@ -151,7 +192,8 @@ def serve(
 def db_upgrade(database_url: DatabaseUrl = None, as_json: Json = False) -> None:
     """Apply every pending migration."""
     settings = _settings(database_url)
-    migrations.upgrade(settings.database_url)
+    with one_line_errors(settings):
+        migrations.upgrade(settings.database_url)
     _emit(as_json, {"upgraded": True, "heads": list(migrations.current_heads())}, "schema is up to date")
 
 
@@ -361,8 +403,7 @@ def catalog_import(
     try:
         total = catalog_file.count(file)
     except catalog_file.CatalogFileError as error:
-        console.print(f"[red]error[/red] VALIDATION: {error}")
-        raise typer.Exit(1) from None
+        _fail(f"VALIDATION: {error}")
 
     async def work(db: Database) -> int:
         imported = 0
@@ -478,12 +519,13 @@ def demo(
     database_url: DatabaseUrl = None,
     as_json: Json = False,
     base_url: Annotated[
-        str, typer.Option(help="Where the server listens, for the printed commands.")
-    ] = "http://127.0.0.1:8000",
+        str | None,
+        typer.Option(help="Where the server listens, for the printed commands (default: OPENOFFERS_HOST and _PORT)."),
+    ] = None,
 ) -> None:
     """Create the demo retailer once (the guide's own ids and POS credentials) and print how to use it."""
     settings = _settings(database_url)
-    _migrate_if_sqlite(settings)
+    base_url = base_url or f"http://{settings.host}:{settings.port}"
     info = _run(database_url, lambda db: ensure_demo(db, utc_now))
     _emit(
         as_json,

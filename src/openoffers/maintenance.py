@@ -15,7 +15,7 @@ import random
 from dataclasses import dataclass
 
 from openoffers.kit.clock import Clock
-from openoffers.kit.db import Database
+from openoffers.kit.db import Database, unavailable
 from openoffers.pos import service as pos_service
 from openoffers.settings import Settings
 from openoffers.wallet import service as wallet_service
@@ -64,8 +64,12 @@ class Housekeeper:
             await asyncio.sleep(interval * random.uniform(0.5, 1.5))
             try:
                 report = await run_once(self.db, self.settings, self.clock)
-            except Exception:  # keep the loop alive: the next round retries
-                log.exception("maintenance round failed")
+            except Exception as error:  # keep the loop alive: the next round retries
+                reason = unavailable(error)
+                if reason is None:
+                    log.exception("maintenance round failed")
+                else:
+                    log.warning("maintenance round skipped: %s", reason)
                 continue
             if report != Report(0, 0, 0):
                 log.info("maintenance: %s", report)

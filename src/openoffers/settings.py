@@ -6,6 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
+from openoffers.kit.db import DEFAULT_TIMEOUTS, Timeouts
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./openoffers.db"
 
 
@@ -17,6 +19,16 @@ class Settings:
     workers: int = 1
     # Connections per server process; PostgreSQL deployments size it to the worker count.
     db_pool_size: int = 10
+    # How long a request may wait for the database (see kit.db.Timeouts) before it is answered 503
+    # UNAVAILABLE with Retry-After: for a connection, for a lock, and for any one statement.
+    db_pool_timeout_ms: int = DEFAULT_TIMEOUTS.pool_ms
+    db_lock_timeout_ms: int = DEFAULT_TIMEOUTS.lock_ms
+    db_statement_timeout_ms: int = DEFAULT_TIMEOUTS.statement_ms
+    # Requests one server process works on at once; more are answered 503 UNAVAILABLE with Retry-After
+    # at once rather than queued (kit.admission). 0: no limit.
+    max_in_flight: int = 64
+    # How long a client may take to send a whole request, headers and body (server.ReadDeadlineProtocol).
+    request_read_timeout_seconds: int = 15
     lock_ttl_seconds: int = 900
     # How long a ttlcode (api/2.0/offers/claim_code) stays valid for a Lock.
     claim_code_ttl_seconds: int = 600
@@ -30,10 +42,22 @@ class Settings:
     log_level: str = "info"
     # Signs admin session cookies; random per start when unset (sessions end on restart).
     secret_key: str = ""
-    # Admin sign-in throttling: this many failures per client address, or per key name, within the
-    # window make further sign-ins answer 429 until the oldest of them leaves the window.
-    login_max_failures: int = 10
+    # Throttling of wrong credentials, admin sign-in and API Basic auth alike (kit.throttle): per
+    # (client address, key), this many failures within the window cost nothing; after them each attempt
+    # waits a delay that doubles with every further failure (429 with Retry-After until it has passed).
+    login_max_failures: int = 5
     login_window_seconds: int = 900
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses or
+    # networks, as uvicorn's forwarded_allow_ips). Empty: none, the peer's own address counts.
+    trusted_proxies: str = ""
+
+    @property
+    def db_timeouts(self) -> Timeouts:
+        return Timeouts(
+            pool_ms=max(self.db_pool_timeout_ms, 1),
+            lock_ms=max(self.db_lock_timeout_ms, 1),
+            statement_ms=max(self.db_statement_timeout_ms, 1),
+        )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -111,7 +111,7 @@ async def test_a_form_too_large_is_an_html_413(admin: Browser, db: Database) -> 
     [
         ("POST", "/api/2.0/nope", 404, "NOT_FOUND", "no such endpoint"),
         ("POST", "/api/2.0/nope/x", 404, "NOT_FOUND", "no such endpoint"),
-        ("GET", "/api/2.0/lookup", 405, "NOT_FOUND", "method not allowed for this endpoint"),
+        ("GET", "/api/2.0/lookup", 405, "METHOD_NOT_ALLOWED", "method not allowed for this endpoint"),
         ("GET", "/adminx", 404, "NOT_FOUND", "no such endpoint"),
     ],
 )

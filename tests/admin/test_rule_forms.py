@@ -34,6 +34,8 @@ RETAILER = UUID("2d5b5a08-becd-4837-a69a-2ab967c7773a")
         ("[1, 2]", "[1, 2]"),
         ("NaN", "NaN"),
         ("", ""),
+        # Deeper than json.loads can go: kept as the text it is, like any other non-scalar.
+        ("[" * 100_000, "[" * 100_000),
     ],
 )
 def test_typed_scalars_read_as_json_would(text: str, value: object) -> None:

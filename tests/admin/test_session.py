@@ -19,7 +19,7 @@ NOW = 1_800_000_000
 
 def test_round_trip_signed_in_and_anonymous() -> None:
     signer = SessionSigner("s3cret")
-    session = Session(csrf="token", issued_at=NOW, retailer_id=RETAILER, key="demo-admin")
+    session = Session(csrf="token", issued_at=NOW, retailer_id=RETAILER, key="demo-admin", token="tk")
     value = signer.dumps(session)
     assert value.startswith("v1.") and value.count(".") == 2
     assert signer.loads(value, NOW + 10) == session
@@ -29,10 +29,13 @@ def test_round_trip_signed_in_and_anonymous() -> None:
 
 
 def test_cookie_carries_no_secret_only_public_fields() -> None:
-    value = SessionSigner("k").dumps(Session(csrf="tok", issued_at=NOW, retailer_id=RETAILER, key="demo-admin"))
+    value = SessionSigner("k").dumps(
+        Session(csrf="tok", issued_at=NOW, retailer_id=RETAILER, key="demo-admin", token="tk")
+    )
     payload = value.split(".")[1]
     data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    assert data == {"c": "tok", "k": "demo-admin", "r": str(RETAILER), "t": NOW}
+    # The server-side session's token is the only bearer part; the database keeps only its hash.
+    assert data == {"c": "tok", "k": "demo-admin", "r": str(RETAILER), "s": "tk", "t": NOW}
 
 
 @pytest.mark.parametrize(
@@ -51,7 +54,7 @@ def test_cookie_carries_no_secret_only_public_fields() -> None:
 )
 def test_tampered_or_malformed_cookies_are_refused(mangle) -> None:  # type: ignore[no-untyped-def]
     signer = SessionSigner("k")
-    value = signer.dumps(Session(csrf="tok", issued_at=NOW, retailer_id=RETAILER, key="demo-admin"))
+    value = signer.dumps(Session(csrf="tok", issued_at=NOW, retailer_id=RETAILER, key="demo-admin", token="tk"))
     assert signer.loads(mangle(value), NOW) is None
     assert signer.loads(None, NOW) is None
 
@@ -79,7 +82,7 @@ def test_signing_key_derived_or_random_per_process() -> None:
 
 
 def test_new_session_has_fresh_csrf_and_sign_out_keeps_nothing() -> None:
-    one, two = new_session(NOW), new_session(NOW, retailer_id=RETAILER, key="k")
+    one, two = new_session(NOW), new_session(NOW, retailer_id=RETAILER, key="k", token="tk")
     assert one.csrf != two.csrf and len(one.csrf) >= 40
     assert two.signed_in and not one.signed_in
     assert not signed_out(two).signed_in

@@ -136,8 +136,11 @@ async def test_framework_errors_render_in_the_envelope(tiny: httpx.AsyncClient) 
     assert response.status_code == 404
     assert response.json()["errors"] == {"code": "NOT_FOUND", "message": "no such endpoint"}
     response = await tiny.get("/domain")
-    assert response.status_code == 405
-    assert response.json()["errors"] == {"code": "NOT_FOUND", "message": "method not allowed for this endpoint"}
+    assert (response.status_code, response.headers["allow"]) == (405, "POST, OPTIONS")
+    assert response.json()["errors"] == {
+        "code": "METHOD_NOT_ALLOWED",
+        "message": "method not allowed for this endpoint",
+    }
 
 
 async def test_a_bug_is_logged_with_its_trace_and_answered_without_it(

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import msgspec
 import pytest
@@ -228,6 +229,72 @@ def test_decode_keeps_the_largest_values_that_are_allowed() -> None:
     assert decoded.count == -(2**53)
     assert decoded.extra == {"big": 2**53, "f": 1.5e300}
     assert (decoded.items[0].quantity, decoded.items[0].unit_price) == (Decimal("1E+12"), Decimal("-1000000000000.00"))
+
+
+def nested(levels: int) -> str:
+    """`levels` arrays inside one another, as JSON text."""
+    return "[" * levels + "]" * levels
+
+
+def test_decode_allows_the_documented_depth_and_refuses_one_more() -> None:
+    # The body is level 1 and `extra` level 2, so it may hold MAX_DEPTH - 2 levels of arrays.
+    allowed = wire.MAX_DEPTH - 2
+    assert wire.MAX_DEPTH == 32
+    decoded = wire.decode(f'{{{RID}, "extra": {{"a": {nested(allowed)}}}}}'.encode(), Body)
+    value: Any = decoded.extra["a"]
+    for _ in range(allowed - 1):
+        [value] = value
+    assert value == []
+    with pytest.raises(ValidationFailed) as caught:
+        wire.decode(f'{{{RID}, "extra": {{"a": {nested(allowed + 1)}}}}}'.encode(), Body)
+    assert caught.value.fields == {"extra.a" + "[0]" * allowed: ["nested deeper than 32 levels of objects and arrays"]}
+
+
+@pytest.mark.parametrize("levels", [1000, 100_000])
+def test_nesting_beyond_the_interpreters_limit_is_a_validation_error(levels: int) -> None:
+    # msgspec gives up at Python's recursion limit; both that and an unknown field are refused alike.
+    for body in (f'{{{RID}, "extra": {{"a": {nested(levels)}}}}}', f'{{{RID}, "unknown": {nested(levels)}}}'):
+        with pytest.raises(ValidationFailed) as caught:
+            wire.decode(body.encode(), Body)
+        assert caught.value.code == "VALIDATION"
+        [problem] = [message for messages in caught.value.fields.values() for message in messages]
+        assert problem == "nested deeper than 32 levels of objects and arrays"
+
+
+def test_convert_applies_the_same_depth() -> None:
+    deep: list[Any] = []
+    for _ in range(wire.MAX_DEPTH):
+        deep = [deep]
+    with pytest.raises(ValidationFailed) as caught:
+        wire.convert({"retailer_id": "2d5b5a08-becd-4837-a69a-2ab967c7773a", "extra": {"a": deep}}, Body, path="x")
+    assert caught.value.fields == {"x.extra.a" + "[0]" * 30: ["nested deeper than 32 levels of objects and arrays"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # .NET's DateTime.MinValue and MaxValue, bare: clamped a day inside the range, so that the store's
+        # zone, whatever it is, can still turn them into UTC.
+        ("0001-01-01T00:00:00", datetime(1, 1, 2)),
+        ("0001-01-01", datetime(1, 1, 2)),
+        ("0001-01-01T23:59:59.9999999", datetime(1, 1, 2)),
+        ("9999-12-31T23:59:59.9999999", datetime(9999, 12, 30, 23, 59, 59, 999999)),
+        ("9999-12-31", datetime(9999, 12, 30, 23, 59, 59, 999999)),
+        # Just inside: unchanged.
+        ("0001-01-02T00:00:00", datetime(1, 1, 2)),
+        ("9999-12-30T12:00:00", datetime(9999, 12, 30, 12)),
+        # With an offset they are an instant: kept when UTC can hold it (refused otherwise, above).
+        ("9999-12-31T23:59:59.9999999Z", datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)),
+        ("0001-01-01T00:00:00-12:00", datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=-12)))),
+    ],
+)
+def test_bare_times_at_the_ends_of_the_range_are_clamped(text: str, expected: datetime) -> None:
+    parsed = parse_time(text)
+    assert isinstance(parsed, WireTime)
+    assert (parsed, parsed.tzinfo) == (expected, expected.tzinfo)
+    for zone in ("Pacific/Kiritimati", "Etc/GMT+12", "Asia/Manila"):  # +14, -12, and -15:56 before 1845
+        if parsed.tzinfo is None:
+            parsed.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
 def test_convert_applies_the_same_bounds() -> None:

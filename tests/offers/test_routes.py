@@ -220,9 +220,11 @@ async def test_details_with_inventory_over_http(client: httpx.AsyncClient, tenan
 async def test_missing_or_wrong_credentials_are_401(db: Database, client: httpx.AsyncClient, tenant: Tenant) -> None:
     oid = await create(client, tenant)
     before = await snapshot(db)
-    wrong = basic(tenant.key, tenant.secret + "x")
-    for path in WRITES + READS:
+    for n, path in enumerate(WRITES + READS):
         body = body_for(path, tenant.retailer_id, oid)
+        # The real key's wrong secret five times, then unknown keys: after five failures a (client
+        # address, key) pair is throttled with 429 (tests/tenancy/test_throttle.py).
+        wrong = basic(tenant.key if n < 5 else f"no-such-key-{n}", tenant.secret + "x")
         for headers, message in (
             ({}, "missing Authorization header (Basic key:secret)"),
             (wrong, "invalid credentials"),
@@ -399,7 +401,8 @@ async def test_unknown_routes_and_methods_answer_in_the_envelope(client: httpx.A
         response = await client.post(path, json={}, headers=tenant.auth)
         assert assert_error(response, 404, "NOT_FOUND") == {"code": "NOT_FOUND", "message": "no such endpoint"}
     response = await client.get(LIST, headers=tenant.auth)
-    assert assert_error(response, 405, "NOT_FOUND")["message"] == "method not allowed for this endpoint"
+    assert assert_error(response, 405, "METHOD_NOT_ALLOWED")["message"] == "method not allowed for this endpoint"
+    assert sorted(response.headers["allow"].replace(" ", "").split(",")) == ["OPTIONS", "POST"]
 
 
 async def stream(chunks: list[bytes]) -> AsyncIterator[bytes]:
@@ -430,7 +433,7 @@ async def test_bodies_over_one_mebibyte_are_413(db: Database, client: httpx.Asyn
 async def test_health(client: httpx.AsyncClient) -> None:
     response = await client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "version": __version__}
+    assert response.json() == {"status": "ok", "version": __version__, "database": "ok", "connections_in_use": 0}
 
 
 NASTY: list[Any] = [

@@ -20,7 +20,7 @@ from openoffers.kit.db import Database
 from openoffers.tables.points import point_ledger
 from openoffers.tables.pos import pos_transactions
 from openoffers.tables.wallet import user_offer_events
-from tests.conftest import FrozenClock, Tenant, _truncate_pg, make_tenant
+from tests.conftest import QUEUEING_ENV, FrozenClock, Tenant, _truncate_pg, make_tenant
 from tests.pos.pos_support import (
     LOCK,
     REDEEM,
@@ -47,7 +47,7 @@ def two_workers(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tupl
         url = request.getfixturevalue("pg_migrated")
         _truncate_pg(url)
     # Small pools, so that a hundred concurrent requests also queue for connections.
-    with serving(url, tmp_path, workers=2, env={"OPENOFFERS_DB_POOL_SIZE": "5"}) as base_url:
+    with serving(url, tmp_path, workers=2, env={"OPENOFFERS_DB_POOL_SIZE": "5", **QUEUEING_ENV}) as base_url:
         yield base_url, url
 
 

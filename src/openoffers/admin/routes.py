@@ -25,6 +25,7 @@ from openoffers.admin import (
     describe,
     error_routes,
     rule_pages,
+    session_store,
     sign_in,
     tenancy_pages,
     transaction_pages,
@@ -65,6 +66,7 @@ from openoffers.admin.web import (
 )
 from openoffers.context import context
 from openoffers.kit.errors import ValidationFailed
+from openoffers.kit.throttle import client_address
 from openoffers.offers import service as offers
 from openoffers.offers.repository import DELETED, DRAFT, OfferRow
 from openoffers.offers.schemas import (
@@ -140,6 +142,8 @@ _REFUSALS = {
 
 
 def _wait_text(seconds: int) -> str:
+    if seconds < 60:
+        return "1 second" if seconds == 1 else f"{seconds} seconds"
     minutes = (seconds + 59) // 60
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
@@ -166,7 +170,7 @@ async def login(request: Req) -> Response[Any]:
         ctx.db,
         key,
         secret,
-        address=sign_in.client_address(request.client.host if request.client else None),
+        address=client_address(request.client.host if request.client else None),
         now=ctx.clock(),
         limits=sign_in.Limits.of(ctx.settings),
     )
@@ -175,8 +179,8 @@ async def login(request: Req) -> Response[Any]:
         page = _login_page(
             request,
             status=429,
-            error="Too many failed sign-ins from this address or with this key. "
-            f"Sign-in is paused: try again in {_wait_text(outcome.retry_after)}.",
+            error="Too many failed sign-ins with this key from this address. "
+            f"Try again in {_wait_text(outcome.retry_after)}.",
             key=key,
             next_path=next_path,
             keep_session=True,
@@ -188,7 +192,9 @@ async def login(request: Req) -> Response[Any]:
         return _login_page(request, status=400, error=error, key=key, next_path=next_path)
     # A new session (and CSRF token) at sign-in: nothing from before sign-in carries over.
     principal = outcome.principal
-    fresh = new_session(now_seconds(request), retailer_id=principal.retailer_id, key=principal.key)
+    fresh = new_session(
+        now_seconds(request), retailer_id=principal.retailer_id, key=principal.key, token=outcome.session_token
+    )
     return redirect(safe_next(next_path), cookies=[session_cookie(request, fresh)])
 
 
@@ -197,6 +203,9 @@ async def logout(request: Req) -> Response[Any]:
     session = read_session(request)
     if session is not None and session.signed_in:
         await submitted(request, session.csrf)
+        assert session.token is not None
+        # Ended on the server: the cookie as it was (copied, replayed) no longer signs anyone in.
+        await session_store.end_session(context(request).db, session.token, context(request).clock())
         anonymous = signed_out(new_session(now_seconds(request)))
         return redirect("/admin/login", cookies=[session_cookie(request, anonymous)], notice="signed_out")
     return redirect("/admin/login", cookies=[expired_cookie(request)], notice="signed_out")

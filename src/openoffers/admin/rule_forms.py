@@ -209,7 +209,7 @@ def typed_scalar(text: str) -> Any:
     value = text.strip()
     try:
         parsed = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a thousand nested brackets
         return value
     if parsed is None or isinstance(parsed, bool | int | str) or (isinstance(parsed, float) and math.isfinite(parsed)):
         return parsed

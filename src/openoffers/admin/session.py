@@ -1,10 +1,12 @@
 """Signed cookie sessions for the admin UI, with the standard library's HMAC-SHA256.
 
-The cookie holds `v1.<base64url JSON>.<base64url HMAC>`: the retailer, the API key that signed in
-(its public half only), the CSRF token and when the session began. It is signed, not encrypted, so
-it carries nothing secret. The key is derived from `settings.secret_key`; when that is empty a random
-key is made once per process, so sessions end when the server restarts and are not shared between
-worker processes (multi-worker deployments set OPENOFFERS_SECRET_KEY).
+The cookie holds `v1.<base64url JSON>.<base64url HMAC>`: the CSRF token and when the session began,
+and once signed in the retailer, the API key's public half and the token of the server-side session
+(`admin.session_store`), without which a signed-in cookie is worth nothing: signing out, revoking the
+key or changing its role ends the session on the server, whatever the cookie says. It is signed, not
+encrypted, so it carries nothing else secret. The key is derived from `settings.secret_key`; when that
+is empty a random key is made once per process, so sessions end when the server restarts and are not
+shared between worker processes (multi-worker deployments set OPENOFFERS_SECRET_KEY).
 """
 
 from __future__ import annotations
@@ -36,19 +38,22 @@ class Session:
     issued_at: int  # Unix seconds
     retailer_id: UUID | None = None
     key: str | None = None
+    token: str | None = None  # the server-side session's (admin.session_store)
 
     @property
     def signed_in(self) -> bool:
-        return self.retailer_id is not None and self.key is not None
+        return self.retailer_id is not None and self.key is not None and self.token is not None
 
 
-def new_session(now: int, *, retailer_id: UUID | None = None, key: str | None = None) -> Session:
+def new_session(
+    now: int, *, retailer_id: UUID | None = None, key: str | None = None, token: str | None = None
+) -> Session:
     """A fresh session with a new CSRF token (sign-in always starts one: no session fixation)."""
-    return Session(csrf=csrf.new_token(), issued_at=now, retailer_id=retailer_id, key=key)
+    return Session(csrf=csrf.new_token(), issued_at=now, retailer_id=retailer_id, key=key, token=token)
 
 
 def signed_out(session: Session) -> Session:
-    return replace(session, retailer_id=None, key=None)
+    return replace(session, retailer_id=None, key=None, token=None)
 
 
 def signing_key(secret_key: str) -> bytes:
@@ -75,9 +80,10 @@ class SessionSigner:
 
     def dumps(self, session: Session) -> str:
         data: dict[str, object] = {"c": session.csrf, "t": session.issued_at}
-        if session.retailer_id is not None and session.key is not None:
+        if session.signed_in:
             data["r"] = str(session.retailer_id)
             data["k"] = session.key
+            data["s"] = session.token
         payload = _b64(json.dumps(data, separators=(",", ":"), sort_keys=True).encode())
         return f"{_VERSION}.{payload}.{self._sign(payload)}"
 
@@ -96,13 +102,16 @@ class SessionSigner:
             token, issued_at = data["c"], data["t"]
             retailer = UUID(data["r"]) if "r" in data else None
             key = data.get("k")
+            server_token = data.get("s")
         except (binascii.Error, ValueError, KeyError, TypeError):
             return None
-        if not isinstance(token, str) or not isinstance(issued_at, int) or not (key is None or isinstance(key, str)):
+        if not isinstance(token, str) or not isinstance(issued_at, int):
+            return None
+        if not all(value is None or isinstance(value, str) for value in (key, server_token)):
             return None
         # A minute of tolerance for clocks that differ slightly between processes.
         if not issued_at - 60 <= now < issued_at + MAX_AGE_SECONDS:
             return None
-        if (retailer is None) != (key is None):
+        if not (retailer is None) == (key is None) == (server_token is None):
             return None
-        return Session(csrf=token, issued_at=issued_at, retailer_id=retailer, key=key)
+        return Session(csrf=token, issued_at=issued_at, retailer_id=retailer, key=key, token=server_token)

@@ -1,37 +1,37 @@
-"""Signing in to the admin UI, throttled so that a leaked key name cannot be brute-forced.
+"""Signing in to the admin UI, throttled so that a guesser slows only themself (`kit.throttle`).
 
-One write transaction per attempt: it counts the failures within the window for the client address
-and for the key name; when either has reached the limit the attempt is `Throttled` and the secret is
-never checked (and a throttled attempt is not itself a failure, so waiting out `retry_after` always
-works). Otherwise the secret is checked in the same transaction and a failure is recorded before it
-commits. Attempts for the same address or key name take their turn (PostgreSQL: transaction-scoped
-advisory locks on both, taken in one order so two attempts cannot deadlock; SQLite: the write lock
-every write transaction takes at BEGIN), so the count is exact with any number of server processes.
+One write transaction per attempt: it counts the failures within the window of this (client address,
+key name) pair; when the pair must still wait (its failures past the free ones, each doubling the
+delay from its latest failure) the attempt is `Throttled` and the secret is never checked (a throttled
+attempt is not itself a failure, so waiting out `retry_after` always works). Otherwise the secret is
+checked in the same transaction and a failure recorded before it commits, or, on success, the
+server-side session is created (`admin.session_store`). Attempts of one pair take their turn
+(PostgreSQL: a transaction-scoped advisory lock on the pair; SQLite: the write lock every write
+transaction takes at BEGIN), so the count is exact with any number of server processes.
 
-Failed rows older than the window are deleted by the next attempt. A successful sign-in deletes only
-the failures of that key name from that address: another address's failures stay.
+Failed rows older than the window are deleted by the next attempt. A successful sign-in deletes the
+failures of its own pair only: another address's failures stay, and do not slow this one.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openoffers.admin import session_store
 from openoffers.kit.db import Database
 from openoffers.kit.errors import InvalidApiKey
+from openoffers.kit.throttle import delay_seconds
 from openoffers.settings import Settings
 from openoffers.tables.admin import sign_in_failures as failures
 from openoffers.tenancy import service as tenancy
 from openoffers.tenancy.service import Principal, Role
-
-UNKNOWN_ADDRESS = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,7 @@ class Limits:
 @dataclass(frozen=True, slots=True)
 class SignedIn:
     principal: Principal
+    session_token: str  # for the cookie; the server keeps only its hash
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,49 +71,29 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(b"openoffers admin sign-in\x00" + key.encode()).hexdigest()
 
 
-def client_address(host: str | None) -> str:
-    """The address failures are counted by. An IPv6 address counts as its /64 network, which one
-    machine usually holds whole; anything that is not an IP address (a test client, a Unix socket)
-    is kept as given, shortened to fit."""
-    if not host:
-        return UNKNOWN_ADDRESS
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host[:64]
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.IPv6Network((address, 64), strict=False))
-    return str(address)
-
-
 def _lock_id(subject: str) -> int:
     return int.from_bytes(hashlib.sha256(b"openoffers sign-in lock\x00" + subject.encode()).digest()[:8], signed=True)
 
 
 async def _one_at_a_time(conn: AsyncConnection, address: str, hashed: str) -> None:
-    """Attempts sharing an address or a key name run one after another (see the module docstring)."""
+    """Attempts of one (address, key name) pair run one after another (see the module docstring)."""
     if conn.dialect.name != "postgresql":
         return  # SQLite: `Database.write` began IMMEDIATE and holds the database's write lock.
-    for lock in sorted({_lock_id("address:" + address), _lock_id("key:" + hashed)}):
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": lock})
+    await conn.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": _lock_id(f"{address}\x00{hashed}")})
 
 
-async def _wait(conn: AsyncConnection, subject: ColumnElement[bool], now: datetime, limits: Limits) -> float:
-    """Seconds until `subject` has fewer than the limit of failures within the window (0: it has now)."""
+async def _wait(conn: AsyncConnection, address: str, hashed: str, now: datetime, limits: Limits) -> float:
+    """Seconds until this pair may try again (0: it may now)."""
     recent = await conn.execute(
-        select(failures.c.failed_at)
-        .where(subject, failures.c.failed_at > now - limits.window)
-        .order_by(failures.c.failed_at.desc())
-        .limit(limits.max_failures)
+        select(func.count(), func.max(failures.c.failed_at)).where(
+            failures.c.address == address, failures.c.key_hash == hashed, failures.c.failed_at > now - limits.window
+        )
     )
-    times: list[datetime] = list(recent.scalars().all())
-    if len(times) < limits.max_failures:
+    count, latest = recent.one()
+    if not count:
         return 0.0
-    # The oldest of the last `max_failures` failures leaving the window brings the count under the limit.
-    oldest: datetime = times[-1]
-    return (oldest + limits.window - now).total_seconds()
+    until: datetime = latest + timedelta(seconds=delay_seconds(int(count), limits.max_failures))
+    return (until - now).total_seconds()
 
 
 def _refusal(principal: Principal | None) -> Refused | None:
@@ -131,10 +112,7 @@ async def sign_in(db: Database, key: str, secret: str, *, address: str, now: dat
     async with db.write() as conn:
         await _one_at_a_time(conn, address, hashed)
         await conn.execute(delete(failures).where(failures.c.failed_at <= now - limits.window))
-        wait = max(
-            await _wait(conn, failures.c.address == address, now, limits),
-            await _wait(conn, failures.c.key_hash == hashed, now, limits),
-        )
+        wait = await _wait(conn, address, hashed, now, limits)
         if wait > 0:
             return Throttled(retry_after=max(math.ceil(wait), 1))
         principal: Principal | None = None
@@ -150,4 +128,4 @@ async def sign_in(db: Database, key: str, secret: str, *, address: str, now: dat
             return refusal
         await conn.execute(delete(failures).where(failures.c.address == address, failures.c.key_hash == hashed))
         assert principal is not None
-        return SignedIn(principal)
+        return SignedIn(principal, await session_store.open_session(conn, principal, now))

@@ -22,17 +22,16 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect
 from litestar.types import ExceptionHandlersMap
 
-from openoffers.admin import csrf, describe
+from openoffers.admin import csrf, describe, session_store
 from openoffers.admin.forms import field_id, read_form
 from openoffers.admin.offer_form_shape import DISCOUNT_USED_BY, LABELS
 from openoffers.admin.session import COOKIE_NAME, COOKIE_PATH, Session, SessionSigner
 from openoffers.context import context
+from openoffers.kit.db import unavailable
 from openoffers.kit.errors import DomainError, NotFound, ValidationFailed
 from openoffers.kit.ids import parse_uuid
 from openoffers.offers.schemas import OFFER_TYPES
-from openoffers.tenancy import service as tenancy
 from openoffers.tenancy.repository import ApiKey, Retailer
-from openoffers.tenancy.service import Role
 
 Req = Request[Any, Any, Any]
 log = logging.getLogger("openoffers.admin")
@@ -206,10 +205,11 @@ def expired_cookie(request: Req) -> Cookie:
 
 async def current_admin(request: Req) -> Admin | None:
     session = read_session(request)
-    if session is None or session.retailer_id is None or session.key is None:
+    if session is None or session.token is None:
         return None
-    found = await tenancy.active_api_key(context(request).db, session.retailer_id, session.key)
-    if found is None or found[1].role != Role.ADMIN:
+    ctx = context(request)
+    found = await session_store.find_admin(ctx.db, session.token, ctx.clock())
+    if found is None or found[0].id != session.retailer_id or found[1].key != session.key:
         return None
     return Admin(retailer=found[0], key=found[1], session=session)
 
@@ -349,6 +349,11 @@ def handle_http_error(request: Req, exc: HTTPException) -> Response[str]:
 
 
 def handle_unexpected(request: Req, exc: Exception) -> Response[str]:
+    reason = unavailable(exc)
+    if reason is not None:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, reason)
+        message = "The database did not answer in time. Try again shortly."
+        return _error_page(request, 503, "Busy right now", message, {"Retry-After": "1"})
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _error_page(request, 500, "Something went wrong", "An unexpected error happened; it has been logged.")
 

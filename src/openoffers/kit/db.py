@@ -8,12 +8,14 @@ on `busy_timeout` instead of failing with "database is locked" halfway through a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, MetaData, Table, event
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, MetaData, Table, event, exc, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -29,7 +31,23 @@ metadata = MetaData(
     }
 )
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """How long the database may keep a request waiting. Past these a request fails fast with 503
+    `UNAVAILABLE` (see `unavailable`) instead of queueing behind a stalled database: the bound a client
+    waits is at most `pool_ms` plus `statement_ms` (`lock_ms` when it waits for a lock)."""
+
+    # For a free connection of this process's pool.
+    pool_ms: int = 2_000
+    # For a lock: PostgreSQL's `lock_timeout`; on SQLite the busy timeout, which is how long a writer
+    # waits for the database's one write lock (writers queue there, so it allows for a burst).
+    lock_ms: int = 5_000
+    # PostgreSQL's `statement_timeout`: the longest any one statement may run.
+    statement_ms: int = 10_000
+
+
+DEFAULT_TIMEOUTS = Timeouts()
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -92,24 +110,35 @@ def normalize_url(url: str) -> str:
 class Database:
     """The engine plus the unit of work. Services open exactly one transaction per request."""
 
-    def __init__(self, url: str, *, pool_size: int = 5) -> None:
+    def __init__(self, url: str, *, pool_size: int = 5, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> None:
         self.url = normalize_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
-        options: dict[str, Any] = {}
+        self.timeouts = timeouts
+        options: dict[str, Any] = {
+            "pool_size": pool_size,
+            "max_overflow": pool_size,
+            "pool_timeout": timeouts.pool_ms / 1000,
+        }
         if self.is_sqlite:
             database = make_url(self.url).database
             if not database or database == ":memory:":
                 raise ValueError("use a SQLite file, not an in-memory database: it is shared by connections")
-            options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-            options["pool_size"] = pool_size
-            options["max_overflow"] = pool_size
+            options["connect_args"] = {"timeout": timeouts.lock_ms / 1000}
         else:
-            options["pool_size"] = pool_size
-            options["max_overflow"] = pool_size
             options["pool_pre_ping"] = True
+            options["connect_args"] = {
+                # Connecting to a server that does not answer gives up like a full pool does.
+                "timeout": max(timeouts.pool_ms / 1000, 1.0),
+                # The client's own limit, a little beyond the server's, for a server that stops answering.
+                "command_timeout": timeouts.statement_ms / 1000 + 2,
+                "server_settings": {
+                    "statement_timeout": str(timeouts.statement_ms),
+                    "lock_timeout": str(timeouts.lock_ms),
+                },
+            }
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.is_sqlite:
-            _configure_sqlite(self.engine)
+            _configure_sqlite(self.engine, timeouts.lock_ms)
 
     @property
     def dialect(self) -> str:
@@ -129,18 +158,38 @@ class Database:
         async with self.engine.connect() as conn, conn.begin():
             yield conn
 
+    async def problem(self, deadline_seconds: float) -> str | None:
+        """What keeps the database from answering a trivial query within the deadline, or None when
+        it answers: for a health probe, which must itself answer promptly whatever the database does."""
+        connected = False
+        try:
+            async with asyncio.timeout(deadline_seconds), self.engine.connect() as conn:
+                connected = True
+                await conn.execute(text("SELECT 1"))
+        except TimeoutError:
+            if connected:
+                return f"SELECT 1 did not finish within {deadline_seconds:g} s"
+            return f"no database connection was free within {deadline_seconds:g} s"
+        except Exception as error:
+            return unavailable(error) or f"the database failed: {type(error).__name__}"
+        return None
+
+    def connections_in_use(self) -> int:
+        checked_out: int = self.engine.pool.checkedout()  # type: ignore[attr-defined]
+        return checked_out
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Autocommit at the driver level: we emit BEGIN ourselves in `_on_begin`.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
@@ -202,3 +251,31 @@ async def insert_ignore_returning(
     statement = _on_conflict(conn, "returning", table, conflict_columns, (column,))
     result = await conn.execute(statement, dict(values))
     return result.scalar_one_or_none()
+
+
+# PostgreSQL conditions that mean "not now" rather than "never": a lock or statement timeout, the
+# server shutting down or starting, no connection slot, and the connection classes (08...).
+_PG_UNAVAILABLE = {"55P03": "a lock wait timed out", "57014": "a statement timed out", "53300": "no connection slot"}
+_PG_UNAVAILABLE_CLASSES = {"08": "the connection failed", "57": "the server is shutting down or starting"}
+
+
+def unavailable(error: BaseException) -> str | None:
+    """Why the database could not serve this request in time, or None when `error` means something
+    else (a bug, a constraint). Such a request changed nothing: its transaction was rolled back."""
+    if isinstance(error, exc.TimeoutError):
+        return "no database connection was free in time"
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:
+            return "the database connection was lost"
+        sqlstate = getattr(error.orig, "sqlstate", None)
+        if isinstance(sqlstate, str):
+            return _PG_UNAVAILABLE.get(sqlstate) or _PG_UNAVAILABLE_CLASSES.get(sqlstate[:2])
+        if getattr(error.orig, "sqlite_errorname", None) in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+            return "the database is locked by another writer"  # SQLite's busy timeout ran out
+        return None
+    # asyncpg raises these itself, untranslated: its client-side timeout and a refused connection.
+    if isinstance(error, TimeoutError):
+        return "the database did not answer in time"
+    if isinstance(error, ConnectionError):
+        return "the database refused the connection"
+    return None

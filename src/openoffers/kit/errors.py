@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 class DomainError(Exception):
     code = "INTERNAL_SERVER_ERROR"
     status = 500
+    # Seconds after which a retry may succeed, sent as the Retry-After header (429 and 503).
+    retry_after: int | None = None
 
     def __init__(
         self,
@@ -27,6 +29,10 @@ class DomainError(Exception):
         self.reason = reason
         if code is not None:
             self.code = code
+
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides its body."""
+        return {"Retry-After": str(self.retry_after)} if self.retry_after is not None else {}
 
 
 class ValidationFailed(DomainError):
@@ -49,6 +55,10 @@ class InvalidApiKey(DomainError):
     code = "INVALID_API_KEY"
     status = 401
 
+    def headers(self) -> dict[str, str]:
+        # RFC 9110: a 401 names the scheme to use.
+        return {**super().headers(), "WWW-Authenticate": 'Basic realm="OpenOffers", charset="UTF-8"'}
+
 
 class AccessDenied(DomainError):
     code = "ACCESS_DENIED"
@@ -66,6 +76,18 @@ class UserNotFound(NotFound):
 
 class OfferNotFound(NotFound):
     code = "OFFER_NOT_FOUND"
+
+
+class MethodNotAllowed(DomainError):
+    code = "METHOD_NOT_ALLOWED"
+    status = 405
+
+    def __init__(self, message: str, *, allow: str) -> None:
+        super().__init__(message)
+        self.allow = allow
+
+    def headers(self) -> dict[str, str]:
+        return {**super().headers(), "Allow": self.allow}
 
 
 class Conflict(DomainError):
@@ -101,6 +123,13 @@ class DiscountMismatch(DomainError):
     status = 422
 
 
+class RequestTimeout(DomainError):
+    """The client did not send its whole request in time (the server's read deadline)."""
+
+    code = "REQUEST_TIMEOUT"
+    status = 408
+
+
 class PayloadTooLarge(DomainError):
     code = "PAYLOAD_TOO_LARGE"
     status = 413
@@ -109,3 +138,19 @@ class PayloadTooLarge(DomainError):
 class RateLimited(DomainError):
     code = "RATE_LIMITED"
     status = 429
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """The request could not be served now (a stalled database, an overloaded process); it changed
+    nothing and may be retried after `retry_after` seconds, which the renderer sends as Retry-After."""
+
+    code = "UNAVAILABLE"
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

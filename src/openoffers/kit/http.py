@@ -5,6 +5,7 @@
 - `read_body` decodes a request body with the lenient wire rules.
 - `CaseInsensitivePaths` lets `/api/2.0/Lookup` and `/api/2.0/lookup/` reach one route: the guide
   itself mixes `Lookup`, `Lock` and lower-case paths.
+- `SecurityHeaders` gives every response the headers a browser needs to treat it safely.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, TypeVar
 from litestar import Request, Response, route
 from litestar.enums import HttpMethod, ScopeType
 from litestar.handlers import HTTPRouteHandler
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from openoffers.kit import wire
 
@@ -97,3 +98,45 @@ class CaseInsensitivePaths:
                     scope["path"] = normalized
                     scope["raw_path"] = normalized.encode()
         await self.app(scope, receive, send)
+
+
+# Every response: not to be sniffed into another type, framed, or leak its address onward.
+SECURITY_HEADERS = {
+    b"x-content-type-options": b"nosniff",
+    b"x-frame-options": b"DENY",
+    b"referrer-policy": b"no-referrer",
+}
+# Responses that are not pages (the API's JSON, metrics): nothing to run, nothing to keep.
+DATA_HEADERS = {
+    b"content-security-policy": b"default-src 'none'; frame-ancestors 'none'",
+    b"cache-control": b"no-store",
+}
+
+
+class SecurityHeaders:
+    """ASGI wrapper: adds `SECURITY_HEADERS` to every response, and `DATA_HEADERS` to every response that
+    is not HTML, unless the response set them itself (the admin pages set their own policy)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.app, name)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {bytes(name).lower(): bytes(value) for name, value in headers}
+                extra = dict(SECURITY_HEADERS)
+                if not present.get(b"content-type", b"").startswith(b"text/html"):
+                    extra.update(DATA_HEADERS)
+                headers += [(name, value) for name, value in extra.items() if name not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

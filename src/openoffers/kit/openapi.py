@@ -6,6 +6,7 @@ Litestar's generator would describe the bodies Litestar decodes; ours are decode
 
 from __future__ import annotations
 
+from decimal import Decimal
 from html import escape
 from typing import Any
 
@@ -49,11 +50,40 @@ def _schema_hook(target: type) -> dict[str, Any]:
     raise NotImplementedError(f"no JSON schema for {target!r}")
 
 
+# What `kit.wire` accepts beyond each schema's own type, and sends: written once, shown in the document.
+LENIENT_FORMS = (
+    "Decoding is lenient the way POS systems need: an integer or a decimal may be sent as a numeric string "
+    '(`"quantity": "1"`, `"amount": ".77"`); a boolean as `"true"` / `"false"`; ids (UUIDs) in any case; '
+    "times as ISO 8601 or the guide's forms (`2018-06-10 9:20:00.000`), a time without an offset being the "
+    "store's local time on the POS API and UTC elsewhere; unknown fields are ignored. Decimals are always sent "
+    "as JSON numbers. Limits: a body of at most 1 MiB, nesting at most 32 levels, decimals within 10^12, "
+    "integers within 2^53, no NUL character in text."
+)
+_DECIMAL_PATTERN = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
+
+
+def _decimals_as_numbers(node: Any) -> Any:
+    """msgspec describes a Decimal as a string (its default encoding); ours are sent as JSON numbers and
+    accepted as numbers or numeric strings."""
+    if isinstance(node, list):
+        return [_decimals_as_numbers(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if node.get("type") == "string" and node.get("format") == "decimal":
+        rest = {k: v for k, v in node.items() if k not in ("type", "format")}
+        if isinstance(rest.get("default"), str):
+            default = Decimal(rest["default"])
+            rest["default"] = int(default) if default == default.to_integral_value() else float(default)
+        return {"type": ["number", "string"], "pattern": _DECIMAL_PATTERN, **rest}
+    return {key: _decimals_as_numbers(value) for key, value in node.items()}
+
+
 def build_openapi() -> dict[str, Any]:
     types = sorted({t for e in ENDPOINTS for t in (e.request, e.response) if t is not None}, key=lambda t: t.__name__)
     schemas, components = msgspec.json.schema_components(
         types, ref_template="#/components/schemas/{name}", schema_hook=_schema_hook
     )
+    schemas, components = _decimals_as_numbers(schemas), _decimals_as_numbers(components)
     by_type = dict(zip(types, schemas, strict=True))
     components["Error"] = _ERROR_SCHEMA
     paths: dict[str, Any] = {}
@@ -92,7 +122,7 @@ def build_openapi() -> dict[str, Any]:
             "version": __version__,
             "description": "Offers and loyalty API compatible with the SessionM offer-management and POS protocol. "
             "Paths match case-insensitively. Authentication: HTTP Basic with an API key (Offers API) or a "
-            "POS client id and secret (POS API).",
+            "POS client id and secret (POS API). " + LENIENT_FORMS,
         },
         "paths": paths,
         "components": {

@@ -45,6 +45,12 @@ _TIME = re.compile(
 )
 
 
+# Naive times are the sender's local time; a zone's offset from UTC is under a day (the widest ever in
+# the tz database is about 16 hours), so these two convert to UTC from every zone.
+NAIVE_EARLIEST = datetime.min + timedelta(days=1)
+NAIVE_LATEST = datetime.max - timedelta(days=1)
+
+
 def parse_time(text: str) -> WireTime:
     match = _TIME.match(text)
     if match is None:
@@ -61,7 +67,15 @@ def parse_time(text: str) -> WireTime:
             hours, minutes = int(digits[:2]), int(digits[2:4] or "0")
             tz = timezone(sign * timedelta(hours=hours, minutes=minutes))
     value = WireTime(int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), micros, tz)
-    if tz is not None:
+    if tz is None:
+        if not NAIVE_EARLIEST <= value <= NAIVE_LATEST:
+            # .NET's DateTime.MinValue and MaxValue ("0001-01-01T00:00:00", "9999-12-31T23:59:59.9999999")
+            # are what .NET clients send for a time they have not set. In the store's zone they may lie
+            # outside what UTC can hold, and the zone is not known here: clamp to the nearest time that
+            # every zone can convert, which keeps "the beginning" and "the end of time" meaning just that.
+            clamped = min(max(value, NAIVE_EARLIEST), NAIVE_LATEST)
+            value = WireTime.combine(clamped.date(), clamped.time())
+    else:
         try:
             # Year 9999 at -05:00 is after the last instant a datetime can hold in UTC.
             value.astimezone(UTC)
@@ -101,8 +115,23 @@ def decode(body: bytes, target: type[T]) -> T:
         raise ValidationFailed.field(path, problem) from None
     except msgspec.DecodeError as exc:
         raise ValidationFailed(f"malformed JSON: {exc}", fields={"body": ["malformed JSON"]}) from None
-    _check_values(value, "")
+    except RecursionError:
+        # msgspec's C decoder counts against the interpreter's recursion limit (about 1,000 levels).
+        raise _too_deep("body") from None
+    _check_values(value, "", 1)
     return value
+
+
+# How deeply objects and arrays may nest in a request, the top-level object being level 1. The deepest
+# document of the API (an offer's restriction lists, a POS envelope's check lines) nests 5 levels; the
+# free-form fields (`profile_fields`, `properties`, an unknown extra field) get the rest. The limit is
+# what keeps every later walk over a decoded value (this module's checks, JSON columns, encoding) far
+# from Python's recursion limit.
+MAX_DEPTH = 32
+
+
+def _too_deep(path: str) -> ValidationFailed:
+    return ValidationFailed.field(path or "body", f"nested deeper than {MAX_DEPTH} levels of objects and arrays")
 
 
 # msgspec cannot bound a Decimal with `Meta`, and accepts "NaN", "Infinity" and "1e400" for one; an
@@ -114,7 +143,10 @@ MAX_DECIMAL = Decimal(10) ** 12
 MAX_INT = 2**53
 
 
-def _check_values(value: Any, path: str) -> None:
+def _check_values(value: Any, path: str, depth: int) -> None:
+    """`depth` is the nesting level of `value` when it is a container (see MAX_DEPTH)."""
+    if isinstance(value, (msgspec.Struct, list, tuple, dict)) and depth > MAX_DEPTH:
+        raise _too_deep(path)
     if isinstance(value, str):
         if "\x00" in value:
             raise ValidationFailed.field(path or "body", "must not contain the NUL character")
@@ -131,14 +163,14 @@ def _check_values(value: Any, path: str) -> None:
             raise ValidationFailed.field(path or "body", f"must be between -{MAX_INT} and {MAX_INT}")
     elif isinstance(value, msgspec.Struct):
         for name in value.__struct_fields__:
-            _check_values(getattr(value, name), f"{path}.{name}" if path else name)
+            _check_values(getattr(value, name), f"{path}.{name}" if path else name, depth + 1)
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            _check_values(item, f"{path}[{index}]")
+            _check_values(item, f"{path}[{index}]", depth + 1)
     elif isinstance(value, dict):
         for key, item in value.items():
-            _check_values(key, path)
-            _check_values(item, f"{path}.{key}" if path else str(key))
+            _check_values(key, path, depth + 1)
+            _check_values(item, f"{path}.{key}" if path else str(key), depth + 1)
 
 
 def convert(value: Any, target: type[T], *, path: str = "") -> T:
@@ -148,7 +180,9 @@ def convert(value: Any, target: type[T], *, path: str = "") -> T:
     except msgspec.ValidationError as exc:
         field, problem = _field_path(str(exc))
         raise ValidationFailed.field(f"{path}.{field}" if path else field, problem) from None
-    _check_values(result, path)
+    except RecursionError:
+        raise _too_deep(path) from None
+    _check_values(result, path, 1)
     return result
 
 

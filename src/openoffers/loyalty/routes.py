@@ -23,7 +23,7 @@ from openoffers.loyalty.schemas import (
     PointsHistoryRequest,
     SpendRequest,
 )
-from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, offers_call
+from openoffers.tenancy.guards import ADMIN_ROLES, READ_ROLES, WRITE_ROLES, offers_call
 from openoffers.wallet.schemas import (
     CreateUserRequest,
     PurchaseRequest,
@@ -46,7 +46,7 @@ TAGS = ("points",)
 )
 async def create_point_account(request: Req) -> Response[bytes]:
     """A named point account of the retailer (names are unique per retailer, case-insensitively)."""
-    call = await offers_call(request, CreatePointAccountRequest, WRITE_ROLES)
+    call = await offers_call(request, CreatePointAccountRequest, ADMIN_ROLES)
     return ok(await service.create_account(call.db, call.body, call.now))
 
 
@@ -73,7 +73,7 @@ async def list_point_accounts(request: Req) -> Response[bytes]:
 async def deposit_points(request: Req) -> Response[bytes]:
     """Adds points to a user's account (the default one unless named). A repeated `reference_id` is
     applied once: the repeat answers the current balance with `applied: false`."""
-    call = await offers_call(request, DepositRequest, WRITE_ROLES)
+    call = await offers_call(request, DepositRequest, ADMIN_ROLES)
     return ok(await service.deposit(call.db, call.body, call.now, call.actor))
 
 
@@ -87,7 +87,7 @@ async def deposit_points(request: Req) -> Response[bytes]:
 async def spend_points(request: Req) -> Response[bytes]:
     """Takes points from a user's available balance; never below zero (409 CONFLICT, reason
     INSUFFICIENT_POINTS, and nothing changes)."""
-    call = await offers_call(request, SpendRequest, WRITE_ROLES)
+    call = await offers_call(request, SpendRequest, ADMIN_ROLES)
     return ok(await service.spend(call.db, call.body, call.now, call.actor))
 
 
@@ -123,7 +123,7 @@ async def point_history(request: Req) -> Response[bytes]:
 async def create_user(request: Req) -> Response[bytes]:
     """A customer of the retailer. `user_id` may be given (imports keep their ids); `external_customer_id`
     is unique per retailer; email and phone are matched case-insensitively and by digits."""
-    call = await offers_call(request, CreateUserRequest, WRITE_ROLES)
+    call = await offers_call(request, CreateUserRequest, ADMIN_ROLES)
     return ok(await service.create_user(call.db, call.body, call.now))
 
 

@@ -35,7 +35,7 @@ from openoffers.pos.schemas import (
     UserOfferAction,
 )
 from openoffers.settings import Settings
-from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, offers_call
+from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, offers_call, principal_of
 from openoffers.tenancy.service import authenticate, parse_basic
 from openoffers.wallet.schemas import WalletOut, WalletRequest
 
@@ -213,8 +213,12 @@ async def get_user_offers(request: Req) -> Response[bytes]:
     """Redeemable user offers (Issued inside their window, Locked), newest first, localised by `culture`,
     with the user's point totals. Given a POS envelope (with `request_payload`) it answers as Lookup, since
     the guide lists this URI for the Lookup call."""
-    if is_pos_envelope(await request.body()):
-        return await lookup_response(request)
+    body = await request.body()
+    # Credentials before any parsing: the byte search is not a parse, the sniff below is.
+    if b'"request_payload"' in body:
+        await principal_of(request)
+        if is_pos_envelope(body):
+            return await lookup_response(request)
     call = await offers_call(request, WalletRequest, READ_ROLES)
     return ok(await loyalty.get_user_offers(call.db, call.body, call.now))
 

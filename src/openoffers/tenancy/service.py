@@ -29,7 +29,8 @@ class Role(StrEnum):
     """What an API key may do.
 
     admin:  everything, including tenancy (stores, keys, POS clients) and the admin UI.
-    offers: the Offers API (offers, users, wallets, points, rules), not tenancy.
+    offers: offers, issuance, wallets, the reward store, catalog and events; not customers, points or rules
+            (docs/API-ROLES.md has the matrix per endpoint).
     pos:    read-only Offers API calls a POS middleware makes (fetch offers, wallets, history).
     POS API calls (lookup, lock, send_transaction...) authenticate as a POS client instead.
     """

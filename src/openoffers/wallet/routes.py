@@ -10,7 +10,7 @@ from litestar import Request, Response
 from openoffers.kit.envelopes import ok
 from openoffers.kit.http import endpoint
 from openoffers.offers.schemas import MutationResult, OfferRef
-from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, offers_call
+from openoffers.tenancy.guards import ADMIN_ROLES, READ_ROLES, WRITE_ROLES, offers_call
 from openoffers.wallet import history, offer_status, service
 from openoffers.wallet.schemas import (
     GetUserRequest,
@@ -34,7 +34,7 @@ WALLET = ("wallet",)
 @endpoint("/api/2.0/users/update", summary="Update a user", request=UpdateUserRequest, response=UserOut, tags=USERS)
 async def update_user(request: Req) -> Response[bytes]:
     """Changes the fields sent (null clears an optional one); `profile_fields` is replaced whole."""
-    call = await offers_call(request, UpdateUserRequest, WRITE_ROLES)
+    call = await offers_call(request, UpdateUserRequest, ADMIN_ROLES)
     return ok(await service.update_user(call.db, call.body, call.now))
 
 

@@ -21,7 +21,7 @@ from openoffers.loyalty.rules.schemas import (
     TriggerEventRequest,
     UpdateRuleRequest,
 )
-from openoffers.tenancy.guards import READ_ROLES, WRITE_ROLES, offers_call
+from openoffers.tenancy.guards import ADMIN_ROLES, READ_ROLES, WRITE_ROLES, offers_call
 
 Req = Request[Any, Any, Any]
 RULES = ("loyalty rules",)
@@ -36,7 +36,7 @@ async def create_rule(request: Req) -> Response[bytes]:
     `type`: points_threshold, transaction_closed, visit_count, user_enrolled, custom_event; `recurrence`
     once or every_time; `per_user_cap`). Both take `priority` and an active window
     (`starts_at`, `ends_at`). An unknown offer is OFFER_NOT_FOUND, an unknown account NOT_FOUND."""
-    call = await offers_call(request, CreateRuleRequest, WRITE_ROLES)
+    call = await offers_call(request, CreateRuleRequest, ADMIN_ROLES)
     return ok(await rules_service.create_rule(call.db, call.body, call.now))
 
 
@@ -46,7 +46,7 @@ async def create_rule(request: Req) -> Response[bytes]:
 async def update_rule(request: Req) -> Response[bytes]:
     """A full replacement of the rule's definition (send the whole rule, as create does). Offers the
     rule already issued still count toward `once` and `per_user_cap`."""
-    call = await offers_call(request, UpdateRuleRequest, WRITE_ROLES)
+    call = await offers_call(request, UpdateRuleRequest, ADMIN_ROLES)
     return ok(await rules_service.update_rule(call.db, call.body, call.now))
 
 
@@ -69,7 +69,7 @@ async def list_rules(request: Req) -> Response[bytes]:
 )
 async def deactivate_rule(request: Req) -> Response[bytes]:
     """The rule stops firing at once. Repeating it changes nothing."""
-    call = await offers_call(request, RuleRef, WRITE_ROLES)
+    call = await offers_call(request, RuleRef, ADMIN_ROLES)
     return ok(await rules_service.set_active(call.db, call.body, False, call.now))
 
 
@@ -78,7 +78,7 @@ async def deactivate_rule(request: Req) -> Response[bytes]:
 )
 async def activate_rule(request: Req) -> Response[bytes]:
     """A deactivated rule fires again (not retroactively). Repeating it changes nothing."""
-    call = await offers_call(request, RuleRef, WRITE_ROLES)
+    call = await offers_call(request, RuleRef, ADMIN_ROLES)
     return ok(await rules_service.set_active(call.db, call.body, True, call.now))
 
 

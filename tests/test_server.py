@@ -1,0 +1,71 @@
+"""`openoffers serve` as a public server: a client that sends its request slowly gets 408 and its
+connection closed (slowloris), and responses carry no server banner."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.serve_support import serving
+
+# The server's read deadline for these tests; the wait below allows it several times over, because
+# the thing under test is that the connection is closed at all (before: never).
+READ_TIMEOUT_SECONDS = 1
+WAIT_AT_MOST_SECONDS = 15
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[str]:
+    path = tmp_path_factory.mktemp("serve") / "serve.db"
+    path.write_bytes(sqlite_template.read_bytes())
+    env = {"OPENOFFERS_REQUEST_READ_TIMEOUT_SECONDS": str(READ_TIMEOUT_SECONDS)}
+    with serving(f"sqlite:///{path}", path.parent, env=env) as base_url:
+        yield base_url
+
+
+def _slow_send(base_url: str, data: bytes) -> tuple[bytes, float]:
+    """Send `data` and no more; everything the server sends until it closes, and after how long."""
+    host, port = base_url.removeprefix("http://").split(":")
+    started = time.monotonic()
+    with socket.create_connection((host, int(port)), timeout=WAIT_AT_MOST_SECONDS) as sock:
+        sock.sendall(data)
+        received = b""
+        while chunk := sock.recv(4096):
+            received += chunk
+    return received, time.monotonic() - started
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",  # connects and says nothing
+        b"POST /api/2.0/lookup HTTP/1.1\r\nHost: x\r\nAuthori",  # headers, a byte at a time
+        # A body cut short (with a well-formed Authorization, so the server does wait for the body).
+        b"POST /api/2.0/lookup HTTP/1.1\r\nHost: x\r\nAuthorization: Basic eDp5eXl5eXl5eXk=\r\n"
+        b'Content-Length: 100\r\n\r\n{"store_id"',
+    ],
+)
+def test_a_request_that_does_not_arrive_in_time_is_408_and_closed(server: str, data: bytes) -> None:
+    received, seconds = _slow_send(server, data)
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.split(b"\r\n")[0] == b"HTTP/1.1 408 Request Timeout", received
+    assert b"connection: close" in head.lower()
+    assert body == (
+        b'{"status":"error","payload":null,"errors":{"code":"REQUEST_TIMEOUT",'
+        b'"message":"the request did not arrive in time"}}'
+    )
+    assert READ_TIMEOUT_SECONDS <= seconds < WAIT_AT_MOST_SECONDS
+
+
+def test_a_request_sent_in_time_is_answered_and_the_connection_kept(server: str) -> None:
+    with httpx.Client(base_url=server) as client:
+        first = client.get("/health")
+        time.sleep(READ_TIMEOUT_SECONDS + 0.5)  # idle between requests is the keep-alive's business (5 s)
+        second = client.get("/health")
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert "server" not in first.headers
