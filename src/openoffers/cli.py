@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import os
 import secrets
 import sys
@@ -23,17 +22,7 @@ import typer
 from rich.console import Console
 
 from openoffers import migrations
-from openoffers.demo import (
-    EXTERNAL_CUSTOMER_ID,
-    LOCK_CLIENT_ID,
-    LOCK_CLIENT_SECRET,
-    LOCK_STORE_ID,
-    LOOKUP_STORE_ID,
-    USER_ID,
-    USER_OFFER_ID,
-    DemoInfo,
-    ensure_demo,
-)
+from openoffers.demo import demo_text, ensure_demo
 from openoffers.kit import wire
 from openoffers.kit.clock import iso_z, utc_now
 from openoffers.kit.db import Database, unavailable
@@ -423,95 +412,6 @@ def catalog_import(
 
 
 # The guide's Lock check (its transaction_id, lines and times), reused to close it in step 6.
-GUIDE_CHECK_ID = "3b0bdfb0-8c40-4960-bcf1-3b31627a7e83"
-
-
-def _demo_text(info: DemoInfo, base_url: str) -> str:
-    api_basic = base64.b64encode(f"{info.api_key}:{info.api_secret}".encode()).decode()
-    pos_basic = base64.b64encode(f"{info.pos_client_id}:{info.pos_client_secret}".encode()).decode()
-    offer = info.offer_id or "<offer_id from step 1>"
-    lock_basic = base64.b64encode(f"{LOCK_CLIENT_ID}:{LOCK_CLIENT_SECRET}".encode()).decode()
-    items = [
-        {
-            "line_id": "0",
-            "item_id": "1",
-            "quantity": "1",
-            "unit_price": "10",
-            "subtotal": "10",
-            "tax_included": ".70",
-            "modifies_line_id": "",
-        },
-        {
-            "line_id": "1",
-            "item_id": "2",
-            "quantity": "1",
-            "unit_price": "1",
-            "subtotal": "1",
-            "tax_included": ".07",
-            "modifies_line_id": "0",
-        },
-    ]
-    check = {
-        "pos_employee_id": "1000",
-        "table_id": "12",
-        "channel": "STORE",
-        "transaction_id": GUIDE_CHECK_ID,
-        "guest_count": "1",
-        "subtotal": "11.77",
-        "TaxTotal": ".77",
-        "open_time": "2018-06-10 9:20:00.000",
-        "modified_time": "2018-06-10 9:30:00.000",
-        "items": items,
-        "discounts": [],
-        "payments": [],
-    }
-    discount = {
-        "reference_id": str(USER_OFFER_ID),
-        "reference_id_type": "userofferid",
-        "discount_source": "sessionm",
-        "amount": 5,
-        "discounted_line_ids": ["0", "1"],
-        "stack_order": 0,
-    }
-    guide_check = json.dumps(check)
-    closed_check = json.dumps({**check, "is_closed": "true", "discounts": [discount]})
-    return f"""
-[bold]Demo retailer[/bold] {info.retailer_id} ({"created" if info.created else "already there"})
-  Admin UI sign-in: {base_url}/admin  key [bold]{info.api_key}[/bold]  secret [bold]{info.api_secret}[/bold]
-  API key Authorization: Basic {api_basic}
-  POS client {info.pos_client_id} secret {info.pos_client_secret}  (Authorization: Basic {pos_basic})
-  Stores: {", ".join(str(s) for s in info.store_ids)}
-  Demo offer: {info.offer_id}
-  Demo user: {info.user_id} (external_customer_id 14311211, holding the demo offer and 10 points)
-
-Step 1, create an offer:
-  curl -s -H "Content-Type: application/json" -H "Authorization: Basic {api_basic}" \\
-    {base_url}/api/2.0/offers/management/create --data '{{"retailer_id": "{str(info.retailer_id).upper()}", "offer_type": "manual_fulfillment", "publish": "true", "text_config": [{{"title": "Test Image URL", "description": "Session M Test Offer - KY", "terms_and_conditions": "Subject to availability.", "culture": "en"}}], "media_config": [], "common_config": {{"acquisition_start_date": "2018-03-01 00:00:00.0", "acquisition_end_date": "2019-03-31 23:59:00.0", "does_not_expire": false, "valid_after_end_date": false, "reward_store": false, "validity_unit": "years", "validity_period": 100, "custom_data": "{{\\"CustomAttribute\\":\\"CustomValue\\"}}"}}, "discount_config": {{}}, "offer_config": {{"type": "manual_fulfillment"}}, "use_restrictions": [], "purchase_restrictions": [], "catalog_restrictions": [], "location_restrictions": []}}'
-
-Step 2, fetch an offer:
-  curl -s -X POST -H "Content-Type: application/json" -H "Authorization: Basic {api_basic}" \\
-    {base_url}/api/2.0/offers/fetch_offer --data '{{"retailer_id": "{str(info.retailer_id).upper()}", "offer_id": "{offer}", "culture": "en-us"}}'
-
-Step 3, issue an offer to a customer (loyalty rules do this too):
-  curl -s -H "Content-Type: application/json" -H "Authorization: Basic {api_basic}" \
-    {base_url}/api/2.0/offers/acquisition/issue --data '{{"retailer_id": "{info.retailer_id}", "user_id": "{USER_ID}", "offer_id": "{offer}", "quantity": 1}}'
-
-Step 4, Lookup, exactly as the guide sends it (its Authorization header is the demo POS client):
-  curl -s -X POST {base_url}/api/2.0/Lookup -H 'Authorization: Basic {pos_basic}' -H 'Content-Type: application/json' \
-    -d '{{"store_id": "{LOOKUP_STORE_ID}", "client_id": "{info.pos_client_id}", "request_id": "1", "request_payload": {{"external_customer_id": "{EXTERNAL_CUSTOMER_ID}"}}}}'
-
-Step 5, Lock the guide's user offer on the guide's check (client {LOCK_CLIENT_ID}, secret {LOCK_CLIENT_SECRET}):
-  curl -s -X POST {base_url}/api/2.0/Lock -H 'Authorization: Basic {lock_basic}' -H 'Content-Type: application/json' \
-    -d '{{"store_id": "{LOCK_STORE_ID}", "client_id": "{LOCK_CLIENT_ID}", "request_id": "1", "request_payload": {{"offer_lookup_code": "{USER_OFFER_ID}", "offer_lookup_type": "userofferid", "transaction": {guide_check}}}}}'
-
-Step 6, close the check (send_transaction): redeems what it carries as a sessionm discount:
-  curl -s -X POST {base_url}/api/2.0/send_transaction -H 'Authorization: Basic {lock_basic}' -H 'Content-Type: application/json' \
-    -d '{{"store_id": "{LOCK_STORE_ID}", "client_id": "{LOCK_CLIENT_ID}", "request_id": "2", "request_payload": {closed_check}}}'
-
-Then the history shows it Redeemed:
-  curl -s -H "Content-Type: application/json" -H "Authorization: Basic {api_basic}" \
-    {base_url}/api/2.0/offers/user_offer_history --data '{{"retailer_id": "{str(info.retailer_id).upper()}", "user_ids": ["{USER_ID}"], "rollback_option": 0, "skip": 0, "take": 5}}'
-"""
 
 
 @app.command()
@@ -541,7 +441,7 @@ def demo(
             "user_id": str(info.user_id) if info.user_id else None,
             "at": iso_z(utc_now()),
         },
-        _demo_text(info, base_url.rstrip("/")),
+        demo_text(info, base_url.rstrip("/")),
     )
 
 

@@ -73,6 +73,7 @@ async def deposit(db: Database, request: DepositRequest, now: datetime, actor: s
                 reference_id=request.reference_id,
             )
             return _change_result(request.user_id, posted)
+        await require_user(conn, request.retailer_id, request.user_id)
         posted = await post(
             conn,
             retailer_id=request.retailer_id,
@@ -90,6 +91,7 @@ async def deposit(db: Database, request: DepositRequest, now: datetime, actor: s
 
 async def spend(db: Database, request: SpendRequest, now: datetime, actor: str) -> PointsChangeResult:
     async with db.write() as conn:
+        await require_user(conn, request.retailer_id, request.user_id)
         posted = await post(
             conn,
             retailer_id=request.retailer_id,

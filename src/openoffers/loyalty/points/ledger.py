@@ -63,12 +63,12 @@ async def post(
     reason: str = "",
     reference_id: str | None = None,
     detail: dict[str, Any] | None = None,
-    user_checked: bool = False,
 ) -> Posted:
     """Write one ledger entry and change the balance with it, in the caller's transaction.
 
-    `user_checked`: the caller already read the user in this transaction (users are never deleted),
-    so their existence is not read again.
+    The caller has read the user in this transaction (users are never deleted): the API's use cases
+    with `require_user`, the loyalty engine when it begins the customer's write, the reward store and
+    the POS with the reads they need anyway. So nothing here reads them again.
 
     A spend without enough available points raises CONFLICT (reason INSUFFICIENT_POINTS), so the
     caller's transaction rolls back whole. A `reference_id` already applied for this kind answers
@@ -78,8 +78,6 @@ async def post(
         raise ValueError(f"unknown ledger kind {kind!r}")
     if amount <= 0:
         raise ValueError("amount must be positive")
-    if not user_checked:
-        await require_user(conn, retailer_id, user_id)
     account = await _account_id(conn, retailer_id, account_id, now)
     available_sign, lifetime_sign = KINDS[kind]
     values: dict[str, Any] = {

@@ -7,7 +7,7 @@ which rule and event issued each user offer, and the effects as applied stored o
 `engine.py` claims the event, takes the locks and chooses the rules; this module is what it calls to
 read the state and to apply the result (ledger references from `reference` keep a re-application from
 posting twice). Every event's user was read by the engine (or its caller) in the same transaction, so
-the points posted here do not read the user again (`user_checked`).
+the points posted here do not read the user again.
 """
 
 from __future__ import annotations
@@ -141,7 +141,6 @@ async def _issue(
             reason=f"rule: {row.name}" if row.name else "loyalty rule",
             reference_id=reference(event_key, rid),
             detail={"rule_id": rid, "event": event_key, "offers": len(ids)},
-            user_checked=True,
         )
         spent = rules.SpendPoints(spend.account_id, amount, rid)
     for user_offer_id in ids:
@@ -201,7 +200,6 @@ async def apply(w: UserWrite, *, event_key: str, rows: Sequence[RuleRow], outcom
                 reason=f"rule: {names[effect.rule_id]}" if names[effect.rule_id] else "loyalty rule",
                 reference_id=reference(event_key, effect.rule_id),
                 detail={"rule_id": effect.rule_id, "event": event_key},
-                user_checked=True,
             )
             applied.append(effect)
             stored.append(_effect_json(effect))
