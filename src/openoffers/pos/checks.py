@@ -32,7 +32,6 @@ from openoffers.kit.errors import (
     Conflict,
     DiscountMismatch,
     DomainError,
-    TransactionClosed,
     UserNotFound,
     ValidationFailed,
 )
@@ -40,7 +39,7 @@ from openoffers.kit.ids import new_id, parse_uuid
 from openoffers.kit.money import to_decimal, to_minor
 from openoffers.loyalty.rules import engine as loyalty_engine
 from openoffers.offers.terms import terms_of
-from openoffers.pos import read_model
+from openoffers.pos import read_model, returns
 from openoffers.pos import repository as repo
 from openoffers.pos.check_pricing import PricedCheck, context, price_check, redemption_log, uses_in_period
 from openoffers.pos.holds import Hold, hold_of, ineligible, raise_changed, refusal_at, user_offer_not_found
@@ -120,7 +119,8 @@ async def send_in(conn: AsyncConnection, scope: Scope, transaction: Transaction)
         if transaction.is_voided and not check.is_voided:
             await _void_closed(conn, scope, check, content)
             return
-        raise TransactionClosed(f"transaction {transaction_id} is closed; it cannot change")
+        await returns.return_in(conn, scope, check, transaction, content)  # or TRANSACTION_CLOSED
+        return
     if transaction.is_voided:
         await _release_locks(conn, scope, transaction_id, keep=frozenset(), reason="the check was voided")
         await repo.update_check(
@@ -390,4 +390,5 @@ async def _void_closed(conn: AsyncConnection, scope: Scope, check: CheckRow, con
             now=scope.now,
             actor=scope.actor,
         )
+    await returns.record_void(conn, scope, check, content)
     await repo.update_check(conn, scope.retailer_id, check.id, {**content, "is_voided": True, "voided_at": scope.now})

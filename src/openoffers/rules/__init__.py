@@ -18,7 +18,7 @@ from openoffers.rules.definitions import (
     Recurrence,
     Trigger,
 )
-from openoffers.rules.earning import rule_points
+from openoffers.rules.earning import fraction_text, kept_points, line_points, rule_points
 from openoffers.rules.effects import (
     EarnPoints,
     Effect,
@@ -77,6 +77,9 @@ __all__ = [
     "UserEnrolled",
     "UserState",
     "evaluate",
+    "fraction_text",
+    "kept_points",
+    "line_points",
     "next_state",
     "reverse_earnings",
     "rule_points",

@@ -14,7 +14,7 @@ negative amount (returns) earns 0, never negative points.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -95,6 +95,31 @@ def _rule_points(rule: EarnRule, check: TransactionClosed, ctx: _CheckContext, e
         / 10**exponent
     )
     return max(0, exact.numerator // exact.denominator), exact
+
+
+def line_points(rule: EarnRule, check: TransactionClosed, exponent: int) -> dict[str, Fraction]:
+    """Each line's exact (unfloored) points under the rule, multipliers included. They sum to the
+    exact value `rule_points` floors, so what a check keeps after a return is computed from the lines
+    it still has (`kept_points`) with the one rounding rule above."""
+    ctx = _context(check)
+    applicable = [m for m in rule.multipliers if _matches_check(m, ctx)]
+    scale = Fraction(rule.rate) / 10**exponent
+    return {line.line_id: line_factor(applicable, ctx.roots[line.line_id]) * line.spend * scale for line in check.lines}
+
+
+def kept_points(lines: Mapping[str, Fraction], kept: Mapping[str, Fraction]) -> int:
+    """The points a check keeps under one rule after returns: the floor, once, of the exact points of
+    what is left of each line (`kept[line]` is the share of its units still on the check, 0 to 1;
+    a line not named is kept whole). Never negative, like `rule_points`. With every line kept whole it
+    is exactly what the rule earned, so the points a return takes back are what the returned units
+    earned, and returning in several steps takes back the same total as returning at once."""
+    exact = sum((points * kept.get(line_id, _ONE) for line_id, points in lines.items()), start=Fraction(0))
+    return max(0, exact.numerator // exact.denominator)
+
+
+def fraction_text(value: Fraction) -> str:
+    """Exact points as stored text, "n/d" (read back with `Fraction(text)`)."""
+    return f"{value.numerator}/{value.denominator}"
 
 
 def _fmt(value: Fraction) -> str:

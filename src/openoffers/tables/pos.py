@@ -19,19 +19,22 @@ from sqlalchemy import (
 
 from openoffers.kit.db import JsonColumn, UtcDateTime, metadata
 
-# One row per (client, route, request_id): claimed and answered in the same transaction as the work.
+# One row per (client, route, request_id, subject): claimed and answered in the same transaction as the
+# work. The subject is what the call acts on (the check, the user offer), since public clients send the
+# same request_id for every call; the row holds the reply to the latest body sent under its key.
 pos_requests = Table(
     "pos_requests",
     metadata,
+    Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
     Column("client_id", Uuid, nullable=False),
     Column("route", String(40), nullable=False),
     Column("request_id", String(200), nullable=False),
-    Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
+    Column("subject", String(250), nullable=False, server_default=""),
     Column("body_hash", String(64), nullable=False),
     Column("status_code", Integer, nullable=True),
     Column("response", LargeBinary, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
-    PrimaryKeyConstraint("client_id", "route", "request_id", name="pk_pos_requests"),
+    PrimaryKeyConstraint("retailer_id", "client_id", "route", "request_id", "subject", name="pk_pos_requests"),
 )
 Index("ix_pos_requests_created", pos_requests.c.created_at)
 
@@ -65,6 +68,25 @@ Index(
     pos_transactions.c.retailer_id,
     pos_transactions.c.store_id,
     pos_transactions.c.updated_at,
+)
+
+# A closed check's versions: as it closed (1), each return re-sent after it, and its void. Written when
+# a closed check changes (the close itself writes none: version 1 is the stored check, copied here
+# before the first change overwrites it). `quantities` holds what is left of each line after it.
+pos_check_versions = Table(
+    "pos_check_versions",
+    metadata,
+    Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
+    Column("check_id", Uuid, ForeignKey("pos_transactions.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("kind", String(10), nullable=False),  # closed, returned, voided
+    Column("content_hash", String(64), nullable=False),
+    Column("check", JsonColumn, nullable=False),
+    Column("quantities", JsonColumn, nullable=False),  # {line_id: remaining quantity as decimal text}
+    # What the version took back: [{"rule_id", "account_id", "points", "shortfall", "lines"}].
+    Column("points", JsonColumn, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("retailer_id", "check_id", "version", name="pk_pos_check_versions"),
 )
 
 # The lock a user offer is held under while its status is Locked: which check, for how much, until when.

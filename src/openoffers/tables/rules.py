@@ -116,10 +116,22 @@ loyalty_rule_issuances = Table(
 )
 Index("ix_loyalty_rule_issuances_event", loyalty_rule_issuances.c.retailer_id, loyalty_rule_issuances.c.event_key)
 
+# Per-retailer loyalty choices. `points_clawback`: what a return or void does when the customer has
+# already spent the points it takes back: "negative" (the balance goes below zero) or "floor" (it stops
+# at zero and the shortfall is recorded). No row means "negative".
+loyalty_settings = Table(
+    "loyalty_settings",
+    metadata,
+    Column("retailer_id", Uuid, ForeignKey("retailers.id"), primary_key=True),
+    Column("points_clawback", String(10), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
 __all__ = [
     "loyalty_events",
     "loyalty_rule_counters",
     "loyalty_rule_issuances",
     "loyalty_rules",
+    "loyalty_settings",
     "loyalty_users",
 ]

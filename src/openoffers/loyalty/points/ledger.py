@@ -20,8 +20,15 @@ from openoffers.wallet import users_repository as users_repo
 INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
 
 # kind -> (sign of the available change, sign of the lifetime change). Only a spend is floored at zero:
-# a reverse takes back what a voided check earned even when it was already spent.
-KINDS: dict[str, tuple[int, int]] = {"earn": (1, 1), "adjust": (1, 0), "spend": (-1, 0), "reverse": (-1, -1)}
+# a reverse (a voided check) and a return (lines of a closed check brought back) take back what was
+# earned even when it was already spent, unless the retailer chose otherwise (loyalty/rules/clawback.py).
+KINDS: dict[str, tuple[int, int]] = {
+    "earn": (1, 1),
+    "adjust": (1, 0),
+    "spend": (-1, 0),
+    "reverse": (-1, -1),
+    "return": (-1, -1),
+}
 
 
 @dataclass(frozen=True, slots=True)

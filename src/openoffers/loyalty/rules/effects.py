@@ -160,6 +160,10 @@ async def _issue(
     return Issue(rid, effect.offer_id, effect.quantity, ids, fail_reason), spent
 
 
+def _lines_of(lines: dict[str, dict[str, str]], rule_id: str) -> dict[str, Any]:
+    return {"lines": lines[rule_id]} if rule_id in lines else {}
+
+
 def _effect_json(effect: rules.Effect, issue: Issue | None = None) -> dict[str, Any]:
     if isinstance(effect, rules.EarnPoints):
         return {"type": "earn", "rule_id": effect.rule_id, "account_id": effect.account_id, "points": effect.points}
@@ -177,8 +181,18 @@ def _effect_json(effect: rules.Effect, issue: Issue | None = None) -> dict[str, 
     return data
 
 
-async def apply(w: UserWrite, *, event_key: str, rows: Sequence[RuleRow], outcome: rules.Outcome) -> Applied:
-    """Apply an evaluated outcome in order to `w`'s customer, and store what was applied on the event's row."""
+async def apply(
+    w: UserWrite,
+    *,
+    event_key: str,
+    rows: Sequence[RuleRow],
+    outcome: rules.Outcome,
+    lines: dict[str, dict[str, str]] | None = None,
+) -> Applied:
+    """Apply an evaluated outcome in order to `w`'s customer, and store what was applied on the event's row.
+    `lines` (a closed check's) holds each earn rule's exact points per line ("n/d" text): stored with the
+    earn effect and its ledger entry, so a return takes back what the returned lines earned."""
+    lines = lines or {}
     conn, retailer_id, user_id, now, actor = w.conn, w.retailer_id, w.user_id, w.now, w.actor
     by_id = {str(r.id): r for r in rows}
     names = {str(r.id): r.name for r in rows}
@@ -199,10 +213,10 @@ async def apply(w: UserWrite, *, event_key: str, rows: Sequence[RuleRow], outcom
                 actor=actor,
                 reason=f"rule: {names[effect.rule_id]}" if names[effect.rule_id] else "loyalty rule",
                 reference_id=reference(event_key, effect.rule_id),
-                detail={"rule_id": effect.rule_id, "event": event_key},
+                detail={"rule_id": effect.rule_id, "event": event_key, **_lines_of(lines, effect.rule_id)},
             )
             applied.append(effect)
-            stored.append(_effect_json(effect))
+            stored.append({**_effect_json(effect), **_lines_of(lines, effect.rule_id)})
         elif isinstance(effect, rules.SpendPoints):
             # Paid when the same rule's offers are issued (next effect), for the copies issued only.
             pending[effect.rule_id] = effect

@@ -31,7 +31,7 @@ from openoffers import rules
 from openoffers.kit.errors import UserNotFound
 from openoffers.kit.ids import new_id
 from openoffers.loyalty.points import ledger as points
-from openoffers.loyalty.rules import definitions
+from openoffers.loyalty.rules import clawback, definitions
 from openoffers.loyalty.rules import repository as repo
 from openoffers.loyalty.rules.effects import Applied, apply, load_state, reference
 from openoffers.loyalty.rules.repository import RuleRow
@@ -75,7 +75,7 @@ async def rules_for_custom(conn: AsyncConnection, retailer_id: UUID, name: str, 
     return await repo.listening(conn, retailer_id, [(repo.CUSTOM, custom_event_key(name))], at)
 
 
-def build_index(rows: Sequence[RuleRow], exponent: int) -> rules.RuleIndex:
+def _cores(rows: Sequence[RuleRow], exponent: int) -> tuple[list[rules.EarnRule], list[rules.IssuanceRule]]:
     earn: list[rules.EarnRule] = []
     issuance: list[rules.IssuanceRule] = []
     for row in rows:
@@ -84,7 +84,32 @@ def build_index(rows: Sequence[RuleRow], exponent: int) -> rules.RuleIndex:
             earn.append(core)
         else:
             issuance.append(core)
+    return earn, issuance
+
+
+def build_index(rows: Sequence[RuleRow], exponent: int) -> rules.RuleIndex:
+    earn, issuance = _cores(rows, exponent)
     return rules.RuleIndex(earn, issuance)
+
+
+def _earned_lines(
+    rows: Sequence[RuleRow], event: rules.Event, outcome: rules.Outcome, exponent: int
+) -> dict[str, dict[str, str]]:
+    """For a closed check, each earning rule's exact points per line, stored with its earn effect so a
+    return can take back exactly what the returned lines earned (`returns.py`)."""
+    if not isinstance(event, rules.TransactionClosed):
+        return {}
+    earning = {e.rule_id for e in outcome.effects if isinstance(e, rules.EarnPoints)}
+    if not earning:
+        return {}
+    earn, _ = _cores(rows, exponent)
+    return {
+        rule.rule_id: {
+            line: rules.fraction_text(value) for line, value in rules.line_points(rule, event, exponent).items()
+        }
+        for rule in earn
+        if rule.rule_id in earning
+    }
 
 
 async def _begin(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime, actor: str) -> UserWrite:
@@ -98,7 +123,8 @@ async def _run(
     w: UserWrite, *, event: rules.Event, event_key: str, rows: Sequence[RuleRow], state: rules.UserState, exponent: int
 ) -> Applied:
     outcome = rules.evaluate(event, build_index(rows, exponent), state)
-    return await apply(w, event_key=event_key, rows=rows, outcome=outcome)
+    lines = _earned_lines(rows, event, outcome, exponent)
+    return await apply(w, event_key=event_key, rows=rows, outcome=outcome, lines=lines)
 
 
 async def _fire(
@@ -184,10 +210,11 @@ async def on_transaction_closed(
 async def on_transaction_voided(
     conn: AsyncConnection, *, retailer_id: UUID, user_id: UUID, transaction_id: str, now: datetime, actor: str
 ) -> None:
-    """Undo what a closed check did, once: reverse exactly the points it earned (ledger `reverse`
-    entries), revoke the user offers its rules issued that are still Issued or Locked (event `revoked`,
-    reason "check voided"), give back the points a rule spent on each offer revoked, take the visit
-    back, and count the revoked offers off their rules' counters. A check never seen does nothing."""
+    """Undo what a closed check did, once: reverse exactly the points it still holds (earned, less what
+    returns took back; ledger `reverse` entries, as far as the retailer's clawback choice allows),
+    revoke the user offers its rules issued that are still Issued or Locked (event `revoked`, reason
+    "check voided"), give back the points a rule spent on each offer revoked, take the visit back, and
+    count the revoked offers off their rules' counters. A check never seen does nothing."""
     key = check_key(transaction_id)
     stored = await repo.get_event(conn, retailer_id, key)
     if stored is None or stored.voided_at is not None:
@@ -197,18 +224,23 @@ async def on_transaction_voided(
     if not await repo.mark_voided(conn, retailer_id, key, now):
         return
     await repo.lock_user(conn, retailer_id, customer, now, visits=-1)
+    # What the check still holds: returns (loyalty/rules/returns.py) took the rest back already.
     earned = [
-        rules.EarnPoints(e["account_id"], int(e["points"]), e["rule_id"]) for e in stored.effects if e["type"] == "earn"
+        rules.EarnPoints(e["account_id"], held, e["rule_id"])
+        for e in stored.effects
+        if e["type"] == "earn" and (held := int(e["points"]) - int(e.get("returned", 0))) > 0
     ]
     detail = {"event": key, "transaction_id": transaction_id}
+    floor = earned != [] and await clawback.policy_of(conn, retailer_id) == clawback.FLOOR
     for reverse in rules.reverse_earnings(earned):
-        await points.post(
+        await clawback.take_back(
             conn,
             retailer_id=retailer_id,
             user_id=customer,
             account_id=UUID(reverse.account_id),
             kind="reverse",
-            amount=reverse.points,
+            due=reverse.points,
+            floor=floor,
             now=now,
             actor=actor,
             reason=VOID_REASON,

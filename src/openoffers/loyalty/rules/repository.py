@@ -460,3 +460,19 @@ async def issuances_of(conn: AsyncConnection, retailer_id: UUID, event_key: str)
         IssuanceRow(r.user_offer_id, r.rule_id, r.user_id, r.event_key, int(r.points_spent), r.point_account_id)
         for r in rows
     ]
+
+
+async def save_returned(
+    conn: AsyncConnection, retailer_id: UUID, event_key: str, effects: list[dict[str, Any]]
+) -> bool:
+    """Store a check's effects with what its returns took back, unless it was voided meanwhile."""
+    result = await conn.execute(
+        update(loyalty_events)
+        .where(
+            loyalty_events.c.retailer_id == retailer_id,
+            loyalty_events.c.event_key == event_key,
+            loyalty_events.c.voided_at.is_(None),
+        )
+        .values(effects=effects)
+    )
+    return bool(result.rowcount)
