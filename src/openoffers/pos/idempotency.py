@@ -1,10 +1,17 @@
 """`request_id` idempotency for mutating POS calls, stored in the same transaction as the work.
 
-The key (client, route, request_id) is claimed with INSERT ... ON CONFLICT DO NOTHING inside the
-request's own transaction. Whoever inserts it does the work and saves the reply before commit; a
-duplicate either waits on the key (PostgreSQL's unique index, SQLite's write lock) and then finds the
-saved reply, or, if the first attempt rolled back, claims the key itself. So concurrent duplicates
-run once, and a failed attempt leaves nothing behind to block a retry.
+The key is (client, route, request_id, subject): the subject is what the call acts on (the check, the
+user offer), because public clients send the same request_id ("1") for every call. It is claimed with
+INSERT ... ON CONFLICT DO NOTHING inside the request's own transaction. Whoever inserts it does the
+work and saves the reply before commit; a duplicate either waits on the key (PostgreSQL's unique index,
+SQLite's write lock) and then finds the saved reply, or, if the first attempt rolled back, claims the
+key itself. So concurrent duplicates run once, and a failed attempt leaves nothing behind to block a
+retry.
+
+The same body again is a retry: it gets the saved reply, byte for byte. Another body under the same key
+(the basket of the same check changed, a return re-sends the closed check) is a new request: it takes
+the key over with a conditional update (from the body it read), does the work, and its reply replaces
+the stored one when it commits. A rollback gives the key back to the previous body and reply.
 """
 
 from __future__ import annotations
@@ -12,13 +19,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.db import insert_ignore
-from openoffers.kit.errors import IdempotencyKeyReused, PendingProcessing
+from openoffers.kit.errors import PendingProcessing
 from openoffers.tables.pos import pos_requests
 
 
@@ -28,6 +36,7 @@ class RequestKey:
     client_id: UUID
     route: str
     request_id: str
+    subject: str
     body_hash: str
 
 
@@ -35,44 +44,57 @@ def body_hash(canonical_body: bytes) -> str:
     return hashlib.sha256(canonical_body).hexdigest()
 
 
+def _where(key: RequestKey) -> Any:
+    return and_(
+        pos_requests.c.retailer_id == key.retailer_id,
+        pos_requests.c.client_id == key.client_id,
+        pos_requests.c.route == key.route,
+        pos_requests.c.request_id == key.request_id,
+        pos_requests.c.subject == key.subject,
+    )
+
+
+# A body that another request takes over in the meantime is read again (each read after the previous
+# writer committed), a few times at most, before the caller is told to retry.
+_ATTEMPTS = 3
+
+
 async def claim(conn: AsyncConnection, key: RequestKey, now: datetime) -> bytes | None:
-    """None when this call owns the key and must do the work; else the first reply to send again."""
+    """None when this call owns the key and must do the work; else the reply to send again."""
     inserted = await insert_ignore(
         conn,
         pos_requests,
         {
+            "retailer_id": key.retailer_id,
             "client_id": key.client_id,
             "route": key.route,
             "request_id": key.request_id,
-            "retailer_id": key.retailer_id,
+            "subject": key.subject,
             "body_hash": key.body_hash,
             "status_code": None,
             "response": None,
             "created_at": now,
         },
-        ["client_id", "route", "request_id"],
+        ["retailer_id", "client_id", "route", "request_id", "subject"],
     )
     if inserted:
         return None
-    row = (
-        await conn.execute(
-            select(pos_requests.c.body_hash, pos_requests.c.response).where(
-                pos_requests.c.retailer_id == key.retailer_id,
-                pos_requests.c.client_id == key.client_id,
-                pos_requests.c.route == key.route,
-                pos_requests.c.request_id == key.request_id,
-            )
+    for _ in range(_ATTEMPTS):
+        row = (await conn.execute(select(pos_requests.c.body_hash, pos_requests.c.response).where(_where(key)))).one()
+        if row.body_hash == key.body_hash:
+            if row.response is None:
+                # Only reachable if a reply was never saved; kept so a client never gets a half answer.
+                raise PendingProcessing(f"request_id {key.request_id!r} is still being processed; retry shortly")
+            return bytes(row.response)
+        # Another body under this key: a new request, which takes the key over from the body read.
+        taken = await conn.execute(
+            update(pos_requests)
+            .where(_where(key), pos_requests.c.body_hash == row.body_hash)
+            .values(body_hash=key.body_hash, status_code=None, response=None, created_at=now)
         )
-    ).one()
-    if row.body_hash != key.body_hash:
-        raise IdempotencyKeyReused(
-            f"request_id {key.request_id!r} was already used for a different {key.route} request",
-            fields={"request_id": ["already used with a different body"]},
-        )
-    if row.response is None:
-        # Only reachable if a reply was never saved; kept so a client never gets a half answer.
-        raise PendingProcessing(f"request_id {key.request_id!r} is still being processed; retry shortly")
-    return bytes(row.response)
+        if taken.rowcount:
+            return None
+    raise PendingProcessing(f"request_id {key.request_id!r} is being used by another request; retry shortly")
 
 
 # Built once (every mutating POS call runs it); the SET columns come from the execute parameters.
@@ -81,6 +103,7 @@ _SAVE = update(pos_requests).where(
     pos_requests.c.client_id == bindparam("key_client_id"),
     pos_requests.c.route == bindparam("key_route"),
     pos_requests.c.request_id == bindparam("key_request_id"),
+    pos_requests.c.subject == bindparam("key_subject"),
 )
 
 
@@ -92,6 +115,7 @@ async def save(conn: AsyncConnection, key: RequestKey, status_code: int, respons
             "key_client_id": key.client_id,
             "key_route": key.route,
             "key_request_id": key.request_id,
+            "key_subject": key.subject,
             "status_code": status_code,
             "response": response,
         },

@@ -5,9 +5,9 @@ the envelope is authorized: the order clients see is the same as with a separate
 secret is 401 whatever the body.
 
 Mutating calls are idempotent by `request_id` (pos/idempotency.py): after the envelope is authorized, the
-key (client, route, request_id) is claimed in the same transaction as the work and the exact reply bytes
-are saved before commit. A replay returns those bytes; a refusal rolls the claim back with everything
-else, so a retry runs again.
+key (client, route, request_id, what the call acts on) is claimed in the same transaction as the work
+and the exact reply bytes are saved before commit. A replay returns those bytes; a refusal rolls the
+claim back with everything else, so a retry runs again.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from openoffers.pos.checks import send_in
 from openoffers.pos.locks import create_claim_code, expire_locks_batch, lock_in, reinstate_in, unlock_in
 from openoffers.pos.lookup import lookup_in
 from openoffers.pos.schemas import ClaimCode, ClaimCodeRequest, LockPayload, LookupPayload, PosEnvelope, UserOfferAction
-from openoffers.pos.scope import Scope, scope_of
+from openoffers.pos.scope import Scope, scope_of, transaction_key
 from openoffers.settings import Settings
 from openoffers.tenancy import repository as tenancy_repo
 from openoffers.tenancy.pos_credentials import pos_credentials
@@ -103,7 +103,9 @@ async def lookup(db: Database, settings: Settings, call: PosCall[LookupPayload],
     return pos_body([user], word="success")
 
 
-def request_key(principal: Principal, envelope: PosEnvelope[Any], route: str) -> idempotency.RequestKey:
+def request_key(principal: Principal, envelope: PosEnvelope[Any], route: str, subject: str) -> idempotency.RequestKey:
+    """The key belongs to the client, the route and what the call acts on (`subject`): public clients
+    send request_id "1" for every call, so a new check or user offer is a new request (DECISIONS.md)."""
     request_id = str(envelope.request_id)
     # The hash is of the decoded envelope encoded again, so `"1"` and `1` or key order are one body.
     canonical = wire.encode(msgspec.structs.replace(envelope, request_id=request_id))
@@ -112,6 +114,7 @@ def request_key(principal: Principal, envelope: PosEnvelope[Any], route: str) ->
         client_id=envelope.client_id,
         route=route,
         request_id=request_id,
+        subject=subject,
         body_hash=idempotency.body_hash(canonical),
     )
 
@@ -123,10 +126,12 @@ async def _idempotent(
     route: str,
     now: datetime,
     work: Callable[[AsyncConnection, Scope, P], Awaitable[Any]],
+    subject: Callable[[Scope, P], str],
 ) -> bytes:
     async with db.write() as conn:
         authorized = await _authorize(db, conn, call, now, settings)
-        key = request_key(authorized.principal, authorized.envelope, route)
+        payload = authorized.envelope.request_payload
+        key = request_key(authorized.principal, authorized.envelope, route, subject(authorized.scope, payload))
         stored = await idempotency.claim(conn, key, now)
         if stored is not None:
             return stored
@@ -135,27 +140,64 @@ async def _idempotent(
     return body
 
 
+def _offer_subject(scope: Scope, payload: LockPayload) -> str:
+    """Lock and redeem act on the user offer the code names (for this store's check)."""
+    return f"offer:{payload.offer_lookup_type.strip().lower()}:{payload.offer_lookup_code.strip().lower()}"
+
+
+def _user_offer_subject(scope: Scope, payload: UserOfferAction) -> str:
+    return f"user_offer:{payload.user_offer_id}"
+
+
+def _check_subject(scope: Scope, payload: Transaction) -> str:
+    return f"check:{scope.store.id}:{transaction_key(payload)}"
+
+
 async def lock(db: Database, settings: Settings, call: PosCall[LockPayload], now: datetime) -> bytes:
     return await _idempotent(
-        db, settings, call, LOCK, now, lambda conn, scope, payload: lock_in(conn, scope, payload, redeem=False)
+        db,
+        settings,
+        call,
+        LOCK,
+        now,
+        lambda conn, scope, payload: lock_in(conn, scope, payload, redeem=False),
+        _offer_subject,
     )
 
 
 async def redeem(db: Database, settings: Settings, call: PosCall[LockPayload], now: datetime) -> bytes:
     return await _idempotent(
-        db, settings, call, REDEEM, now, lambda conn, scope, payload: lock_in(conn, scope, payload, redeem=True)
+        db,
+        settings,
+        call,
+        REDEEM,
+        now,
+        lambda conn, scope, payload: lock_in(conn, scope, payload, redeem=True),
+        _offer_subject,
     )
 
 
 async def unlock(db: Database, settings: Settings, call: PosCall[UserOfferAction], now: datetime) -> bytes:
     return await _idempotent(
-        db, settings, call, UNLOCK, now, lambda conn, scope, payload: unlock_in(conn, scope, payload)
+        db,
+        settings,
+        call,
+        UNLOCK,
+        now,
+        lambda conn, scope, payload: unlock_in(conn, scope, payload),
+        _user_offer_subject,
     )
 
 
 async def reinstate(db: Database, settings: Settings, call: PosCall[UserOfferAction], now: datetime) -> bytes:
     return await _idempotent(
-        db, settings, call, REINSTATE, now, lambda conn, scope, payload: reinstate_in(conn, scope, payload)
+        db,
+        settings,
+        call,
+        REINSTATE,
+        now,
+        lambda conn, scope, payload: reinstate_in(conn, scope, payload),
+        _user_offer_subject,
     )
 
 
@@ -165,7 +207,7 @@ async def send_transaction(db: Database, settings: Settings, call: PosCall[Trans
     async def work(conn: AsyncConnection, scope: Scope, payload: Transaction) -> None:
         await send_in(conn, scope, payload)
 
-    return await _idempotent(db, settings, call, SEND_TRANSACTION, now, work)
+    return await _idempotent(db, settings, call, SEND_TRANSACTION, now, work, _check_subject)
 
 
 async def claim_code(db: Database, settings: Settings, request: ClaimCodeRequest, now: datetime) -> ClaimCode:
