@@ -11,8 +11,8 @@ changed is `TRANSACTION_CLOSED`, as any other change to a closed check.
 
 Every change to a closed check is a version (`pos_check_versions`): 1 as it closed (copied from the
 stored check when the first change comes, so closing writes nothing more), then each return and the
-void. The points are the loyalty side's (`loyalty.rules.returns`); a voided check holds nothing, so a
-return after a void answers OK and changes nothing.
+void. The points are the loyalty side's (`loyalty.rules.returns`). A voided check gave everything back, so
+a return sent after the void is `TRANSACTION_CLOSED` and changes nothing.
 
 Concurrency: the caller (`checks.send_in`) holds the check's row, so versions of one check are written
 one at a time, and the return reads the latest one under that lock.
@@ -92,7 +92,8 @@ async def return_in(
     This is the one place a return happens: an outbound `transaction.returned` event belongs here,
     beside the version it describes."""
     refused = f"transaction {check.transaction_id} is closed; it cannot change"
-    if transaction.is_voided or not transaction.is_closed:
+    if check.is_voided or transaction.is_voided or not transaction.is_closed:
+        # A voided check gave everything back: there is no sale left to return from.
         raise TransactionClosed(refused)
     history, new = await _history(conn, scope, check)
     closed_lines = _lines(wire.convert(history[0].check, Transaction), scope.exponent)
@@ -114,8 +115,8 @@ async def return_in(
         line_id: min(left, sent[line_id].quantity) if line_id in sent else Decimal(0)
         for line_id, left in before.items()
     }
-    if after == before or check.is_voided:
-        return  # nothing more is returned, or a voided check has nothing left to give back
+    if after == before:
+        return  # nothing more is returned: a retry, a late copy of an earlier version, or the same lines
     version = history[-1].version + 1
     taken: tuple[loyalty_returns.TakenBack, ...] = ()
     if check.user_id is not None:
