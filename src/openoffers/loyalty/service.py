@@ -14,7 +14,7 @@ from openoffers.kit.ids import new_id
 from openoffers.loyalty.points import repository as repo
 from openoffers.loyalty.points.ledger import Posted, post, require_user
 from openoffers.loyalty.points.repository import PointAccountRow
-from openoffers.loyalty.rules import engine
+from openoffers.loyalty.rules import clawback, engine
 from openoffers.loyalty.schemas import (
     BalanceOut,
     BalancesOut,
@@ -30,6 +30,7 @@ from openoffers.loyalty.schemas import (
     PointsHistoryRequest,
     SpendRequest,
 )
+from openoffers.tenancy import repository as tenancy_repo
 from openoffers.wallet import history as wallet_history
 from openoffers.wallet import service as users
 from openoffers.wallet.lifecycle import SYSTEM_ACTOR
@@ -105,6 +106,19 @@ async def spend(db: Database, request: SpendRequest, now: datetime, actor: str) 
             reference_id=request.reference_id,
         )
     return _change_result(request.user_id, posted)
+
+
+async def points_clawback(db: Database, retailer_id: UUID) -> str:
+    """The retailer's choice for points a return or void takes back after they were spent:
+    "negative" (default) or "floor" (loyalty/rules/clawback.py)."""
+    async with db.read() as conn:
+        return await clawback.policy_of(conn, retailer_id)
+
+
+async def set_points_clawback(db: Database, retailer_id: UUID, policy: str, now: datetime) -> None:
+    async with db.write() as conn:
+        await tenancy_repo.require_retailer(conn, retailer_id)
+        await clawback.set_policy(conn, retailer_id, policy, now)
 
 
 async def create_account(db: Database, request: CreatePointAccountRequest, now: datetime) -> PointAccountOut:
