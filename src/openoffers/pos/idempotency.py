@@ -10,8 +10,9 @@ retry.
 
 The same body again is a retry: it gets the saved reply, byte for byte. Another body under the same key
 (the basket of the same check changed, a return re-sends the closed check) is a new request: it takes
-the key over with a conditional update (from the body it read), does the work, and its reply replaces
-the stored one when it commits. A rollback gives the key back to the previous body and reply.
+the key over (the row held while it reads the body, then a conditional update from that body), does
+the work, and its reply replaces the stored one when it commits. A rollback gives the key back to the
+previous body and reply.
 """
 
 from __future__ import annotations
@@ -54,11 +55,6 @@ def _where(key: RequestKey) -> Any:
     )
 
 
-# A body that another request takes over in the meantime is read again (each read after the previous
-# writer committed), a few times at most, before the caller is told to retry.
-_ATTEMPTS = 3
-
-
 async def claim(conn: AsyncConnection, key: RequestKey, now: datetime) -> bytes | None:
     """None when this call owns the key and must do the work; else the reply to send again."""
     inserted = await insert_ignore(
@@ -79,22 +75,25 @@ async def claim(conn: AsyncConnection, key: RequestKey, now: datetime) -> bytes 
     )
     if inserted:
         return None
-    for _ in range(_ATTEMPTS):
-        row = (await conn.execute(select(pos_requests.c.body_hash, pos_requests.c.response).where(_where(key)))).one()
-        if row.body_hash == key.body_hash:
-            if row.response is None:
-                # Only reachable if a reply was never saved; kept so a client never gets a half answer.
-                raise PendingProcessing(f"request_id {key.request_id!r} is still being processed; retry shortly")
-            return bytes(row.response)
-        # Another body under this key: a new request, which takes the key over from the body read.
-        taken = await conn.execute(
-            update(pos_requests)
-            .where(_where(key), pos_requests.c.body_hash == row.body_hash)
-            .values(body_hash=key.body_hash, status_code=None, response=None, created_at=now)
+    # Held until commit (FOR UPDATE on PostgreSQL; SQLite's write lock), so the body read is the one
+    # this call replays or takes the key over from: a concurrent request under the key waits here.
+    row = (
+        await conn.execute(
+            select(pos_requests.c.body_hash, pos_requests.c.response).where(_where(key)).with_for_update()
         )
-        if taken.rowcount:
-            return None
-    raise PendingProcessing(f"request_id {key.request_id!r} is being used by another request; retry shortly")
+    ).one()
+    if row.body_hash == key.body_hash:
+        if row.response is None:
+            # Only reachable if a reply was never saved; kept so a client never gets a half answer.
+            raise PendingProcessing(f"request_id {key.request_id!r} is still being processed; retry shortly")
+        return bytes(row.response)
+    # Another body under this key: a new request, which takes the key over from the body read.
+    await conn.execute(
+        update(pos_requests)
+        .where(_where(key), pos_requests.c.body_hash == row.body_hash)
+        .values(body_hash=key.body_hash, status_code=None, response=None, created_at=now)
+    )
+    return None
 
 
 # Built once (every mutating POS call runs it); the SET columns come from the execute parameters.
