@@ -94,6 +94,27 @@ def test_retailer_create(database_url: str) -> None:
     assert output.startswith("retailer ") and output.rstrip().endswith(" created")
 
 
+def test_retailer_points_clawback(database_url: str) -> None:
+    """The per-retailer choice for returns and voids of points already spent (DECISIONS.md, Returns)."""
+    run_json("retailer", "create", "--name", "Shop", "--id", RETAILER, "--database-url", database_url)
+    shown = run_json("retailer", "points-clawback", "--retailer", RETAILER, "--database-url", database_url)
+    assert shown == {"retailer_id": RETAILER.lower(), "points_clawback": "negative"}
+    changed = run_json(
+        "retailer", "points-clawback", "--retailer", RETAILER, "--set", "FLOOR", "--database-url", database_url
+    )
+    assert changed["points_clawback"] == "floor"
+    code, output = run(
+        "retailer", "points-clawback", "--retailer", RETAILER, "--set", "never", "--database-url", database_url
+    )
+    assert (code, output) == (1, "error VALIDATION: points_clawback: must be one of negative, floor")
+    other = "00000000-0000-4000-8000-000000000001"
+    for extra in ((), ("--set", "floor")):
+        code, output = run("retailer", "points-clawback", "--retailer", other, *extra, "--database-url", database_url)
+        assert (code, output) == (1, "error NOT_FOUND: retailer not found (retailer_id: not found)")
+    shown = run_json("retailer", "points-clawback", "--retailer", RETAILER, "--database-url", database_url)
+    assert shown["points_clawback"] == "floor"
+
+
 async def _retailer(db: Database, retailer_id: UUID) -> Any:
     async with db.read() as conn:
         return await repo.get_retailer(conn, retailer_id)

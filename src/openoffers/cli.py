@@ -223,6 +223,28 @@ def retailer_create(
     )
 
 
+@retailer_app.command("points-clawback")
+def retailer_points_clawback(
+    retailer: Annotated[str, typer.Option(help="Retailer id.")],
+    set_to: Annotated[
+        str | None, typer.Option("--set", help="negative (default) or floor: returns and voids of spent points.")
+    ] = None,
+    database_url: DatabaseUrl = None,
+    as_json: Json = False,
+) -> None:
+    """Show or set what a return or void does when the customer already spent the points it takes back."""
+    retailer_id = _uuid(retailer, "--retailer")
+    assert retailer_id is not None
+
+    async def work(db: Database) -> str:
+        if set_to is not None:
+            await wallet.set_points_clawback(db, retailer_id, set_to.strip().lower(), utc_now())
+        return await wallet.points_clawback(db, retailer_id)
+
+    policy = _run(database_url, work)
+    _emit(as_json, {"retailer_id": str(retailer_id), "points_clawback": policy}, f"points clawback: {policy}")
+
+
 @key_app.command("create")
 def key_create(
     retailer: Annotated[str, typer.Option(help="Retailer id.")],

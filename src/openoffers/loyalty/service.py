@@ -112,6 +112,7 @@ async def points_clawback(db: Database, retailer_id: UUID) -> str:
     """The retailer's choice for points a return or void takes back after they were spent:
     "negative" (default) or "floor" (loyalty/rules/clawback.py)."""
     async with db.read() as conn:
+        await tenancy_repo.require_retailer(conn, retailer_id)
         return await clawback.policy_of(conn, retailer_id)
 
 
