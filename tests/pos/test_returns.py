@@ -323,3 +323,17 @@ async def test_an_unknown_clawback_choice_is_refused(db: Database, tenant: Tenan
         await loyalty.set_points_clawback(db, tenant.retailer_id, "sometimes", clock())
     assert refused.value.fields == {"points_clawback": ["must be one of negative, floor"]}
     assert await loyalty.points_clawback(db, tenant.retailer_id) == "negative"
+
+
+async def test_a_check_without_a_customer_is_returned_with_its_versions(
+    client: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    closed = check("R-1", items(), is_closed=True)
+    assert await send(client, tenant, closed) is None
+    assert await send(client, tenant, resent(closed, items("2", with_c=False))) is None
+    assert [(v[:3], v[3]) for v in await versions_of(db)] == [
+        ((1, "closed", {"1": "1", "2": "3", "3": "1"}), []),
+        ((2, "returned", {"1": "1", "2": "2", "3": "0"}), []),
+    ]
+    async with db.read() as conn:
+        assert (await conn.execute(select(func.count()).select_from(point_ledger))).scalar_one() == 0
