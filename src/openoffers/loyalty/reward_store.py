@@ -24,13 +24,13 @@ from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.history import default_culture_of, localize
 from openoffers.wallet.issuance import acquisition_refusal, issue_in, limits_of, resolve_target
 from openoffers.wallet.schemas import (
-    IssueStatus,
     PurchaseRequest,
     PurchaseResult,
     RewardStoreList,
     RewardStoreOffer,
     RewardStoreRequest,
 )
+from openoffers.wallet.service import issue_status
 
 NOT_IN_REWARD_STORE = "NOT_IN_REWARD_STORE"
 
@@ -100,11 +100,14 @@ async def purchase(db: Database, request: PurchaseRequest, now: datetime, actor:
         if refusal is not None:
             raise _refuse(refusal, f"the offer cannot be acquired now: {refusal}")
         user_offer_ids = [new_id() for _ in range(request.quantity)]
+        named = await loyalty.paying_account(
+            conn, retailer_id, user_id, request.point_account_ids, cost * request.quantity, now
+        )
         posted = await loyalty.post(
             conn,
             retailer_id=retailer_id,
             user_id=user_id,
-            account_id=request.point_account_id,
+            account_id=named or request.point_account_id,
             kind="spend",
             amount=cost * request.quantity,
             now=now,
@@ -129,16 +132,7 @@ async def purchase(db: Database, request: PurchaseRequest, now: datetime, actor:
             target=target,
         )
     return PurchaseResult(
-        status_list=[
-            IssueStatus(
-                user_id=o.user_id,
-                user_offer_id=o.user_offer_id,
-                offer_id=o.offer_id,
-                root_offer_id=o.root_offer_id,
-                fail_reason=None,
-            )
-            for o in outcomes
-        ],
+        status_list=[issue_status(o) for o in outcomes],
         points_spent=cost * request.quantity,
         point_account_id=posted.account_id,
         available_balance=posted.available,

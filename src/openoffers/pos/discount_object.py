@@ -40,7 +40,7 @@ def discount_out(
         display_name=text.title,
         image_url=text.media_uri or None,
         discounted_line_ids=[share.line_id for share in shares],
-        discounted_line_id_quantities=[{"line_id": share.line_id, "quantity": share.quantity} for share in shares],
+        discounted_line_id_quantities=[share.quantity for share in shares],
         discount_source=SESSIONM,
         amount=to_decimal(discount.amount if discount else 0, scope.exponent),
         stack_order=discount.stack_order if discount else 0,

@@ -64,7 +64,9 @@ class DiscountOut(Struct, kw_only=True):
     display_name: str
     image_url: str | None
     discounted_line_ids: list[str]
-    discounted_line_id_quantities: list[dict[str, Any]]
+    # Numbers aligned with `discounted_line_ids` (how many units of that line the discount covers), as
+    # the public .NET client reads them: a list of numbers, not of objects.
+    discounted_line_id_quantities: list[int | Decimal]
     discount_source: str
     amount: Decimal
     stack_order: int
