@@ -108,6 +108,29 @@ class RevokeRequest(Struct, kw_only=True):
     reason: Reason = ""
 
 
+class UpdateUserOfferRequest(Struct, kw_only=True):
+    """acquisition/update, as the public .NET client `DOTNET-RWS-LBE-Transaction` sends it."""
+
+    retailer_id: UUID
+    user_offer_id: UUID
+    user_id: UUID | None = None  # given: it must be the user offer's owner (else NOT_FOUND)
+    custom_data: Annotated[str, Meta(max_length=65536)] | None = None  # opaque, kept as sent; null clears
+    # Nothing here is ever pending extended data: accepted, and it changes nothing.
+    remain_pending_extended_data: bool = False
+    # A user offer keeps the window it was issued with: `true` is refused (VALIDATION).
+    update_redemption_dates: bool = False
+
+
+class ManualRedeemRequest(Struct, kw_only=True):
+    """redemption/manual_redeem, as the public .NET client `DOTNET-RWS-LBE-Transaction` sends it."""
+
+    retailer_id: UUID
+    user_offer_id: UUID
+    # true: also before the redemption window opens. Never a Locked, Redeemed, Expired or Revoked offer.
+    force_redeem: bool = False
+    reason: Reason = ""
+
+
 class UserOfferRequest(Struct, kw_only=True):
     retailer_id: UUID
     user_offer_id: UUID
@@ -137,6 +160,12 @@ class UserOfferOut(Struct, kw_only=True):
     # SessionM groups a wallet's offers for display; OpenOffers has one group, "All Offers" (the nil id
     # Braze's sample shows), so every offer names it.
     offer_group_id: UUID
+
+
+class UpdatedUserOffer(UserOfferOut, kw_only=True):
+    """acquisition/update's answer: the user offer with the data now attached to it."""
+
+    custom_data: str | None
 
 
 class EventOut(Struct, kw_only=True):
