@@ -98,8 +98,7 @@ async def update_user_offer(request: Req) -> Response[bytes]:
 )
 async def manual_redeem(request: Req) -> Response[bytes]:
     """Issued -> Redeemed (3), outside any POS check. Locked: ALREADY_LOCKED (the POS redeems it);
-    Redeemed, Expired, Revoked, or not yet valid without `force_redeem`: OFFER_NOT_REDEEMABLE with that
-    `reason`. A refusal changes nothing."""
+    Redeemed, Expired or Revoked: OFFER_NOT_REDEEMABLE with that `reason`. A refusal changes nothing."""
     call = await offers_call(request, ManualRedeemRequest, WRITE_ROLES)
     return ok(await user_offer_actions.manual_redeem(call.db, call.body, call.now, call.actor))
 

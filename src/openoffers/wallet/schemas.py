@@ -126,7 +126,8 @@ class ManualRedeemRequest(Struct, kw_only=True):
 
     retailer_id: UUID
     user_offer_id: UUID
-    # true: also before the redemption window opens. Never a Locked, Redeemed, Expired or Revoked offer.
+    # Accepted and recorded: an Issued offer is always inside its window (it opens at acquisition), and a
+    # Locked, Redeemed, Expired or Revoked one is never redeemed here, forced or not.
     force_redeem: bool = False
     reason: Reason = ""
 

@@ -19,7 +19,6 @@ from openoffers.wallet.repository import UserOfferRow, WalletRow
 from openoffers.wallet.schemas import ManualRedeemRequest, UpdatedUserOffer, UpdateUserOfferRequest, UserOfferOut
 
 MANUAL_REASON = "redeemed manually"
-NOT_YET_VALID = "NOT_YET_VALID"
 
 
 async def _user_offer(
@@ -59,8 +58,9 @@ async def update(db: Database, request: UpdateUserOfferRequest, now: datetime, a
 
 async def manual_redeem(db: Database, request: ManualRedeemRequest, now: datetime, actor: str) -> UserOfferOut:
     """Issued -> Redeemed without a check. A Locked offer is the POS's to redeem (ALREADY_LOCKED); a
-    Redeemed, Expired or Revoked one is OFFER_NOT_REDEEMABLE with that reason, and so is one whose window
-    has not opened yet (NOT_YET_VALID) unless `force_redeem`. Nothing changes on a refusal."""
+    Redeemed, Expired or Revoked one is OFFER_NOT_REDEEMABLE with that reason. Nothing changes on a
+    refusal. A redemption window opens at acquisition, so an Issued offer is always redeemable and
+    `force_redeem` has nothing to force: it is recorded in the event, and changes nothing."""
     retailer_id = request.retailer_id
     async with db.write() as conn:
         current = await _user_offer(conn, retailer_id, request.user_offer_id, None)
@@ -77,12 +77,6 @@ async def manual_redeem(db: Database, request: ManualRedeemRequest, now: datetim
                 f"a {name.lower()} user offer cannot be redeemed",
                 reason=name.upper(),
                 fields={"user_offer_id": [f"is {name.lower()}"]},
-            )
-        if uo.redemption_start > now and not request.force_redeem:
-            raise OfferNotRedeemable(
-                "the user offer's redemption window has not opened yet",
-                reason=NOT_YET_VALID,
-                fields={"user_offer_id": ["not yet valid"]},
             )
         detail = {"manual": True, "force_redeem": request.force_redeem}
         if not await lifecycle.manual_redeem(w, uo.id, request.reason.strip() or MANUAL_REASON, detail):
