@@ -69,7 +69,7 @@ async def issue(client: httpx.AsyncClient, tenant: Tenant, user_id: str, offer_i
         client, tenant, "/api/2.0/offers/acquisition/issue", {"user_id": user_id, "offer_id": offer_id, "quantity": 1}
     )
     [entry] = payload["status_list"]
-    assert entry["fail_reason"] is None, entry
+    assert entry["fail_reason"] == 0, entry
     return str(entry["user_offer_id"])
 
 

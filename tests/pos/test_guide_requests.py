@@ -280,7 +280,7 @@ async def test_the_guides_lock_verbatim(db: Database, clock: FrozenClock, client
         "display_name": "$5 off Check",
         "image_url": None,
         "discounted_line_ids": ["0", "1"],
-        "discounted_line_id_quantities": [{"line_id": "0", "quantity": 1}, {"line_id": "1", "quantity": 1}],
+        "discounted_line_id_quantities": [1, 1],
         "discount_source": "sessionm",
         "amount": 5,
         "stack_order": 0,

@@ -81,7 +81,7 @@ async def test_lock_answers_the_discount_object_and_locks_the_offer(
         "display_name": "$5 off",
         "image_url": None,
         "discounted_line_ids": ["0", "1"],
-        "discounted_line_id_quantities": [{"line_id": "0", "quantity": 1}, {"line_id": "1", "quantity": 1}],
+        "discounted_line_id_quantities": [1, 1],
         "discount_source": "sessionm",
         "amount": 5,
         "stack_order": 0,

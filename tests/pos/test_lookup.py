@@ -95,7 +95,7 @@ async def test_without_a_transaction_the_redeemable_wallet(
     assert (found["points"], found["accounts"][0]["UserPointAccountID"]) == (0, None)
 
 
-async def test_with_a_transaction_only_eligible_offers_priced_on_it(
+async def test_with_a_transaction_offers_priced_on_it(
     client: httpx.AsyncClient, tenant: Tenant, clock: FrozenClock
 ) -> None:
     five = await create_offer(client, tenant)
@@ -115,8 +115,17 @@ async def test_with_a_transaction_only_eligible_offers_priced_on_it(
     basket = check("T-1", discounts=[locked])
     [found] = await pos(client, tenant, LOOKUP, {"user_id": user_id, "transaction": basket})
     offers = {o["reference_id"]: o for o in found["offers"]}
-    assert too_small not in offers and on_another_check not in offers
-    assert set(offers) == {on_this_check, tenth}
+    assert on_another_check not in offers
+    assert set(offers) == {on_this_check, tenth, too_small}
+    # Listed although the check is too small (only store and catalog restrictions hide an offer): amount
+    # 0, why, and how much more to spend (50 - (11 - our 5 already off)).
+    assert (offers[too_small]["status"], offers[too_small]["amount"], offers[too_small]["discounted_line_ids"]) == (
+        "INFO",
+        0,
+        [],
+    )
+    assert (offers[too_small]["reason"], offers[too_small]["missing_amount"]) == ("MIN_SUBTOTAL_NOT_MET", 44)
+    assert "reason" not in offers[tenth] and "missing_amount" not in offers[tenth]
     assert (offers[tenth]["status"], offers[tenth]["amount"], offers[tenth]["stack_order"]) == ("INFO", 0.6, 1)
     assert offers[tenth]["discounted_line_ids"] == ["0", "1"]
     # Our own lock is priced again as a re-lock would be (leaving itself out), and stays LOCKED.
@@ -171,7 +180,13 @@ async def test_points_and_accounts(client: httpx.AsyncClient, tenant: Tenant) ->
 async def test_get_user_offers_keeps_answering_the_offers_api(client: httpx.AsyncClient, tenant: Tenant) -> None:
     user_id = await create_user(client, tenant)
     wallet = await api(client, tenant, "/api/2.0/offers/get_user_offers", {"user_id": user_id})
-    assert wallet == {"user_offers": [], "total_records": 0, "total_points": 0, "available_points": 0}
+    assert {k: wallet[k] for k in ("user_id", "user_offers", "total_records", "total_points", "available_points")} == {
+        "user_id": user_id,
+        "user_offers": [],
+        "total_records": 0,
+        "total_points": 0,
+        "available_points": 0,
+    }
     # With a POS envelope it is Lookup, for POS credentials only.
     [found] = await pos(client, tenant, "/api/2.0/offers/get_user_offers", {"user_id": user_id})
     assert found["user_reference_id"] == user_id

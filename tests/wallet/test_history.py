@@ -215,7 +215,16 @@ async def test_wallet_lists_redeemable_offers_with_points(
     await post(client, tenant, "/api/2.0/user_points/spend", {"user_id": user_id, "amount": 20})
 
     wallet_page = await post(client, tenant, "/api/2.0/offers/get_user_offers", {"user_id": user_id, "take": 2})
-    assert list(wallet_page) == ["user_offers", "total_records", "total_points", "available_points"]
+    assert list(wallet_page) == [
+        "user",
+        "user_id",
+        "user_offers",
+        "total_records",
+        "offer_groups",
+        "offer_categories",
+        "total_points",
+        "available_points",
+    ]
     assert wallet_page["total_records"] == 4
     assert (wallet_page["total_points"], wallet_page["available_points"]) == (50, 30)
     assert [o["user_offer_id"] for o in wallet_page["user_offers"]] == keeps[::-1][:2]

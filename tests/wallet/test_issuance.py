@@ -78,10 +78,18 @@ async def test_issue_answers_one_entry_per_copy_and_stores_the_window(
     status_list = await issue(client, tenant, user_id.upper(), offer_id.upper(), quantity="2")  # type: ignore[arg-type]
     assert len(status_list) == 2
     for entry in status_list:
-        assert set(entry) == {"user_id", "user_offer_id", "offer_id", "root_offer_id", "fail_reason"}
+        assert list(entry) == [
+            "user_id",
+            "user_offer_id",
+            "offer_id",
+            "root_offer_id",
+            "pending_extended_data",
+            "fail_reason",
+            "fail_reason_code",
+        ]
         assert entry["user_id"] == user_id
         assert entry["offer_id"] == entry["root_offer_id"] == offer_id
-        assert entry["fail_reason"] is None
+        assert (entry["pending_extended_data"], entry["fail_reason"], entry["fail_reason_code"]) == (False, 0, None)
     assert status_list[0]["user_offer_id"] != status_list[1]["user_offer_id"]
     detail = await user_offer(client, tenant, status_list[0]["user_offer_id"])
     assert detail["status"] == 1
@@ -126,27 +134,28 @@ async def test_only_published_offers_inside_their_acquisition_window(
         common={"acquisition_start_date": "2026-06-16 00:00:00", "acquisition_end_date": "2026-06-17 00:00:00"},
     )
     before = await snapshot(db, *WALLET_TABLES)
-    assert [e["fail_reason"] for e in await issue(client, tenant, user_id, draft, 2)] == ["OFFER_NOT_PUBLISHED"] * 2
-    assert [e["fail_reason"] for e in await issue(client, tenant, user_id, window)] == ["ACQUISITION_NOT_STARTED"]
+    refused = await issue(client, tenant, user_id, draft, 2)
+    assert [(e["fail_reason"], e["fail_reason_code"]) for e in refused] == [(1, "OFFER_NOT_PUBLISHED")] * 2
+    assert [e["fail_reason_code"] for e in await issue(client, tenant, user_id, window)] == ["ACQUISITION_NOT_STARTED"]
     # A refused draft is not marked referenced: nothing at all changed.
     assert await snapshot(db, *WALLET_TABLES) == before
     clock.advance(days=1)
     await issue_one(client, tenant, user_id, window)
     clock.advance(days=1, seconds=1)
-    assert [e["fail_reason"] for e in await issue(client, tenant, user_id, window)] == ["ACQUISITION_ENDED"]
+    assert [e["fail_reason_code"] for e in await issue(client, tenant, user_id, window)] == ["ACQUISITION_ENDED"]
     # Deactivated offers issue no more.
     published = await create_offer(client, tenant)
     await post(client, tenant, "/api/2.0/offers/management/deactivate", {"offer_id": published})
-    assert [e["fail_reason"] for e in await issue(client, tenant, user_id, published)] == ["OFFER_NOT_PUBLISHED"]
+    assert [e["fail_reason_code"] for e in await issue(client, tenant, user_id, published)] == ["OFFER_NOT_PUBLISHED"]
 
 
 async def test_per_customer_maximum(client: httpx.AsyncClient, tenant: Tenant) -> None:
     offer_id = await create_offer(client, tenant, issuance=[{"type": "per_customer", "max": 2}])
     ann, bob = await create_user(client, tenant), await create_user(client, tenant)
-    reasons = [e["fail_reason"] for e in await issue(client, tenant, ann, offer_id, 3)]
+    reasons = [e["fail_reason_code"] for e in await issue(client, tenant, ann, offer_id, 3)]
     assert reasons == [None, None, "PER_CUSTOMER_LIMIT"]
-    assert [e["fail_reason"] for e in await issue(client, tenant, ann, offer_id)] == ["PER_CUSTOMER_LIMIT"]
-    assert [e["fail_reason"] for e in await issue(client, tenant, bob, offer_id, 2)] == [None, None]
+    assert [e["fail_reason_code"] for e in await issue(client, tenant, ann, offer_id)] == ["PER_CUSTOMER_LIMIT"]
+    assert [e["fail_reason_code"] for e in await issue(client, tenant, bob, offer_id, 2)] == [None, None]
 
 
 async def test_frequency_per_rolling_period(client: httpx.AsyncClient, tenant: Tenant, clock: FrozenClock) -> None:
@@ -154,15 +163,15 @@ async def test_frequency_per_rolling_period(client: httpx.AsyncClient, tenant: T
         client, tenant, issuance=[{"type": "frequency", "max": 2, "period_unit": "days", "period_value": 7}]
     )
     user_id = await create_user(client, tenant)
-    assert [e["fail_reason"] for e in await issue(client, tenant, user_id, offer_id, 3)] == [
+    assert [e["fail_reason_code"] for e in await issue(client, tenant, user_id, offer_id, 3)] == [
         None,
         None,
         "FREQUENCY_LIMIT",
     ]
     clock.advance(days=6)
-    assert [e["fail_reason"] for e in await issue(client, tenant, user_id, offer_id)] == ["FREQUENCY_LIMIT"]
+    assert [e["fail_reason_code"] for e in await issue(client, tenant, user_id, offer_id)] == ["FREQUENCY_LIMIT"]
     clock.advance(days=1)  # the first two are now a full period old
-    assert [e["fail_reason"] for e in await issue(client, tenant, user_id, offer_id, 3)] == [
+    assert [e["fail_reason_code"] for e in await issue(client, tenant, user_id, offer_id, 3)] == [
         None,
         None,
         "FREQUENCY_LIMIT",
@@ -174,11 +183,11 @@ async def test_inventory_is_shared_by_revisions_and_follows_a_new_total(
 ) -> None:
     offer_id = await create_offer(client, tenant, issuance=[{"type": "inventory", "total": 3}])
     user_id = await create_user(client, tenant)
-    assert [e["fail_reason"] for e in await issue(client, tenant, user_id, offer_id, 2)] == [None, None]
+    assert [e["fail_reason_code"] for e in await issue(client, tenant, user_id, offer_id, 2)] == [None, None]
     update = offer_body("more", issuance=[{"type": "inventory", "total": 4}])
     revised = await post(client, tenant, "/api/2.0/offers/management/update", {"offer_id": offer_id, **update})
     assert revised["revisioned"] is True
-    reasons = [e["fail_reason"] for e in await issue(client, tenant, user_id, revised["offer_id"], 3)]
+    reasons = [e["fail_reason_code"] for e in await issue(client, tenant, user_id, revised["offer_id"], 3)]
     assert reasons == [None, None, "INVENTORY_EXHAUSTED"]
     details = await post(client, tenant, "/api/2.0/offers/fetch_offers_details", {"offer_ids": [revised["offer_id"]]})
     [row] = details["results"]

@@ -57,7 +57,7 @@ async def test_200_concurrent_issues_never_oversell_an_inventory_of_50(
     responses = await _gather(client, tenant, "/api/2.0/offers/acquisition/issue", bodies)
     assert {r.status_code for r in responses} == {200}, {r.text for r in responses if r.status_code != 200}
     entries = [r.json()["payload"]["status_list"][0] for r in responses]
-    outcomes = Counter(e["fail_reason"] for e in entries)
+    outcomes = Counter(e["fail_reason_code"] for e in entries)
     assert outcomes[None] == 50
     assert set(outcomes) <= {None, "INVENTORY_EXHAUSTED", "PER_CUSTOMER_LIMIT"}
     per_user = await _issued_per_user(db, tenant, offer_id)
@@ -85,7 +85,7 @@ async def test_concurrent_issues_to_one_user_respect_per_customer_and_frequency(
     responses = await _gather(client, tenant, "/api/2.0/offers/acquisition/issue", bodies)
     assert {r.status_code for r in responses} == {200}
     reasons = Counter(
-        (b["offer_id"], r.json()["payload"]["status_list"][0]["fail_reason"])
+        (b["offer_id"], r.json()["payload"]["status_list"][0]["fail_reason_code"])
         for b, r in zip(bodies, responses, strict=True)
     )
     assert reasons == {

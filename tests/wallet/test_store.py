@@ -57,7 +57,7 @@ async def test_purchase_spends_and_issues_together(client: httpx.AsyncClient, te
     assert result["available_balance"] == 260
     assert result["point_account_id"] == str(loyalty_repo.default_account_id(tenant.retailer_id))
     assert len(result["status_list"]) == 2
-    assert all(e["fail_reason"] is None and e["offer_id"] == offer_id for e in result["status_list"])
+    assert all(e["fail_reason"] == 0 and e["offer_id"] == offer_id for e in result["status_list"])
     detail = await user_offer(client, tenant, result["status_list"][0]["user_offer_id"])
     assert detail["source"] == "reward_store"
     history = await post(client, tenant, "/api/2.0/user_points/history", {"user_id": user_id})

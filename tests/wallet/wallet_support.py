@@ -76,7 +76,7 @@ async def issue(
 
 async def issue_one(client: httpx.AsyncClient, tenant: Tenant, user_id: str, offer_id: str, **extra: Any) -> str:
     [entry] = await issue(client, tenant, user_id, offer_id, **extra)
-    assert entry["fail_reason"] is None, entry
+    assert entry["fail_reason"] == 0, entry
     return str(entry["user_offer_id"])
 
 

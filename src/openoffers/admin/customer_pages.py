@@ -300,7 +300,7 @@ async def issue_offer(request: Req, user_id: FromPath[str]) -> Response[Any]:
         _refused(form, exc)
         return await _customer_page(request, admin, customer, issue_form=form, status=exc.status)
     issued = [s for s in result.status_list if s.user_offer_id is not None]
-    refused = next((s.fail_reason for s in result.status_list if s.fail_reason), None)
+    refused = next((s.fail_reason_code for s in result.status_list if s.fail_reason_code), None)
     if not issued:
         # Refused copies are not written: nothing changed, say why next to the offer.
         form.errors.setdefault("offer_id", []).append(f"not issued: {describe.fail_reason(refused)} ({refused})")

@@ -4,7 +4,8 @@
   document (`kit.openapi`) is built from, so the docs describe exactly the Structs we decode.
 - `read_body` decodes a request body with the lenient wire rules.
 - `CaseInsensitivePaths` lets `/api/2.0/Lookup` and `/api/2.0/lookup/` reach one route: the guide
-  itself mixes `Lookup`, `Lock` and lower-case paths.
+  itself mixes `Lookup`, `Lock` and lower-case paths. It also maps SessionM's service prefixes
+  (`/offers/api/2.0/...`, `/incentives/api/1.0/...`) onto `/api/2.0/...` (`api_path`).
 - `SecurityHeaders` gives every response the headers a browser needs to treat it safely.
 """
 
@@ -78,8 +79,29 @@ async def read_body(request: Request[Any, Any, Any], target: type[T]) -> T:
     return wire.decode(await request.body(), target)
 
 
+# SessionM runs its APIs as separate services, and public clients call them under the service's own prefix
+# (the .NET client `DOTNET-RWS-LBE-Transaction` posts to `/offers/api/2.0/offers/acquisition/issue` and
+# `/incentives/api/1.0/user_points/all_balances`; Braze's SessionM page to `/offers/api/2.0/offers/
+# get_user_offers`). One server answers them all: each prefix is an alias of `/api/2.0/`.
+SERVICE_PREFIXES = ("/offers/api/2.0/", "/incentives/api/1.0/")
+API_PREFIX = "/api/2.0/"
+
+
+def api_path(path: str) -> str | None:
+    """The route path an API request's path reaches: lower-cased, a service prefix replaced by `/api/2.0/`,
+    without a trailing slash. None for a path outside the API (pages, health, metrics)."""
+    lowered = path.lower()
+    for prefix in SERVICE_PREFIXES:
+        if lowered.startswith(prefix):
+            lowered = API_PREFIX + lowered[len(prefix) :]
+            break
+    if not lowered.startswith("/api/"):
+        return None
+    return lowered.rstrip("/")
+
+
 class CaseInsensitivePaths:
-    """ASGI wrapper: lower-cases `/api/` paths and drops a trailing slash before routing."""
+    """ASGI wrapper: API paths (`api_path`) are lower-cased, unprefixed and unslashed before routing."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -91,8 +113,8 @@ class CaseInsensitivePaths:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP:
             path: str = scope["path"]
-            if path[:5].lower() == "/api/":
-                normalized = path.lower().rstrip("/") or "/"
+            normalized = api_path(path)
+            if normalized is not None:
                 if normalized != path:
                     scope = dict(scope)  # type: ignore[assignment]
                     scope["path"] = normalized

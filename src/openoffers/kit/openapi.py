@@ -121,7 +121,9 @@ def build_openapi() -> dict[str, Any]:
             "title": "OpenOffers",
             "version": __version__,
             "description": "Offers and loyalty API compatible with the SessionM offer-management and POS protocol. "
-            "Paths match case-insensitively. Authentication: HTTP Basic with an API key (Offers API) or a "
+            "Paths match case-insensitively; every path is also served under SessionM's service prefixes "
+            "`/offers/api/2.0/` and `/incentives/api/1.0/` in place of `/api/2.0/`. "
+            "Authentication: HTTP Basic with an API key (Offers API) or a "
             "POS client id and secret (POS API). " + LENIENT_FORMS,
         },
         "paths": paths,

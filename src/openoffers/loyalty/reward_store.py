@@ -9,30 +9,38 @@ a closing POS check that earns points and then issues offers, so the two cannot 
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.clock import iso_z
 from openoffers.kit.db import Database
-from openoffers.kit.errors import Conflict, UserNotFound
+from openoffers.kit.errors import Conflict
 from openoffers.kit.ids import new_id
+from openoffers.loyalty.incentives import all_balances_out, balances_in
 from openoffers.loyalty.points import ledger as loyalty
 from openoffers.loyalty.points import repository as loyalty_repo
+from openoffers.loyalty.points.ledger import require_user
+from openoffers.loyalty.schemas import RewardStoreOut, UserRewardStoresOut, UserRewardStoresRequest
 from openoffers.offers import repository as offers_repo
 from openoffers.offers.repository import OfferRow
 from openoffers.offers.service import definition_of
 from openoffers.wallet import lifecycle
-from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.history import default_culture_of, localize
 from openoffers.wallet.issuance import acquisition_refusal, issue_in, limits_of, resolve_target
 from openoffers.wallet.schemas import (
-    IssueStatus,
     PurchaseRequest,
     PurchaseResult,
     RewardStoreList,
     RewardStoreOffer,
     RewardStoreRequest,
 )
+from openoffers.wallet.service import issue_status
 
 NOT_IN_REWARD_STORE = "NOT_IN_REWARD_STORE"
+# A retailer has one reward store, open to every customer; SessionM clients list stores by id and name.
+REWARD_STORE_ID = UUID(int=0)
+REWARD_STORE_NAME = "Reward Store"
 
 
 def points_cost(offer: OfferRow) -> int | None:
@@ -46,19 +54,23 @@ async def reward_store_offers(db: Database, request: RewardStoreRequest, now: da
     async with db.read() as conn:
         available: int | None = None
         if request.user_id is not None:
-            if await users_repo.get_user(conn, request.retailer_id, request.user_id) is None:
-                raise UserNotFound("user not found", fields={"user_id": ["not found"]})
+            await require_user(conn, request.retailer_id, request.user_id)
             account_id = loyalty_repo.default_account_id(request.retailer_id)
             balance = await loyalty_repo.get_balance(conn, request.retailer_id, account_id, request.user_id)
             available = balance.available if balance else 0
-        total, rows = await offers_repo.reward_store_offers(
-            conn, request.retailer_id, now, skip=request.skip, take=request.take
-        )
-        counts = await offers_repo.offer_counts(conn, request.retailer_id, [r.root_offer_id for r in rows])
-        default_culture = await default_culture_of(conn, request.retailer_id)
+        total, results = await _offers_in(conn, request.retailer_id, request.culture, request.skip, request.take, now)
+    return RewardStoreList(total_records=total, results=results, available_points=available)
+
+
+async def _offers_in(
+    conn: AsyncConnection, retailer_id: UUID, culture: str | None, skip: int, take: int, now: datetime
+) -> tuple[int, list[RewardStoreOffer]]:
+    total, rows = await offers_repo.reward_store_offers(conn, retailer_id, now, skip=skip, take=take)
+    counts = await offers_repo.offer_counts(conn, retailer_id, [r.root_offer_id for r in rows])
+    default_culture = await default_culture_of(conn, retailer_id)
     results: list[RewardStoreOffer] = []
     for row in rows:
-        text = localize(row, request.culture, default_culture)
+        text = localize(row, culture, default_culture)
         inventory = limits_of(definition_of(row)).inventory
         results.append(
             RewardStoreOffer(
@@ -78,7 +90,26 @@ async def reward_store_offers(db: Database, request: RewardStoreRequest, now: da
                 available_inventory_remaining=counts[row.root_offer_id].remaining(inventory),
             )
         )
-    return RewardStoreList(total_records=total, results=results, available_points=available)
+    return total, results
+
+
+async def user_reward_stores(db: Database, request: UserRewardStoresRequest, now: datetime) -> UserRewardStoresOut:
+    """rewardstores/get_user_reward_stores: the reward stores the user may buy in (a retailer has one, every
+    customer may use it) with a page of their offers, and with `include_point_balances` the user's
+    balances in all_balances' shape."""
+    async with db.read() as conn:
+        await require_user(conn, request.retailer_id, request.user_id)
+        total, results = await _offers_in(conn, request.retailer_id, request.culture, request.skip, request.take, now)
+        rows = (
+            await balances_in(conn, request.retailer_id, request.user_id, now)
+            if request.include_point_balances
+            else None
+        )
+    return UserRewardStoresOut(
+        user_id=request.user_id,
+        reward_stores=[RewardStoreOut(id=REWARD_STORE_ID, name=REWARD_STORE_NAME, total_records=total, offers=results)],
+        point_balances=None if rows is None else all_balances_out(request.retailer_id, request.user_id, rows),
+    )
 
 
 def _refuse(reason: str, message: str) -> Conflict:
@@ -89,8 +120,7 @@ async def purchase(db: Database, request: PurchaseRequest, now: datetime, actor:
     """Spend `points_cost x quantity` and issue `quantity` user offers of the offer's newest revision."""
     retailer_id, user_id = request.retailer_id, request.user_id
     async with db.write() as conn:
-        if await users_repo.get_user(conn, retailer_id, user_id) is None:
-            raise UserNotFound("user not found", fields={"user_id": ["not found"]})
+        await require_user(conn, retailer_id, user_id)
         w = await lifecycle.begin_user_write(conn, retailer_id, user_id, now, actor)
         probe = await resolve_target(conn, retailer_id, request.offer_id, exact=False, mark=False)
         cost = points_cost(probe.latest)
@@ -100,11 +130,14 @@ async def purchase(db: Database, request: PurchaseRequest, now: datetime, actor:
         if refusal is not None:
             raise _refuse(refusal, f"the offer cannot be acquired now: {refusal}")
         user_offer_ids = [new_id() for _ in range(request.quantity)]
+        named = await loyalty.paying_account(
+            conn, retailer_id, user_id, request.point_account_ids, cost * request.quantity, now
+        )
         posted = await loyalty.post(
             conn,
             retailer_id=retailer_id,
             user_id=user_id,
-            account_id=request.point_account_id,
+            account_id=named or request.point_account_id,
             kind="spend",
             amount=cost * request.quantity,
             now=now,
@@ -129,16 +162,7 @@ async def purchase(db: Database, request: PurchaseRequest, now: datetime, actor:
             target=target,
         )
     return PurchaseResult(
-        status_list=[
-            IssueStatus(
-                user_id=o.user_id,
-                user_offer_id=o.user_offer_id,
-                offer_id=o.offer_id,
-                root_offer_id=o.root_offer_id,
-                fail_reason=None,
-            )
-            for o in outcomes
-        ],
+        status_list=[issue_status(o) for o in outcomes],
         points_spent=cost * request.quantity,
         point_account_id=posted.account_id,
         available_balance=posted.available,

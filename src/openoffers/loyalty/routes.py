@@ -9,8 +9,10 @@ from litestar import Request, Response
 
 from openoffers.kit.envelopes import ok
 from openoffers.kit.http import endpoint
-from openoffers.loyalty import reward_store, service
+from openoffers.loyalty import incentives, reward_store, service
 from openoffers.loyalty.schemas import (
+    AllBalancesOut,
+    AllBalancesRequest,
     BalancesOut,
     BalancesRequest,
     CreatePointAccountRequest,
@@ -21,7 +23,11 @@ from openoffers.loyalty.schemas import (
     PointsChangeResult,
     PointsHistoryOut,
     PointsHistoryRequest,
+    SpendMultipleOut,
+    SpendMultipleRequest,
     SpendRequest,
+    UserRewardStoresOut,
+    UserRewardStoresRequest,
 )
 from openoffers.tenancy.guards import ADMIN_ROLES, READ_ROLES, WRITE_ROLES, offers_call
 from openoffers.wallet.schemas import (
@@ -154,6 +160,51 @@ async def purchase_offer(request: Req) -> Response[bytes]:
     return ok(await reward_store.purchase(call.db, call.body, call.now, call.actor))
 
 
+@endpoint(
+    "/api/2.0/user_points/all_balances",
+    summary="Point balances (SessionM's shape)",
+    request=AllBalancesRequest,
+    response=AllBalancesOut,
+    tags=TAGS,
+)
+async def all_balances(request: Req) -> Response[bytes]:
+    """user_points/balances in the shape public SessionM clients read (`/incentives/api/1.0/...`): a
+    `summary` (`total_points` available now, `life_time_points`) and one `details` entry per account."""
+    call = await offers_call(request, AllBalancesRequest, READ_ROLES)
+    return ok(await incentives.all_balances(call.db, call.body, call.now))
+
+
+@endpoint(
+    "/api/2.0/user_points/spend_multiple",
+    summary="Spend points, several at once (SessionM's shape)",
+    request=SpendMultipleRequest,
+    response=SpendMultipleOut,
+    tags=TAGS,
+)
+async def spend_multiple(request: Req) -> Response[bytes]:
+    """Each `spend_details` entry from the first of its `point_account_ids` that covers it (the default
+    account when none is named), in `rank` order, in one transaction; whole points only, never below
+    zero. A spend that cannot be covered is 409 INSUFFICIENT_POINTS for the whole request (nothing
+    changes), or with `allow_partial_success` reported in its detail (`error_status` 1). A non-empty
+    `idempotency_id` is applied once."""
+    call = await offers_call(request, SpendMultipleRequest, ADMIN_ROLES)
+    return ok(await incentives.spend_multiple(call.db, call.body, call.now, call.actor))
+
+
+@endpoint(
+    "/api/2.0/offers/rewardstores/get_user_reward_stores",
+    summary="The reward stores of a user",
+    request=UserRewardStoresRequest,
+    response=UserRewardStoresOut,
+    tags=("wallet",),
+)
+async def get_user_reward_stores(request: Req) -> Response[bytes]:
+    """The reward stores the user may buy in (one per retailer, open to all) with a page of their offers;
+    with `include_point_balances`, the user's balances in all_balances' shape."""
+    call = await offers_call(request, UserRewardStoresRequest, READ_ROLES)
+    return ok(await reward_store.user_reward_stores(call.db, call.body, call.now))
+
+
 ROUTES = [
     create_user,
     get_reward_store_offers,
@@ -164,4 +215,7 @@ ROUTES = [
     spend_points,
     point_balances,
     point_history,
+    all_balances,
+    spend_multiple,
+    get_user_reward_stores,
 ]

@@ -222,8 +222,19 @@ async def create_user(db: Database, request: CreateUserRequest, now: datetime) -
 
 
 async def get_user_offers(db: Database, request: WalletRequest, now: datetime) -> WalletOut:
-    """The Offers API's wallet: a page of the user's redeemable offers, with their point totals."""
+    """The Offers API's wallet: the user, a page of their redeemable offers, their point totals, and the
+    wallet's one offer group and category (the public shape of Braze's SessionM integration page)."""
     async with db.read() as conn:
-        total, offers = await wallet_history.wallet_page(conn, request, now)
+        total, offers = await wallet_history.wallet_page(conn, request, now)  # USER_NOT_FOUND first
+        user = await users.find_user(conn, request.retailer_id, user_id=request.user_id)
         available, lifetime = await repo.point_totals(conn, request.retailer_id, request.user_id)
-    return WalletOut(user_offers=offers, total_records=total, total_points=lifetime, available_points=available)
+    return WalletOut(
+        user=users.user_out(user),
+        user_id=user.id,
+        user_offers=offers,
+        total_records=total,
+        offer_groups=wallet_history.ALL_OFFERS,
+        offer_categories=wallet_history.ALL_OFFERS,
+        total_points=lifetime,
+        available_points=available,
+    )

@@ -26,12 +26,14 @@ def discount_out(
     status: str,
     discount: pricing.Discount | None = None,
     applied_at: datetime | None = None,
+    ineligible: pricing.Ineligible | None = None,
 ) -> DiscountOut:
-    """The guide's discount object for one user offer, its text in the envelope's culture."""
+    """The guide's discount object for one user offer, its text in the envelope's culture; with
+    `ineligible` (a Lookup listing an offer this check does not qualify for) amount 0 and the reason."""
     uo = row.user_offer
     text = localize_revision(row.offer, scope.culture, scope.retailer.culture)
     shares = discount.line_shares if discount else ()
-    return DiscountOut(
+    out = DiscountOut(
         reference_id=str(uo.id),
         user_id=str(uo.user_id),
         reference_id_type=USER_OFFER_ID_TYPE,
@@ -40,9 +42,18 @@ def discount_out(
         display_name=text.title,
         image_url=text.media_uri or None,
         discounted_line_ids=[share.line_id for share in shares],
-        discounted_line_id_quantities=[{"line_id": share.line_id, "quantity": share.quantity} for share in shares],
+        discounted_line_id_quantities=[share.quantity for share in shares],
         discount_source=SESSIONM,
         amount=to_decimal(discount.amount if discount else 0, scope.exponent),
         stack_order=discount.stack_order if discount else 0,
         applied_time=iso_z(applied_at),
     )
+    if ineligible is not None:
+        out.reason = ineligible.reason.value
+        if ineligible.missing_amount is not None:
+            out.missing_amount = to_decimal(ineligible.missing_amount, scope.exponent)
+        if ineligible.missing_quantity is not None:
+            out.missing_quantity = ineligible.missing_quantity
+        if ineligible.missing_items:
+            out.missing_items = list(ineligible.missing_items)
+    return out

@@ -1,9 +1,12 @@
 """Lookup (API.md section 5): the customer, their points, and the offers a POS may apply.
 
 Without a transaction: the redeemable wallet (Issued and inside its window as `INFO` with amount 0;
-offers locked to a check as `LOCKED` with their locked amount). With one: only the offers eligible for
-that basket, each priced on it; an offer locked to this very check is priced again (as a re-lock would)
-and shown `LOCKED`; one locked to another check is left out.
+offers locked to a check as `LOCKED` with their locked amount). With one (public, SessionM's User Lookup:
+"only catalog and store restrictions are checked"): the offers whose store and catalog restrictions pass
+on that basket, each priced on it; one that fails another restriction (a "$4 off $50" on an $11 check)
+is listed with amount 0, its `reason` and what the check lacks (`missing_amount`, ...). An offer locked
+to this very check is priced again (as a re-lock would) and shown `LOCKED`; one locked to another check
+is left out.
 
 Hot path (ARCHITECTURE.md rule 9): the customer with their point balances in one query, the wallet with
 its locks in one, max_uses counts in one (only when an offer has max_uses); offer terms come from the
@@ -140,12 +143,18 @@ async def _eligible_offers(
         offer_terms = terms[uo.id]
         uses = uses_in_period(offer_terms, log.get(uo.root_offer_id, ()), now)
         at = unlimited if uses == 0 else context(scope, transaction.channel, now, uses)
-        result = pricing.evaluate_prepared(offer_terms, check.without(str(uo.id)), at)
-        if isinstance(result, pricing.Ineligible):
-            continue
+        others = check.without(str(uo.id))
+        priced = pricing.evaluate_prepared(offer_terms, others, at)
+        result, failed = (None, priced) if isinstance(priced, pricing.Ineligible) else (priced, None)
+        if failed is not None and pricing.listing_failure(offer_terms, others, at) is not None:
+            continue  # its store or catalog restriction fails: not an offer for this check at all
         lock = ours.get(uo.id)
         if lock is not None:
-            offers.append(discount_out(row, scope, status=LOCKED_WORD, discount=result, applied_at=lock.locked_at))
+            offers.append(
+                discount_out(
+                    row, scope, status=LOCKED_WORD, discount=result, applied_at=lock.locked_at, ineligible=failed
+                )
+            )
         else:
-            offers.append(discount_out(row, scope, status=INFO, discount=result))
+            offers.append(discount_out(row, scope, status=INFO, discount=result, ineligible=failed))
     return offers

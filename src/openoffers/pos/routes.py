@@ -103,8 +103,10 @@ async def lookup_response(request: Req) -> Response[bytes]:
 
 LOOKUP_DOC = """The customer (by `external_customer_id`, `user_id`, `email` or `phone`) with profile, points,
 point `accounts` and `offers`. Without a `transaction`: the redeemable wallet (status INFO, amount 0; offers on
-a check LOCKED). With one: only the offers eligible for that basket, each with its computed amount and lines.
-Answers `"status": "success"` as the guide shows."""
+a check LOCKED). With one (SessionM's User Lookup: "only catalog and store restrictions are checked"): the offers
+whose store and catalog restrictions pass, each with its computed amount and lines; one that fails another
+restriction has amount 0, its `reason` and what the check lacks (`missing_amount`, `missing_quantity`,
+`missing_items`). Answers `"status": "success"` as the guide shows."""
 
 
 @endpoint(

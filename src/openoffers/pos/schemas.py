@@ -8,7 +8,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
 import msgspec
-from msgspec import Meta, Struct
+from msgspec import UNSET, Meta, Struct, UnsetType
 
 from openoffers.checks.schemas import LooseId, Transaction
 
@@ -64,11 +64,21 @@ class DiscountOut(Struct, kw_only=True):
     display_name: str
     image_url: str | None
     discounted_line_ids: list[str]
-    discounted_line_id_quantities: list[dict[str, Any]]
+    # Numbers aligned with `discounted_line_ids` (how many units of that line the discount covers), as
+    # the public .NET client reads them: a list of numbers, not of objects.
+    discounted_line_id_quantities: list[int | Decimal]
     discount_source: str
     amount: Decimal
     stack_order: int
     applied_time: str | None
+    # Only on a Lookup with a transaction, for an offer listed (it passes its store and catalog restrictions,
+    # API.md 5) that fails another restriction on this check: its `amount` is 0, `reason` says why (an
+    # OFFER_NOT_REDEEMABLE reason), and what the check lacks when it can be counted. Absent elsewhere: the
+    # guide's discount object is unchanged.
+    reason: str | UnsetType = UNSET
+    missing_amount: Decimal | UnsetType = UNSET
+    missing_quantity: int | UnsetType = UNSET
+    missing_items: list[str] | UnsetType = UNSET
 
 
 class AccountOut(Struct, kw_only=True, rename="pascal"):

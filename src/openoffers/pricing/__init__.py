@@ -12,7 +12,7 @@ To price many offers on one check (a Lookup, a close), `prepare` the basket once
 
 from .basket import remaining_amounts
 from .check import PreparedCheck, as_existing, prepare
-from .engine import evaluate, evaluate_prepared, stack
+from .engine import evaluate, evaluate_prepared, listing_failure, stack
 from .kinds import CHECK_TYPES, KINDS, OFFER_TYPE_NAMES, OfferType, kind_of, types_reading
 from .kinds.base import Kind, Level
 from .model import Basket, Context, Discount, ExistingDiscount, Ineligible, Line, LineShare, Reason
@@ -68,6 +68,7 @@ __all__ = [
     "evaluate",
     "evaluate_prepared",
     "kind_of",
+    "listing_failure",
     "max_uses_period_start",
     "prepare",
     "remaining_amounts",

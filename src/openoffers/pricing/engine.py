@@ -13,7 +13,7 @@ from .check import PreparedCheck, prepare
 from .discounts import discount_shares
 from .kinds import KINDS
 from .model import Basket, Context, Discount, Ineligible
-from .restrictions import check_restrictions
+from .restrictions import check_listing, check_restrictions
 from .terms import OfferTerms
 
 
@@ -37,6 +37,12 @@ def evaluate_prepared(terms: OfferTerms, check: PreparedCheck, context: Context)
         return Discount(amount=0, line_shares=(), stack_order=check.next_stack_order)
     amount, shares = discount_shares(terms, kind, check, eligible)
     return Discount(amount=amount, line_shares=shares, stack_order=check.next_stack_order)
+
+
+def listing_failure(terms: OfferTerms, check: PreparedCheck, context: Context) -> Ineligible | None:
+    """Why a Lookup with this check leaves the offer out: its store or catalog restriction fails (the
+    first, in `evaluate`'s order), or None when it is listed (its other restrictions may still fail)."""
+    return check_listing(terms, KINDS[terms.offer_type], check, check.layout.eligible(terms.catalog), context)
 
 
 def stack(

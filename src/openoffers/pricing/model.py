@@ -161,7 +161,14 @@ class Discount:
 
 @dataclass(frozen=True, slots=True)
 class Ineligible:
-    """The offer cannot be redeemed on this check; `reason` is an API.md section 5 code."""
+    """The offer cannot be redeemed on this check; `reason` is an API.md section 5 code.
+
+    What the check lacks, when it can be counted (so a till can say "spend $39 more"): for
+    MIN_SUBTOTAL_NOT_MET `missing_amount` in minor units, for MIN_QUANTITY_NOT_MET `missing_quantity`
+    in units, for REQUIRED_ITEMS_MISSING `missing_items` (item ids, and "category <id>" entries)."""
 
     reason: Reason
     detail: str
+    missing_amount: int | None = None
+    missing_quantity: int | None = None
+    missing_items: tuple[str, ...] = ()

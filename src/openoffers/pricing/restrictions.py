@@ -98,6 +98,14 @@ def check_restrictions(
     )
 
 
+def check_listing(
+    terms: OfferTerms, kind: Kind, check: PreparedCheck, eligible: Eligible, context: Context
+) -> Ineligible | None:
+    """Only the store and catalog restrictions (public: a Lookup with a transaction lists the offers that
+    pass these two, whatever the others say), in `check_restrictions`' order."""
+    return _stores(terms.location, context) or _catalog(terms, kind, check, eligible)
+
+
 def _stores(restrictions: tuple[LocationRestriction, ...], context: Context) -> Ineligible | None:
     if not restrictions:
         return None
@@ -143,11 +151,13 @@ def _time(restrictions: list[DaysOfWeek | TimeOfDay], context: Context) -> Ineli
 
 
 def _min_subtotal(restrictions: list[MinSubtotal], total: int) -> Ineligible | None:
-    for restriction in restrictions:
-        if total < restriction.amount:
-            return Ineligible(
-                Reason.MIN_SUBTOTAL_NOT_MET, f"check total {total} is below the minimum {restriction.amount}"
-            )
+    needed = max((restriction.amount for restriction in restrictions), default=0)
+    if total < needed:
+        return Ineligible(
+            Reason.MIN_SUBTOTAL_NOT_MET,
+            f"check total {total} is below the minimum {needed}",
+            missing_amount=needed - total,
+        )
     return None
 
 
@@ -161,7 +171,11 @@ def _min_quantity(restrictions: list[MinQuantity], groups: tuple[Group, ...]) ->
             or root_matches(group.root.item_id, group.categories, restriction.item_ids, restriction.category_ids)
         )
         if units < restriction.quantity:
-            return Ineligible(Reason.MIN_QUANTITY_NOT_MET, f"{units} matching units, {restriction.quantity} needed")
+            return Ineligible(
+                Reason.MIN_QUANTITY_NOT_MET,
+                f"{units} matching units, {restriction.quantity} needed",
+                missing_quantity=restriction.quantity - units,
+            )
     return None
 
 
@@ -177,7 +191,9 @@ def _required_items(restrictions: list[RequiredItems], groups: tuple[Group, ...]
         missing = [i for i in restriction.item_ids if i not in items]
         missing += [f"category {c}" for c in restriction.category_ids if c not in categories]
         if missing:
-            return Ineligible(Reason.REQUIRED_ITEMS_MISSING, f"missing {', '.join(missing)}")
+            return Ineligible(
+                Reason.REQUIRED_ITEMS_MISSING, f"missing {', '.join(missing)}", missing_items=tuple(missing)
+            )
     return None
 
 

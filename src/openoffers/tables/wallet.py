@@ -49,6 +49,8 @@ class EventKind(StrEnum):
     EXPIRED = "expired"
     REVOKED = "revoked"
     VOIDED = "voided"
+    # Not a change of status: the Offers API's acquisition/update attached data (`custom_data`) to it.
+    UPDATED = "updated"
 
 
 users = Table(

@@ -17,6 +17,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from openoffers.kit.envelopes import send_error
 from openoffers.kit.errors import InvalidApiKey, RateLimited
+from openoffers.kit.http import api_path
 from openoffers.kit.throttle import FailureCounter, client_address
 from openoffers.tenancy.service import parse_basic
 
@@ -61,7 +62,7 @@ class BasicAuthThrottle:
 
 def _pair(scope: Scope) -> tuple[str, str] | None:
     """(address, key) of an API request with well-formed Basic credentials, else None."""
-    if not scope["path"].lower().startswith("/api/"):
+    if api_path(scope["path"]) is None:  # the service prefixes are API paths too
         return None
     header = next((value for name, value in scope["headers"] if name == b"authorization"), None)
     if header is None:

@@ -29,11 +29,17 @@ from openoffers.wallet.schemas import (
     HistoryEntry,
     HistoryOut,
     HistoryRequest,
+    OfferGroupOut,
     UserOfferDetail,
     UserOfferOut,
     UserOfferRequest,
     WalletRequest,
 )
+
+# SessionM sorts a wallet into offer groups and categories; OpenOffers has neither, so a wallet has the one
+# group and the one category every SessionM wallet has, "All Offers", under the nil id Braze's sample shows.
+ALL_OFFERS_ID = UUID(int=0)
+ALL_OFFERS = [OfferGroupOut(id=ALL_OFFERS_ID, name="All Offers", sort_order=0)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +117,7 @@ def user_offer_out(row: WalletRow, now: datetime, wanted: str | None, default_cu
         status=status,
         status_description=STATUS_NAMES[status],
         source=uo.source,
+        offer_group_id=ALL_OFFERS_ID,
     )
 
 

@@ -38,6 +38,23 @@ ACQUISITION_ENDED = "ACQUISITION_ENDED"
 INVENTORY_EXHAUSTED = "INVENTORY_EXHAUSTED"
 PER_CUSTOMER_LIMIT = "PER_CUSTOMER_LIMIT"
 FREQUENCY_LIMIT = "FREQUENCY_LIMIT"
+# The wire's `fail_reason` is a number (the public .NET client reads it as an `int`: 0 when issued); the
+# code above goes beside it as `fail_reason_code`. The numbers are ours (SessionM publishes none) and
+# never change meaning: a new reason gets the next number. docs/DECISIONS.md lists them.
+FAIL_REASON_NUMBERS: dict[str, int] = {
+    OFFER_NOT_PUBLISHED: 1,
+    ACQUISITION_NOT_STARTED: 2,
+    ACQUISITION_ENDED: 3,
+    INVENTORY_EXHAUSTED: 4,
+    PER_CUSTOMER_LIMIT: 5,
+    FREQUENCY_LIMIT: 6,
+}
+
+
+def fail_reason_number(code: str | None) -> int:
+    """0 for an issued copy, else the reason's documented number."""
+    return 0 if code is None else FAIL_REASON_NUMBERS[code]
+
 
 _FIXED_UNITS = frozenset({"minutes", "hours", "days", "weeks"})
 

@@ -61,6 +61,9 @@ TRANSITIONS: dict[EventKind, tuple[tuple[Status, ...], Status]] = {
     EventKind.REVOKED: ((ISSUED, LOCKED), REVOKED),
     EventKind.EXPIRED: ((ISSUED,), EXPIRED),
 }
+# A manual redemption (the Offers API's redemption/manual_redeem: no check, so no lock) is recorded as a
+# `redeemed` event like any other (max_uses counts it), but it starts from Issued.
+MANUAL_REDEMPTION: tuple[tuple[Status, ...], Status] = ((ISSUED,), REDEEMED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +182,19 @@ async def release_expired_lock(w: Write, user_offer_id: UUID, expired_at: dateti
 async def redeem(w: UserWrite, user_offer_id: UUID, detail: dict[str, Any]) -> bool:
     """Locked -> Redeemed."""
     return await _change(w, user_offer_id, EventKind.REDEEMED, detail=detail)
+
+
+async def manual_redeem(w: UserWrite, user_offer_id: UUID, reason: str, detail: dict[str, Any]) -> bool:
+    """Issued -> Redeemed without a check (MANUAL_REDEMPTION)."""
+    allowed, target = MANUAL_REDEMPTION
+    event = Event(EventKind.REDEEMED, w.now, w.actor, reason, detail)
+    return await repo.transition(w.conn, w.retailer_id, user_offer_id, allowed, target, event)
+
+
+async def update_data(w: UserWrite, user_offer_id: UUID, detail: dict[str, Any]) -> None:
+    """Data attached to a user offer (acquisition/update's `custom_data`): an `updated` event, whatever
+    the status, which stays as it is. The caller has read the offer in this transaction."""
+    await repo.add_event(w.conn, w.retailer_id, user_offer_id, Event(EventKind.UPDATED, w.now, w.actor, "", detail))
 
 
 async def reinstate(w: Write, user_offer_id: UUID, reason: str, detail: dict[str, Any]) -> bool:

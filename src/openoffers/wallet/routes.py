@@ -11,14 +11,17 @@ from openoffers.kit.envelopes import ok
 from openoffers.kit.http import endpoint
 from openoffers.offers.schemas import MutationResult, OfferRef
 from openoffers.tenancy.guards import ADMIN_ROLES, READ_ROLES, WRITE_ROLES, offers_call
-from openoffers.wallet import history, offer_status, service
+from openoffers.wallet import history, offer_status, service, user_offer_actions
 from openoffers.wallet.schemas import (
     GetUserRequest,
     HistoryOut,
     HistoryRequest,
     IssueRequest,
     IssueResult,
+    ManualRedeemRequest,
     RevokeRequest,
+    UpdatedUserOffer,
+    UpdateUserOfferRequest,
     UpdateUserRequest,
     UserOfferDetail,
     UserOfferOut,
@@ -70,6 +73,34 @@ async def revoke_user_offer(request: Req) -> Response[bytes]:
     """Issued or Locked -> Revoked (5), recorded with the reason. Repeating it changes nothing."""
     call = await offers_call(request, RevokeRequest, WRITE_ROLES)
     return ok(await service.revoke(call.db, call.body, call.now, call.actor))
+
+
+@endpoint(
+    "/api/2.0/offers/acquisition/update",
+    summary="Attach data to a user offer",
+    request=UpdateUserOfferRequest,
+    response=UpdatedUserOffer,
+    tags=WALLET,
+)
+async def update_user_offer(request: Req) -> Response[bytes]:
+    """Attaches `custom_data` (opaque text, kept as sent) to the user offer, recorded as an `updated` event
+    of its history; its status and window stay. `update_redemption_dates: true` is refused (VALIDATION)."""
+    call = await offers_call(request, UpdateUserOfferRequest, WRITE_ROLES)
+    return ok(await user_offer_actions.update(call.db, call.body, call.now, call.actor))
+
+
+@endpoint(
+    "/api/2.0/offers/redemption/manual_redeem",
+    summary="Redeem a user offer without a check",
+    request=ManualRedeemRequest,
+    response=UserOfferOut,
+    tags=WALLET,
+)
+async def manual_redeem(request: Req) -> Response[bytes]:
+    """Issued -> Redeemed (3), outside any POS check. Locked: ALREADY_LOCKED (the POS redeems it);
+    Redeemed, Expired or Revoked: OFFER_NOT_REDEEMABLE with that `reason`. A refusal changes nothing."""
+    call = await offers_call(request, ManualRedeemRequest, WRITE_ROLES)
+    return ok(await user_offer_actions.manual_redeem(call.db, call.body, call.now, call.actor))
 
 
 @endpoint(
@@ -137,6 +168,8 @@ ROUTES = [
     get_user,
     issue_user_offer,
     revoke_user_offer,
+    update_user_offer,
+    manual_redeem,
     get_user_offer,
     user_offer_history,
 ]

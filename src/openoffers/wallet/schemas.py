@@ -86,11 +86,16 @@ class IssueRequest(Struct, kw_only=True):
 
 
 class IssueStatus(Struct, kw_only=True):
+    """One copy's outcome, in the public shape a .NET client reads (`fail_reason` an int, 0 when issued;
+    `pending_extended_data` a bool), with the reason's code beside its number."""
+
     user_id: UUID
     user_offer_id: UUID | None
     offer_id: UUID
     root_offer_id: UUID
-    fail_reason: str | None
+    pending_extended_data: bool
+    fail_reason: int
+    fail_reason_code: str | None
 
 
 class IssueResult(Struct, kw_only=True):
@@ -100,6 +105,30 @@ class IssueResult(Struct, kw_only=True):
 class RevokeRequest(Struct, kw_only=True):
     retailer_id: UUID
     user_offer_id: UUID
+    reason: Reason = ""
+
+
+class UpdateUserOfferRequest(Struct, kw_only=True):
+    """acquisition/update, as the public .NET client `DOTNET-RWS-LBE-Transaction` sends it."""
+
+    retailer_id: UUID
+    user_offer_id: UUID
+    user_id: UUID | None = None  # given: it must be the user offer's owner (else NOT_FOUND)
+    custom_data: Annotated[str, Meta(max_length=65536)] | None = None  # opaque, kept as sent; null clears
+    # Nothing here is ever pending extended data: accepted, and it changes nothing.
+    remain_pending_extended_data: bool = False
+    # A user offer keeps the window it was issued with: `true` is refused (VALIDATION).
+    update_redemption_dates: bool = False
+
+
+class ManualRedeemRequest(Struct, kw_only=True):
+    """redemption/manual_redeem, as the public .NET client `DOTNET-RWS-LBE-Transaction` sends it."""
+
+    retailer_id: UUID
+    user_offer_id: UUID
+    # Accepted and recorded: an Issued offer is always inside its window (it opens at acquisition), and a
+    # Locked, Redeemed, Expired or Revoked one is never redeemed here, forced or not.
+    force_redeem: bool = False
     reason: Reason = ""
 
 
@@ -129,6 +158,15 @@ class UserOfferOut(Struct, kw_only=True):
     status: int
     status_description: str
     source: str
+    # SessionM groups a wallet's offers for display; OpenOffers has one group, "All Offers" (the nil id
+    # Braze's sample shows), so every offer names it.
+    offer_group_id: UUID
+
+
+class UpdatedUserOffer(UserOfferOut, kw_only=True):
+    """acquisition/update's answer: the user offer with the data now attached to it."""
+
+    custom_data: str | None
 
 
 class EventOut(Struct, kw_only=True):
@@ -152,11 +190,27 @@ class WalletRequest(Struct, kw_only=True):
     skip: Skip = 0
     take: Take = 50
     culture: CultureName | None = None
+    # Sent by Braze's SessionM integration; nothing here is ever pending extended data, so it changes nothing.
+    include_pending_extended_data: bool = False
+
+
+class OfferGroupOut(Struct, kw_only=True):
+    """An entry of the wallet's `offer_groups` and `offer_categories` (Braze's SessionM sample shape)."""
+
+    id: UUID
+    name: str
+    sort_order: int
 
 
 class WalletOut(Struct, kw_only=True):
+    """get_user_offers, in the order of the public sample (Braze's SessionM integration page)."""
+
+    user: UserOut
+    user_id: UUID
     user_offers: list[UserOfferOut]
     total_records: int
+    offer_groups: list[OfferGroupOut]
+    offer_categories: list[OfferGroupOut]
     total_points: int
     available_points: int
 
@@ -232,12 +286,18 @@ class RewardStoreList(Struct, kw_only=True):
     available_points: int | None
 
 
+PointAccountIds = Annotated[list[UUID], Meta(max_length=20)]
+
+
 class PurchaseRequest(Struct, kw_only=True):
     retailer_id: UUID
     user_id: UUID
     offer_id: UUID
     quantity: Quantity = 1
-    point_account_id: UUID | None = None  # default: the retailer's default account
+    # The public request names the paying account in an array: the first listed that holds the whole
+    # cost pays it (docs/DECISIONS.md). Without it, `point_account_id`, else the default account.
+    point_account_ids: PointAccountIds = []
+    point_account_id: UUID | None = None
 
 
 class PurchaseResult(Struct, kw_only=True):

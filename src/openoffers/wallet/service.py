@@ -26,7 +26,7 @@ from openoffers.wallet import lifecycle
 from openoffers.wallet import repository as repo
 from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.history import default_culture_of, user_offer_out
-from openoffers.wallet.issuance import issue_in
+from openoffers.wallet.issuance import Issued, fail_reason_number, issue_in
 from openoffers.wallet.lifecycle import EXPIRED, REDEEMED, STATUS_NAMES
 from openoffers.wallet.schemas import (
     CreateUserRequest,
@@ -215,17 +215,20 @@ async def issue(db: Database, request: IssueRequest, now: datetime, actor: str) 
         outcomes = await issue_in(
             w, offer_id=request.offer_id, quantity=request.quantity, exact=request.issue_exact_version, source="api"
         )
-    return IssueResult(
-        status_list=[
-            IssueStatus(
-                user_id=o.user_id,
-                user_offer_id=o.user_offer_id,
-                offer_id=o.offer_id,
-                root_offer_id=o.root_offer_id,
-                fail_reason=o.fail_reason,
-            )
-            for o in outcomes
-        ]
+    return IssueResult(status_list=[issue_status(o) for o in outcomes])
+
+
+def issue_status(outcome: Issued) -> IssueStatus:
+    """A copy's outcome on the wire. Issuance never waits for extended data, so `pending_extended_data`
+    is always false (`acquisition/update` with `remain_pending_extended_data` is accepted and ignored)."""
+    return IssueStatus(
+        user_id=outcome.user_id,
+        user_offer_id=outcome.user_offer_id,
+        offer_id=outcome.offer_id,
+        root_offer_id=outcome.root_offer_id,
+        pending_extended_data=False,
+        fail_reason=fail_reason_number(outcome.fail_reason),
+        fail_reason_code=outcome.fail_reason,
     )
 
 

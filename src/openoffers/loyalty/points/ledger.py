@@ -5,6 +5,7 @@ Every retailer has a default account (its id derived from the retailer's) create
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -50,6 +51,22 @@ async def resolve_account(
     if account is None:
         raise NotFound("point account not found", fields={"point_account_id": ["not found"]})
     return account
+
+
+async def paying_account(
+    conn: AsyncConnection, retailer_id: UUID, user_id: UUID, account_ids: Sequence[UUID], amount: int, now: datetime
+) -> UUID | None:
+    """Which of `account_ids` (a public spend's `point_account_ids`) pays `amount`: the first listed whose
+    available balance covers it, else the first listed (whose spend then fails INSUFFICIENT_POINTS). None
+    when the list is empty (the caller's own default applies). An unknown account is NOT_FOUND. Reads
+    only: `post` spends conditionally, so a balance that shrank meanwhile still cannot go negative."""
+    for account_id in account_ids:
+        await resolve_account(conn, retailer_id, account_id, now)
+    for account_id in account_ids:
+        balance = await repo.get_balance(conn, retailer_id, account_id, user_id)
+        if balance is not None and balance.available >= amount:
+            return account_id
+    return account_ids[0] if account_ids else None
 
 
 async def require_user(conn: AsyncConnection, retailer_id: UUID, user_id: UUID) -> None:

@@ -19,6 +19,7 @@ from openoffers.loyalty.rules.schemas import (
     RuleRef,
     SimulateRequest,
     TriggerEventRequest,
+    TriggerUserEventRequest,
     UpdateRuleRequest,
 )
 from openoffers.tenancy.guards import ADMIN_ROLES, READ_ROLES, WRITE_ROLES, offers_call
@@ -112,6 +113,20 @@ async def trigger_event(request: Req) -> Response[bytes]:
     return ok(await rules_service.trigger_event(call.db, call.body, call.now, call.actor))
 
 
+@endpoint(
+    "/api/2.0/user_events/trigger_user_event",
+    summary="Trigger a custom event (SessionM's shape)",
+    request=TriggerUserEventRequest,
+    response=OutcomeOut,
+    tags=RULES,
+)
+async def trigger_user_event(request: Req) -> Response[bytes]:
+    """user_events/trigger as public SessionM clients call it (`/incentives/api/1.0/...`): `event_lookup`
+    names the custom event; the answer is user_events/trigger's."""
+    call = await offers_call(request, TriggerUserEventRequest, WRITE_ROLES)
+    return ok(await rules_service.trigger_event(call.db, call.body.as_trigger(), call.now, call.actor))
+
+
 ROUTES = [
     create_rule,
     update_rule,
@@ -121,4 +136,5 @@ ROUTES = [
     activate_rule,
     simulate_rules,
     trigger_event,
+    trigger_user_event,
 ]

@@ -241,3 +241,26 @@ class TriggerEventRequest(Struct, kw_only=True):
     properties: Annotated[dict[str, Any], Meta(max_length=100)] = {}
     event_id: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
     occurred_at: WireTime | None = None
+
+
+class TriggerUserEventRequest(Struct, kw_only=True):
+    """api/2.0/user_events/trigger_user_event, as the public .NET client `DOTNET-RWS-LBE-Register` sends it
+    (`/incentives/api/1.0/user_events/trigger_user_event` with `event_lookup`, `user_id`, `retailer_id`):
+    `event_lookup` names the custom event. The rest is user_events/trigger's, optional."""
+
+    retailer_id: UUID
+    user_id: UUID
+    event_lookup: Annotated[str, Meta(min_length=1, max_length=100)]
+    properties: Annotated[dict[str, Any], Meta(max_length=100)] = {}
+    event_id: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
+    occurred_at: WireTime | None = None
+
+    def as_trigger(self) -> TriggerEventRequest:
+        return TriggerEventRequest(
+            retailer_id=self.retailer_id,
+            user_id=self.user_id,
+            event_name=self.event_lookup,
+            properties=self.properties,
+            event_id=self.event_id,
+            occurred_at=self.occurred_at,
+        )
