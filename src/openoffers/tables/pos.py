@@ -6,6 +6,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -19,7 +20,7 @@ from sqlalchemy import (
 
 from openoffers.kit.db import JsonColumn, UtcDateTime, metadata
 
-# One row per (client, route, request_id): claimed and answered in the same transaction as the work.
+# One row per (retailer, client, route, request_id): client ids are unique per retailer only: claimed and answered in the same transaction as the work.
 pos_requests = Table(
     "pos_requests",
     metadata,
@@ -31,7 +32,7 @@ pos_requests = Table(
     Column("status_code", Integer, nullable=True),
     Column("response", LargeBinary, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
-    PrimaryKeyConstraint("client_id", "route", "request_id", name="pk_pos_requests"),
+    PrimaryKeyConstraint("retailer_id", "client_id", "route", "request_id", name="pk_pos_requests"),
 )
 Index("ix_pos_requests_created", pos_requests.c.created_at)
 
@@ -41,7 +42,7 @@ pos_transactions = Table(
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
-    Column("store_id", Uuid, ForeignKey("stores.id"), nullable=False),
+    Column("store_id", Uuid, nullable=False),
     Column("transaction_id", String(100), nullable=False),
     # The customer, once known (set when the check closes).
     Column("user_id", Uuid, nullable=True),
@@ -59,6 +60,7 @@ pos_transactions = Table(
     Column("closed_at", UtcDateTime, nullable=True),
     Column("voided_at", UtcDateTime, nullable=True),
     UniqueConstraint("retailer_id", "store_id", "transaction_id", name="uq_pos_transactions_check"),
+    ForeignKeyConstraint(["retailer_id", "store_id"], ["stores.retailer_id", "stores.id"]),
 )
 Index(
     "ix_pos_transactions_retailer_store_updated",
