@@ -1,6 +1,6 @@
 """`request_id` idempotency for mutating POS calls, stored in the same transaction as the work.
 
-The key (client, route, request_id) is claimed with INSERT ... ON CONFLICT DO NOTHING inside the
+The key (retailer, client, route, request_id) is claimed with INSERT ... ON CONFLICT DO NOTHING inside the
 request's own transaction. Whoever inserts it does the work and saves the reply before commit; a
 duplicate either waits on the key (PostgreSQL's unique index, SQLite's write lock) and then finds the
 saved reply, or, if the first attempt rolled back, claims the key itself. So concurrent duplicates
@@ -50,7 +50,7 @@ async def claim(conn: AsyncConnection, key: RequestKey, now: datetime) -> bytes 
             "response": None,
             "created_at": now,
         },
-        ["client_id", "route", "request_id"],
+        ["retailer_id", "client_id", "route", "request_id"],
     )
     if inserted:
         return None

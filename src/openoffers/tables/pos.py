@@ -20,7 +20,8 @@ from sqlalchemy import (
 
 from openoffers.kit.db import JsonColumn, UtcDateTime, metadata
 
-# One row per (retailer, client, route, request_id): client ids are unique per retailer only: claimed and answered in the same transaction as the work.
+# One row per (retailer, client, route, request_id), as client ids are unique per retailer only: claimed
+# and answered in the same transaction as the work.
 pos_requests = Table(
     "pos_requests",
     metadata,
