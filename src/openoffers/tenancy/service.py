@@ -302,10 +302,10 @@ async def authenticate_pos_in(
     return _pos_principal(client), store
 
 
-S_ = TypeVar("S_")
+ScopeT = TypeVar("ScopeT")
 
 
-def _pick_client(secret: str, found: list[tuple[PosClient, S_ | None]]) -> tuple[PosClient, S_ | None] | None:
+def _pick_client(secret: str, found: list[tuple[PosClient, ScopeT | None]]) -> tuple[PosClient, ScopeT | None] | None:
     """Client ids are unique per retailer, so the header's id may name a client of several retailers:
     the one whose secret this is, preferring one with the call's store, then the oldest. Every
     candidate is checked the same way and any failure is the same INVALID_API_KEY, so the answer never
