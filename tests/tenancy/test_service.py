@@ -187,11 +187,9 @@ async def test_create_store_refuses_a_bad_zone_a_missing_retailer_and_a_taken_id
     with pytest.raises(DomainError) as caught:
         await tenancy.create_store(db, retailer_id=FIXED_ID, name="X", now=clock())
     assert caught.value.code == "NOT_FOUND"
-    # Store ids are global: another retailer's id is taken too.
+    # Store ids are unique per retailer: the retailer's own id is taken (another's is not: test_tenant_ids.py).
     with pytest.raises(DomainError) as caught:
-        await tenancy.create_store(
-            db, retailer_id=other_tenant.retailer_id, name="X", store_id=tenant.store_id, now=clock()
-        )
+        await tenancy.create_store(db, retailer_id=tenant.retailer_id, name="X", store_id=tenant.store_id, now=clock())
     assert (caught.value.code, caught.value.fields) == ("CONFLICT", {"id": ["already exists"]})
     assert await snapshot(db) == before
 
@@ -208,7 +206,7 @@ async def test_create_pos_client(db: Database, clock: FrozenClock, tenant: Tenan
     assert (everywhere.id, everywhere.store_ids) == (FIXED_ID, ())
     async with db.read() as conn:
         rows = (await conn.execute(select(pos_clients))).all()
-        assert await repo.find_pos_client(conn, FIXED_ID) == everywhere
+        assert await repo.find_pos_client(conn, tenant.retailer_id, FIXED_ID) == everywhere
     flat = [str(v) for row in rows for v in row]
     assert secret not in flat
     assert "qPCFe7NqE5M9E2" not in flat
@@ -233,9 +231,7 @@ async def test_pos_client_refuses_a_taken_id_a_bad_secret_and_a_missing_retailer
 ) -> None:
     before = await snapshot(db)
     with pytest.raises(DomainError) as caught:
-        await tenancy.create_pos_client(
-            db, retailer_id=other_tenant.retailer_id, client_id=tenant.client_id, now=clock()
-        )
+        await tenancy.create_pos_client(db, retailer_id=tenant.retailer_id, client_id=tenant.client_id, now=clock())
     assert (caught.value.code, caught.value.fields) == ("CONFLICT", {"id": ["already exists"]})
     with pytest.raises(DomainError) as caught:
         await tenancy.create_pos_client(db, retailer_id=tenant.retailer_id, secret="short", now=clock())
@@ -266,5 +262,5 @@ async def test_listing_and_revoking(db: Database, clock: FrozenClock, tenant: Te
         assert await repo.revoke_pos_client(conn, tenant.retailer_id, tenant.client_id, clock()) is True
     async with db.read() as conn:
         assert (await repo.find_api_key(conn, tenant.key)).revoked_at == clock()
-        assert (await repo.find_pos_client(conn, tenant.client_id)).revoked_at == clock()
+        assert (await repo.find_pos_client(conn, tenant.retailer_id, tenant.client_id)).revoked_at == clock()
         assert (await repo.find_api_key(conn, other_tenant.key)).revoked_at is None

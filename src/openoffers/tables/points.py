@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     String,
     Table,
@@ -37,12 +38,13 @@ point_balances = Table(
     Column("id", Uuid, primary_key=True),  # Lookup's UserPointAccountID
     Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
     Column("account_id", Uuid, ForeignKey("point_accounts.id"), nullable=False),
-    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("user_id", Uuid, nullable=False),
     # Always the sums of the ledger's available_delta and lifetime_delta for this (account, user).
     Column("available", BigInteger, nullable=False),
     Column("lifetime", BigInteger, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     UniqueConstraint("account_id", "user_id", name="uq_point_balances_account_user"),
+    ForeignKeyConstraint(["retailer_id", "user_id"], ["users.retailer_id", "users.id"]),
 )
 Index("ix_point_balances_retailer_user", point_balances.c.retailer_id, point_balances.c.user_id)
 
@@ -52,7 +54,7 @@ point_ledger = Table(
     Column("id", Serial, primary_key=True, autoincrement=True),
     Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
     Column("account_id", Uuid, ForeignKey("point_accounts.id"), nullable=False),
-    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("user_id", Uuid, nullable=False),
     Column("kind", String(10), nullable=False),  # earn, spend, adjust, reverse, return
     Column("amount", BigInteger, nullable=False),  # the magnitude the caller asked for
     Column("available_delta", BigInteger, nullable=False),
@@ -64,6 +66,7 @@ point_ledger = Table(
     Column("detail", JsonColumn, nullable=False),
     Column("at", UtcDateTime, nullable=False),
     UniqueConstraint("retailer_id", "kind", "reference_id", name="uq_point_ledger_reference"),
+    ForeignKeyConstraint(["retailer_id", "user_id"], ["users.retailer_id", "users.id"]),
 )
 Index("ix_point_ledger_retailer_user", point_ledger.c.retailer_id, point_ledger.c.user_id, point_ledger.c.id)
 

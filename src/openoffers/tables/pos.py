@@ -6,6 +6,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -44,7 +45,7 @@ pos_transactions = Table(
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
-    Column("store_id", Uuid, ForeignKey("stores.id"), nullable=False),
+    Column("store_id", Uuid, nullable=False),
     Column("transaction_id", String(100), nullable=False),
     # The customer, once known (set when the check closes).
     Column("user_id", Uuid, nullable=True),
@@ -62,6 +63,7 @@ pos_transactions = Table(
     Column("closed_at", UtcDateTime, nullable=True),
     Column("voided_at", UtcDateTime, nullable=True),
     UniqueConstraint("retailer_id", "store_id", "transaction_id", name="uq_pos_transactions_check"),
+    ForeignKeyConstraint(["retailer_id", "store_id"], ["stores.retailer_id", "stores.id"]),
 )
 Index(
     "ix_pos_transactions_retailer_store_updated",

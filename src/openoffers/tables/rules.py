@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     PrimaryKeyConstraint,
@@ -60,11 +61,13 @@ Index("ix_loyalty_rules_retailer_created", loyalty_rules.c.retailer_id, loyalty_
 loyalty_users = Table(
     "loyalty_users",
     metadata,
-    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("user_id", Uuid, nullable=False),
     Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
     Column("closed_checks", Integer, nullable=False),
     Column("events", BigInteger, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    PrimaryKeyConstraint("retailer_id", "user_id", name="pk_loyalty_users"),
+    ForeignKeyConstraint(["retailer_id", "user_id"], ["users.retailer_id", "users.id"]),
 )
 
 # Offers a rule has issued to a user (counting quantity, less those revoked by a void): `once` and
@@ -73,10 +76,11 @@ loyalty_rule_counters = Table(
     "loyalty_rule_counters",
     metadata,
     Column("rule_id", Uuid, ForeignKey("loyalty_rules.id"), nullable=False),
-    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("user_id", Uuid, nullable=False),
     Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
     Column("issued", Integer, nullable=False),
     PrimaryKeyConstraint("rule_id", "user_id", name="pk_loyalty_rule_counters"),
+    ForeignKeyConstraint(["retailer_id", "user_id"], ["users.retailer_id", "users.id"]),
 )
 Index("ix_loyalty_rule_counters_user", loyalty_rule_counters.c.retailer_id, loyalty_rule_counters.c.user_id)
 
@@ -90,13 +94,14 @@ loyalty_events = Table(
     # check:{store_id}:{transaction_id}, deposit:{ledger entry}, enrolled:{user}, custom:{user}:{id}
     Column("event_key", String(250), nullable=False),
     Column("kind", String(30), nullable=False),
-    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("user_id", Uuid, nullable=False),
     Column("occurred_at", UtcDateTime, nullable=False),
     Column("effects", JsonColumn, nullable=False),
     Column("actor", String(200), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("voided_at", UtcDateTime, nullable=True),
     UniqueConstraint("retailer_id", "event_key", name="uq_loyalty_events_key"),
+    ForeignKeyConstraint(["retailer_id", "user_id"], ["users.retailer_id", "users.id"]),
 )
 Index("ix_loyalty_events_retailer_user", loyalty_events.c.retailer_id, loyalty_events.c.user_id)
 
@@ -107,12 +112,13 @@ loyalty_rule_issuances = Table(
     Column("user_offer_id", Uuid, ForeignKey("user_offers.id"), primary_key=True),
     Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
     Column("rule_id", Uuid, ForeignKey("loyalty_rules.id"), nullable=False),
-    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("user_id", Uuid, nullable=False),
     Column("event_key", String(250), nullable=False),
     # Points the rule spent for this one offer (a threshold with spend_points), and from which account.
     Column("points_spent", BigInteger, nullable=False),
     Column("point_account_id", Uuid, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
+    ForeignKeyConstraint(["retailer_id", "user_id"], ["users.retailer_id", "users.id"]),
 )
 Index("ix_loyalty_rule_issuances_event", loyalty_rule_issuances.c.retailer_id, loyalty_rule_issuances.c.event_key)
 

@@ -8,6 +8,7 @@ from enum import IntEnum, StrEnum
 from sqlalchemy import (
     Column,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     PrimaryKeyConstraint,
@@ -56,8 +57,9 @@ class EventKind(StrEnum):
 users = Table(
     "users",
     metadata,
-    # Global like store ids: imports keep the ids they had on another platform.
-    Column("id", Uuid, primary_key=True),
+    # Chosen by the caller when imports keep the ids they had on another platform, so unique per
+    # retailer like store ids: every row that references a user names its retailer too.
+    Column("id", Uuid, nullable=False),
     Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
     Column("external_customer_id", String(100), nullable=True),
     Column("first_name", String(200), nullable=False),
@@ -72,6 +74,7 @@ users = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     # NULLs never collide, so users without an external id are fine on both engines.
     UniqueConstraint("retailer_id", "external_customer_id", name="uq_users_retailer_external"),
+    PrimaryKeyConstraint("retailer_id", "id", name="pk_users"),
 )
 Index("ix_users_retailer_email", users.c.retailer_id, users.c.email_key)
 Index("ix_users_retailer_phone", users.c.retailer_id, users.c.phone_key)
@@ -81,7 +84,7 @@ user_offers = Table(
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
-    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("user_id", Uuid, nullable=False),
     # The exact revision it was issued under: its terms never change afterwards.
     Column("offer_id", Uuid, ForeignKey("offers.id"), nullable=False),
     Column("root_offer_id", Uuid, nullable=False),
@@ -94,6 +97,7 @@ user_offers = Table(
     # api, reward_store, rule, cli, demo: how it was acquired.
     Column("source", String(20), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    ForeignKeyConstraint(["retailer_id", "user_id"], ["users.retailer_id", "users.id"]),
 )
 Index(
     "ix_user_offers_retailer_user_acquired", user_offers.c.retailer_id, user_offers.c.user_id, user_offers.c.acquired_at
@@ -137,8 +141,9 @@ user_offer_counters = Table(
     "user_offer_counters",
     metadata,
     Column("root_offer_id", Uuid, nullable=False),
-    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("user_id", Uuid, nullable=False),
     Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
     Column("issued", Integer, nullable=False),
     PrimaryKeyConstraint("root_offer_id", "user_id", name="pk_user_offer_counters"),
+    ForeignKeyConstraint(["retailer_id", "user_id"], ["users.retailer_id", "users.id"]),
 )

@@ -15,6 +15,10 @@ What the bound means (docs/DECISIONS.md):
   secret works for at most `max_age` seconds.
 - A store or retailer renamed or moved to another time zone is seen within `max_age` seconds.
 - `max_age` 0 reads the database on every call, as before this cache.
+Client ids are unique per retailer, not globally, so one (client id, store id) may name clients of
+several retailers: the memory holds all of them (every one the database had with that store, in the
+order authentication tries them), so a secret that matches none of them goes to the database, and one
+that matches is answered as the database would have answered it.
 Ages are measured with a monotonic clock (injectable for tests), not the request clock, because the
 bound is about real time since the read, whatever time a request claims.
 """
@@ -44,24 +48,28 @@ class Held:
 
 
 class PosCredentials:
-    """POS clients by (client id, store id), with the store and retailer read with them."""
+    """POS clients by (client id, store id), with the store and retailer read with them: every
+    retailer's client with that id and a store with that id, read in one query."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
-        self._held: dict[tuple[UUID, UUID], Held] = {}
+        self._held: dict[tuple[UUID, UUID], tuple[Held, ...]] = {}
 
-    def get(self, client_id: UUID, store_id: UUID, max_age: float) -> Held | None:
-        held = self._held.get((client_id, store_id))
-        if held is None or self.clock() - held.read_at >= max_age:
-            return None
+    def get(self, client_id: UUID, store_id: UUID, max_age: float) -> tuple[Held, ...]:
+        held = self._held.get((client_id, store_id), ())
+        if not held or self.clock() - held[0].read_at >= max_age:
+            return ()
         return held
 
-    def put(self, client: PosClient, store: Store, retailer: Retailer, max_age: float) -> None:
-        if max_age <= 0:
+    def put(
+        self, client_id: UUID, store_id: UUID, found: list[tuple[PosClient, Store, Retailer]], max_age: float
+    ) -> None:
+        if max_age <= 0 or not found:
             return
         if len(self._held) >= MAX_ENTRIES:
             self._held.clear()
-        self._held[(client.id, store.id)] = Held(client, store, retailer, self.clock())
+        read_at = self.clock()
+        self._held[(client_id, store_id)] = tuple(Held(c, s, r, read_at) for c, s, r in found)
 
     def forget(self, client_id: UUID) -> None:
         for key in [key for key in self._held if key[0] == client_id]:

@@ -1,4 +1,8 @@
-"""Every tenancy query. Each takes the retailer id, except the credential look-ups that find it."""
+"""Every tenancy query. Each takes the retailer id, except the credential look-ups that find it.
+
+Store and POS client ids are unique per retailer (a retailer may choose them), so a look-up by one
+of them always names the retailer too; only authentication looks a client id up across retailers.
+API keys stay globally unique: the Basic header names no retailer (docs/DECISIONS.md)."""
 
 from __future__ import annotations
 
@@ -173,11 +177,6 @@ async def get_store_and_retailer(
     return _store(row), _retailer_labelled(row)
 
 
-async def store_exists_anywhere(conn: AsyncConnection, store_id: UUID) -> bool:
-    """Only to refuse a duplicate explicit id at creation; never used to answer a request."""
-    return (await conn.execute(select(stores.c.id).where(stores.c.id == store_id))).first() is not None
-
-
 async def list_stores(conn: AsyncConnection, retailer_id: UUID) -> list[Store]:
     rows = await conn.execute(
         select(stores).where(stores.c.retailer_id == retailer_id).order_by(stores.c.name, stores.c.id)
@@ -238,10 +237,24 @@ async def insert_pos_client(conn: AsyncConnection, client: PosClient) -> None:
     )
 
 
-async def find_pos_client(conn: AsyncConnection, client_id: UUID) -> PosClient | None:
-    """By id, across retailers: the Basic header is how we learn the retailer."""
-    row = (await conn.execute(select(pos_clients).where(pos_clients.c.id == client_id))).first()
+async def find_pos_client(conn: AsyncConnection, retailer_id: UUID, client_id: UUID) -> PosClient | None:
+    row = (
+        await conn.execute(
+            select(pos_clients).where(pos_clients.c.retailer_id == retailer_id, pos_clients.c.id == client_id)
+        )
+    ).first()
     return _pos_client(row) if row else None
+
+
+# Client ids are unique per retailer, so the Basic header's id may name a client of several retailers:
+# authentication takes the one whose secret matches, the oldest first (tenancy.service._pick_client).
+_CANDIDATE_ORDER = (pos_clients.c.created_at, pos_clients.c.retailer_id)
+
+
+async def find_pos_clients(conn: AsyncConnection, client_id: UUID) -> list[PosClient]:
+    """Every retailer's client with this id (authentication picks by the secret)."""
+    rows = await conn.execute(select(pos_clients).where(pos_clients.c.id == client_id).order_by(*_CANDIDATE_ORDER))
+    return [_pos_client(row) for row in rows]
 
 
 _s = stores.alias("s")
@@ -251,22 +264,24 @@ _STORE_AND_RETAILER_LABELLED = [
 ]
 
 
-async def find_pos_client_at_store(
+async def find_pos_clients_at_store(
     conn: AsyncConnection, client_id: UUID, store_id: UUID
-) -> tuple[PosClient, tuple[Store, Retailer] | None] | None:
-    """`find_pos_client`, with the store `store_id` of the client's own retailer and that retailer (None
-    when it has no such store), in one query: a POS call's credentials and scope together."""
+) -> list[tuple[PosClient, tuple[Store, Retailer] | None]]:
+    """`find_pos_clients`, each with the store `store_id` of the client's own retailer and that retailer
+    (None when it has no such store), in one query: a POS call's credentials and scope together."""
     joined = pos_clients.outerjoin(
         _s, and_(_s.c.retailer_id == pos_clients.c.retailer_id, _s.c.id == store_id)
     ).outerjoin(_r, _r.c.id == _s.c.retailer_id)
     query = select(pos_clients, *_STORE_AND_RETAILER_LABELLED).select_from(joined)
-    row = (await conn.execute(query.where(pos_clients.c.id == client_id))).first()
-    if row is None:
-        return None
+    rows = await conn.execute(query.where(pos_clients.c.id == client_id).order_by(*_CANDIDATE_ORDER))
+    return [(_pos_client(row), _store_labelled(row)) for row in rows]
+
+
+def _store_labelled(row: Any) -> tuple[Store, Retailer] | None:
     if row.s_id is None:
-        return _pos_client(row), None
+        return None
     store = Store(row.s_id, row.s_retailer_id, row.s_name, row.s_timezone, tuple(row.s_tags), row.s_created_at)
-    return _pos_client(row), (store, _retailer_labelled(row))
+    return store, _retailer_labelled(row)
 
 
 async def list_pos_clients(conn: AsyncConnection, retailer_id: UUID) -> list[PosClient]:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -190,7 +191,8 @@ async def create_store(
             tags=clean_tags,
             created_at=now,
         )
-        if await repo.store_exists_anywhere(conn, store.id):
+        # Per retailer: another retailer's store with this id changes nothing (docs/DECISIONS.md).
+        if await repo.get_store(conn, retailer_id, store.id) is not None:
             raise Conflict(f"store {store.id} already exists", fields={"id": ["already exists"]})
         await repo.insert_store(conn, store)
     return store
@@ -226,7 +228,7 @@ async def create_pos_client(
         for store_id in store_ids:
             if await repo.get_store(conn, retailer_id, store_id) is None:
                 raise NotFound(f"store {store_id} not found", fields={"store_ids": [f"{store_id} not found"]})
-        if await repo.find_pos_client(conn, client.id) is not None:
+        if await repo.find_pos_client(conn, retailer_id, client.id) is not None:
             raise Conflict(f"POS client {client.id} already exists", fields={"id": ["already exists"]})
         await repo.insert_pos_client(conn, client)
     return client, secret
@@ -281,37 +283,54 @@ async def authenticate_pos_in(
     match is always checked against the database."""
     key, secret = parse_basic(header)
     client_id = parse_uuid(key)
-    if client_id is not None and memory is not None:
-        held = memory.get(client_id, store_id, max_age)
-        if held is not None and _client_secret_matches(secret, held.client):
-            return _pos_principal(held.client), (held.store, held.retailer)
-    found = await repo.find_pos_client_at_store(conn, client_id, store_id) if client_id is not None else None
-    if found is None:
-        return _verified(secret, None, await repo.find_api_key(conn, key)), None
-    client, store = found
+    if client_id is None:
+        return _verified(secret, await repo.find_api_key(conn, key)), None
     if memory is not None:
-        memory.forget(client.id)
-    principal = _verified(secret, client, None)
+        for held in memory.get(client_id, store_id, max_age):
+            if _client_secret_matches(secret, held.client):
+                return _pos_principal(held.client), (held.store, held.retailer)
+    found = await repo.find_pos_clients_at_store(conn, client_id, store_id)
+    if memory is not None and found:
+        memory.forget(client_id)
+    picked = _pick_client(secret, found)
+    if picked is None:
+        return _verified(secret, await repo.find_api_key(conn, key)), None
+    client, store = picked
     if memory is not None and store is not None:
-        memory.put(client, *store, max_age)
-    return principal, store
+        usable = [(c, *s) for c, s in found if s is not None and c.revoked_at is None]
+        memory.put(client_id, store_id, usable, max_age)
+    return _pos_principal(client), store
+
+
+ScopeT = TypeVar("ScopeT")
+
+
+def _pick_client(secret: str, found: list[tuple[PosClient, ScopeT | None]]) -> tuple[PosClient, ScopeT | None] | None:
+    """Client ids are unique per retailer, so the header's id may name a client of several retailers:
+    the one whose secret this is, preferring one with the call's store, then the oldest. Every
+    candidate is checked the same way and any failure is the same INVALID_API_KEY, so the answer never
+    says whether another retailer holds the id (docs/DECISIONS.md)."""
+    matching = [candidate for candidate in found if _client_secret_matches(secret, candidate[0])]
+    for candidate in matching:
+        if candidate[1] is not None:
+            return candidate
+    return matching[0] if matching else None
 
 
 async def _resolve(conn: AsyncConnection, key: str, secret: str) -> Principal:
     """A key that is a UUID is looked up as a POS client first: POS calls are the hot path, and this
     saves them a query. Any failure is the same INVALID_API_KEY, whatever was wrong."""
     client_id = parse_uuid(key)
-    client = await repo.find_pos_client(conn, client_id) if client_id is not None else None
-    api_key = await repo.find_api_key(conn, key) if client is None else None
-    return _verified(secret, client, api_key)
+    if client_id is not None:
+        picked = _pick_client(secret, [(c, None) for c in await repo.find_pos_clients(conn, client_id)])
+        if picked is not None:
+            return _pos_principal(picked[0])
+    return _verified(secret, await repo.find_api_key(conn, key))
 
 
-def _verified(secret: str, client: PosClient | None, api_key: ApiKey | None) -> Principal:
-    """The principal whose secret this is (the client when both are given), else INVALID_API_KEY."""
-    if client is not None:
-        if _client_secret_matches(secret, client):
-            return _pos_principal(client)
-    elif api_key is not None:
+def _verified(secret: str, api_key: ApiKey | None) -> Principal:
+    """The API key's principal when this is its secret, else INVALID_API_KEY."""
+    if api_key is not None:
         if api_key.revoked_at is None and secret_matches(secret, api_key.salt, api_key.secret_hash):
             return Principal(api_key.retailer_id, "api_key", role=Role(api_key.role), key=api_key.key)
     raise InvalidApiKey("invalid credentials")

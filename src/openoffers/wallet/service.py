@@ -94,7 +94,7 @@ async def create_user_in(conn: AsyncConnection, request: CreateUserRequest, now:
     )
     if await tenancy_repo.get_retailer(conn, request.retailer_id) is None:
         raise NotFound("retailer not found", fields={"retailer_id": ["not found"]})
-    if request.user_id is not None and await users_repo.user_id_taken(conn, user.id):
+    if request.user_id is not None and await users_repo.get_user(conn, user.retailer_id, user.id) is not None:
         raise Conflict(f"user {user.id} already exists", fields={"user_id": ["already exists"]})
     await _check_external_free(conn, user)
     try:

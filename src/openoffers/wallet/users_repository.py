@@ -3,7 +3,7 @@ email and phone look-ups compare) and the queries on users. User offers, their e
 counts are in `repository.py`.
 
 Every query is scoped to the retailer (ARCHITECTURE.md rule 8: its id is an argument, or on the row
-written), except `user_id_taken`, which only refuses a duplicate explicit id at creation (ids are global).
+written). User ids are unique per retailer, not globally: another retailer's user never changes an answer.
 """
 
 from __future__ import annotations
@@ -75,11 +75,6 @@ async def update_user(conn: AsyncConnection, user: UserRow) -> bool:
 async def get_user(conn: AsyncConnection, retailer_id: UUID, user_id: UUID) -> UserRow | None:
     row = (await conn.execute(select(users).where(users.c.retailer_id == retailer_id, users.c.id == user_id))).first()
     return _user(row) if row else None
-
-
-async def user_id_taken(conn: AsyncConnection, user_id: UUID) -> bool:
-    """Only to refuse a duplicate explicit id at creation (ids are global); never used to answer a read."""
-    return (await conn.execute(select(users.c.id).where(users.c.id == user_id))).first() is not None
 
 
 async def find_users(

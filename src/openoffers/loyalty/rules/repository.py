@@ -212,7 +212,7 @@ def _lock_user_statement(dialect: str) -> Any:
     visits = bindparam("visits", type_=loyalty_users.c.closed_checks.type)
     insert_stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(loyalty_users)
     return insert_stmt.on_conflict_do_update(
-        index_elements=["user_id"],
+        index_elements=["retailer_id", "user_id"],
         set_={
             "closed_checks": floor(loyalty_users.c.closed_checks + visits, 0),
             "events": loyalty_users.c.events + 1,

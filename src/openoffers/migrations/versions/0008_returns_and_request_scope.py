@@ -1,7 +1,7 @@
 """pos: check versions (returns); request_id replays scoped to what the call acts on; loyalty settings
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-07 01:45:00.000000
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 import openoffers.kit.db
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
@@ -66,7 +66,7 @@ def downgrade() -> None:
     op.execute(sa.text("DELETE FROM pos_requests WHERE subject <> ''"))
     with op.batch_alter_table("pos_requests", schema=None) as batch_op:
         batch_op.drop_constraint("pk_pos_requests", type_="primary")
-        batch_op.create_primary_key("pk_pos_requests", ["client_id", "route", "request_id"])
+        batch_op.create_primary_key("pk_pos_requests", ["retailer_id", "client_id", "route", "request_id"])
         batch_op.drop_column("subject")
     op.drop_table("loyalty_settings")
     op.drop_table("pos_check_versions")
