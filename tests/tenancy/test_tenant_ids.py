@@ -325,6 +325,30 @@ CASES: list[tuple[str, Act]] = [
         api_case(f"{P}/spend", _with_user(amount=lambda w, i: 5, reference_id=lambda w, i: i.ref)),
     ),
     (f"POST {P}/history | user_id", api_case(f"{P}/history", _user)),
+    (f"POST {P}/all_balances | user_id", api_case(f"{P}/all_balances", _user)),
+    (
+        f"POST {P}/spend_multiple | user_id and idempotency_id",
+        api_case(
+            f"{P}/spend_multiple",
+            _with_user(
+                spend_details=lambda w, i: [
+                    {"amount": 5, "point_account_ids": [], "idempotency_id": i.ref, "reference_id": i.ref}
+                ],
+                allow_partial_success=lambda w, i: True,
+            ),
+        ),
+    ),
+    (
+        f"POST {OFFERS}/rewardstores/get_user_reward_stores | user_id",
+        api_case(
+            f"{OFFERS}/rewardstores/get_user_reward_stores",
+            _with_user(include_point_balances=lambda w, i: True),
+        ),
+    ),
+    (
+        "POST /api/2.0/user_events/trigger_user_event | user_id",
+        api_case("/api/2.0/user_events/trigger_user_event", _with_user(event_lookup=lambda w, i: "visit")),
+    ),
     (
         "POST /api/2.0/user_events/trigger | event_id",
         api_case(
@@ -444,6 +468,8 @@ NOT_CLIENT_CHOSEN = {
     f"POST {OFFERS}/management/publish": "offer ids are made by the server",
     f"POST {OFFERS}/management/reactivate": "offer ids are made by the server",
     f"POST {OFFERS}/acquisition/revoke": "user offer ids are made by the server",
+    f"POST {OFFERS}/acquisition/update": "user offer ids are made by the server",
+    f"POST {OFFERS}/redemption/manual_redeem": "user offer ids are made by the server",
     "POST /api/2.0/point_accounts/list": "no id",
     "POST /api/2.0/rules/activate": "rule ids are made by the server",
     "POST /api/2.0/rules/create": "rule ids are made by the server; offers and accounts are the server's too",
@@ -494,6 +520,7 @@ NOT_CLIENT_CHOSEN = {
     "cli db upgrade": "no id",
     "cli retailer create": "retailers are the operator's, not a tenant's: their ids stay global",
     "cli key create": "API key names stay global: docs/DECISIONS.md (tenant-scoped ids)",
+    "cli retailer points-clawback": "retailers are the operator's, not a tenant's: their ids stay global",
 }
 
 
