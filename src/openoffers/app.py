@@ -20,6 +20,7 @@ from openoffers.kit.db import Database
 from openoffers.kit.envelopes import handle_domain_error, handle_http_error, handle_unexpected
 from openoffers.kit.errors import DomainError
 from openoffers.kit.http import CaseInsensitivePaths, SecurityHeaders
+from openoffers.kit.logs import RequestIds, configure_structlog
 from openoffers.kit.metrics import metrics_middleware
 from openoffers.kit.openapi import build_openapi, docs_html
 from openoffers.kit.wire import MAX_BODY_BYTES
@@ -68,8 +69,9 @@ class Metrics(PrometheusController):
 
 def create_app(
     settings: Settings | None = None, *, database: Database | None = None, clock: Clock = utc_now
-) -> SecurityHeaders:
+) -> RequestIds:
     settings = settings or Settings.from_env()
+    configure_structlog()
     db = database or Database(settings.database_url, pool_size=settings.db_pool_size, timeouts=settings.db_timeouts)
     ctx = AppContext(settings=settings, db=db, clock=clock)
     housekeeper = Housekeeper(db, settings, clock)
@@ -98,10 +100,12 @@ def create_app(
         on_startup=[housekeeper.start],
         on_shutdown=[housekeeper.stop, *([db.dispose] if database is None else [])],
         openapi_config=None,
+        # Logging is the process's (kit.logs, set up by `serve`): Litestar must not install its own handlers.
+        logging_config=None,
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )
     throttled = BasicAuthThrottle(
         CaseInsensitivePaths(app), free=settings.login_max_failures, window_seconds=settings.login_window_seconds
     )
-    return SecurityHeaders(InFlightLimit(throttled, settings.max_in_flight))
+    return RequestIds(SecurityHeaders(InFlightLimit(throttled, settings.max_in_flight)))
