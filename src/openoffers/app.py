@@ -15,6 +15,7 @@ from openoffers.catalog.routes import ROUTES as CATALOG_ROUTES
 from openoffers.context import AppContext, context
 from openoffers.kit import wire
 from openoffers.kit.admission import InFlightLimit
+from openoffers.kit.api_docs import docs_assets, docs_init, docs_page
 from openoffers.kit.clock import Clock, utc_now
 from openoffers.kit.db import Database
 from openoffers.kit.envelopes import handle_domain_error, handle_http_error, handle_unexpected
@@ -22,7 +23,7 @@ from openoffers.kit.errors import DomainError
 from openoffers.kit.http import CaseInsensitivePaths, SecurityHeaders
 from openoffers.kit.logs import RequestIds, configure_structlog
 from openoffers.kit.metrics import metrics_middleware
-from openoffers.kit.openapi import build_openapi, docs_html
+from openoffers.kit.openapi import build_openapi
 from openoffers.kit.wire import MAX_BODY_BYTES
 from openoffers.loyalty.routes import ROUTES as POINT_ROUTES
 from openoffers.loyalty.rules.routes import ROUTES as RULE_ROUTES
@@ -58,11 +59,6 @@ async def openapi_json() -> Response[bytes]:
     return Response(wire.encode(build_openapi()), media_type=MediaType.JSON)
 
 
-@get("/docs", include_in_schema=False)
-async def api_docs() -> Response[str]:
-    return Response(docs_html(), media_type=MediaType.HTML)
-
-
 class Metrics(PrometheusController):
     path = "/metrics"
 
@@ -79,7 +75,9 @@ def create_app(
         route_handlers=[
             health,
             openapi_json,
-            api_docs,
+            docs_page,
+            docs_init,
+            docs_assets(),
             Metrics,
             *OFFER_ROUTES,
             *WALLET_ROUTES,
