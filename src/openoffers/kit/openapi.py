@@ -61,11 +61,11 @@ LENIENT_FORMS = (
 _DECIMAL_PATTERN = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
-def _decimals_as_numbers(node: Any) -> Any:
-    """msgspec describes a Decimal as a string (its default encoding); ours are sent as JSON numbers and
-    accepted as numbers or numeric strings."""
+def _decimals_as_numbers(node: Any, *, accept_strings: bool) -> Any:
+    """msgspec describes a Decimal as a string (its default encoding); ours are sent as JSON numbers, and
+    accepted as numbers or numeric strings (`accept_strings`, for requests)."""
     if isinstance(node, list):
-        return [_decimals_as_numbers(item) for item in node]
+        return [_decimals_as_numbers(item, accept_strings=accept_strings) for item in node]
     if not isinstance(node, dict):
         return node
     if node.get("type") == "string" and node.get("format") == "decimal":
@@ -73,8 +73,10 @@ def _decimals_as_numbers(node: Any) -> Any:
         if isinstance(rest.get("default"), str):
             default = Decimal(rest["default"])
             rest["default"] = int(default) if default == default.to_integral_value() else float(default)
+        if not accept_strings:
+            return {"type": "number", **rest}
         return {"type": ["number", "string"], "pattern": _DECIMAL_PATTERN, **rest}
-    return {key: _decimals_as_numbers(value) for key, value in node.items()}
+    return {key: _decimals_as_numbers(value, accept_strings=accept_strings) for key, value in node.items()}
 
 
 _LENIENT_BOOLEAN = {"type": "string", "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|1|0)$"}
@@ -105,7 +107,8 @@ def _components(types: list[Any], *, lenient: bool) -> tuple[list[Any], dict[str
     schemas, components = msgspec.json.schema_components(
         types, ref_template="#/components/schemas/{name}", schema_hook=_schema_hook
     )
-    schemas, components = _decimals_as_numbers(schemas), _decimals_as_numbers(components)
+    schemas = _decimals_as_numbers(schemas, accept_strings=lenient)
+    components = _decimals_as_numbers(components, accept_strings=lenient)
     if lenient:
         schemas, components = _lenient(schemas), _lenient(components)
     return schemas, components
