@@ -19,7 +19,7 @@ from tests.conftest import QUEUEING_ENV
 from tests.serve_support import OPENOFFERS, serving
 
 # Per operation; about 45 operations. Bounded so the whole test stays well under two minutes of CI.
-EXAMPLES = 12
+EXAMPLES = 8
 OFFERS_AUTH = (demo.API_KEY, demo.API_SECRET)
 POS_AUTH = (str(demo.LOCK_CLIENT_ID), demo.LOCK_CLIENT_SECRET)
 
