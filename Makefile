@@ -6,10 +6,12 @@ STAMP = $(VENV)/.installed-stamp
 
 .PHONY: install serve test lint bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml sdk/python/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
+	# The Python SDK is its own distribution (it ships without the server); installed here so `make test` covers it.
+	$(BIN)/pip install --quiet -e sdk/python
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -20,8 +22,8 @@ serve: install
 	$(BIN)/openoffers serve
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks sdk/python
+	$(BIN)/ruff format --check src tests benchmarks sdk/python
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import httpx
+import jsonschema_rs
 import pytest
 
 from openoffers import __version__
@@ -13,6 +15,8 @@ from openoffers.app import create_app
 from openoffers.kit.http import ENDPOINTS
 from openoffers.offers.schemas import OFFER_TYPES
 from openoffers.settings import Settings
+from tests.sdk.conftest import guide_check
+from tests.test_guide_e2e import GUIDE_CREATE_FIXED
 
 IGNORED_METHODS = {"OPTIONS", "HEAD"}
 
@@ -89,7 +93,7 @@ async def test_every_operation_has_a_request_body_schema_and_responses(served: t
             schema = resolve(document, body["content"]["application/json"]["schema"])
             assert schema["type"] == "object", endpoint.path
             assert schema["properties"], endpoint.path
-            assert set(operation["responses"]) == {"200", "4XX"}
+            assert set(operation["responses"]) == {"200", "4XX", "503"}
             error = operation["responses"]["4XX"]["content"]["application/json"]["schema"]
             assert error == {"$ref": "#/components/schemas/Error"}
     # Every reference in the document resolves.
@@ -134,3 +138,61 @@ async def test_the_offer_create_schema_describes_the_wire(served: tuple[Any, dic
         "new_status",
         "state_transition",
     }
+
+
+async def test_every_operation_has_a_unique_operation_id(served: tuple[Any, dict[str, Any]]) -> None:
+    _, document = served
+    ids = [op["operationId"] for ops in document["paths"].values() for op in ops.values()]
+    assert len(ids) == len(set(ids)) == sum(len(e.methods) for e in ENDPOINTS)
+    lock = document["paths"]["/api/2.0/lock"]
+    assert (lock["post"]["operationId"], lock["patch"]["operationId"]) == ("lock", "lock_patch")
+    assert document["paths"]["/api/2.0/offers/management/create"]["post"]["operationId"] == "offers_management_create"
+
+
+def _validator(document: dict[str, Any], schema: dict[str, Any]) -> Any:
+    """A JSON Schema validator for one schema of the document, its references resolved in the document."""
+    return jsonschema_rs.Draft202012Validator({**schema, "components": document["components"]})
+
+
+async def test_the_lenient_forms_the_guide_sends_are_documented(served: tuple[Any, dict[str, Any]]) -> None:
+    _, document = served
+    create = document["paths"]["/api/2.0/offers/management/create"]["post"]
+    schema = create["requestBody"]["content"]["application/json"]["schema"]
+    guide_body = json.loads(GUIDE_CREATE_FIXED)
+    assert guide_body["publish"] == "true"
+    assert list(_validator(document, schema).iter_errors(guide_body)) == []
+    for publish in ("true", "False", "1", True, 0):
+        assert _validator(document, schema).is_valid({**guide_body, "publish": publish}), publish
+    assert not _validator(document, schema).is_valid({**guide_body, "publish": "yes"})
+    # The guide's Lock envelope: "guest_count": "1", "quantity": "1", "subtotal": "11.77", "TaxTotal": ".77".
+    lock = document["paths"]["/api/2.0/lock"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    envelope = {
+        "store_id": "332b6ee0-e981-4f96-8047-d0d358cfb3e0",
+        "client_id": "686ed454-ecab-4e86-8abe-c9470e8dd787",
+        "request_id": "1",
+        "request_payload": {
+            "offer_lookup_code": "757144c2-6693-4a29-9f2c-f1d3aa2fa24f",
+            "offer_lookup_type": "userofferid",
+            "transaction": guide_check("3b0bdfb0-8c40-4960-bcf1-3b31627a7e83"),
+        },
+    }
+    assert list(_validator(document, lock).iter_errors(envelope)) == []
+    item = envelope["request_payload"]["transaction"]["items"][0]
+    assert (item["quantity"], item["unit_price"]) == ("1", "10")
+    broken = json.loads(json.dumps(envelope))
+    broken["request_payload"]["transaction"]["guest_count"] = "one"
+    assert not _validator(document, lock).is_valid(broken)
+
+
+async def test_responses_document_plain_types_and_decimals_as_numbers(served: tuple[Any, dict[str, Any]]) -> None:
+    _, document = served
+    lock = document["paths"]["/api/2.0/lock"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    discount = resolve(document, lock["properties"]["payload"])
+    # Sent as a JSON number (msgspec alone would document a decimal string), accepted as either.
+    assert discount["properties"]["amount"] == {"type": "number"}
+    assert lock["properties"]["errors"] == {"type": "null"}
+    # A response's booleans and integers are plain: the lenient forms are for requests only.
+    created = document["paths"]["/api/2.0/offers/management/create"]["post"]["responses"]["200"]
+    result = resolve(document, created["content"]["application/json"]["schema"]["properties"]["payload"])
+    assert result["properties"]["revisioned"] == {"type": "boolean"}
+    assert result["properties"]["new_status"] == {"type": "integer"}

@@ -15,13 +15,15 @@ from openoffers.catalog.routes import ROUTES as CATALOG_ROUTES
 from openoffers.context import AppContext, context
 from openoffers.kit import wire
 from openoffers.kit.admission import InFlightLimit
+from openoffers.kit.api_docs import docs_assets, docs_init, docs_page
 from openoffers.kit.clock import Clock, utc_now
 from openoffers.kit.db import Database
 from openoffers.kit.envelopes import handle_domain_error, handle_http_error, handle_unexpected
 from openoffers.kit.errors import DomainError
 from openoffers.kit.http import CaseInsensitivePaths, SecurityHeaders
+from openoffers.kit.logs import RequestIds, configure_structlog
 from openoffers.kit.metrics import metrics_middleware
-from openoffers.kit.openapi import build_openapi, docs_html
+from openoffers.kit.openapi import build_openapi
 from openoffers.kit.wire import MAX_BODY_BYTES
 from openoffers.loyalty.routes import ROUTES as POINT_ROUTES
 from openoffers.loyalty.rules.routes import ROUTES as RULE_ROUTES
@@ -57,19 +59,15 @@ async def openapi_json() -> Response[bytes]:
     return Response(wire.encode(build_openapi()), media_type=MediaType.JSON)
 
 
-@get("/docs", include_in_schema=False)
-async def api_docs() -> Response[str]:
-    return Response(docs_html(), media_type=MediaType.HTML)
-
-
 class Metrics(PrometheusController):
     path = "/metrics"
 
 
 def create_app(
     settings: Settings | None = None, *, database: Database | None = None, clock: Clock = utc_now
-) -> SecurityHeaders:
+) -> RequestIds:
     settings = settings or Settings.from_env()
+    configure_structlog()
     db = database or Database(settings.database_url, pool_size=settings.db_pool_size, timeouts=settings.db_timeouts)
     ctx = AppContext(settings=settings, db=db, clock=clock)
     housekeeper = Housekeeper(db, settings, clock)
@@ -77,7 +75,9 @@ def create_app(
         route_handlers=[
             health,
             openapi_json,
-            api_docs,
+            docs_page,
+            docs_init,
+            docs_assets(),
             Metrics,
             *OFFER_ROUTES,
             *WALLET_ROUTES,
@@ -98,10 +98,12 @@ def create_app(
         on_startup=[housekeeper.start],
         on_shutdown=[housekeeper.stop, *([db.dispose] if database is None else [])],
         openapi_config=None,
+        # Logging is the process's (kit.logs, set up by `serve`): Litestar must not install its own handlers.
+        logging_config=None,
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )
     throttled = BasicAuthThrottle(
         CaseInsensitivePaths(app), free=settings.login_max_failures, window_seconds=settings.login_window_seconds
     )
-    return SecurityHeaders(InFlightLimit(throttled, settings.max_in_flight))
+    return RequestIds(SecurityHeaders(InFlightLimit(throttled, settings.max_in_flight)))

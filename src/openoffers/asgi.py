@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from openoffers.app import create_app
-from openoffers.kit.http import SecurityHeaders
+from openoffers.kit.logs import RequestIds
 
 
-def create() -> SecurityHeaders:
+def create() -> RequestIds:
     return create_app()

@@ -18,12 +18,14 @@ from typing import Annotated, Any, NoReturn, TypeVar
 from uuid import UUID
 
 import click
+import structlog
 import typer
 from rich.console import Console
+from sqlalchemy.engine import make_url
 
 from openoffers import migrations
 from openoffers.demo import demo_text, ensure_demo
-from openoffers.kit import wire
+from openoffers.kit import logs, wire
 from openoffers.kit.clock import iso_z, utc_now
 from openoffers.kit.db import Database, unavailable
 from openoffers.kit.errors import DomainError
@@ -153,9 +155,14 @@ def serve(
     if settings.workers > 1 and not settings.secret_key:
         # Workers must agree on the admin session key; without one configured, share a random one.
         os.environ["OPENOFFERS_SECRET_KEY"] = secrets.token_urlsafe(32)
-    console.print(f"OpenOffers listening on http://{settings.host}:{settings.port} (database {settings.database_url})")
-    console.print(
-        f"Admin UI: http://{settings.host}:{settings.port}/admin   API docs: http://{settings.host}:{settings.port}/docs"
+    # The server's output is JSON lines from here on (kit.logs), uvicorn's included.
+    logs.configure(settings.log_level)
+    base = f"http://{settings.host}:{settings.port}"
+    structlog.get_logger("openoffers.serve").info(
+        f"OpenOffers listening on {base}",
+        database=make_url(settings.database_url).render_as_string(hide_password=True),
+        admin=f"{base}/admin",
+        docs=f"{base}/docs",
     )
     uvicorn.run(
         "openoffers.asgi:create",
@@ -164,6 +171,7 @@ def serve(
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level,
+        log_config=logs.log_config(settings.log_level),
         # X-Forwarded-For is believed only from configured proxies: anyone else could pick an address
         # for every request and so escape the sign-in throttle's count.
         proxy_headers=bool(settings.trusted_proxies),

@@ -197,6 +197,12 @@ RID = '"retailer_id": "2d5b5a08-becd-4837-a69a-2ab967c7773a"'
             "must be between -1000000000000 and 1000000000000",
         ),
         (
+            # Beyond Decimal's own exponent range: refused, not an Overflow (found by Schemathesis).
+            '"items": [{"line_id": "0", "quantity": 1, "unit_price": "-9e1000000"}]',
+            "items[0].unit_price",
+            "must be between -1000000000000 and 1000000000000",
+        ),
+        (
             '"items": [{"line_id": "0", "quantity": 1, "unit_price": -1000000000000.01}]',
             "items[0].unit_price",
             "must be between -1000000000000 and 1000000000000",

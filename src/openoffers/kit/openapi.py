@@ -7,7 +7,6 @@ Litestar's generator would describe the bodies Litestar decodes; ours are decode
 from __future__ import annotations
 
 from decimal import Decimal
-from html import escape
 from typing import Any
 
 import msgspec
@@ -62,11 +61,11 @@ LENIENT_FORMS = (
 _DECIMAL_PATTERN = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
-def _decimals_as_numbers(node: Any) -> Any:
-    """msgspec describes a Decimal as a string (its default encoding); ours are sent as JSON numbers and
-    accepted as numbers or numeric strings."""
+def _decimals_as_numbers(node: Any, *, accept_strings: bool) -> Any:
+    """msgspec describes a Decimal as a string (its default encoding); ours are sent as JSON numbers, and
+    accepted as numbers or numeric strings (`accept_strings`, for requests)."""
     if isinstance(node, list):
-        return [_decimals_as_numbers(item) for item in node]
+        return [_decimals_as_numbers(item, accept_strings=accept_strings) for item in node]
     if not isinstance(node, dict):
         return node
     if node.get("type") == "string" and node.get("format") == "decimal":
@@ -74,17 +73,75 @@ def _decimals_as_numbers(node: Any) -> Any:
         if isinstance(rest.get("default"), str):
             default = Decimal(rest["default"])
             rest["default"] = int(default) if default == default.to_integral_value() else float(default)
+        if not accept_strings:
+            return {"type": "number", **rest}
         return {"type": ["number", "string"], "pattern": _DECIMAL_PATTERN, **rest}
-    return {key: _decimals_as_numbers(value) for key, value in node.items()}
+    return {key: _decimals_as_numbers(value, accept_strings=accept_strings) for key, value in node.items()}
 
 
-def build_openapi() -> dict[str, Any]:
-    types = sorted({t for e in ENDPOINTS for t in (e.request, e.response) if t is not None}, key=lambda t: t.__name__)
+_LENIENT_BOOLEAN = {"type": "string", "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|1|0)$"}
+_LENIENT_INTEGER = {"type": "string", "pattern": r"^-?[0-9]+$"}
+
+
+def _lenient(node: Any) -> Any:
+    """What a request may send besides each schema's own type: a boolean as `"true"` / `"false"` (any
+    case) or `"1"` / `"0"`, an integer as a string of digits (the guide's `"publish": "true"`,
+    `"quantity": "1"`). Applied to request schemas only: responses send the plain types."""
+    if isinstance(node, list):
+        return [_lenient(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _lenient(value) for key, value in node.items()}
+    kind = node.get("type")
+    if kind == "boolean":
+        rest = {k: v for k, v in node.items() if k not in ("type", "default")}
+        lenient = {"anyOf": [{"type": "boolean"}, _LENIENT_BOOLEAN, {"enum": [0, 1]}], **rest}
+        return {**lenient, "default": node["default"]} if "default" in node else lenient
+    if kind == "integer":
+        # Bounds stay on the integer form; a string form out of bounds is refused the same way (400).
+        return {"anyOf": [node, _LENIENT_INTEGER]}
+    return node
+
+
+def _components(types: list[Any], *, lenient: bool) -> tuple[list[Any], dict[str, Any]]:
     schemas, components = msgspec.json.schema_components(
         types, ref_template="#/components/schemas/{name}", schema_hook=_schema_hook
     )
-    schemas, components = _decimals_as_numbers(schemas), _decimals_as_numbers(components)
-    by_type = dict(zip(types, schemas, strict=True))
+    schemas = _decimals_as_numbers(schemas, accept_strings=lenient)
+    components = _decimals_as_numbers(components, accept_strings=lenient)
+    if lenient:
+        schemas, components = _lenient(schemas), _lenient(components)
+    return schemas, components
+
+
+def operation_id(path: str, method: str, methods: tuple[str, ...]) -> str:
+    """`/api/2.0/offers/management/create` -> `offers_management_create`; a second method of one path
+    (Lock's PATCH) gets its method as a suffix."""
+    name = path.removeprefix("/api/2.0/").replace("/", "_")
+    return name if method == methods[0] else f"{name}_{method.lower()}"
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def build_openapi() -> dict[str, Any]:
+    requests = sorted({e.request for e in ENDPOINTS if e.request is not None}, key=repr)
+    responses = sorted({e.response for e in ENDPOINTS if e.response is not None}, key=repr)
+    request_schemas, request_components = _components(requests, lenient=True)
+    response_schemas, components = _components(responses, lenient=False)
+    # Request and response Structs are distinct types, so their components never share a name.
+    shared = set(components) & set(request_components)
+    if shared:
+        raise ValueError(f"request and response schemas share names: {sorted(shared)}")
+    components.update(request_components)
+    by_type = {
+        **dict(zip(requests, request_schemas, strict=True)),
+        **dict(zip(responses, response_schemas, strict=True)),
+    }
     components["Error"] = _ERROR_SCHEMA
     paths: dict[str, Any] = {}
     for doc in sorted(ENDPOINTS, key=lambda e: e.path):
@@ -93,28 +150,35 @@ def build_openapi() -> dict[str, Any]:
         else:
             payload = by_type[doc.response]
         word = {"const": "ok"} if doc.family == "offers" else {"type": "string", "examples": ["OK", "success"]}
-        success = {"type": "object", "properties": {"status": word, "payload": payload}}
-        operation: dict[str, Any] = {
-            "summary": doc.summary,
-            "description": doc.description,
-            "tags": list(doc.tags) or [doc.family],
-            "security": [{"basic": []}],
-            "responses": {
-                "200": {"description": "success", "content": {"application/json": {"schema": success}}},
-                "4XX": {
-                    "description": "refused, with a code",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                },
-            },
+        success: dict[str, Any] = {
+            "type": "object",
+            "required": ["status", "payload"],
+            "properties": {"status": word, "payload": payload},
         }
-        if doc.request is not None:
-            operation["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": by_type[doc.request]}},
-            }
-        paths.setdefault(doc.path, {})
+        if doc.family == "pos":
+            success["required"].append("errors")
+            success["properties"]["errors"] = {"type": "null"}
         for method in doc.methods:
-            paths[doc.path][method.lower()] = operation
+            operation: dict[str, Any] = {
+                "operationId": operation_id(doc.path, method, doc.methods),
+                "summary": doc.summary,
+                "description": doc.description,
+                "tags": list(doc.tags) or [doc.family],
+                "security": [{"basic": []}],
+                "responses": {
+                    "200": {"description": "success", "content": {"application/json": {"schema": success}}},
+                    "4XX": _error("refused, with a code"),
+                    "503": _error(
+                        "`UNAVAILABLE`: overloaded or the database is busy; nothing changed, retry after `Retry-After`"
+                    ),
+                },
+            }
+            if doc.request is not None:
+                operation["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": by_type[doc.request]}},
+                }
+            paths.setdefault(doc.path, {})[method.lower()] = operation
     return {
         "openapi": "3.1.0",
         "info": {
@@ -132,28 +196,3 @@ def build_openapi() -> dict[str, Any]:
             "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
         },
     }
-
-
-def docs_html() -> str:
-    """A plain, script-free reference page: every endpoint, what it does, and its JSON Schema link."""
-    rows = []
-    for doc in sorted(ENDPOINTS, key=lambda e: (e.family, e.path)):
-        methods = ", ".join(doc.methods)
-        body = doc.request.__name__ if doc.request is not None else "-"
-        rows.append(
-            f"<tr><td><code>{escape(doc.path)}</code></td><td>{escape(methods)}</td>"
-            f"<td>{escape(doc.summary)}</td><td>{escape(doc.description)}</td><td><code>{escape(body)}</code></td></tr>"
-        )
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>OpenOffers API</title>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        "<style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem;color:#1f2937}"
-        "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #e5e7eb;padding:.4rem;"
-        "text-align:left;vertical-align:top}code{font-size:13px}</style></head><body>"
-        f"<h1>OpenOffers API {escape(__version__)}</h1>"
-        "<p>JSON over HTTP, Basic authentication (an API key for the Offers API, a POS client for the POS API). "
-        "Paths match case-insensitively. The machine-readable contract is <a href='/openapi.json'>/openapi.json</a> "
-        "(OpenAPI 3.1, request schemas under <code>components.schemas</code>).</p>"
-        "<table><thead><tr><th>path</th><th>methods</th><th>summary</th><th>details</th><th>request</th></tr>"
-        f"</thead><tbody>{''.join(rows)}</tbody></table></body></html>"
-    )

@@ -153,7 +153,8 @@ def _check_values(value: Any, path: str, depth: int) -> None:
     elif isinstance(value, Decimal):
         if not value.is_finite():
             raise ValidationFailed.field(path or "body", "must be a finite number")
-        if abs(value) > MAX_DECIMAL:
+        # copy_abs is exact: abs() rounds in the context, which overflows on an exponent like 1e1000000.
+        if value.copy_abs() > MAX_DECIMAL:
             raise ValidationFailed.field(path or "body", f"must be between -{MAX_DECIMAL} and {MAX_DECIMAL}")
     elif isinstance(value, float):
         if not math.isfinite(value):  # 1e400 where any JSON is allowed: no database stores it
