@@ -45,7 +45,11 @@ def receiving(status: int = 200) -> Iterator[Receiver]:
         def log_message(self, *_: Any) -> None:
             return None
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        # Two server processes send at once: a backlog of 5 (the default) would refuse connections.
+        request_queue_size = 256
+
+    server = Server(("127.0.0.1", 0), Handler)
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -63,7 +63,9 @@ SCHEDULE = (
 ATTEMPTS = len(SCHEDULE) + 1
 # Each delay is stretched or shrunk by up to this fraction, so retries from one outage spread out.
 JITTER = 0.1
-BATCH = 50
+BATCH = 200
+# Requests one process has in flight at once, so a burst does not overrun a receiver's accept queue.
+CONCURRENCY = 8
 # PostgreSQL advisory lock key of the fan-out: one process at a time turns events into deliveries, so a
 # customer's later event never gets its delivery before an earlier one does.
 DISPATCH_LOCK = 0x0FFE_12_0B
@@ -113,7 +115,7 @@ class Round:
 # --------------------------------------------------------------------------------------- fan-out
 
 
-async def dispatch(db: Database, now: datetime, limit: int = BATCH * 4) -> int:
+async def dispatch(db: Database, now: datetime, limit: int = BATCH) -> int:
     """Make the deliveries of up to `limit` undispatched events, in `seq` order: one per active, paused
     or disabled endpoint of the event's retailer that wants its type (a paused one receives them on
     resume). Answers how many events were dispatched."""
@@ -173,7 +175,7 @@ def _earlier_pending() -> Any:
     )
 
 
-async def claim(db: Database, now: datetime, lease: timedelta, limit: int = BATCH) -> list[Claimed]:
+async def claim(db: Database, now: datetime, lease: timedelta, limit: int) -> list[Claimed]:
     """Up to `limit` due deliveries of active endpoints, each counted as one more attempt and hidden from
     every other claim until `lease` has passed (or its result is recorded)."""
     async with db.write() as conn:
@@ -365,10 +367,12 @@ async def run_once(db: Database, settings: Settings, clock: Clock, http: httpx.A
     disable_after = timedelta(hours=settings.webhook_disable_after_hours)
     allow_private = bool(settings.webhook_allow_private_urls)
     while True:
-        claimed = await claim(db, clock(), lease)
+        # A claim no bigger than what is sent at once, so each request starts as soon as it is claimed
+        # and finishes (or times out) well within its lease.
+        claimed = await claim(db, clock(), lease, CONCURRENCY)
         if not claimed:
             break
-        # One request at a time per ordering key is what `claim` guarantees; within a claim they are
+        # One request at a time per ordering key is what `claim` guarantees: within a claim they are
         # different keys (or endpoints), so they go out together.
         now = clock()
         outcomes = await asyncio.gather(*(send(http, item, now, allow_private=allow_private) for item in claimed))
