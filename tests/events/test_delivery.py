@@ -181,3 +181,28 @@ async def test_paused_endpoints_keep_their_deliveries_for_resume(
         await service.resume(db, ref, clock())
         assert (await delivery.run_once(db, ALLOWED, clock, http)).delivered == 1
         assert len(receiver.received()) == 1
+
+
+def _metric(text: str, name: str) -> float:
+    [line] = [line for line in text.splitlines() if line.startswith(name + " ")]
+    return float(line.rsplit(" ", 1)[1])
+
+
+async def test_the_backlog_and_failures_are_in_metrics(
+    client: httpx.AsyncClient, db: Database, tenant: Tenant, clock: FrozenClock, http: httpx.AsyncClient
+) -> None:
+    with receiving(status=500) as failing, receiving() as paused_receiver:
+        await endpoint(db, tenant, failing, clock())
+        paused = await endpoint(db, tenant, paused_receiver, clock())
+        await service.pause(db, EndpointRequest(retailer_id=tenant.retailer_id, webhook_id=paused.webhook_id), clock())
+        before = (await client.get("/metrics")).text
+        await create_user(client, tenant, first_name="Ada", last_name="L")
+        await create_user(client, tenant, first_name="Bob", last_name="M")
+        assert (await delivery.run_once(db, ALLOWED, clock, http)).failed == 2
+    after = (await client.get("/metrics")).text
+    # Two deliveries wait for their retry, two for the paused endpoint (due now); none undispatched.
+    assert _metric(after, 'openoffers_webhook_backlog{state="undispatched_events"}') == 0
+    assert _metric(after, 'openoffers_webhook_backlog{state="pending_deliveries"}') == 4
+    assert _metric(after, 'openoffers_webhook_backlog{state="due_deliveries"}') == 2
+    failed = 'openoffers_webhook_attempts_total{outcome="failed"}'
+    assert _metric(after, failed) - (_metric(before, failed) if failed in before else 0) == 2
