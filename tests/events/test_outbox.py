@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from openoffers.kit.db import Database
 from openoffers.loyalty.points import ledger
+from openoffers.offers import service as offers_service
 from openoffers.tables.events import outbox_events
 from openoffers.wallet import lifecycle
 from tests.conftest import FrozenClock, Tenant, offer_body, snapshot
@@ -173,3 +174,21 @@ class _nothing:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+async def test_an_offer_event_exists_exactly_when_its_change_committed(
+    client: httpx.AsyncClient, db: Database, tenant: Tenant, clock: FrozenClock
+) -> None:
+    offer_id = (await api(client, tenant, "/api/2.0/offers/management/create", _offer_fields(tenant)))["offer_id"]
+    before = await snapshot(db)
+    with pytest.raises(Boom):
+        async with db.write() as conn:
+            change = await offers_service.change_status_in(
+                conn, tenant.retailer_id, UUID(offer_id), "published", clock()
+            )
+            assert change.changed
+            raise Boom
+    assert await snapshot(db) == before
+    async with db.write() as conn:
+        await offers_service.change_status_in(conn, tenant.retailer_id, UUID(offer_id), "published", clock())
+    assert await types(db) == ["offer.published"]
