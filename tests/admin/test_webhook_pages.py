@@ -50,6 +50,8 @@ async def test_a_bad_url_is_shown_next_to_its_field_and_saves_nothing(admin: Bro
     assert 'value="user.created" checked' in page.text  # what was ticked stays ticked
     page = await _create(admin, url="")
     assert page.status_code == 400 and "is required" in page.text
+    page = await _create(admin, url="https://example.com/" + "x" * 2000)
+    assert page.status_code == 400 and "must be at most 2000 characters" in page.text
     assert await snapshot(db) == before
 
 

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from openoffers.kit.errors import ValidationFailed
 
+MAX_LENGTH = 2000
+
 
 def _not_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
@@ -21,7 +23,9 @@ def _not_public(address: str) -> bool:
 
 def check_form(url: str) -> tuple[str, int]:
     """The URL's host and port, or VALIDATION with the reason. Literal addresses are checked here;
-    names are checked when they are resolved (`check_address`)."""
+    names are checked when they are resolved (`refusal`)."""
+    if len(url) > MAX_LENGTH:
+        raise ValidationFailed.field("url", f"must be at most {MAX_LENGTH} characters")
     try:
         parts = urlsplit(url)
         port = parts.port
