@@ -24,14 +24,14 @@ from typing import Any
 
 import httpx
 import msgspec
-from sqlalchemy import and_, exists, func, insert, select, text, update
+from sqlalchemy import Integer, Uuid, and_, exists, func, insert, literal, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from standardwebhooks import Webhook
 
 from openoffers import __version__, events
 from openoffers.kit import metrics
 from openoffers.kit.clock import Clock
-from openoffers.kit.db import Database, unavailable
+from openoffers.kit.db import Database, UtcDateTime, unavailable
 from openoffers.settings import Settings
 from openoffers.tables.events import (
     DeliveryStatus,
@@ -279,18 +279,18 @@ async def record(db: Database, item: Claimed, outcome: Outcome, now: datetime, d
     attempt was still the claimed one (a result that comes after its lease ran out changes nothing but
     the attempts log)."""
     async with db.write() as conn:
-        await conn.execute(
-            insert(webhook_attempts),
-            {
-                "retailer_id": item.retailer_id,
-                "delivery_id": item.delivery_id,
-                "attempt": item.attempt,
-                "at": now,
-                "status_code": outcome.status_code,
-                "error": outcome.error[:500],
-                "duration_ms": outcome.duration_ms,
-            },
-        )
+        # Logged only while the delivery exists: its endpoint may have been deleted meanwhile.
+        logged = select(
+            literal(item.retailer_id, Uuid()),
+            D.id,
+            literal(item.attempt),
+            literal(now, UtcDateTime()),
+            literal(outcome.status_code, Integer()),
+            literal(outcome.error[:500]),
+            literal(outcome.duration_ms),
+        ).where(D.id == item.delivery_id)
+        columns = ["retailer_id", "delivery_id", "attempt", "at", "status_code", "error", "duration_ms"]
+        await conn.execute(insert(webhook_attempts).from_select(columns, logged))
         current = (D.id == item.delivery_id, D.status == DeliveryStatus.PENDING, D.attempts == item.attempt)
         result = {"last_status_code": outcome.status_code, "last_error": outcome.error[:500]}
         if outcome.ok:
