@@ -19,15 +19,19 @@ import logging
 import math
 from collections.abc import Iterator
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
+from sqlalchemy import update
 
+from openoffers.kit.clock import utc_now
 from openoffers.kit.db import Database
 from openoffers.kit.errors import DomainError
 from openoffers.kit.http import ENDPOINTS
+from openoffers.tables.events import webhook_deliveries
 from openoffers.tenancy import service as tenancy
+from openoffers.webhooks import delivery as webhook_delivery
 from tests.conftest import Tenant, basic, snapshot
 from tests.pos.pos_support import api, check, create_offer, create_user, issue, line
 
@@ -74,9 +78,12 @@ class Seeded:
     locked_user_offer_id: str
     rule_id: str
     point_account_id: str
+    webhook_id: str
+    delivery_id: str
 
 
-async def seed(client: httpx.AsyncClient, tenant: Tenant) -> Seeded:
+async def seed(client: httpx.AsyncClient, tenant: Tenant, db: Database | None = None) -> Seeded:
+    """With `db`, also a webhook delivery that failed (what `webhooks/resend` takes)."""
     ids = Seeded()
     ids.offer_id = await create_offer(client, tenant)
     ids.reward_offer_id = await create_offer(
@@ -94,6 +101,19 @@ async def seed(client: httpx.AsyncClient, tenant: Tenant) -> Seeded:
     await api(client, tenant, "/api/2.0/user_points/deposit", {"user_id": ids.user_id, "amount": 500, "reason": "seed"})
     rule = await api(client, tenant, "/api/2.0/rules/create", {"kind": "earn", "name": "base", "rate": "1"})
     ids.rule_id = rule["rule_id"]
+    hook = await api(client, tenant, "/api/2.0/webhooks/create", {"url": "https://example.com/hooks"})
+    ids.webhook_id = hook["webhook_id"]
+    ids.delivery_id = "1"
+    if db is not None:
+        await webhook_delivery.dispatch(db, utc_now())
+        async with db.write() as conn:
+            failed = await conn.execute(
+                update(webhook_deliveries)
+                .where(webhook_deliveries.c.endpoint_id == UUID(ids.webhook_id))
+                .values(status="failed", attempts=8)
+                .returning(webhook_deliveries.c.id)
+            )
+            ids.delivery_id = str(failed.scalars().first())
     return ids
 
 
@@ -289,6 +309,20 @@ def offers_bodies(ids: Seeded, tenant: Tenant) -> dict[str, dict[str, Any]]:
         },
         "/api/2.0/users/update": {**r, "user_id": ids.user_id, "last_name": "Lovelace", "profile_fields": {"a": 1}},
         "/api/2.0/users/get": {**r, "external_customer_id": "ext-1"},
+        "/api/2.0/webhooks/create": {
+            **r,
+            "url": "https://hooks.example.com/openoffers",
+            "event_types": ["user_offer.redeemed", "points.earned"],
+            "description": "warehouse",
+        },
+        "/api/2.0/webhooks/list": r,
+        "/api/2.0/webhooks/update": {**r, "webhook_id": ids.webhook_id, "event_types": ["user.created"]},
+        "/api/2.0/webhooks/rotate_secret": {**r, "webhook_id": ids.webhook_id},
+        "/api/2.0/webhooks/pause": {**r, "webhook_id": ids.webhook_id},
+        "/api/2.0/webhooks/resume": {**r, "webhook_id": ids.webhook_id},
+        "/api/2.0/webhooks/delete": {**r, "webhook_id": ids.webhook_id},
+        "/api/2.0/webhooks/deliveries": {**r, "webhook_id": ids.webhook_id, "skip": 0, "take": 10},
+        "/api/2.0/webhooks/resend": {**r, "webhook_id": ids.webhook_id, "delivery_id": ids.delivery_id},
         "/api/2.0/offers/acquisition/issue": {
             **r,
             "user_id": ids.user_id,
@@ -475,7 +509,7 @@ async def test_every_endpoint_has_a_fuzz_body(client: httpx.AsyncClient, tenant:
 async def test_offers_endpoint_survives_bad_values(
     path: str, client: httpx.AsyncClient, db: Database, tenant: Tenant
 ) -> None:
-    ids = await seed(client, tenant)
+    ids = await seed(client, tenant, db)
     body = offers_bodies(ids, tenant)[path]
     # The unmodified body is valid: the mutations start from a request that works.
     assert (await client.post(path, json=body, headers=tenant.auth)).status_code == 200
@@ -488,7 +522,7 @@ async def test_offers_endpoint_survives_bad_values(
 async def test_pos_endpoint_survives_bad_values(
     path: str, client: httpx.AsyncClient, db: Database, tenant: Tenant
 ) -> None:
-    ids = await seed(client, tenant)
+    ids = await seed(client, tenant, db)
     payloads = pos_payloads(ids)
     # The closed check redeems the locked user offer, which must be locked to its transaction first.
     locked = {"offer_lookup_code": ids.locked_user_offer_id, "transaction": payloads["/api/2.0/send_transaction"]}
@@ -601,7 +635,7 @@ async def far_tenant(db: Database, clock: Any, zone: str) -> Tenant:
 
 async def valid_body(client: httpx.AsyncClient, db: Database, tenant: Tenant, path: str) -> dict[str, Any]:
     """A seeded tenant's valid body for `path` (POS: in its envelope, the check's offer locked)."""
-    ids = await seed(client, tenant)
+    ids = await seed(client, tenant, db)
     if path in OFFERS_PATHS:
         return offers_bodies(ids, tenant)[path]
     payloads = pos_payloads(ids)

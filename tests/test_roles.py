@@ -51,7 +51,7 @@ def test_the_matrix_names_every_endpoint_once() -> None:
 async def test_every_endpoint_against_every_role(
     path: str, client: httpx.AsyncClient, db: Database, tenant: Tenant, clock: FrozenClock
 ) -> None:
-    ids = await seed(client, tenant)
+    ids = await seed(client, tenant, db)
     headers: dict[str, dict[str, str]] = {"admin": tenant.auth, "POS client": tenant.pos_auth}
     for role in ("offers", "pos"):
         key, secret = await tenancy.create_api_key(db, retailer_id=tenant.retailer_id, role=role, now=clock())

@@ -33,6 +33,8 @@ from openoffers.pos.routes import ROUTES as POS_ROUTES
 from openoffers.settings import Settings
 from openoffers.tenancy.throttle import BasicAuthThrottle
 from openoffers.wallet.routes import ROUTES as WALLET_ROUTES
+from openoffers.webhooks.delivery import Dispatcher
+from openoffers.webhooks.routes import ROUTES as WEBHOOK_ROUTES
 
 # A load balancer's probe gives up after a second or two: answer before that whatever the database does.
 HEALTH_DEADLINE_SECONDS = 0.8
@@ -71,6 +73,7 @@ def create_app(
     db = database or Database(settings.database_url, pool_size=settings.db_pool_size, timeouts=settings.db_timeouts)
     ctx = AppContext(settings=settings, db=db, clock=clock)
     housekeeper = Housekeeper(db, settings, clock)
+    webhooks = Dispatcher(db, settings, clock)
     app = Litestar(
         route_handlers=[
             health,
@@ -85,6 +88,7 @@ def create_app(
             *RULE_ROUTES,
             *CATALOG_ROUTES,
             *POS_ROUTES,
+            *WEBHOOK_ROUTES,
             *ADMIN_ROUTES,
         ],
         exception_handlers={
@@ -95,8 +99,8 @@ def create_app(
         # Litestar's Prometheus middleware cost a sixth of a Lookup; ours records the same metrics.
         middleware=[metrics_middleware],
         state=State({"ctx": ctx}),
-        on_startup=[housekeeper.start],
-        on_shutdown=[housekeeper.stop, *([db.dispose] if database is None else [])],
+        on_startup=[housekeeper.start, webhooks.start],
+        on_shutdown=[housekeeper.stop, webhooks.stop, *([db.dispose] if database is None else [])],
         openapi_config=None,
         # Logging is the process's (kit.logs, set up by `serve`): Litestar must not install its own handlers.
         logging_config=None,

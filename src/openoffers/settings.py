@@ -39,6 +39,15 @@ class Settings:
     pos_credentials_cache_seconds: int = 5
     # Background housekeeping per process (expiry events, stale locks, old POS replies); 0 turns it off.
     maintenance_interval_seconds: int = 60
+    # The webhook worker of each process (openoffers.webhooks.delivery): how often it looks for events
+    # and due deliveries (0 turns it off in this process), how long a receiver may take to answer, and
+    # after how long of failures with no success between an endpoint is disabled.
+    webhook_poll_ms: int = 1000
+    webhook_timeout_seconds: int = 10
+    webhook_disable_after_hours: int = 24
+    # 1 lets webhooks go to loopback and private addresses (a receiver on the same host or network);
+    # 0 refuses them, so a retailer cannot make the server call into the operator's network.
+    webhook_allow_private_urls: int = 0
     log_level: str = "info"
     # Signs admin session cookies; random per start when unset (sessions end on restart).
     secret_key: str = ""

@@ -59,7 +59,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     db_path = tmp / "x.db"
     url = f"sqlite:///{db_path}"
     subprocess.run([OPENOFFERS, "demo", "--database-url", url, "--json"], check=True, capture_output=True, timeout=120)
-    with serving(url, tmp) as base:
+    # No webhook worker: it would mark outbox events dispatched between two `rows()` snapshots.
+    with serving(url, tmp, env={"OPENOFFERS_WEBHOOK_POLL_MS": "0"}) as base:
         yield Server(base, db_path)
 
 

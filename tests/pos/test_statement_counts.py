@@ -93,11 +93,11 @@ async def test_lock_statements(client: httpx.AsyncClient, db: Database, tenant: 
     # Credentials, store and retailer from memory;  1. claim the request_id (insert-ignore);
     # 2. the user offer with its revision key, its lock row, whether the check is closed and whether the
     #    owner has expiries due (none: the expiry sweep is skipped);
-    # 3. Issued -> Locked (conditional update);  4. its `locked` event;  5. the lock row (upsert);
-    # 6. save the reply for replays.
+    # 3. Issued -> Locked (conditional update, returning the row);  4. its `locked` event;
+    # 5. its `user_offer.locked` outbox event;  6. the lock row (upsert);  7. save the reply for replays.
     locked, seen = await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
     assert locked["status"] == "LOCKED"
-    assert len(seen) == 6, seen
+    assert len(seen) == 7, seen
     # The same check again (its basket changed): 1-2 as above, 3. the lock recomputed (conditional
     # update on this check's lock), 4. save the reply.
     locked, seen = await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
@@ -118,19 +118,21 @@ async def test_closed_send_transaction_statements(client: httpx.AsyncClient, db:
     # 8. the rules a closed check can fire (one query);  9. the customer's balances (FOR UPDATE on PostgreSQL);
     # 10. the default point account (insert-ignore);  11. the customer's balance row (insert-ignore);
     # 12. the earn ledger entry (insert-ignore on its reference, returning its id);
-    # 13. the balance changed (update returning it);  14. the applied effects saved on the event;
-    # 15. the check marked closed;  16. save the reply.
+    # 13. the balance changed (update returning it);  14. its `points.earned` outbox event;
+    # 15. the applied effects saved on the event;  16. the check marked closed;
+    # 17. its `transaction.closed` outbox event;  18. save the reply.
     result, seen = await counted(client, db, tenant, SEND, check("T-9", is_closed=True, payments=[payment]))
     assert result is None
-    assert len(seen) == 16, seen
+    assert len(seen) == 18, seen
 
     # A check closing with an offer it locked: as above, except that 5 is replaced by the check's offers
     # with their lock rows and the owner's due flag (read right after 2), and redeeming adds three after
-    # 4: this check's lock deleted (conditional), Locked -> Redeemed (conditional update) and its
-    # `redeemed` event. The customer is the offer's owner: the engine reads nothing more about them.
+    # 4: this check's lock deleted (conditional), Locked -> Redeemed (conditional update), its
+    # `redeemed` event and its `user_offer.redeemed` outbox event. The customer is the offer's owner:
+    # the engine reads nothing more about them.
     locked, _ = await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
     result, seen = await counted(
         client, db, tenant, SEND, check("T-1", is_closed=True, discounts=[as_discount(locked)])
     )
     assert result is None
-    assert len(seen) == 19, seen
+    assert len(seen) == 22, seen

@@ -29,6 +29,7 @@ from openoffers.admin import (
     sign_in,
     tenancy_pages,
     transaction_pages,
+    webhook_pages,
 )
 from openoffers.admin.activity import activity_series
 from openoffers.admin.charts import activity_chart, daily
@@ -471,6 +472,7 @@ ADMIN_ROUTER = Router(
         *rule_pages.ROUTES,
         *transaction_pages.ROUTES,
         *tenancy_pages.ROUTES,
+        *webhook_pages.ROUTES,
         create_static_files_router(
             "/static", directories=[STATIC_DIR], cache_control=CacheControlHeader(max_age=86400), name="admin_static"
         ),

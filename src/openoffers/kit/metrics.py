@@ -30,6 +30,19 @@ IN_PROGRESS = Gauge(
 )
 ERRORS = Counter(f"{PREFIX}_requests_error_total", "Total errors in requests", LABELS)
 
+# The webhook worker (openoffers.webhooks.delivery). The backlog is the database's, the same whichever
+# process reports it, so several processes report their highest.
+WEBHOOK_BACKLOG = Gauge(
+    "openoffers_webhook_backlog",
+    "Outbox events not yet dispatched, and webhook deliveries pending or due now",
+    ("state",),
+    multiprocess_mode="livemax",
+)
+WEBHOOK_ATTEMPTS = Counter("openoffers_webhook_attempts_total", "Webhook delivery attempts, by outcome", ("outcome",))
+WEBHOOK_ENDPOINTS_DISABLED = Counter(
+    "openoffers_webhook_endpoints_disabled_total", "Webhook endpoints disabled after sustained failure"
+)
+
 # Not measured: the scrape itself and the load balancer's health checks.
 EXCLUDED = frozenset({"/metrics", "/health"})
 

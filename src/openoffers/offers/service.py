@@ -14,6 +14,8 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openoffers import events
+from openoffers.events import EventType
 from openoffers.kit import culture, wire
 from openoffers.kit.clock import as_utc, iso_z
 from openoffers.kit.db import Database
@@ -45,6 +47,25 @@ _DEFINITION_FIELDS = tuple(OfferDefinition.__struct_fields__)
 
 def _not_found(offer_id: UUID) -> NotFound:
     return NotFound(f"offer {offer_id} not found", fields={"offer_id": ["not found"]})
+
+
+def _published_type(action: str, before: int | None, after: int) -> EventType | None:
+    """What the outside hears of an offer's change: going live, a live offer's new terms, or leaving
+    the shelf (a deleted live offer leaves it too). A draft's edits are nobody else's business."""
+    if after == PUBLISHED:
+        return EventType.OFFER_REVISED if before == PUBLISHED else EventType.OFFER_PUBLISHED
+    if before == PUBLISHED and action in ("deactivated", "deleted"):
+        return EventType.OFFER_DEACTIVATED
+    return None
+
+
+async def _publish(
+    conn: AsyncConnection, retailer_id: UUID, action: str, before: int | None, result: MutationResult, now: datetime
+) -> None:
+    """The offer's outbox event, with the management API's answer to the change as its data."""
+    event_type = _published_type(action, before, result.new_status)
+    if event_type is not None:
+        await events.record(conn, retailer_id, event_type, now, result.root_offer_id, result)
 
 
 def _transition(action: str, before: int | None, after: int) -> str:
@@ -155,15 +176,17 @@ async def create_offer(db: Database, request: CreateOfferRequest, now: datetime)
                 **values,
             ),
         )
-    # Problems are reported only when the caller asked to publish: a draft may be incomplete.
-    return MutationResult(
-        offer_id=offer_id,
-        root_offer_id=offer_id,
-        validation_errors=problems if request.publish else {},
-        revisioned=False,
-        new_status=status,
-        state_transition=_transition("created_new", None, status),
-    )
+        # Problems are reported only when the caller asked to publish: a draft may be incomplete.
+        result = MutationResult(
+            offer_id=offer_id,
+            root_offer_id=offer_id,
+            validation_errors=problems if request.publish else {},
+            revisioned=False,
+            new_status=status,
+            state_transition=_transition("created_new", None, status),
+        )
+        await _publish(conn, request.retailer_id, "created_new", None, result, now)
+    return result
 
 
 async def update_offer(db: Database, request: UpdateOfferRequest, now: datetime) -> MutationResult:
@@ -220,15 +243,17 @@ async def update_offer(db: Database, request: UpdateOfferRequest, now: datetime)
             action = "updated"
         if target != latest.status:
             await repo.set_status(conn, request.retailer_id, latest.root_offer_id, [latest.status], target, now)
-    return MutationResult(
-        offer_id=offer_id,
-        root_offer_id=latest.root_offer_id,
-        # As on create: what publishing needs is reported when the request asked to publish.
-        validation_errors=problems if request.publish else {},
-        revisioned=action == "revisioned",
-        new_status=target,
-        state_transition=_transition(action, latest.status, target),
-    )
+        result = MutationResult(
+            offer_id=offer_id,
+            root_offer_id=latest.root_offer_id,
+            # As on create: what publishing needs is reported when the request asked to publish.
+            validation_errors=problems if request.publish else {},
+            revisioned=action == "revisioned",
+            new_status=target,
+            state_transition=_transition(action, latest.status, target),
+        )
+        await _publish(conn, request.retailer_id, action, latest.status, result, now)
+    return result
 
 
 # action -> (statuses it moves from, status it moves to)
@@ -282,6 +307,8 @@ async def change_status_in(
         new_status=to_status,
         state_transition=_transition(action, before, to_status),
     )
+    if before != to_status:
+        await _publish(conn, retailer_id, action, before, result, now)
     return StatusChange(result, changed=before != to_status)
 
 

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openoffers import pricing
 from openoffers.checks.basket import check_total, closed_event, is_ours
 from openoffers.checks.schemas import Transaction
+from openoffers.events import EventType
 from openoffers.kit import wire
 from openoffers.kit.clock import iso_z
 from openoffers.kit.errors import (
@@ -39,7 +40,7 @@ from openoffers.kit.ids import new_id, parse_uuid
 from openoffers.kit.money import to_decimal, to_minor
 from openoffers.loyalty.rules import engine as loyalty_engine
 from openoffers.offers.terms import terms_of
-from openoffers.pos import read_model, returns
+from openoffers.pos import check_events, read_model, returns
 from openoffers.pos import repository as repo
 from openoffers.pos.check_pricing import PricedCheck, context, price_check, redemption_log, uses_in_period
 from openoffers.pos.holds import Hold, hold_of, ineligible, raise_changed, refusal_at, user_offer_not_found
@@ -129,6 +130,7 @@ async def send_in(conn: AsyncConnection, scope: Scope, transaction: Transaction)
             check.id,
             {**content, "is_closed": True, "is_voided": True, "closed_at": scope.now, "voided_at": scope.now},
         )
+        await check_events.publish(conn, scope, EventType.TRANSACTION_VOIDED, transaction_id, None, (), content)
         return
     if not transaction.is_closed:
         if not created:
@@ -227,6 +229,10 @@ async def _close(
             "redeemed": [str(u) for u in redeemed],
             "closed_at": scope.now,
         },
+    )
+    customer_id = customer_write.user_id if customer_write else None
+    await check_events.publish(
+        conn, scope, EventType.TRANSACTION_CLOSED, transaction_id, customer_id, redeemed, content
     )
 
 
@@ -392,3 +398,6 @@ async def _void_closed(conn: AsyncConnection, scope: Scope, check: CheckRow, con
         )
     await returns.record_void(conn, scope, check, content)
     await repo.update_check(conn, scope.retailer_id, check.id, {**content, "is_voided": True, "voided_at": scope.now})
+    await check_events.publish(
+        conn, scope, EventType.TRANSACTION_VOIDED, check.transaction_id, check.user_id, check.redeemed, content
+    )

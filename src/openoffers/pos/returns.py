@@ -32,6 +32,7 @@ from openoffers.checks.schemas import Transaction
 from openoffers.kit import wire
 from openoffers.kit.errors import TransactionClosed
 from openoffers.loyalty.rules import returns as loyalty_returns
+from openoffers.pos import check_events
 from openoffers.pos import check_versions as store
 from openoffers.pos import repository as repo
 from openoffers.pos.check_versions import Version
@@ -89,8 +90,8 @@ async def return_in(
     """A closed check sent again with other content: a return (points taken back, a version recorded,
     the check stored as sent), the same lines again (OK, nothing changes), or `TRANSACTION_CLOSED`.
 
-    This is the one place a return happens: an outbound `transaction.returned` event belongs here,
-    beside the version it describes."""
+    This is the one place a return happens, so its `transaction.returned` event is written here, beside
+    the version it describes."""
     refused = f"transaction {check.transaction_id} is closed; it cannot change"
     if check.is_voided or transaction.is_voided or not transaction.is_closed:
         # A voided check gave everything back: there is no sale left to return from.
@@ -141,6 +142,9 @@ async def return_in(
     )
     await _record(conn, scope, check, [*history, returned], new)
     await repo.update_check(conn, scope.retailer_id, check.id, content)
+    await check_events.publish_returned(
+        conn, scope, check.transaction_id, check.user_id, version, returned.quantities, returned.points, content
+    )
 
 
 async def record_void(conn: AsyncConnection, scope: Scope, check: CheckRow, content: dict[str, Any]) -> None:

@@ -1,6 +1,7 @@
 """The one owner of a user offer's life: its statuses, its event kinds, which changes are allowed, and
 the verbs that make them. Every status change and every history event is written here, in the
-caller's transaction, so this is also the one place where changes will be published (the outbox).
+caller's transaction, so this is also the one place where changes are published: each change writes
+its `user_offer.*` event to the outbox (`openoffers.events`) in the same transaction.
 
     issue ──> Issued ──lock──> Locked ──redeem──> Redeemed
                 │  ^             │ ^                 │
@@ -22,7 +23,7 @@ accept a `RowWrite` as well.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -30,6 +31,9 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openoffers import events
+from openoffers.events import EventType
+from openoffers.kit.clock import iso_z
 from openoffers.tables.wallet import EventKind, UserOfferStatus, user_offers
 from openoffers.wallet import repository as repo
 from openoffers.wallet.repository import Event, UserOfferRow, effective_status
@@ -64,6 +68,21 @@ TRANSITIONS: dict[EventKind, tuple[tuple[Status, ...], Status]] = {
 # A manual redemption (the Offers API's redemption/manual_redeem: no check, so no lock) is recorded as a
 # `redeemed` event like any other (max_uses counts it), but it starts from Issued.
 MANUAL_REDEMPTION: tuple[tuple[Status, ...], Status] = ((ISSUED,), REDEEMED)
+
+
+# What the outside hears of each kind of change. A lock whose time ran out is, to the outside, unlocked
+# (its event's `kind` says why).
+PUBLISHED: dict[EventKind, EventType] = {
+    EventKind.ISSUED: EventType.USER_OFFER_ISSUED,
+    EventKind.LOCKED: EventType.USER_OFFER_LOCKED,
+    EventKind.UNLOCKED: EventType.USER_OFFER_UNLOCKED,
+    EventKind.LOCK_EXPIRED: EventType.USER_OFFER_UNLOCKED,
+    EventKind.REDEEMED: EventType.USER_OFFER_REDEEMED,
+    EventKind.REINSTATED: EventType.USER_OFFER_REINSTATED,
+    EventKind.VOIDED: EventType.USER_OFFER_VOIDED,
+    EventKind.REVOKED: EventType.USER_OFFER_REVOKED,
+    EventKind.EXPIRED: EventType.USER_OFFER_EXPIRED,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +145,50 @@ def has_due(
     )
 
 
+def published_data(row: UserOfferRow, event: Event) -> dict[str, Any]:
+    """A `user_offer.*` event's data: the user offer in the wallet API's field names and forms (without
+    the culture-dependent text of its offer, which `get_user_offer` answers), plus the change itself."""
+    return {
+        "user_offer_id": str(row.id),
+        "offer_id": str(row.offer_id),
+        "root_offer_id": str(row.root_offer_id),
+        "user_id": str(row.user_id),
+        "acquire_date": iso_z(row.acquired_at),
+        "redemption_start_date": iso_z(row.redemption_start),
+        "redemption_end_date": iso_z(row.redemption_end),
+        "status": int(row.status),
+        "status_description": STATUS_NAMES[row.status],
+        "source": row.source,
+        "event": {
+            "kind": str(event.kind),
+            "at": iso_z(event.at),
+            "actor": event.actor,
+            "reason": event.reason,
+            "detail": event.detail,
+        },
+    }
+
+
+async def _publish(w: Write, row: UserOfferRow, event: Event) -> None:
+    data = published_data(row, event)
+    await events.record(w.conn, w.retailer_id, PUBLISHED[EventKind(event.kind)], event.at, row.user_id, data)
+
+
+async def _transition(w: Write, user_offer_id: UUID, kind: EventKind, event: Event) -> bool:
+    allowed, target = TRANSITIONS[kind]
+    return await _apply(w, user_offer_id, allowed, target, event)
+
+
+async def _apply(w: Write, user_offer_id: UUID, allowed: tuple[Status, ...], target: Status, event: Event) -> bool:
+    """The conditional update and its event, then what the outside hears of it, in the caller's
+    transaction; False (nothing written) when someone else changed the offer first."""
+    changed = await repo.transition(w.conn, w.retailer_id, user_offer_id, allowed, target, event)
+    if changed is None:
+        return False
+    await _publish(w, changed, event)
+    return True
+
+
 async def _change(
     w: Write,
     user_offer_id: UUID,
@@ -137,9 +200,7 @@ async def _change(
 ) -> bool:
     """Apply TRANSITIONS[kind] to one user offer and record its event; False (nothing written) when the
     offer is no longer in a status the change may start from."""
-    allowed, target = TRANSITIONS[kind]
-    event = Event(kind, at or w.now, w.actor, reason, detail or {})
-    return await repo.transition(w.conn, w.retailer_id, user_offer_id, allowed, target, event)
+    return await _transition(w, user_offer_id, kind, Event(kind, at or w.now, w.actor, reason, detail or {}))
 
 
 # ------------------------------------------------------------------------------------------ verbs
@@ -148,8 +209,10 @@ async def _change(
 async def issue(w: UserWrite, user_offer: UserOfferRow, *, reason: str = "", detail: dict[str, Any]) -> None:
     """A new user offer, Issued, with its `issued` event."""
     assert user_offer.status == ISSUED and user_offer.user_id == w.user_id
+    event = Event(EventKind.ISSUED, w.now, w.actor, reason, detail)
     await repo.insert_user_offer(w.conn, user_offer)
-    await repo.add_event(w.conn, w.retailer_id, user_offer.id, Event(EventKind.ISSUED, w.now, w.actor, reason, detail))
+    await repo.add_event(w.conn, w.retailer_id, user_offer.id, event)
+    await _publish(w, user_offer, event)
 
 
 async def lock(w: UserWrite, user_offer_id: UUID, detail: dict[str, Any]) -> bool:
@@ -163,8 +226,14 @@ async def take_over(
     """Locked stays Locked, to another check: the old lock ended when its time ran out (whoever noticed
     it later), then the new check locked it. The caller has already moved the lock row conditionally."""
     expired = Event(EventKind.LOCK_EXPIRED, expired_at, SYSTEM_ACTOR, LOCK_EXPIRED_REASON, expired_detail)
+    locked = Event(EventKind.LOCKED, w.now, w.actor, "", detail)
     await repo.add_event(w.conn, w.retailer_id, user_offer_id, expired)
-    await repo.add_event(w.conn, w.retailer_id, user_offer_id, Event(EventKind.LOCKED, w.now, w.actor, "", detail))
+    await repo.add_event(w.conn, w.retailer_id, user_offer_id, locked)
+    row = await repo.get_user_offer(w.conn, w.retailer_id, user_offer_id)
+    assert row is not None  # the caller moved its lock row in this transaction
+    # The outside sees it unlocked (as Issued, for the moment between) and locked again.
+    await _publish(w, replace(row, status=ISSUED), expired)
+    await _publish(w, row, locked)
 
 
 async def release(w: Write, user_offer_id: UUID, reason: str, detail: dict[str, Any]) -> bool:
@@ -187,8 +256,7 @@ async def redeem(w: UserWrite, user_offer_id: UUID, detail: dict[str, Any]) -> b
 async def manual_redeem(w: UserWrite, user_offer_id: UUID, reason: str, detail: dict[str, Any]) -> bool:
     """Issued -> Redeemed without a check (MANUAL_REDEMPTION)."""
     allowed, target = MANUAL_REDEMPTION
-    event = Event(EventKind.REDEEMED, w.now, w.actor, reason, detail)
-    return await repo.transition(w.conn, w.retailer_id, user_offer_id, allowed, target, event)
+    return await _apply(w, user_offer_id, allowed, target, Event(EventKind.REDEEMED, w.now, w.actor, reason, detail))
 
 
 async def update_data(w: UserWrite, user_offer_id: UUID, detail: dict[str, Any]) -> None:
@@ -219,8 +287,7 @@ def expiry_event(redemption_end: datetime) -> Event:
 
 async def expire(w: Write, user_offer_id: UUID, redemption_end: datetime) -> bool:
     """Issued -> Expired, recorded at the end of its window."""
-    allowed, target = TRANSITIONS[EventKind.EXPIRED]
-    return await repo.transition(w.conn, w.retailer_id, user_offer_id, allowed, target, expiry_event(redemption_end))
+    return await _transition(w, user_offer_id, EventKind.EXPIRED, expiry_event(redemption_end))
 
 
 # ------------------------------------------------------------------------------------------ sweeps

@@ -315,20 +315,24 @@ async def transition(
     from_status: int | Iterable[int],
     to_status: int,
     event: Event,
-) -> bool:
+) -> UserOfferRow | None:
     """Move a user offer from `from_status` (one or several) to `to_status` and record `event`, only if
-    it is still in `from_status`. False means someone else changed it first: nothing was written."""
+    it is still in `from_status`. Answers the row as changed (what the outbox publishes), or None when
+    someone else changed it first: nothing was written."""
     allowed = [from_status] if isinstance(from_status, int) else list(from_status)
-    result = await conn.execute(
-        update(user_offers)
-        .where(
-            user_offers.c.retailer_id == retailer_id,
-            user_offers.c.id == user_offer_id,
-            user_offers.c.status.in_(allowed),
+    changed = (
+        await conn.execute(
+            update(user_offers)
+            .where(
+                user_offers.c.retailer_id == retailer_id,
+                user_offers.c.id == user_offer_id,
+                user_offers.c.status.in_(allowed),
+            )
+            .values(status=to_status, updated_at=event.at)
+            .returning(*(user_offers.c[name] for name in _UO_FIELDS))
         )
-        .values(status=to_status, updated_at=event.at)
-    )
-    if not result.rowcount:
-        return False
+    ).first()
+    if changed is None:
+        return None
     await add_event(conn, retailer_id, user_offer_id, event)
-    return True
+    return UserOfferRow(*changed)

@@ -17,6 +17,8 @@ from msgspec import UNSET
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openoffers import events
+from openoffers.events import EventType
 from openoffers.kit.clock import iso_z
 from openoffers.kit.db import Database
 from openoffers.kit.errors import Conflict, NotFound, UserNotFound, ValidationFailed
@@ -104,6 +106,7 @@ async def create_user_in(conn: AsyncConnection, request: CreateUserRequest, now:
         raise Conflict(
             "the user was created concurrently", fields={"external_customer_id": ["already exists"]}
         ) from None
+    await events.record(conn, user.retailer_id, EventType.USER_CREATED, now, user.id, user_out(user))
     return user
 
 

@@ -13,6 +13,9 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openoffers import events
+from openoffers.events import EventType
+from openoffers.kit.clock import iso_z
 from openoffers.kit.errors import Conflict, IdempotencyKeyReused, NotFound, UserNotFound
 from openoffers.loyalty.points import repository as repo
 from openoffers.loyalty.points.repository import PointAccountRow
@@ -29,6 +32,15 @@ KINDS: dict[str, tuple[int, int]] = {
     "spend": (-1, 0),
     "reverse": (-1, -1),
     "return": (-1, -1),
+}
+# The outbox event each kind publishes (a replayed reference publishes nothing: nothing changed). A
+# return takes points back as a void does, line by line: to the outside both are a reversal.
+PUBLISHED: dict[str, EventType] = {
+    "earn": EventType.POINTS_EARNED,
+    "adjust": EventType.POINTS_ADJUSTED,
+    "spend": EventType.POINTS_SPENT,
+    "reverse": EventType.POINTS_REVERSED,
+    "return": EventType.POINTS_REVERSED,
 }
 
 
@@ -141,7 +153,29 @@ async def post(
             f"not enough points: {amount} needed", reason=INSUFFICIENT_POINTS, fields={"amount": ["exceeds balance"]}
         )
     available, lifetime = balance
+    await events.record(conn, retailer_id, PUBLISHED[kind], now, user_id, _published(entry_id, values, balance))
     return Posted(entry_id, True, account, available, lifetime)
+
+
+def _published(entry_id: int, values: dict[str, Any], balance: tuple[int, int]) -> dict[str, Any]:
+    """A `points.*` event's data: the ledger entry as `user_points/history` answers it, with the user
+    and the balance after it (as `deposit` and `spend` answer)."""
+    return {
+        "entry_id": entry_id,
+        "user_id": str(values["user_id"]),
+        "point_account_id": str(values["account_id"]),
+        "kind": values["kind"],
+        "amount": values["amount"],
+        "available_delta": values["available_delta"],
+        "lifetime_delta": values["lifetime_delta"],
+        "reason": values["reason"],
+        "reference_id": values["reference_id"],
+        "actor": values["actor"],
+        "at": iso_z(values["at"]),
+        "detail": values["detail"],
+        "available_balance": balance[0],
+        "lifetime_value": balance[1],
+    }
 
 
 async def _account_id(conn: AsyncConnection, retailer_id: UUID, account_id: UUID | None, now: datetime) -> UUID:
