@@ -9,17 +9,19 @@ on `busy_timeout` instead of failing with "database is locked" halfway through a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections import namedtuple
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, MetaData, Table, event, exc, text
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, MetaData, Select, Table, event, exc, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import await_only
 
 metadata = MetaData(
     naming_convention={
@@ -120,6 +122,9 @@ class Database:
             "pool_timeout": timeouts.pool_ms / 1000,
         }
         if self.is_sqlite:
+            # Returned connections are rolled back by `_configure_sqlite`'s reset, only when a transaction
+            # is open: the pool's own reset hands a rollback to the driver's thread on every return.
+            options["pool_reset_on_return"] = None
             database = make_url(self.url).database
             if not database or database == ":memory:":
                 raise ValueError("use a SQLite file, not an in-memory database: it is shared by connections")
@@ -197,7 +202,143 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("openoffers_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        # Straight on the driver: one hand-off to its thread, where a cursor's open, execute and close
+        # through SQLAlchemy's adapter were three (the statement is a fixed string).
+        statement = f"BEGIN {mode}"
+        try:
+            await_only(conn.connection.driver_connection.execute_fetchall(statement, ()))
+        except conn.dialect.loaded_dbapi.Error as error:
+            # As SQLAlchemy raises it (a busy database is `unavailable`, 503).
+            raise exc.DBAPIError.instance(statement, (), error, conn.dialect.loaded_dbapi.Error) from error
+
+    @event.listens_for(engine.sync_engine, "reset")
+    def _on_reset(dbapi_connection: Any, record: Any, reset_state: Any) -> None:
+        # What the pool's reset on return does (roll back), skipped when no transaction is open: after a
+        # commit or rollback there is none, and asking costs no hand-off (`in_transaction` is read here).
+        if reset_state.terminate_only:
+            return
+        if record.driver_connection is None or record.driver_connection.in_transaction:
+            dbapi_connection.rollback()
+
+
+# ------------------------------------------------------------------------------- reads on the driver
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A `Query` compiled for one dialect: its SQL text, its parameters in order with their defaults and
+    bind processors, and how each result column is decoded."""
+
+    sql: str
+    names: tuple[str, ...]
+    defaults: dict[str, Any]
+    binds: dict[str, Callable[[Any], Any]]
+    decoders: tuple[tuple[int, Callable[[Any], Any]], ...]
+    row: Callable[[Sequence[Any]], Any]
+    is_sqlite: bool
+
+    def arguments(self, parameters: Mapping[str, Any]) -> list[Any]:
+        values = {**self.defaults, **parameters}
+        binds = self.binds
+        return [binds[name](values[name]) if name in binds else values[name] for name in self.names]
+
+    def decode(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
+        decoders, make = self.decoders, self.row
+        if not decoders:
+            return [make(row) for row in rows]
+        decoded = []
+        for row in rows:
+            values = list(row)
+            for index, decoder in decoders:
+                values[index] = decoder(values[index])
+            decoded.append(make(values))
+        return decoded
+
+
+class Query:
+    """A SELECT built once at import with bind parameters, compiled once per dialect, and run straight
+    on the driver inside the caller's transaction: on SQLite one hand-off to aiosqlite's thread (execute
+    and fetch together) where SQLAlchemy's adapter makes four (cursor, execute, fetch, close), on
+    PostgreSQL asyncpg's prepared statement without the adapter's cursor. Rows come back as named tuples
+    (by attribute or position), decoded by the same result processors SQLAlchemy would apply; driver
+    errors are raised as SQLAlchemy's (`unavailable` reads them alike). `before_cursor_execute`
+    listeners still see the statement, so statement counts stay honest. For the POS hot reads only:
+    anything else reads through SQLAlchemy."""
+
+    __slots__ = ("_plans", "statement")
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+        self._plans: dict[str, _Plan] = {}
+
+    def _plan(self, dialect: Dialect) -> _Plan:
+        compiled: Any = self.statement.compile(dialect=dialect)
+        names = tuple(compiled.positiontup or ())
+        if any(bind.expanding for bind in compiled.binds.values()):
+            raise ValueError("a Query takes no expanding (IN) parameters")
+        columns = compiled._result_columns
+        decoders = []
+        for index, column in enumerate(columns):
+            decoder = column.type._cached_result_processor(dialect, None)
+            if decoder is not None:
+                decoders.append((index, decoder))
+        row_type = namedtuple("Row", [column.keyname for column in columns])  # type: ignore[misc]
+        plan = _Plan(
+            sql=compiled.string,
+            names=names,
+            defaults=compiled.construct_params(_check=False),
+            binds=dict(compiled._bind_processors),
+            decoders=tuple(decoders),
+            row=row_type._make,
+            is_sqlite=dialect.name == "sqlite",
+        )
+        self._plans[dialect.name] = plan
+        return plan
+
+    async def all(self, conn: AsyncConnection, parameters: Mapping[str, Any]) -> list[Any]:
+        """Every row, in the caller's transaction (which must have begun: `Database.read` / `write`)."""
+        plan = self._plans.get(conn.dialect.name) or self._plan(conn.dialect)
+        arguments = plan.arguments(parameters)
+        sync = conn.sync_connection
+        assert sync is not None
+        if sync.dispatch.before_cursor_execute:
+            sync.dispatch.before_cursor_execute(sync, None, plan.sql, arguments, None, False)
+        fairy = sync.connection
+        driver: Any = fairy.driver_connection
+        try:
+            if plan.is_sqlite:
+                rows = await driver.execute_fetchall(plan.sql, arguments)
+            else:
+                adapted: Any = fairy.dbapi_connection
+                # SQLAlchemy's asyncpg adapter begins its transaction with its first statement.
+                if adapted._transaction is None:
+                    await adapted._start_transaction()
+                rows = await driver.fetch(plan.sql, *arguments)
+        except Exception as error:
+            raise _as_sqlalchemy_error(conn, fairy, plan.sql, arguments, error) from error
+        return plan.decode(rows)
+
+    async def first(self, conn: AsyncConnection, parameters: Mapping[str, Any]) -> Any | None:
+        rows = await self.all(conn, parameters)
+        return rows[0] if rows else None
+
+
+def _as_sqlalchemy_error(
+    conn: AsyncConnection, fairy: Any, sql: str, arguments: list[Any], error: Exception
+) -> BaseException:
+    """The exception SQLAlchemy would have raised for this driver error."""
+    dbapi: Any = conn.dialect.loaded_dbapi
+    translated: BaseException = error
+    if not isinstance(error, dbapi.Error):
+        try:
+            # asyncpg's errors: the adapter's translation (with `sqlstate`), as on its own path.
+            fairy.dbapi_connection._handle_exception(error)
+        except Exception as adapted:
+            translated = adapted
+    if isinstance(translated, dbapi.Error):
+        wrapped: BaseException = exc.DBAPIError.instance(sql, arguments, translated, dbapi.Error)
+        return wrapped
+    return translated
 
 
 # INSERT ... ON CONFLICT statements, built once per (kind, dialect, table, conflict target, columns):

@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.clock import as_utc
-from openoffers.kit.db import UtcDateTime
+from openoffers.kit.db import Query, UtcDateTime
 from openoffers.loyalty.points import repository as loyalty_repo
 from openoffers.loyalty.points.repository import BalanceRow, PointAccountRow
 from openoffers.pos.repository import LockRow, lock_of_row
@@ -85,7 +85,8 @@ def _customer_statement(kind: str) -> Select[Any]:
 
 # Built once per key kind, with bind parameters: building this statement and its cache key on every
 # Lookup cost more than running it (ARCHITECTURE.md rule 9).
-_CUSTOMER_BY = {kind: _customer_statement(kind) for kind in users_repo.KEY_KINDS}
+# Run on the driver (`kit.db.Query`): one hand-off to SQLite's thread per read.
+_CUSTOMER_BY = {kind: Query(_customer_statement(kind)) for kind in users_repo.KEY_KINDS}
 
 
 async def customer_with_balances(conn: AsyncConnection, retailer_id: UUID, kind: str, value: Any) -> Customer:
@@ -94,7 +95,7 @@ async def customer_with_balances(conn: AsyncConnection, retailer_id: UUID, kind:
     in one query. A retailer has few accounts, so the user's columns repeat a few times at most (the
     wallet, with many rows, is read on its own by `wallet_with_locks`)."""
     parameters = {"retailer_id": retailer_id, "key": users_repo.key_value(kind, value)}
-    rows = (await conn.execute(_CUSTOMER_BY[kind], parameters)).all()
+    rows = await _CUSTOMER_BY[kind].all(conn, parameters)
     account_names = PointAccountRow.__slots__
     people: dict[UUID, UserRow] = {}
     for row in rows:
@@ -115,8 +116,8 @@ async def customer_with_balances(conn: AsyncConnection, retailer_id: UUID, kind:
     return Customer(list(people.values()), balances)
 
 
-# Built once, with bind parameters (see _CUSTOMER_BY).
-_WALLET_WITH_LOCKS = (
+# Built once, with bind parameters, run on the driver (see _CUSTOMER_BY).
+_WALLET_WITH_LOCKS = Query(
     select(*WALLET_COLUMNS, *_LOCK_COLUMNS)
     .select_from(WALLET_JOIN)
     .where(
@@ -134,7 +135,7 @@ async def wallet_with_locks(
     """`wallet_repo.wallet_rows` (Issued inside the window, and Locked, newest first) with each user
     offer's lock row, in one query."""
     parameters = {"retailer_id": retailer_id, "user_id": user_id, "now": now}
-    rows = (await conn.execute(_WALLET_WITH_LOCKS, parameters)).all()
+    rows = await _WALLET_WITH_LOCKS.all(conn, parameters)
     return await wallet_repo.attach_revisions(conn, retailer_id, rows), _joined_locks(rows)
 
 
@@ -213,9 +214,10 @@ def _lock_target_statement(by_claim_code: bool) -> Select[Any]:
     )
 
 
-# Built once each, with bind parameters (see _CUSTOMER_BY): by user offer id, and by claim code.
-_LOCK_TARGET_BY_ID = _lock_target_statement(by_claim_code=False)
-_LOCK_TARGET_BY_CODE = _lock_target_statement(by_claim_code=True)
+# Built once each, with bind parameters, run on the driver (see _CUSTOMER_BY): by user offer id, and by
+# claim code.
+_LOCK_TARGET_BY_ID = Query(_lock_target_statement(by_claim_code=False))
+_LOCK_TARGET_BY_CODE = Query(_lock_target_statement(by_claim_code=True))
 
 
 async def lock_target(
@@ -241,7 +243,7 @@ async def lock_target(
         statement, parameters["claim_code"] = _LOCK_TARGET_BY_CODE, claim_code
     else:
         statement, parameters["user_offer_id"] = _LOCK_TARGET_BY_ID, user_offer_id
-    row = (await conn.execute(statement, parameters)).first()
+    row = await statement.first(conn, parameters)
     if row is None:
         return None
     [wallet_row] = await wallet_repo.attach_revisions(conn, retailer_id, [row])
