@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, MetaData, Select, Table, event, exc, text
+from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, MetaData, Table, event, exc, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -255,6 +255,51 @@ class _Plan:
         return decoded
 
 
+def _plan(statement: Any, dialect: Dialect, column_keys: list[str] | None = None) -> _Plan | None:
+    """`statement` compiled for `dialect`; None when it cannot run on the driver as compiled: expanding
+    (IN) parameters, or column defaults SQLAlchemy computes in Python before it executes."""
+    compiled: Any = statement.compile(dialect=dialect, column_keys=column_keys)
+    if any(bind.expanding for bind in compiled.binds.values()):
+        return None
+    if getattr(compiled, "insert_prefetch", None) or getattr(compiled, "update_prefetch", None):
+        return None
+    columns = compiled._result_columns
+    decoders = []
+    for index, column in enumerate(columns):
+        decoder = column.type._cached_result_processor(dialect, None)
+        if decoder is not None:
+            decoders.append((index, decoder))
+    row_type = namedtuple("Row", [column.keyname for column in columns])  # type: ignore[misc]
+    return _Plan(
+        sql=compiled.string,
+        names=tuple(compiled.positiontup or ()),
+        defaults=compiled.construct_params(_check=False),
+        binds=dict(compiled._bind_processors),
+        decoders=tuple(decoders),
+        row=row_type._make,
+        is_sqlite=dialect.name == "sqlite",
+    )
+
+
+def _driver(conn: AsyncConnection, plan: _Plan, arguments: list[Any]) -> Any:
+    """The caller's pooled connection, after telling `before_cursor_execute` listeners the statement
+    (so statement counts stay honest)."""
+    sync = conn.sync_connection
+    assert sync is not None
+    if sync.dispatch.before_cursor_execute:
+        sync.dispatch.before_cursor_execute(sync, None, plan.sql, arguments, None, False)
+    return sync.connection
+
+
+async def _began(fairy: Any) -> Any:
+    """asyncpg's connection, inside the request's transaction: SQLAlchemy's adapter begins it with its
+    first statement, so a first statement run here begins it the same way."""
+    adapted: Any = fairy.dbapi_connection
+    if adapted._transaction is None:
+        await adapted._start_transaction()
+    return fairy.driver_connection
+
+
 class Query:
     """A SELECT built once at import with bind parameters, compiled once per dialect, and run straight
     on the driver inside the caller's transaction: on SQLite one hand-off to aiosqlite's thread (execute
@@ -262,58 +307,35 @@ class Query:
     PostgreSQL asyncpg's prepared statement without the adapter's cursor. Rows come back as named tuples
     (by attribute or position), decoded by the same result processors SQLAlchemy would apply; driver
     errors are raised as SQLAlchemy's (`unavailable` reads them alike). `before_cursor_execute`
-    listeners still see the statement, so statement counts stay honest. For the POS hot reads only:
-    anything else reads through SQLAlchemy."""
+    listeners still see the statement, so statement counts stay honest. For the POS hot paths; a
+    statement that cannot run this way (`_plan`) runs through SQLAlchemy."""
 
     __slots__ = ("_plans", "statement")
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Any) -> None:
         self.statement = statement
-        self._plans: dict[str, _Plan] = {}
+        self._plans: dict[Any, _Plan | None] = {}
 
-    def _plan(self, dialect: Dialect) -> _Plan:
-        compiled: Any = self.statement.compile(dialect=dialect)
-        names = tuple(compiled.positiontup or ())
-        if any(bind.expanding for bind in compiled.binds.values()):
-            raise ValueError("a Query takes no expanding (IN) parameters")
-        columns = compiled._result_columns
-        decoders = []
-        for index, column in enumerate(columns):
-            decoder = column.type._cached_result_processor(dialect, None)
-            if decoder is not None:
-                decoders.append((index, decoder))
-        row_type = namedtuple("Row", [column.keyname for column in columns])  # type: ignore[misc]
-        plan = _Plan(
-            sql=compiled.string,
-            names=names,
-            defaults=compiled.construct_params(_check=False),
-            binds=dict(compiled._bind_processors),
-            decoders=tuple(decoders),
-            row=row_type._make,
-            is_sqlite=dialect.name == "sqlite",
-        )
-        self._plans[dialect.name] = plan
-        return plan
+    def _plan_for(self, conn: AsyncConnection, parameters: Mapping[str, Any]) -> _Plan | None:
+        key = conn.dialect.name
+        try:
+            return self._plans[key]
+        except KeyError:
+            plan = self._plans[key] = _plan(self.statement, conn.dialect)
+            return plan
 
     async def all(self, conn: AsyncConnection, parameters: Mapping[str, Any]) -> list[Any]:
         """Every row, in the caller's transaction (which must have begun: `Database.read` / `write`)."""
-        plan = self._plans.get(conn.dialect.name) or self._plan(conn.dialect)
+        plan = self._plan_for(conn, parameters)
+        if plan is None:
+            return list((await conn.execute(self.statement, dict(parameters))).all())
         arguments = plan.arguments(parameters)
-        sync = conn.sync_connection
-        assert sync is not None
-        if sync.dispatch.before_cursor_execute:
-            sync.dispatch.before_cursor_execute(sync, None, plan.sql, arguments, None, False)
-        fairy = sync.connection
-        driver: Any = fairy.driver_connection
+        fairy = _driver(conn, plan, arguments)
         try:
             if plan.is_sqlite:
-                rows = await driver.execute_fetchall(plan.sql, arguments)
+                rows = await fairy.driver_connection.execute_fetchall(plan.sql, arguments)
             else:
-                adapted: Any = fairy.dbapi_connection
-                # SQLAlchemy's asyncpg adapter begins its transaction with its first statement.
-                if adapted._transaction is None:
-                    await adapted._start_transaction()
-                rows = await driver.fetch(plan.sql, *arguments)
+                rows = await (await _began(fairy)).fetch(plan.sql, *arguments)
         except Exception as error:
             raise _as_sqlalchemy_error(conn, fairy, plan.sql, arguments, error) from error
         return plan.decode(rows)
@@ -321,6 +343,40 @@ class Query:
     async def first(self, conn: AsyncConnection, parameters: Mapping[str, Any]) -> Any | None:
         rows = await self.all(conn, parameters)
         return rows[0] if rows else None
+
+
+class Command(Query):
+    """An INSERT, UPDATE or DELETE built once, run on the driver like `Query`; `run` answers how many
+    rows it changed (what a conditional update decides on). Its SET or VALUES columns may come from the
+    parameters' names, as with `conn.execute(statement, parameters)`: one compiled form per set of names."""
+
+    __slots__ = ()
+
+    def _plan_for(self, conn: AsyncConnection, parameters: Mapping[str, Any]) -> _Plan | None:
+        key = (conn.dialect.name, tuple(parameters))
+        try:
+            return self._plans[key]
+        except KeyError:
+            plan = self._plans[key] = _plan(self.statement, conn.dialect, list(parameters))
+            return plan
+
+    async def run(self, conn: AsyncConnection, parameters: Mapping[str, Any]) -> int:
+        plan = self._plan_for(conn, parameters)
+        if plan is None:
+            return int((await conn.execute(self.statement, dict(parameters))).rowcount)
+        arguments = plan.arguments(parameters)
+        fairy = _driver(conn, plan, arguments)
+        try:
+            if plan.is_sqlite:
+                # One hand-off: aiosqlite's execute runs the statement to completion; the row count is
+                # read from the cursor here, and the cursor needs no close of its own.
+                cursor = await fairy.driver_connection.execute(plan.sql, arguments)
+                return int(cursor.rowcount)
+            status = await (await _began(fairy)).execute(plan.sql, *arguments)
+        except Exception as error:
+            raise _as_sqlalchemy_error(conn, fairy, plan.sql, arguments, error) from error
+        # asyncpg answers the command tag: "UPDATE 3", "DELETE 0", "INSERT 0 1".
+        return int(status.rsplit(" ", 1)[1])
 
 
 def _as_sqlalchemy_error(
@@ -365,6 +421,18 @@ def _on_conflict(conn: AsyncConnection, kind: str, table: Table, conflict: list[
     return statement
 
 
+_commands: dict[tuple[Any, ...], Command] = {}
+
+
+def _command(conn: AsyncConnection, kind: str, table: Table, conflict: list[str], extra: tuple[str, ...]) -> Command:
+    """`_on_conflict`'s statement as a `Command`, run on the driver (one hand-off on SQLite)."""
+    key = (kind, conn.dialect.name, table, tuple(conflict), extra)
+    command = _commands.get(key)
+    if command is None:
+        command = _commands[key] = Command(_on_conflict(conn, kind, table, conflict, extra))
+    return command
+
+
 async def insert_ignore(
     conn: AsyncConnection, table: Table, values: Mapping[str, Any], conflict_columns: list[str]
 ) -> bool:
@@ -372,16 +440,14 @@ async def insert_ignore(
 
     The building block of idempotency: whoever inserts the key owns the work.
     """
-    statement = _on_conflict(conn, "ignore", table, conflict_columns, ())
-    result = await conn.execute(statement, dict(values))
-    return bool(result.rowcount)
+    return bool(await _command(conn, "ignore", table, conflict_columns, ()).run(conn, values))
 
 
 async def upsert(conn: AsyncConnection, table: Table, values: Mapping[str, Any], conflict_columns: list[str]) -> None:
     """INSERT ... ON CONFLICT DO UPDATE: the row is `values` afterwards, whether or not one existed.
     One statement where a delete and an insert would be two; it takes the same row locks."""
     changes = tuple(name for name in values if name not in conflict_columns)
-    await conn.execute(_on_conflict(conn, "update", table, conflict_columns, changes), dict(values))
+    await _command(conn, "update", table, conflict_columns, changes).run(conn, values)
 
 
 async def insert_ignore_returning(

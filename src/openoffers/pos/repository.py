@@ -19,7 +19,7 @@ from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import pricing
-from openoffers.kit.db import insert_ignore, upsert
+from openoffers.kit.db import Command, insert_ignore, upsert
 from openoffers.tables.pos import claim_codes, pos_locks, pos_transactions
 from openoffers.tables.wallet import users
 
@@ -143,12 +143,14 @@ def _held(retailer_id: UUID, user_offer_id: UUID, store_id: UUID, transaction_id
 
 
 # Built once (every re-lock runs it): `_held` with bind parameters; the SET columns come from the
-# execute parameters named like them.
-_RELOCK = update(pos_locks).where(
-    pos_locks.c.retailer_id == bindparam("held_retailer_id"),
-    pos_locks.c.user_offer_id == bindparam("held_user_offer_id"),
-    pos_locks.c.store_id == bindparam("held_store_id"),
-    pos_locks.c.transaction_id == bindparam("held_transaction_id"),
+# execute parameters named like them. Run on the driver (kit.db.Command).
+_RELOCK = Command(
+    update(pos_locks).where(
+        pos_locks.c.retailer_id == bindparam("held_retailer_id"),
+        pos_locks.c.user_offer_id == bindparam("held_user_offer_id"),
+        pos_locks.c.store_id == bindparam("held_store_id"),
+        pos_locks.c.transaction_id == bindparam("held_transaction_id"),
+    )
 )
 
 
@@ -161,8 +163,7 @@ async def relock(conn: AsyncConnection, lock: LockRow) -> bool:
         "held_store_id": lock.store_id,
         "held_transaction_id": lock.transaction_id,
     }
-    result = await conn.execute(_RELOCK, {**held, **_lock_values(lock)})
-    return bool(result.rowcount)
+    return bool(await _RELOCK.run(conn, {**held, **_lock_values(lock)}))
 
 
 async def take_over_expired(conn: AsyncConnection, lock: LockRow, now: datetime) -> bool:
