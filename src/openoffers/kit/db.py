@@ -202,26 +202,52 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("openoffers_begin", "DEFERRED")
-        # Straight on the driver: one hand-off to its thread, where a cursor's open, execute and close
-        # through SQLAlchemy's adapter were three (the statement is a fixed string).
-        statement = f"BEGIN {mode}"
-        try:
-            await_only(conn.connection.driver_connection.execute_fetchall(statement, ()))
-        except conn.dialect.loaded_dbapi.Error as error:
-            # As SQLAlchemy raises it (a busy database is `unavailable`, 503).
-            raise exc.DBAPIError.instance(statement, (), error, conn.dialect.loaded_dbapi.Error) from error
+        if mode == "DEFERRED":
+            # A read transaction's BEGIN takes no lock and reads nothing: it goes to the driver with the
+            # transaction's first statement, in the same hand-off to its thread when that statement is a
+            # `Query` or `Command` (one hand-off fewer per read request). The snapshot starts at the
+            # first read either way.
+            conn.info[_PENDING_BEGIN] = "BEGIN DEFERRED"
+            return
+        # A write transaction takes the write lock now, so writers queue here, before they do anything.
+        _begin_now(conn, f"BEGIN {mode}")
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _on_statement(conn: Any, *_: Any) -> None:
+        # A statement through SQLAlchemy: its transaction's BEGIN first, on its own.
+        begin = conn.info.pop(_PENDING_BEGIN, None)
+        if begin is not None:
+            _begin_now(conn, begin)
+
+    @event.listens_for(engine.sync_engine, "commit")
+    @event.listens_for(engine.sync_engine, "rollback")
+    def _on_end(conn: Any) -> None:
+        # A transaction that ran no statement never began on the driver: nothing to carry over.
+        conn.info.pop(_PENDING_BEGIN, None)
 
     @event.listens_for(engine.sync_engine, "reset")
     def _on_reset(dbapi_connection: Any, record: Any, reset_state: Any) -> None:
         # What the pool's reset on return does (roll back), skipped when no transaction is open: after a
         # commit or rollback there is none, and asking costs no hand-off (`in_transaction` is read here).
+        record.info.pop(_PENDING_BEGIN, None)
         if reset_state.terminate_only:
             return
         if record.driver_connection is None or record.driver_connection.in_transaction:
             dbapi_connection.rollback()
 
 
-# ------------------------------------------------------------------------------- reads on the driver
+# The BEGIN a SQLite transaction still owes the driver (`_configure_sqlite`), in the connection's info.
+_PENDING_BEGIN = "openoffers_pending_begin"
+
+
+def _begin_now(conn: Any, statement: str) -> None:
+    """BEGIN straight on the driver: one hand-off to its thread, where a cursor's open, execute and close
+    through SQLAlchemy's adapter were three."""
+    try:
+        await_only(conn.connection.driver_connection.execute_fetchall(statement, ()))
+    except conn.dialect.loaded_dbapi.Error as error:
+        # As SQLAlchemy raises it (a busy database is `unavailable`, 503).
+        raise exc.DBAPIError.instance(statement, (), error, conn.dialect.loaded_dbapi.Error) from error
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,10 +356,11 @@ class Query:
         if plan is None:
             return list((await conn.execute(self.statement, dict(parameters))).all())
         arguments = plan.arguments(parameters)
+        begin = conn.sync_connection.info.pop(_PENDING_BEGIN, None) if plan.is_sqlite else None  # type: ignore[union-attr]
         fairy = _driver(conn, plan, arguments)
         try:
             if plan.is_sqlite:
-                rows = await fairy.driver_connection.execute_fetchall(plan.sql, arguments)
+                [rows] = await _on_sqlite_thread(fairy, begin, [(plan.sql, arguments)], _fetch_all)
             else:
                 rows = await (await _began(fairy)).fetch(plan.sql, *arguments)
         except Exception as error:
@@ -365,18 +392,52 @@ class Command(Query):
         if plan is None:
             return int((await conn.execute(self.statement, dict(parameters))).rowcount)
         arguments = plan.arguments(parameters)
+        begin = conn.sync_connection.info.pop(_PENDING_BEGIN, None) if plan.is_sqlite else None  # type: ignore[union-attr]
         fairy = _driver(conn, plan, arguments)
         try:
             if plan.is_sqlite:
-                # One hand-off: aiosqlite's execute runs the statement to completion; the row count is
-                # read from the cursor here, and the cursor needs no close of its own.
-                cursor = await fairy.driver_connection.execute(plan.sql, arguments)
-                return int(cursor.rowcount)
+                [count] = await _on_sqlite_thread(fairy, begin, [(plan.sql, arguments)], _row_count)
+                return int(count)
             status = await (await _began(fairy)).execute(plan.sql, *arguments)
         except Exception as error:
             raise _as_sqlalchemy_error(conn, fairy, plan.sql, arguments, error) from error
         # asyncpg answers the command tag: "UPDATE 3", "DELETE 0", "INSERT 0 1".
         return int(status.rsplit(" ", 1)[1])
+
+
+def _fetch_all(cursor: Any) -> list[Any]:
+    rows: list[Any] = cursor.fetchall()
+    return rows
+
+
+def _row_count(cursor: Any) -> int:
+    return int(cursor.rowcount)
+
+
+async def _on_sqlite_thread(
+    fairy: Any, begin: str | None, statements: list[tuple[str, list[Any]]], result: Callable[[Any], Any]
+) -> list[Any]:
+    """Run the transaction's pending BEGIN (if any) and `statements` in ONE hand-off to aiosqlite's
+    thread, each statement's cursor read by `result` there. aiosqlite's public calls make one hand-off
+    per statement (and none takes a BEGIN along), so this uses its `_execute`, the one method they all
+    go through (aiosqlite is pinned; tests/kit/test_db.py covers this path)."""
+    driver = fairy.driver_connection
+
+    def work() -> list[Any]:
+        connection = driver._conn
+        if begin is not None:
+            connection.execute(begin)
+        answers = []
+        for sql, arguments in statements:
+            cursor = connection.execute(sql, arguments)
+            try:
+                answers.append(result(cursor))
+            finally:
+                cursor.close()
+        return answers
+
+    answers: list[Any] = await driver._execute(work)
+    return answers
 
 
 def _as_sqlalchemy_error(
