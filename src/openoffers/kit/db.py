@@ -405,6 +405,27 @@ class Command(Query):
         return int(status.rsplit(" ", 1)[1])
 
 
+async def all_of(conn: AsyncConnection, queries: Sequence[tuple[Query, Mapping[str, Any]]]) -> list[list[Any]]:
+    """Several independent `Query` reads of one transaction, each one's rows in order: on SQLite in ONE
+    hand-off to the driver's thread (with a pending BEGIN), on PostgreSQL one after another."""
+    plans = [query._plan_for(conn, parameters) for query, parameters in queries]
+    if not conn.dialect.name == "sqlite" or any(plan is None for plan in plans):
+        return [await query.all(conn, parameters) for query, parameters in queries]
+    runnable = [
+        (plan, plan.arguments(parameters)) for plan, (_, parameters) in zip(plans, queries, strict=True) if plan
+    ]
+    begin = conn.sync_connection.info.pop(_PENDING_BEGIN, None)  # type: ignore[union-attr]
+    fairy = None
+    for plan, arguments in runnable:
+        fairy = _driver(conn, plan, arguments)
+    statements = [(plan.sql, arguments) for plan, arguments in runnable]
+    try:
+        answers = await _on_sqlite_thread(fairy, begin, statements, _fetch_all)
+    except Exception as error:
+        raise _as_sqlalchemy_error(conn, fairy, statements[-1][0], statements[-1][1], error) from error
+    return [plan.decode(rows) for (plan, _), rows in zip(runnable, answers, strict=True)]
+
+
 def _fetch_all(cursor: Any) -> list[Any]:
     rows: list[Any] = cursor.fetchall()
     return rows
