@@ -2,7 +2,7 @@
 
 What a profile of the hot paths is taken from (docs/BENCHMARKS.md): one customer holding 20 offers,
 then Lookup, Lookup with the 20-line check, and a re-lock, each called `--calls` times after a warm-up;
-prints the median CPU milliseconds per call. With `--profile CASE` it writes a cProfile of that case
+prints the median CPU (the process's, the driver's thread included) and wall milliseconds per call. With `--profile CASE` it writes a cProfile of that case
 (`--profile-out`, default /tmp/pos-CASE.prof) for `python -m pstats` or snakeviz.
 
 Usage: python benchmarks/inprocess.py [--engine sqlite|postgresql] [--calls N] [--profile lookup|check|lock]
@@ -85,16 +85,18 @@ async def _run(url: str, calls: int, profile: str | None, out: str) -> None:
             for n in range(10):
                 await case(-n - 1)
             profiler = cProfile.Profile() if name == profile else None
-            times = []
+            times, walls = [], []
             for n in range(calls):
-                started = time.process_time()
+                started, wall = time.process_time(), time.perf_counter()
                 if profiler is not None:
                     profiler.enable()
                 await case(n)
                 if profiler is not None:
                     profiler.disable()
                 times.append(time.process_time() - started)
-            print(f"{name:8} {statistics.median(times) * 1000:7.2f} ms CPU (median of {calls})")
+                walls.append(time.perf_counter() - wall)
+            cpu, elapsed = statistics.median(times) * 1000, statistics.median(walls) * 1000
+            print(f"{name:8} {cpu:7.2f} ms CPU {elapsed:7.2f} ms wall (medians of {calls})")
             if profiler is not None:
                 profiler.dump_stats(out)
                 print(f"  profile written to {out}")
