@@ -1,9 +1,9 @@
-"""POS calls in process: the ASGI app called directly (no sockets, no server), CPU time per call.
+"""POS calls in process: the ASGI app called directly (no sockets, no server), CPU and wall time per call.
 
 What a profile of the hot paths is taken from (docs/BENCHMARKS.md): one customer holding 20 offers,
 then Lookup, Lookup with the 20-line check, and a re-lock, each called `--calls` times after a warm-up;
-prints the median CPU (the process's, the driver's thread included) and wall milliseconds per call. With `--profile CASE` it writes a cProfile of that case
-(`--profile-out`, default /tmp/pos-CASE.prof) for `python -m pstats` or snakeviz.
+prints the median CPU (the process's, the driver's thread included) and wall milliseconds per call.
+With `--profile CASE` it writes a cProfile of that case (`--profile-out`, default /tmp/pos-CASE.prof).
 
 Usage: python benchmarks/inprocess.py [--engine sqlite|postgresql] [--calls N] [--profile lookup|check|lock]
 """
