@@ -327,14 +327,14 @@ async def _began(fairy: Any) -> Any:
 
 
 class Query:
-    """A SELECT built once at import with bind parameters, compiled once per dialect, and run straight
-    on the driver inside the caller's transaction: on SQLite one hand-off to aiosqlite's thread (execute
-    and fetch together) where SQLAlchemy's adapter makes four (cursor, execute, fetch, close), on
-    PostgreSQL asyncpg's prepared statement without the adapter's cursor. Rows come back as named tuples
-    (by attribute or position), decoded by the same result processors SQLAlchemy would apply; driver
-    errors are raised as SQLAlchemy's (`unavailable` reads them alike). `before_cursor_execute`
-    listeners still see the statement, so statement counts stay honest. For the POS hot paths; a
-    statement that cannot run this way (`_plan`) runs through SQLAlchemy."""
+    """A SELECT (or a statement with RETURNING) built once at import with bind parameters, compiled once
+    per dialect, and run straight on the driver inside the caller's transaction: on SQLite one hand-off to
+    aiosqlite's thread (execute and fetch together) where SQLAlchemy's adapter makes four (cursor,
+    execute, fetch, close), on PostgreSQL asyncpg's prepared statement without the adapter's cursor. Rows
+    come back as named tuples (by attribute or position), decoded by the same result processors
+    SQLAlchemy would apply; driver errors are raised as SQLAlchemy's (`unavailable` reads them alike).
+    `before_cursor_execute` listeners still see the statement, so statement counts stay honest. For the
+    POS hot paths; a statement that cannot run this way (`_plan`) runs through SQLAlchemy."""
 
     __slots__ = ("_plans", "statement")
 
@@ -537,9 +537,8 @@ async def insert_ignore_returning(
 ) -> Any | None:
     """`insert_ignore` that answers the inserted row's `column` (its generated key, say), or None when
     the row existed: one statement where an insert and a read back would be two."""
-    statement = _on_conflict(conn, "returning", table, conflict_columns, (column,))
-    result = await conn.execute(statement, dict(values))
-    return result.scalar_one_or_none()
+    row = await _command(conn, "returning", table, conflict_columns, (column,)).first(conn, values)
+    return None if row is None else row[0]
 
 
 # PostgreSQL conditions that mean "not now" rather than "never": a lock or statement timeout, the
