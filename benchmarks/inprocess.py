@@ -1,11 +1,12 @@
 """POS calls in process: the ASGI app called directly (no sockets, no server), CPU and wall time per call.
 
 What a profile of the hot paths is taken from (docs/BENCHMARKS.md): one customer holding 20 offers,
-then Lookup, Lookup with the 20-line check, and a re-lock, each called `--calls` times after a warm-up;
+then Lookup, Lookup with the 20-line check, a re-lock, and a closing send_transaction (a new check
+for the paying customer, earning under one rule), each called `--calls` times after a warm-up;
 prints the median CPU (the process's, the driver's thread included) and wall milliseconds per call.
 With `--profile CASE` it writes a cProfile of that case (`--profile-out`, default /tmp/pos-CASE.prof).
 
-Usage: python benchmarks/inprocess.py [--engine sqlite|postgresql] [--calls N] [--profile lookup|check|lock]
+Usage: python benchmarks/inprocess.py [--engine sqlite|postgresql] [--calls N] [--profile lookup|check|lock|close]
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ async def _setup(url: str, offers: int) -> tuple[Any, seeding.Api, Database, str
             "transaction": {**CHECK, "transaction_id": "T-1"},
         },
     )
+    await api.admin("/api/2.0/rules/create", {"kind": "earn", "name": "base", "rate": "1"})
     return app, api, db, first
 
 
@@ -75,7 +77,17 @@ def _cases(api: seeding.Api, first: str) -> dict[str, Callable[[int], Awaitable[
         }
         return await api.pos("/api/2.0/lock", f"relock-{n}", payload)
 
-    return {"lookup": lookup, "check": check, "lock": lock}
+    async def close(n: int) -> Any:
+        # A new check closed by the paying customer (no offer): the loyalty engine earns on it.
+        payment = {"payment_id": "p1", "amount": "11", "type": "CREDIT", "user_id": "@", "user_id_type": "SessionM_ID"}
+        user = (await api.pos("/api/2.0/lookup", f"u{n}", {"external_customer_id": "TEMPLATE"}))[0]
+        payment["user_id"] = user["user_reference_id"]
+        payload = {**CHECK, "transaction_id": f"close-{n}", "is_closed": True, "payments": [payment]}
+        started = time.process_time(), time.perf_counter()
+        await api.pos("/api/2.0/send_transaction", f"close-{n}", payload)
+        return started
+
+    return {"lookup": lookup, "check": check, "lock": lock, "close": close}
 
 
 async def _run(url: str, calls: int, profile: str | None, out: str) -> None:
@@ -90,7 +102,9 @@ async def _run(url: str, calls: int, profile: str | None, out: str) -> None:
                 started, wall = time.process_time(), time.perf_counter()
                 if profiler is not None:
                     profiler.enable()
-                await case(n)
+                answer = await case(n)
+                if name == "close":  # timed from the send_transaction, after its set-up Lookup
+                    started, wall = answer
                 if profiler is not None:
                     profiler.disable()
                 times.append(time.process_time() - started)
@@ -110,7 +124,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--calls", type=int, default=300)
-    parser.add_argument("--profile", choices=["lookup", "check", "lock"])
+    parser.add_argument("--profile", choices=["lookup", "check", "lock", "close"])
     parser.add_argument("--profile-out")
     args = parser.parse_args()
     out = args.profile_out or f"/tmp/pos-{args.profile}.prof"
