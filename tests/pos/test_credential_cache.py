@@ -1,5 +1,6 @@
 """The POS processes' memory of credentials (tenancy/pos_credentials.py) never serves a revoked POS
-client, a replaced secret or a deleted offer beyond its bound (OPENOFFERS_POS_CREDENTIALS_CACHE_SECONDS).
+client or a replaced secret beyond its bound (OPENOFFERS_POS_CREDENTIALS_CACHE_SECONDS), and the offer
+revision cache never serves a deleted or deactivated offer at all (its bound is zero).
 
 "Another process" is simulated by changing the database directly, behind the serving app's back; the
 memory's monotonic clock is a counter the test moves, so no test sleeps."""
@@ -150,3 +151,36 @@ async def test_a_deleted_offer_is_gone_from_the_next_call(
         LOCK, json=envelope(tenant, lock_body(user_offer_id, check())), headers=tenant.pos_auth
     )
     assert response.status_code != 200
+
+
+async def test_a_deactivated_offer_is_seen_at_once_however_warm_the_caches(
+    client: httpx.AsyncClient, db: Database, tenant: Tenant, seconds: Seconds
+) -> None:
+    """The offer revision cache is keyed by the row's `updated_at`, which every status change moves, so
+    its bound for offers is zero: after a Lookup has cached the published revision, deactivating the
+    offer refuses its next issue at once, while the copy already issued stays redeemable and shown
+    (API.md 3.2), with the deactivated revision's terms; reactivating issues again at once."""
+    user_id, user_offer_id = await customer_with_offer(client, tenant)
+    offer_id = (await api(client, tenant, "/api/2.0/offers/get_user_offer", {"user_offer_id": user_offer_id}))[
+        "offer_id"
+    ]
+    body: dict[str, Any] = {"user_id": user_id}
+    for _ in range(2):  # warm: credentials and the published revision are in memory now
+        response = await client.post(LOOKUP, json=envelope(tenant, body), headers=tenant.pos_auth)
+        assert response.status_code == 200
+    await api(client, tenant, "/api/2.0/offers/management/deactivate", {"offer_id": offer_id})
+    issue = {"user_id": user_id, "offer_id": offer_id}
+    [refused] = (await api(client, tenant, "/api/2.0/offers/acquisition/issue", issue))["status_list"]
+    assert (refused["user_offer_id"], refused["fail_reason"]) == (None, "OFFER_NOT_PUBLISHED")
+    response = await client.post(LOOKUP, json=envelope(tenant, body), headers=tenant.pos_auth)
+    [found] = response.json()["payload"]
+    assert [(o["reference_id"], o["status"]) for o in found["offers"]] == [(user_offer_id, "INFO")]
+    response = await client.post(
+        LOCK, json=envelope(tenant, lock_body(user_offer_id, check())), headers=tenant.pos_auth
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["payload"]["amount"] == 5
+    await api(client, tenant, "/api/2.0/offers/management/reactivate", {"offer_id": offer_id})
+    [issued] = (await api(client, tenant, "/api/2.0/offers/acquisition/issue", issue))["status_list"]
+    assert issued["fail_reason"] is None
+    assert issued["user_offer_id"] not in (None, user_offer_id)

@@ -13,11 +13,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import aiosqlite
 import httpx
 from sqlalchemy import event
 
+from openoffers.app import create_app
 from openoffers.kit.db import Database
-from tests.conftest import Tenant
+from openoffers.settings import Settings
+from tests.conftest import FrozenClock, Tenant, make_tenant
 from tests.pos.pos_support import (
     LOCK,
     LOOKUP,
@@ -136,3 +139,48 @@ async def test_closed_send_transaction_statements(client: httpx.AsyncClient, db:
     )
     assert result is None
     assert len(seen) == 22, seen
+
+
+@contextmanager
+def hand_offs(db: Database) -> Iterator[list[str]]:
+    """On SQLite, each time a call hands work to aiosqlite's thread (every aiosqlite call goes through
+    `Connection._execute`): what a Lookup waits on, besides its statements."""
+    seen: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def spy(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(getattr(fn, "__qualname__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    aiosqlite.Connection._execute = spy  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        aiosqlite.Connection._execute = original  # type: ignore[method-assign]
+
+
+async def test_sqlite_hand_offs(sqlite_url: str, clock: FrozenClock) -> None:
+    """SQLite only: asyncpg runs on the event loop, with no thread to hand work to."""
+    db = Database(sqlite_url, pool_size=5)
+    tenant = await make_tenant(db, clock)
+    app = create_app(Settings(database_url=db.url, max_in_flight=0), database=db, clock=clock)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        await _hand_offs(client, db, tenant)
+    await db.dispose()
+
+
+async def _hand_offs(client: httpx.AsyncClient, db: Database, tenant: Tenant) -> None:
+    _, held = await customer(client, tenant)
+    await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
+    # Lookup: 1. BEGIN with the customer and wallet reads (kit.db.all_of); 2. COMMIT. Through SQLAlchemy's
+    # adapter it was thirteen (cursor, execute, fetch and close for each of BEGIN and the two reads,
+    # then COMMIT and the pool's rollback on return).
+    for payload in ({"external_customer_id": "C-1"}, {"external_customer_id": "C-1", "transaction": check("T-1")}):
+        with hand_offs(db) as seen:
+            await counted(client, db, tenant, LOOKUP, payload)
+        assert len(seen) == 2, seen
+    # Re-lock: BEGIN IMMEDIATE (the write lock, before anything is read); its four statements, one each
+    # (kit.db.Query and Command); COMMIT. It was eighteen.
+    with hand_offs(db) as seen:
+        await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
+    assert len(seen) == 6, seen

@@ -80,23 +80,23 @@ def allocate(total: int, weights: Sequence[int]) -> list[int]:
     """
     if total < 0:
         raise ValueError("total must not be negative")
-    if any(w < 0 for w in weights):
+    if weights and min(weights) < 0:
         raise ValueError("weights must not be negative")
     weight_sum = sum(weights)
     if weight_sum == 0:
         if total == 0:
             return [0 for _ in weights]
         raise ValueError("cannot allocate a positive total over zero weights")
-    shares: list[int] = []
-    remainders: list[tuple[int, int]] = []
-    for index, weight in enumerate(weights):
-        share, remainder = divmod(total * weight, weight_sum)
-        shares.append(share)
-        # Sort key: largest remainder first, then earliest index.
-        remainders.append((-remainder, index))
+    # Pricing calls this for every discount of every offer on a check: comprehensions and built-ins,
+    # and no sort when the floors already add up.
+    pairs = [divmod(total * weight, weight_sum) for weight in weights]
+    shares = [share for share, _ in pairs]
     left = total - sum(shares)
-    for _, index in sorted(remainders)[:left]:
-        shares[index] += 1
+    if left:
+        # Largest remainder first; `sorted` is stable, so equal remainders keep the earlier position.
+        keys = [-remainder for _, remainder in pairs]
+        for index in sorted(range(len(keys)), key=keys.__getitem__)[:left]:
+            shares[index] += 1
     return shares
 
 

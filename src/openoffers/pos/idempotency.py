@@ -26,7 +26,7 @@ from uuid import UUID
 from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers.kit.db import insert_ignore
+from openoffers.kit.db import Command, insert_ignore
 from openoffers.kit.errors import PendingProcessing
 from openoffers.tables.pos import pos_requests
 
@@ -96,19 +96,22 @@ async def claim(conn: AsyncConnection, key: RequestKey, now: datetime) -> bytes 
     return None
 
 
-# Built once (every mutating POS call runs it); the SET columns come from the execute parameters.
-_SAVE = update(pos_requests).where(
-    pos_requests.c.retailer_id == bindparam("key_retailer_id"),
-    pos_requests.c.client_id == bindparam("key_client_id"),
-    pos_requests.c.route == bindparam("key_route"),
-    pos_requests.c.request_id == bindparam("key_request_id"),
-    pos_requests.c.subject == bindparam("key_subject"),
+# Built once (every mutating POS call runs it), run on the driver (kit.db.Command); the SET columns
+# come from the execute parameters.
+_SAVE = Command(
+    update(pos_requests).where(
+        pos_requests.c.retailer_id == bindparam("key_retailer_id"),
+        pos_requests.c.client_id == bindparam("key_client_id"),
+        pos_requests.c.route == bindparam("key_route"),
+        pos_requests.c.request_id == bindparam("key_request_id"),
+        pos_requests.c.subject == bindparam("key_subject"),
+    )
 )
 
 
 async def save(conn: AsyncConnection, key: RequestKey, status_code: int, response: bytes) -> None:
-    await conn.execute(
-        _SAVE,
+    await _SAVE.run(
+        conn,
         {
             "key_retailer_id": key.retailer_id,
             "key_client_id": key.client_id,

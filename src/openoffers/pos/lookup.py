@@ -8,12 +8,13 @@ is listed with amount 0, its `reason` and what the check lacks (`missing_amount`
 to this very check is priced again (as a re-lock would) and shown `LOCKED`; one locked to another check
 is left out.
 
-Hot path (ARCHITECTURE.md rule 9): the customer with their point balances in one query, the wallet with
-its locks in one, max_uses counts in one (only when an offer has max_uses); offer terms come from the
-per-process cache. The customer goes with the balances, not the wallet: a retailer has a few accounts
-but a wallet many offers, and the customer's columns would be repeated, and decoded, on every row. A
-check's own locks come from the wallet's rows: only a lock on a user offer the check names matters to
-the basket, and those are read with the wallet or with the check's other user offers.
+Hot path (ARCHITECTURE.md rule 9): the customer with their point balances in one query and the wallet with
+its locks in one, both sent in one round trip (`read_model.customer_and_wallet`), max_uses counts in one
+(only when an offer has max_uses); offer terms come from the per-process cache. The customer goes with
+the balances, not the wallet: a retailer has a few accounts but a wallet many offers, and the customer's
+columns would be repeated, and decoded, on every row. A check's own locks come from the wallet's rows:
+only a lock on a user offer the check names matters to the basket, and those are read with the wallet or
+with the check's other user offers.
 """
 
 from __future__ import annotations
@@ -54,9 +55,9 @@ async def lookup_in(conn: AsyncConnection, scope: Scope, payload: LookupPayload)
         phone=payload.phone,
     )
     [(kind, value)] = key.items()
-    customer = await read_model.customer_with_balances(conn, scope.retailer_id, kind, value)
+    # The customer and their wallet in one round trip (the wallet's user is the key's first).
+    customer, rows, every_lock = await read_model.customer_and_wallet(conn, scope.retailer_id, kind, value, now)
     user = wallet_service.the_one_user(customer.users)
-    rows, every_lock = await read_model.wallet_with_locks(conn, scope.retailer_id, user.id, now)
     balances = customer.balances
     if not any(b.account.is_default for b in balances):
         # Reads show the default account before its first use (it is created lazily with this id).

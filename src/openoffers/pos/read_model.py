@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.clock import as_utc
-from openoffers.kit.db import UtcDateTime
+from openoffers.kit.db import Query, UtcDateTime, all_of
 from openoffers.loyalty.points import repository as loyalty_repo
 from openoffers.loyalty.points.repository import BalanceRow, PointAccountRow
 from openoffers.pos.repository import LockRow, lock_of_row
@@ -85,16 +85,11 @@ def _customer_statement(kind: str) -> Select[Any]:
 
 # Built once per key kind, with bind parameters: building this statement and its cache key on every
 # Lookup cost more than running it (ARCHITECTURE.md rule 9).
-_CUSTOMER_BY = {kind: _customer_statement(kind) for kind in users_repo.KEY_KINDS}
+# Run on the driver (`kit.db.Query`): one hand-off to SQLite's thread per read.
+_CUSTOMER_BY = {kind: Query(_customer_statement(kind)) for kind in users_repo.KEY_KINDS}
 
 
-async def customer_with_balances(conn: AsyncConnection, retailer_id: UUID, kind: str, value: Any) -> Customer:
-    """The users a look-up key finds (`users_repository.matching_users_by`: its kind and value), each
-    joined with the retailer's point accounts and their balance in each (`loyalty_repo.user_balances`),
-    in one query. A retailer has few accounts, so the user's columns repeat a few times at most (the
-    wallet, with many rows, is read on its own by `wallet_with_locks`)."""
-    parameters = {"retailer_id": retailer_id, "key": users_repo.key_value(kind, value)}
-    rows = (await conn.execute(_CUSTOMER_BY[kind], parameters)).all()
+def _customer_of(rows: Sequence[Any]) -> Customer:
     account_names = PointAccountRow.__slots__
     people: dict[UUID, UserRow] = {}
     for row in rows:
@@ -115,27 +110,41 @@ async def customer_with_balances(conn: AsyncConnection, retailer_id: UUID, kind:
     return Customer(list(people.values()), balances)
 
 
-# Built once, with bind parameters (see _CUSTOMER_BY).
-_WALLET_WITH_LOCKS = (
-    select(*WALLET_COLUMNS, *_LOCK_COLUMNS)
-    .select_from(WALLET_JOIN)
-    .where(
-        user_offers.c.retailer_id == bindparam("retailer_id"),
-        user_offers.c.user_id == bindparam("user_id"),
-        wallet_repo.redeemable(bindparam("now", type_=UtcDateTime())),
+def _wallet_by_key_statement(kind: str) -> Select[Any]:
+    """The redeemable wallet (`wallet_repo.wallet_rows`: Issued inside the window, and Locked, newest
+    first) of the first user a look-up key finds, each user offer with its lock row."""
+    first = users_repo.matching_users_by(kind, limit=1).with_only_columns(users.c.id).scalar_subquery()
+    return (
+        select(*WALLET_COLUMNS, *_LOCK_COLUMNS)
+        .select_from(WALLET_JOIN)
+        .where(
+            user_offers.c.retailer_id == bindparam("retailer_id"),
+            user_offers.c.user_id == first,
+            wallet_repo.redeemable(bindparam("now", type_=UtcDateTime())),
+        )
+        .order_by(user_offers.c.acquired_at.desc(), user_offers.c.id)
     )
-    .order_by(user_offers.c.acquired_at.desc(), user_offers.c.id)
-)
 
 
-async def wallet_with_locks(
-    conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime
-) -> tuple[list[WalletRow], dict[UUID, LockRow]]:
-    """`wallet_repo.wallet_rows` (Issued inside the window, and Locked, newest first) with each user
-    offer's lock row, in one query."""
-    parameters = {"retailer_id": retailer_id, "user_id": user_id, "now": now}
-    rows = (await conn.execute(_WALLET_WITH_LOCKS, parameters)).all()
-    return await wallet_repo.attach_revisions(conn, retailer_id, rows), _joined_locks(rows)
+_WALLET_BY_KEY = {kind: Query(_wallet_by_key_statement(kind)) for kind in users_repo.KEY_KINDS}
+
+
+async def customer_and_wallet(
+    conn: AsyncConnection, retailer_id: UUID, kind: str, value: Any, now: datetime
+) -> tuple[Customer, list[WalletRow], dict[UUID, LockRow]]:
+    """Lookup's reads, in one round trip (`kit.db.all_of`: one hand-off to SQLite's thread):
+
+    - the users the look-up key finds (`users_repository.matching_users_by`: its kind and value), each
+      joined with the retailer's point accounts and their balance in each, in one query (a retailer has
+      few accounts, so the user's columns repeat a few times at most);
+    - the redeemable wallet of the first of them with each user offer's lock row, in another (the
+      wallet, with many rows, is read on its own so the customer's columns are not repeated on each).
+
+    The caller refuses a key that finds no user or two (`wallet_service.the_one_user`)."""
+    parameters = {"retailer_id": retailer_id, "key": users_repo.key_value(kind, value), "now": now}
+    customer_rows, wallet = await all_of(conn, [(_CUSTOMER_BY[kind], parameters), (_WALLET_BY_KEY[kind], parameters)])
+    customer = _customer_of(customer_rows)
+    return customer, await wallet_repo.attach_revisions(conn, retailer_id, wallet), _joined_locks(wallet)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,9 +222,10 @@ def _lock_target_statement(by_claim_code: bool) -> Select[Any]:
     )
 
 
-# Built once each, with bind parameters (see _CUSTOMER_BY): by user offer id, and by claim code.
-_LOCK_TARGET_BY_ID = _lock_target_statement(by_claim_code=False)
-_LOCK_TARGET_BY_CODE = _lock_target_statement(by_claim_code=True)
+# Built once each, with bind parameters, run on the driver (see _CUSTOMER_BY): by user offer id, and by
+# claim code.
+_LOCK_TARGET_BY_ID = Query(_lock_target_statement(by_claim_code=False))
+_LOCK_TARGET_BY_CODE = Query(_lock_target_statement(by_claim_code=True))
 
 
 async def lock_target(
@@ -241,7 +251,7 @@ async def lock_target(
         statement, parameters["claim_code"] = _LOCK_TARGET_BY_CODE, claim_code
     else:
         statement, parameters["user_offer_id"] = _LOCK_TARGET_BY_ID, user_offer_id
-    row = (await conn.execute(statement, parameters)).first()
+    row = await statement.first(conn, parameters)
     if row is None:
         return None
     [wallet_row] = await wallet_repo.attach_revisions(conn, retailer_id, [row])

@@ -19,7 +19,7 @@ from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import pricing
-from openoffers.kit.db import insert_ignore, upsert
+from openoffers.kit.db import Command, Query, insert_ignore, upsert
 from openoffers.tables.pos import claim_codes, pos_locks, pos_transactions
 from openoffers.tables.wallet import users
 
@@ -92,20 +92,24 @@ async def locks_of(conn: AsyncConnection, retailer_id: UUID, user_offer_ids: Seq
     return {r.user_offer_id: lock_of_row(r) for r in rows}
 
 
+# Built once (every closing check reads its locks), with bind parameters; run on the driver.
+_LOCKS_OF_CHECK = Query(
+    select(pos_locks)
+    .where(
+        pos_locks.c.retailer_id == bindparam("retailer_id"),
+        pos_locks.c.store_id == bindparam("store_id"),
+        pos_locks.c.transaction_id == bindparam("transaction_id"),
+    )
+    .order_by(pos_locks.c.user_offer_id)
+)
+
+
 async def locks_of_check(
     conn: AsyncConnection, retailer_id: UUID, store_id: UUID, transaction_id: str
 ) -> list[LockRow]:
     """Every lock a check holds, ordered by user offer id (the order writes take row locks in)."""
-    rows = await conn.execute(
-        select(pos_locks)
-        .where(
-            pos_locks.c.retailer_id == retailer_id,
-            pos_locks.c.store_id == store_id,
-            pos_locks.c.transaction_id == transaction_id,
-        )
-        .order_by(pos_locks.c.user_offer_id)
-    )
-    return [lock_of_row(r) for r in rows]
+    parameters = {"retailer_id": retailer_id, "store_id": store_id, "transaction_id": transaction_id}
+    return [lock_of_row(r) for r in await _LOCKS_OF_CHECK.all(conn, parameters)]
 
 
 def _lock_values(lock: LockRow) -> dict[str, Any]:
@@ -143,12 +147,14 @@ def _held(retailer_id: UUID, user_offer_id: UUID, store_id: UUID, transaction_id
 
 
 # Built once (every re-lock runs it): `_held` with bind parameters; the SET columns come from the
-# execute parameters named like them.
-_RELOCK = update(pos_locks).where(
-    pos_locks.c.retailer_id == bindparam("held_retailer_id"),
-    pos_locks.c.user_offer_id == bindparam("held_user_offer_id"),
-    pos_locks.c.store_id == bindparam("held_store_id"),
-    pos_locks.c.transaction_id == bindparam("held_transaction_id"),
+# execute parameters named like them. Run on the driver (kit.db.Command).
+_RELOCK = Command(
+    update(pos_locks).where(
+        pos_locks.c.retailer_id == bindparam("held_retailer_id"),
+        pos_locks.c.user_offer_id == bindparam("held_user_offer_id"),
+        pos_locks.c.store_id == bindparam("held_store_id"),
+        pos_locks.c.transaction_id == bindparam("held_transaction_id"),
+    )
 )
 
 
@@ -161,8 +167,7 @@ async def relock(conn: AsyncConnection, lock: LockRow) -> bool:
         "held_store_id": lock.store_id,
         "held_transaction_id": lock.transaction_id,
     }
-    result = await conn.execute(_RELOCK, {**held, **_lock_values(lock)})
-    return bool(result.rowcount)
+    return bool(await _RELOCK.run(conn, {**held, **_lock_values(lock)}))
 
 
 async def take_over_expired(conn: AsyncConnection, lock: LockRow, now: datetime) -> bool:
@@ -278,12 +283,16 @@ async def claim_check(conn: AsyncConnection, values: dict[str, Any]) -> tuple[Ch
     return _check(row), created
 
 
-async def update_check(conn: AsyncConnection, retailer_id: UUID, check_id: UUID, values: dict[str, Any]) -> None:
-    await conn.execute(
-        update(pos_transactions)
-        .where(pos_transactions.c.retailer_id == retailer_id, pos_transactions.c.id == check_id)
-        .values(**values)
+# Built once, run on the driver; the SET columns come from the parameters (one compiled form per set).
+_UPDATE_CHECK = Command(
+    update(pos_transactions).where(
+        pos_transactions.c.retailer_id == bindparam("held_retailer_id"), pos_transactions.c.id == bindparam("held_id")
     )
+)
+
+
+async def update_check(conn: AsyncConnection, retailer_id: UUID, check_id: UUID, values: dict[str, Any]) -> None:
+    await _UPDATE_CHECK.run(conn, {"held_retailer_id": retailer_id, "held_id": check_id, **values})
 
 
 async def check_is_closed(conn: AsyncConnection, retailer_id: UUID, store_id: UUID, transaction_id: str) -> bool:

@@ -14,7 +14,7 @@ from uuid import UUID, uuid5
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers.kit.db import insert_ignore, insert_ignore_returning
+from openoffers.kit.db import Command, insert_ignore, insert_ignore_returning
 from openoffers.kit.ids import new_id
 from openoffers.tables.points import point_accounts, point_balances, point_ledger
 
@@ -200,13 +200,14 @@ async def change_balance(
         "lifetime_delta": lifetime_delta,
         "updated_at": now,
     }
-    row = (await conn.execute(statement, parameters)).first()
+    row = await statement.first(conn, parameters)
     return (int(row.available), int(row.lifetime)) if row is not None else None
 
 
 # Built once (every earn and spend runs one), with bind parameters: the change, and the change that
-# happens only when enough points are available (a spend).
-_CHANGE = (
+# happens only when enough points are available (a spend). Run on the driver (kit.db.Command); the
+# `updated_at` SET column comes from the parameters.
+_CHANGE_STATEMENT = (
     update(point_balances)
     .where(
         point_balances.c.retailer_id == bindparam("held_retailer_id"),
@@ -219,7 +220,8 @@ _CHANGE = (
     )
     .returning(point_balances.c.available, point_balances.c.lifetime)
 )
-_SPEND = _CHANGE.where(point_balances.c.available + bindparam("available_delta") >= 0)
+_CHANGE = Command(_CHANGE_STATEMENT)
+_SPEND = Command(_CHANGE_STATEMENT.where(point_balances.c.available + bindparam("available_delta") >= 0))
 
 
 async def get_balance(conn: AsyncConnection, retailer_id: UUID, account_id: UUID, user_id: UUID) -> BalanceRow | None:

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, FromClause, Select, and_, bindparam, func,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers.kit.db import insert_ignore
+from openoffers.kit.db import Command, Query, insert_ignore
 from openoffers.tables.points import point_balances
 from openoffers.tables.rules import (
     loyalty_events,
@@ -180,16 +180,18 @@ def _listening_to_check_statement(windowed: bool) -> Select[Any]:
         loyalty_rules.c.retailer_id == retailer_id,
         loyalty_rules.c.active.is_(True),
         or_(
-            loyalty_rules.c.listens_to.in_([EARN, CLOSED, VISITS]),
+            # Equalities rather than IN: a literal IN list is an expanding parameter, which a statement
+            # run on the driver (kit.db.Query) cannot take.
+            *(loyalty_rules.c.listens_to == kind for kind in (EARN, CLOSED, VISITS)),
             and_(loyalty_rules.c.listens_to == THRESHOLD, loyalty_rules.c.match_key.in_(accounts)),
         ),
         *_active_at(at),
     )
 
 
-# Built once (every closed check runs it), with bind parameters: inside the rules' windows at `at`, and
-# without a window for the simulator's reasons.
-_LISTENING_TO_CHECK = {True: _listening_to_check_statement(True), False: _listening_to_check_statement(False)}
+# Built once (every closed check runs it), with bind parameters, run on the driver: inside the rules'
+# windows at `at`, and without a window for the simulator's reasons.
+_LISTENING_TO_CHECK = {windowed: Query(_listening_to_check_statement(windowed)) for windowed in (True, False)}
 
 
 async def listening_to_check(conn: AsyncConnection, retailer_id: UUID, at: datetime | None) -> list[RuleRow]:
@@ -200,7 +202,7 @@ async def listening_to_check(conn: AsyncConnection, retailer_id: UUID, at: datet
     parameters: dict[str, Any] = {"retailer_id": retailer_id}
     if at is not None:
         parameters["at"] = at
-    rows = await conn.execute(statement, parameters)
+    rows = await statement.all(conn, parameters)
     return [_rule(r) for r in rows]
 
 
@@ -223,7 +225,7 @@ def _lock_user_statement(dialect: str) -> Any:
 
 
 # Built once per dialect (every rule event runs it), with bind parameters.
-_LOCK_USER = {dialect: _lock_user_statement(dialect) for dialect in ("sqlite", "postgresql")}
+_LOCK_USER = {dialect: Command(_lock_user_statement(dialect)) for dialect in ("sqlite", "postgresql")}
 
 
 async def lock_user(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime, *, visits: int = 0) -> int:
@@ -242,7 +244,7 @@ async def lock_user(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now
         "visits": visits,
         "held_retailer_id": retailer_id,
     }
-    after = (await conn.execute(_LOCK_USER[conn.dialect.name], parameters)).scalar_one()
+    [(after,)] = await _LOCK_USER[conn.dialect.name].all(conn, parameters)
     return max(int(after) - visits, 0)
 
 
@@ -263,15 +265,16 @@ async def balances(
     """The user's (available, lifetime) per account. `for_update` holds the rows (PostgreSQL) so points a
     rule spends cannot be spent meanwhile by a request that does not take the loyalty row."""
     query = _BALANCES_FOR_UPDATE if for_update and conn.dialect.name == "postgresql" else _BALANCES
-    rows = await conn.execute(query, {"retailer_id": retailer_id, "user_id": user_id})
+    rows = await query.all(conn, {"retailer_id": retailer_id, "user_id": user_id})
     return {r.account_id: (int(r.available), int(r.lifetime)) for r in rows}
 
 
-# Built once (every closed check reads the balances), with bind parameters.
-_BALANCES = select(point_balances.c.account_id, point_balances.c.available, point_balances.c.lifetime).where(
+# Built once (every closed check reads the balances), with bind parameters; run on the driver.
+_BALANCES_STATEMENT = select(point_balances.c.account_id, point_balances.c.available, point_balances.c.lifetime).where(
     point_balances.c.retailer_id == bindparam("retailer_id"), point_balances.c.user_id == bindparam("user_id")
 )
-_BALANCES_FOR_UPDATE = _BALANCES.order_by(point_balances.c.account_id).with_for_update()
+_BALANCES = Query(_BALANCES_STATEMENT)
+_BALANCES_FOR_UPDATE = Query(_BALANCES_STATEMENT.order_by(point_balances.c.account_id).with_for_update())
 
 
 async def issued_counts(
@@ -378,16 +381,19 @@ async def claim_event(
     )
 
 
-# Built once (every rule event saves its effects); the SET column comes from the execute parameters.
-_SAVE_EFFECTS = update(loyalty_events).where(
-    loyalty_events.c.retailer_id == bindparam("held_retailer_id"),
-    loyalty_events.c.event_key == bindparam("held_event_key"),
+# Built once (every rule event saves its effects), run on the driver; the SET column comes from the
+# execute parameters.
+_SAVE_EFFECTS = Command(
+    update(loyalty_events).where(
+        loyalty_events.c.retailer_id == bindparam("held_retailer_id"),
+        loyalty_events.c.event_key == bindparam("held_event_key"),
+    )
 )
 
 
 async def save_effects(conn: AsyncConnection, retailer_id: UUID, event_key: str, effects: list[dict[str, Any]]) -> None:
     parameters = {"held_retailer_id": retailer_id, "held_event_key": event_key, "effects": effects}
-    await conn.execute(_SAVE_EFFECTS, parameters)
+    await _SAVE_EFFECTS.run(conn, parameters)
 
 
 async def get_event(conn: AsyncConnection, retailer_id: UUID, event_key: str) -> EventRow | None:

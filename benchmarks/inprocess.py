@@ -1,0 +1,138 @@
+"""POS calls in process: the ASGI app called directly (no sockets, no server), CPU and wall time per call.
+
+What a profile of the hot paths is taken from (docs/BENCHMARKS.md): one customer holding 20 offers,
+then Lookup, Lookup with the 20-line check, a re-lock, and a closing send_transaction (a new check
+for the paying customer, earning under one rule), each called `--calls` times after a warm-up;
+prints the median CPU (the process's, the driver's thread included) and wall milliseconds per call.
+With `--profile CASE` it writes a cProfile of that case (`--profile-out`, default /tmp/pos-CASE.prof).
+
+Usage: python benchmarks/inprocess.py [--engine sqlite|postgresql] [--calls N] [--profile lookup|check|lock|close]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import os
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import logging
+
+import httpx
+
+from benchmarks import seed as seeding
+from benchmarks.databases import BenchDatabase, fresh
+from benchmarks.pos import CHECK
+from openoffers.app import create_app
+from openoffers.kit.db import Database
+from openoffers.settings import Settings
+
+
+async def _setup(url: str, offers: int) -> tuple[Any, seeding.Api, Database, str]:
+    shop = await seeding.create_shop(BenchDatabase(url))
+    db = Database(url, pool_size=5)
+    app = create_app(Settings(database_url=db.url, max_in_flight=0), database=db)
+    api = seeding.Api("http://testserver", shop)
+    await api.client.aclose()
+    api.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    offer_ids = await seeding.create_offers(api, offers)
+    await seeding.create_template_customer(api, offer_ids)
+    wallet = (await api.pos("/api/2.0/lookup", "w", {"external_customer_id": "TEMPLATE"}))[0]["offers"]
+    first = wallet[-1]["reference_id"]
+    await api.pos(
+        "/api/2.0/lock",
+        "lock-0",
+        {
+            "offer_lookup_code": first,
+            "offer_lookup_type": "userofferid",
+            "transaction": {**CHECK, "transaction_id": "T-1"},
+        },
+    )
+    await api.admin("/api/2.0/rules/create", {"kind": "earn", "name": "base", "rate": "1"})
+    return app, api, db, first
+
+
+def _cases(api: seeding.Api, first: str) -> dict[str, Callable[[int], Awaitable[Any]]]:
+    async def lookup(_n: int) -> Any:
+        return await api.pos("/api/2.0/lookup", "l", {"external_customer_id": "TEMPLATE"})
+
+    async def check(_n: int) -> Any:
+        payload = {"external_customer_id": "TEMPLATE", "transaction": {**CHECK, "transaction_id": "T-2"}}
+        return await api.pos("/api/2.0/lookup", "c", payload)
+
+    async def lock(n: int) -> Any:
+        payload = {
+            "offer_lookup_code": first,
+            "offer_lookup_type": "userofferid",
+            "transaction": {**CHECK, "transaction_id": "T-1"},
+        }
+        return await api.pos("/api/2.0/lock", f"relock-{n}", payload)
+
+    async def close(n: int) -> Any:
+        # A new check closed by the paying customer (no offer): the loyalty engine earns on it.
+        payment = {"payment_id": "p1", "amount": "11", "type": "CREDIT", "user_id": "@", "user_id_type": "SessionM_ID"}
+        user = (await api.pos("/api/2.0/lookup", f"u{n}", {"external_customer_id": "TEMPLATE"}))[0]
+        payment["user_id"] = user["user_reference_id"]
+        payload = {**CHECK, "transaction_id": f"close-{n}", "is_closed": True, "payments": [payment]}
+        started = time.process_time(), time.perf_counter()
+        await api.pos("/api/2.0/send_transaction", f"close-{n}", payload)
+        return started
+
+    return {"lookup": lookup, "check": check, "lock": lock, "close": close}
+
+
+async def _run(url: str, calls: int, profile: str | None, out: str) -> None:
+    _app, api, db, first = await _setup(url, 20)
+    try:
+        for name, case in _cases(api, first).items():
+            for n in range(10):
+                await case(-n - 1)
+            profiler = cProfile.Profile() if name == profile else None
+            times, walls = [], []
+            for n in range(calls):
+                started, wall = time.process_time(), time.perf_counter()
+                if profiler is not None:
+                    profiler.enable()
+                answer = await case(n)
+                if name == "close":  # timed from the send_transaction, after its set-up Lookup
+                    started, wall = answer
+                if profiler is not None:
+                    profiler.disable()
+                times.append(time.process_time() - started)
+                walls.append(time.perf_counter() - wall)
+            cpu, elapsed = statistics.median(times) * 1000, statistics.median(walls) * 1000
+            print(f"{name:8} {cpu:7.2f} ms CPU {elapsed:7.2f} ms wall (medians of {calls})")
+            if profiler is not None:
+                profiler.dump_stats(out)
+                print(f"  profile written to {out}")
+    finally:
+        await api.close()
+        await db.dispose()
+
+
+def main() -> None:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--profile", choices=["lookup", "check", "lock", "close"])
+    parser.add_argument("--profile-out")
+    args = parser.parse_args()
+    out = args.profile_out or f"/tmp/pos-{args.profile}.prof"
+    base = os.environ["OPENOFFERS_BENCH_DATABASE_URL"] if args.engine == "postgresql" else None
+    with fresh(base, "inprocess") as bench:
+        asyncio.run(_run(bench.url, args.calls, args.profile, out))
+    print(f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)")
+
+
+if __name__ == "__main__":
+    main()
