@@ -45,9 +45,11 @@ class Programme:
     users: list[str]
     uptown: Tenant  # the same tenant at its second store
     rule_id: str
+    user_offers: dict[str, str]  # a0, a1, a2, b1, b3, b4 -> user offer id
 
 
 async def seed_programme(client: httpx.AsyncClient, db: Database, tenant: Tenant, clock: FrozenClock) -> Programme:
+    started = clock.now  # put back at the end: an admin session signed in before stays valid
     clock.now = at("2026-03-01T12:00:00")
     rule = await api(client, tenant, "/api/2.0/rules/create", {"kind": "earn", "name": "base", "rate": "1"})
     offer_a = await create_offer(client, tenant)
@@ -91,7 +93,7 @@ async def seed_programme(client: httpx.AsyncClient, db: Database, tenant: Tenant
     # Mon 9 March 23:30 EDT (UTC says the 10th): still in the period. b1 redeemed at Uptown without a
     # closed check (the /redeem call), and a closed check with no offer.
     clock.now = at("2026-03-10T03:30:00")
-    await issue(client, tenant, users[3], offer_b)
+    b3 = await issue(client, tenant, users[3], offer_b)
     await pos(client, uptown, REDEEM, lock_body(b1, check("U-2")))
     await pos(client, tenant, SEND, check("T-2", is_closed=True, user_id=users[3]))
 
@@ -100,4 +102,6 @@ async def seed_programme(client: httpx.AsyncClient, db: Database, tenant: Tenant
     b4 = await issue(client, tenant, users[4], offer_b)
     locked = await lock(client, tenant, b4, check("T-3"))
     await pos(client, tenant, SEND, check("T-3", discounts=[as_discount(locked)], is_closed=True, user_id=users[4]))
-    return Programme(offer_a, offer_b, users, uptown, str(rule["rule_id"]))
+    clock.now = started
+    held = {"a0": a0, "a1": a1, "a2": a2, "b1": b1, "b3": b3, "b4": b4}
+    return Programme(offer_a, offer_b, users, uptown, str(rule["rule_id"]), held)

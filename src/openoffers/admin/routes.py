@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from openoffers.admin import (
     customer_pages,
+    dashboard_pages,
     describe,
     error_routes,
     rule_pages,
@@ -467,6 +468,7 @@ ADMIN_ROUTER = Router(
         offer_lifecycle,
         delete_offer_page,
         delete_offer,
+        *dashboard_pages.ROUTES,
         *customer_pages.ROUTES,
         *rule_pages.ROUTES,
         *transaction_pages.ROUTES,

@@ -37,7 +37,7 @@ Req = Request[Any, Any, Any]
 log = logging.getLogger("openoffers.admin")
 
 STATIC_DIR = Path(__file__).parent / "static"
-HOME = "/admin/offers"
+HOME = "/admin/dashboard"
 
 # No inline script or style anywhere: the pages need nothing else. Offer images may live anywhere.
 CSP = (
@@ -265,6 +265,8 @@ def safe_next(value: str | None) -> str:
 
 # The list page each admin section's addresses start with: an error page links back to it.
 _SECTIONS = {
+    "dashboard": "the dashboard",
+    "exports": "exports",
     "offers": "offers",
     "customers": "customers",
     "rules": "rules",

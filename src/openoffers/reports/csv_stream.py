@@ -15,11 +15,17 @@ from typing import Any
 from sqlalchemy.sql import Select
 
 from openoffers.kit.db import Database
+from openoffers.kit.money import to_decimal
 
 CHUNK_ROWS = 500
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 Cell = str | int | None
+
+
+def money_text(minor: int, exponent: int) -> str:
+    """Minor units as the major-unit text a spreadsheet reads as a number, every decimal shown ("10.00")."""
+    return format(to_decimal(minor, exponent), f".{exponent}f")
 
 
 def safe_cell(value: Cell) -> Cell:

@@ -15,8 +15,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.sql import Select
 
 from openoffers.kit.db import Database
-from openoffers.kit.money import to_decimal
-from openoffers.reports.csv_stream import Cell, stream_query
+from openoffers.reports.csv_stream import Cell, money_text, stream_query
 from openoffers.reports.figures import standing_redemptions
 from openoffers.reports.period import Period
 from openoffers.tables.offers import offers
@@ -38,7 +37,7 @@ class Reader:
         return value.astimezone(ZoneInfo(self.timezone)).isoformat(timespec="seconds") if value else ""
 
     def money(self, minor: int | None) -> str:
-        return str(to_decimal(int(minor or 0), self.exponent))
+        return money_text(int(minor or 0), self.exponent)
 
     def store(self, store_id: Any) -> str:
         return self.store_names.get(str(store_id), "") if store_id else ""
