@@ -20,6 +20,7 @@ from litestar.response import Response
 
 from openoffers.admin import describe
 from openoffers.admin.forms import Form, decode_form
+from openoffers.admin.offer_lists import issuable, picker_labels
 from openoffers.admin.web import (
     Admin,
     Req,
@@ -280,7 +281,7 @@ async def _customer_page(
         history_total=past.total_records,
         history_page=history_page,
         history_pages=max((past.total_records + HISTORY_PAGE - 1) // HISTORY_PAGE, 1),
-        offer_options=[(str(o.id), o.title or "Untitled offer") for o in published.results],
+        offer_options=list(picker_labels(issuable(published.results, now), admin.retailer.timezone).items()),
         accounts=accounts,
         issue_form=issue,
         points_form=_points_form(balances.accounts, points_form),

@@ -25,6 +25,7 @@ from openoffers.admin import (
     dashboard_pages,
     describe,
     error_routes,
+    offer_lists,
     rule_pages,
     session_store,
     sign_in,
@@ -248,6 +249,8 @@ async def offers_list(request: Req) -> Response[Any]:
         filters=filters,
         filtered=any(filters.values()),
         query={k: v for k, v in filters.items() if v},
+        counts=await offer_lists.issued_and_redeemed(context(request).db, admin.retailer.id, result.results),
+        status_of=lambda offer: offer_lists.status_label(offer, context(request).clock()),
     )
 
 
