@@ -21,6 +21,7 @@ from litestar.types import ControllerRouterHandler
 from markupsafe import Markup
 
 from openoffers.admin import (
+    catalog_pages,
     customer_pages,
     dashboard_pages,
     describe,
@@ -474,6 +475,7 @@ ADMIN_ROUTER = Router(
         delete_offer,
         *dashboard_pages.ROUTES,
         *preview_pages.ROUTES,
+        *catalog_pages.ROUTES,
         *customer_pages.ROUTES,
         *rule_pages.ROUTES,
         *transaction_pages.ROUTES,

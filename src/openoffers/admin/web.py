@@ -267,6 +267,7 @@ def safe_next(value: str | None) -> str:
 _SECTIONS = {
     "dashboard": "the dashboard",
     "exports": "exports",
+    "catalog": "the catalog",
     "offers": "offers",
     "customers": "customers",
     "rules": "rules",
