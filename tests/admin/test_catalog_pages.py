@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 
+import httpx
+
 from openoffers.kit.db import Database
 from tests.admin.conftest import Browser
-from tests.conftest import snapshot
+from tests.conftest import Tenant, snapshot
+from tests.pos.pos_support import create_offer
 
 GOOD = "item_id,name,category_ids\nlatte,Latte,coffee|hot\nmuffin,Blueberry muffin,bakery\ntea,Green tea,hot\n"
 
@@ -66,3 +69,30 @@ async def test_the_import_needs_the_forms_token(admin: Browser, db: Database) ->
     )
     assert response.status_code == 403
     assert await snapshot(db) == before
+
+
+async def test_the_offer_page_names_items_and_warns_of_unknown_ids(
+    admin: Browser, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    await _upload(admin, "items.csv", GOOD.encode())
+    offer_id = await create_offer(
+        client,
+        tenant,
+        offer_type="fixed_amount_item_discount",
+        catalog_restrictions=[
+            {"type": "items", "mode": "include", "item_ids": ["latte", "SKU-DOES-NOT-EXIST"], "category_ids": ["hot"]}
+        ],
+    )
+    page = (await admin.get(f"/admin/offers/{offer_id}")).text
+    warning = re.search(r'<div class="notice error" role="alert" id="unknown-ids">(.*?)</div>', page, re.S)
+    assert warning and "<code>SKU-DOES-NOT-EXIST</code>" in warning.group(1) and "latte" not in warning.group(1)
+    assert 'Latte <span class="muted small"><code>latte</code></span>' in page
+    assert 'Category <code>hot</code> <span class="muted small">2 items in the catalog</span>' in page
+    assert 'id="every-item"' not in page
+
+    every = await create_offer(client, tenant, offer_type="fixed_amount_item_discount")
+    page = (await admin.get(f"/admin/offers/{every}")).text
+    assert "Applies to every item</strong> on the check" in page and 'id="unknown-ids"' not in page
+    check_level = await create_offer(client, tenant)  # $5 off the check: no items involved
+    page = (await admin.get(f"/admin/offers/{check_level}")).text
+    assert 'id="every-item"' not in page and 'id="targeted"' not in page

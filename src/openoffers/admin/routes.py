@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from openoffers.admin import (
     catalog_pages,
+    catalog_targeting,
     customer_pages,
     dashboard_pages,
     describe,
@@ -385,6 +386,7 @@ async def offer_detail(request: Req, offer_id: FromPath[str]) -> Response[Any]:
         chart_rows=daily(series),
         discount=describe.discount_summary(offer.offer_type_id, offer.discount_config, retailer.currency),
         conditions=describe.conditions(offer, currency=retailer.currency, timezone=retailer.timezone, stores=stores),
+        targeting=await catalog_targeting.targeting(ctx.db, retailer.id, offer),
     )
 
 
