@@ -154,3 +154,61 @@ def test_no_admin_page_is_wider_than_a_phone(browser: Any, server: Server, artif
         _shot(page, artifacts_dir, "workspace-phone-last-page")
     finally:
         context.close()
+
+
+def test_catalog_preview_and_customers_as_a_marketer_would(
+    browser: Any, server: Server, artifacts_dir: Path, tmp_path: Path
+) -> None:
+    good = tmp_path / "catalog.csv"
+    good.write_text("item_id,name,category_ids\nlatte,Latte,coffee\nmuffin,Blueberry muffin,bakery\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("item_id,name,category_ids\n,No id,x\ntea,Tea,hot\n")
+    for viewport, name in ((LAPTOP, "desktop"), (PHONE, "phone")):
+        context, page = _page(browser, viewport=viewport)
+        try:
+            _sign_in(page, server)
+            # The catalog: a bad file is refused line by line, a good one imported, then searched.
+            _follow(page, "nav >> text=Catalog")
+            before = server.rows()
+            page.set_input_files("#catalog-file", str(bad))
+            _follow(page, "button:text('Import')")
+            assert "Nothing was imported." in page.inner_text("#import-problems")
+            assert server.rows() == before
+            _shot(page, artifacts_dir, f"workspace-{name}-04-catalog-refused")
+            page.set_input_files("#catalog-file", str(good))
+            _follow(page, "button:text('Import')")
+            assert "Imported 2 items" in page.inner_text("#import-result")
+            page.fill("#q", "muff")
+            _follow(page, "button:text('Find')")
+            assert page.inner_text("#item-count") == "1 item match “muff”."
+            _shot(page, artifacts_dir, f"workspace-{name}-05-catalog")
+            assert _width(page) <= viewport["width"]
+            # An offer's preview: a check of two lines at the first store.
+            _follow(page, "nav >> text=Offers")
+            _follow(page, "table a >> nth=0")
+            _follow(page, "text=Preview on a check")
+            page.fill("#item-0", "latte")
+            page.fill("#price-0", "20")
+            page.fill("#item-1", "muffin")
+            page.fill("#price-1", "3.50")
+            _follow(page, "button:text('Preview')")
+            assert page.is_visible("#preview-result")
+            text = page.inner_text("#preview-result")
+            assert "Latte" in text and "Blueberry muffin" in text
+            assert page.query_selector("#preview-total") or page.query_selector("#preview-reason")
+            _shot(page, artifacts_dir, f"workspace-{name}-06-preview")
+            assert _width(page) <= viewport["width"]
+            assert server.rows() != before  # the catalog import changed it; the preview did not (below)
+            after = server.rows()
+            page.reload()
+            assert server.rows() == after
+            # Customers: the list to browse, then a partial search.
+            _follow(page, "nav >> text=Customers")
+            assert "newest first" in page.inner_text("#customer-count")
+            page.fill("#q", "143112")
+            _follow(page, "button:text('Find')")
+            assert page.locator("#customer-list tbody tr").count() >= 1
+            _shot(page, artifacts_dir, f"workspace-{name}-07-customers")
+            assert _width(page) <= viewport["width"]
+        finally:
+            context.close()
