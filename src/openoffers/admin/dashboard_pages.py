@@ -115,7 +115,7 @@ async def dashboard_csv(request: Req, table: FromPath[str]) -> Response[bytes]:
         raise ValidationFailed(f"That range cannot be used: {problem}.")
     header, rows = _table(await figures.report(context(request).db, admin.retailer.id, period), table, admin)
     name = f"{table}-{period.first.isoformat()}-{period.last.isoformat()}.csv"
-    return Response(csv_bytes(header, rows), media_type="text/csv; charset=utf-8", headers=_csv_headers(name))
+    return Response(csv_bytes(header, rows), media_type="text/csv", headers=_csv_headers(name))
 
 
 @get("/exports", include_in_schema=False)
@@ -149,7 +149,7 @@ async def export_csv(request: Req, name: FromPath[str]) -> Stream:
     suffix = f"-{period.first.isoformat()}-{period.last.isoformat()}" if export.needs_period else ""
     return Stream(
         exports.stream(db, export, reader, retailer.id, period),
-        media_type="text/csv; charset=utf-8",
+        media_type="text/csv",
         headers=_csv_headers(f"{name}{suffix}.csv"),
     )
 
