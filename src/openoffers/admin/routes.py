@@ -32,6 +32,7 @@ from openoffers.admin import (
     rule_pages,
     session_store,
     sign_in,
+    store_edit_pages,
     tenancy_pages,
     transaction_pages,
 )
@@ -478,6 +479,7 @@ ADMIN_ROUTER = Router(
         *dashboard_pages.ROUTES,
         *preview_pages.ROUTES,
         *catalog_pages.ROUTES,
+        *store_edit_pages.ROUTES,
         *customer_pages.ROUTES,
         *rule_pages.ROUTES,
         *transaction_pages.ROUTES,
