@@ -23,6 +23,7 @@ from markupsafe import Markup
 from openoffers.admin import (
     catalog_pages,
     catalog_targeting,
+    customer_import_pages,
     customer_pages,
     dashboard_pages,
     describe,
@@ -477,6 +478,7 @@ ADMIN_ROUTER = Router(
         delete_offer_page,
         delete_offer,
         *dashboard_pages.ROUTES,
+        *customer_import_pages.ROUTES,
         *preview_pages.ROUTES,
         *catalog_pages.ROUTES,
         *store_edit_pages.ROUTES,
