@@ -8,7 +8,7 @@ import re
 import httpx
 
 from tests.admin.conftest import Browser
-from tests.conftest import Tenant
+from tests.conftest import FrozenClock, Tenant
 from tests.pos.pos_support import create_offer, create_user, issue
 
 ENDED_WINDOW = {
@@ -58,3 +58,27 @@ async def test_ended_offers_and_twins(admin: Browser, client: httpx.AsyncClient,
     rule_options = options_of((await admin.get("/admin/rules/new?kind=issuance")).text, "f-offer-id")
     assert ended not in rule_options and {twin_a, twin_b} <= set(rule_options)
     assert rule_options[twin_a] != rule_options[twin_b]
+
+
+async def test_sortable_columns(admin: Browser, client: httpx.AsyncClient, tenant: Tenant, clock: FrozenClock) -> None:
+    ids = {}
+    for title in ("banana", "Apple", "cherry"):
+        clock.advance(seconds=1)
+        ids[title] = await create_offer(client, tenant, text_config=_text(title))
+    user = await create_user(client, tenant, first_name="Ada", last_name="L")
+    for title, copies in (("banana", 1), ("cherry", 3)):
+        for _ in range(copies):
+            await issue(client, tenant, user, ids[title])
+
+    async def order(sort: str) -> list[str]:
+        page = (await admin.get("/admin/offers", params={"sort": sort} if sort else None)).text
+        return re.findall(r'href="/admin/offers/[0-9a-f-]{36}">([^<]+)</a>', page)
+
+    assert await order("") == ["cherry", "Apple", "banana"]  # newest first
+    assert await order("title") == ["Apple", "banana", "cherry"]  # any case
+    assert await order("-title") == ["cherry", "banana", "Apple"]
+    assert await order("-issued") == ["cherry", "banana", "Apple"]
+    assert await order("issued") == ["Apple", "banana", "cherry"]
+    assert await order("'; drop table offers") == ["cherry", "Apple", "banana"]
+    page = (await admin.get("/admin/offers", params={"sort": "title"})).text
+    assert 'aria-sort="ascending"><a class="sort" href="?sort=-title">Title ↑</a>' in page

@@ -12,10 +12,11 @@ from openoffers.admin import describe
 from openoffers.kit.clock import as_utc
 from openoffers.kit.db import Database
 from openoffers.kit.wire import parse_time
-from openoffers.offers.repository import offer_counts
+from openoffers.offers.repository import SORTS, offer_counts
 from openoffers.offers.schemas import OfferSummary
 
 PUBLISHED = 1
+SORT_KEYS = frozenset(SORTS)
 
 
 def has_ended(offer: OfferSummary, now: datetime) -> bool:

@@ -230,6 +230,9 @@ async def offers_list(request: Req) -> Response[Any]:
     status = int(status_text) if status_text in ("0", "1", "2", "3") else None
     offer_type = params.get("type") if params.get("type") in OFFER_TYPES else None
     page = page_number(params.get("page"))
+    sort = params.get("sort") or "-created"
+    if sort.removeprefix("-") not in offer_lists.SORT_KEYS:
+        sort = "-created"
     result = await offers.list_offers(
         context(request).db,
         ListOffersRequest(
@@ -240,6 +243,7 @@ async def offers_list(request: Req) -> Response[Any]:
             skip=(page - 1) * PAGE_SIZE,
             take=PAGE_SIZE,
         ),
+        sort=sort,
     )
     pages = max((result.total_records + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     filters = {"search": search, "status": "" if status is None else str(status), "type": offer_type or ""}
@@ -253,7 +257,8 @@ async def offers_list(request: Req) -> Response[Any]:
         pages=pages,
         filters=filters,
         filtered=any(filters.values()),
-        query={k: v for k, v in filters.items() if v},
+        query={k: v for k, v in filters.items() if v} | ({"sort": sort} if sort != "-created" else {}),
+        sort=sort,
         counts=await offer_lists.issued_and_redeemed(context(request).db, admin.retailer.id, result.results),
         status_of=lambda offer: offer_lists.status_label(offer, context(request).clock()),
     )
