@@ -96,3 +96,13 @@ async def test_the_offer_page_names_items_and_warns_of_unknown_ids(
     check_level = await create_offer(client, tenant)  # $5 off the check: no items involved
     page = (await admin.get(f"/admin/offers/{check_level}")).text
     assert 'id="every-item"' not in page and 'id="targeted"' not in page
+
+
+async def test_offer_and_rule_forms_suggest_catalog_ids(admin: Browser) -> None:
+    await _upload(admin, "items.csv", GOOD.encode())
+    for path in ("/admin/offers/new", "/admin/rules/new?kind=earn", "/admin/rules/new?kind=issuance"):
+        page = (await admin.get(path)).text
+        assert '<option value="muffin">Blueberry muffin</option>' in page, path
+        assert '<option value="hot">2 items</option>' in page, path
+        assert re.search(r'name="[^"]*item_ids" value="[^"]*"[^>]* list="catalog-items"', page), path
+        assert re.search(r'name="[^"]*category_ids" value="[^"]*"[^>]* list="catalog-categories"', page), path

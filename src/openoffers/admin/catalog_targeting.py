@@ -44,3 +44,16 @@ async def targeting(db: Database, retailer_id: UUID, offer: OfferOut) -> Targeti
         unknown_categories=[c for c in categories if c not in counts],
         every_item=offer.all_items_eligible and not offer.check_level,
     )
+
+
+PICKER_ITEMS = 1000  # suggestions in a form's item picker; any other id may still be typed
+
+
+async def picker(db: Database, retailer_id: UUID) -> dict[str, list[tuple[str, str]]]:
+    """What a form's item and category pickers suggest: (id, label) from the catalog."""
+    items = await browse.list_items(db, retailer_id, "", skip=0, take=PICKER_ITEMS)
+    categories = await browse.categories(db, retailer_id)
+    return {
+        "items": [(i.item_id, i.name) for i in items.items],
+        "categories": [(c, f"{n} item{'' if n == 1 else 's'}") for c, n in categories],
+    }

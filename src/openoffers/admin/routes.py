@@ -290,6 +290,7 @@ async def _offer_form_page(
         problems_banner=problems_banner,
         currency=admin.retailer.currency,
         timezone=admin.retailer.timezone,
+        picker=await catalog_targeting.picker(context(request).db, admin.retailer.id),
     )
 
 

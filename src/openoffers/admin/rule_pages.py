@@ -15,7 +15,7 @@ from litestar import get, post
 from litestar.params import FromPath
 from litestar.response import Response
 
-from openoffers.admin import describe
+from openoffers.admin import catalog_targeting, describe
 from openoffers.admin.forms import decode_form
 from openoffers.admin.offer_lists import has_ended, picker_labels, status_label
 from openoffers.admin.rule_forms import (
@@ -150,6 +150,7 @@ async def _rule_form_page(
     return render(
         "rule_form.html",
         status=status,
+        picker=await catalog_targeting.picker(context(request).db, admin.retailer.id),
         admin=admin,
         notice=notice(request),
         form=form,
