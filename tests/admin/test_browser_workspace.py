@@ -185,7 +185,7 @@ def test_catalog_preview_and_customers_as_a_marketer_would(
             assert _width(page) <= viewport["width"]
             # An offer's preview: a check of two lines at the first store.
             _follow(page, "nav >> text=Offers")
-            _follow(page, "table a >> nth=0")
+            _follow(page, "tbody a >> nth=0")
             _follow(page, "text=Preview on a check")
             page.fill("#item-0", "latte")
             page.fill("#price-0", "20")
