@@ -212,3 +212,44 @@ def test_catalog_preview_and_customers_as_a_marketer_would(
             assert _width(page) <= viewport["width"]
         finally:
             context.close()
+
+
+def test_edit_a_store_and_import_customers_as_a_marketer_would(
+    browser: Any, server: Server, artifacts_dir: Path, tmp_path: Path
+) -> None:
+    for viewport, name in ((LAPTOP, "desktop"), (PHONE, "phone")):
+        customers = tmp_path / f"customers-{name}.csv"
+        customers.write_text(f"external_customer_id,first_name,last_name\nIMP-{name}-1,Imported,{name.title()}\n")
+        bad = tmp_path / "bad.csv"
+        bad.write_text("external_customer_id,first_name,email\nX-1,Bad,not an email\n")
+        context, page = _page(browser, viewport=viewport)
+        try:
+            _sign_in(page, server)
+            # A store renamed and tagged.
+            _follow(page, "nav >> text=Stores")
+            _follow(page, "tbody a:text('Edit') >> nth=0")
+            _shot(page, artifacts_dir, f"workspace-{name}-08-store-edit")
+            assert _width(page) <= viewport["width"]
+            page.fill("#f-tags", f"downtown, {name}")
+            _follow(page, "button:text('Save changes')")
+            assert "Store saved." in page.inner_text("[role=status]")
+            assert f">{name}</span>" in page.content()
+            # Customers imported: a bad file changes nothing, a good one adds them.
+            _follow(page, "nav >> text=Customers")
+            _follow(page, "text=Import customers")
+            before = server.rows()
+            page.set_input_files("#customer-file", str(bad))
+            _follow(page, "button:text('Import')")
+            assert "Nothing was imported." in page.inner_text("#import-problems")
+            assert server.rows() == before
+            page.set_input_files("#customer-file", str(customers))
+            _follow(page, "button:text('Import')")
+            assert "Imported 1 customer." in page.inner_text("#import-result")
+            _shot(page, artifacts_dir, f"workspace-{name}-09-customer-import")
+            assert _width(page) <= viewport["width"]
+            _follow(page, "text=See them in the list.")
+            page.fill("#q", f"imp-{name}")
+            _follow(page, "button:text('Find')")
+            assert page.locator("#customer-list tbody tr").count() == 1
+        finally:
+            context.close()
