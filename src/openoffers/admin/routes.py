@@ -3,7 +3,8 @@
 Each handler checks the session, reads the form (CSRF checked), calls the same service function as
 the API and then renders a page, or redirects after a successful change (POST-redirect-GET). Customers
 are in `customer_pages.py`, loyalty rules in `rule_pages.py`, transactions in `transaction_pages.py`,
-stores, POS clients and API keys in `tenancy_pages.py`; `ROUTES` is what `app.py` registers.
+stores, POS clients and API keys in `tenancy_pages.py`, the workspace (dashboard, exports, imports, preview,
+catalog) in `workspace_routes.py`; `ROUTES` is what `app.py` registers.
 """
 
 from __future__ import annotations
@@ -21,21 +22,17 @@ from litestar.types import ControllerRouterHandler
 from markupsafe import Markup
 
 from openoffers.admin import (
-    catalog_pages,
     catalog_targeting,
-    customer_import_pages,
     customer_pages,
-    dashboard_pages,
     describe,
     error_routes,
     offer_lists,
-    preview_pages,
     rule_pages,
     session_store,
     sign_in,
-    store_edit_pages,
     tenancy_pages,
     transaction_pages,
+    workspace_routes,
 )
 from openoffers.admin.activity import activity_series
 from openoffers.admin.charts import activity_chart, daily
@@ -483,11 +480,7 @@ ADMIN_ROUTER = Router(
         offer_lifecycle,
         delete_offer_page,
         delete_offer,
-        *dashboard_pages.ROUTES,
-        *customer_import_pages.ROUTES,
-        *preview_pages.ROUTES,
-        *catalog_pages.ROUTES,
-        *store_edit_pages.ROUTES,
+        *workspace_routes.ROUTES,
         *customer_pages.ROUTES,
         *rule_pages.ROUTES,
         *transaction_pages.ROUTES,
