@@ -215,6 +215,7 @@ def offers_bodies(ids: Seeded, tenant: Tenant) -> dict[str, dict[str, Any]]:
         },
         "/api/2.0/rules/get": {**r, "rule_id": ids.rule_id},
         "/api/2.0/rules/list": {**r, "kind": "earn", "active": True, "skip": 0, "take": 10},
+        "/api/2.0/reports/programme": {**r, "from": "2026-01-01", "to": "2026-01-31"},
         "/api/2.0/rules/deactivate": {**r, "rule_id": ids.rule_id},
         "/api/2.0/rules/activate": {**r, "rule_id": ids.rule_id},
         "/api/2.0/rules/simulate": {

@@ -30,6 +30,7 @@ from openoffers.loyalty.rules.routes import ROUTES as RULE_ROUTES
 from openoffers.maintenance import Housekeeper
 from openoffers.offers.routes import ROUTES as OFFER_ROUTES
 from openoffers.pos.routes import ROUTES as POS_ROUTES
+from openoffers.reports.routes import ROUTES as REPORT_ROUTES
 from openoffers.settings import Settings
 from openoffers.tenancy.throttle import BasicAuthThrottle
 from openoffers.wallet.routes import ROUTES as WALLET_ROUTES
@@ -89,6 +90,7 @@ def create_app(
             *CATALOG_ROUTES,
             *POS_ROUTES,
             *WEBHOOK_ROUTES,
+            *REPORT_ROUTES,
             *ADMIN_ROUTES,
         ],
         exception_handlers={

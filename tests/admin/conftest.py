@@ -41,7 +41,7 @@ async def sign_in(http: httpx.AsyncClient, key: str, secret: str) -> Browser:
         "/admin/login", data={"csrf_token": csrf_of(page.text), "key": key, "secret": secret, "next": ""}
     )
     assert response.status_code == 303, response.text
-    assert response.headers["location"] == "/admin/offers"
+    assert response.headers["location"] == "/admin/dashboard"
     offers = await http.get("/admin/offers")
     assert offers.status_code == 200
     return Browser(http, csrf_of(offers.text))

@@ -24,7 +24,7 @@ BAD_VALUES = ("", "\u0000", "-1", "1" + "0" * 30, "NaN", "1e400", "2026-02-30", 
 QUERY_NAMES = ("q", "status", "offer_type", "kind", "store_id", "page", "skip", "take", "run", "notice", "customer")
 LEAKS = ("Traceback", "sqlalchemy", "asyncpg", "sqlite3", 'File "')
 # Following these would end the session or change data without a form.
-NOT_FOLLOWED = re.compile(r"/admin/(logout|static/)")
+NOT_FOLLOWED = re.compile(r"/admin/(logout|static/|.*/csv/)")  # CSV downloads are not pages
 
 
 class Page(HTMLParser):

@@ -43,6 +43,7 @@ async def test_search_by_any_key(admin: Browser, client: httpx.AsyncClient, tena
     await customer(client, tenant, external_customer_id="C-2", first_name="Bob", email="bob@example.com")
     blank = await admin.get("/admin/customers")
     assert blank.status_code == 200 and "Find a customer" in blank.text
+    assert "2 customers, newest first." in blank.text  # with nothing typed, everyone, to browse
     for query in ("C-1", " ADA@example.com ", "1440273702", ada, ada.upper()):
         page = await admin.get("/admin/customers", params={"q": query})
         assert f'href="/admin/customers/{ada}"' in page.text, query
@@ -50,6 +51,37 @@ async def test_search_by_any_key(admin: Browser, client: httpx.AsyncClient, tena
         assert "1 customer matches" in page.text
     none = await admin.get("/admin/customers", params={"q": "nobody"})
     assert "No customer matches “nobody”" in none.text
+
+
+async def test_search_by_part_of_a_name_email_or_phone_and_browse_pages(
+    admin: Browser, client: httpx.AsyncClient, tenant: Tenant, clock: FrozenClock
+) -> None:
+    ada = await customer(client, tenant, phone="+1 (440) 273-702")
+    clock.advance(seconds=1)
+    bob = await customer(client, tenant, external_customer_id="C-2", first_name="Bob", email="bob@Example.com")
+    for query, expected in (
+        ("lovel", {ada, bob}),  # the last name, any case
+        ("bob lov", {bob}),  # first and last name together
+        ("EXAMPLE.COM", {ada, bob}),
+        ("273-7", {ada}),  # digits of a phone, written any way
+        ("c-", {ada, bob}),
+        ("100%", set()),  # % is a character here, not a wildcard
+        ("_", set()),
+    ):
+        page = await admin.get("/admin/customers", params={"q": query})
+        listed = set(re.findall(r'href="/admin/customers/([0-9a-f-]{36})"', page.text))
+        assert listed == expected, query
+    for n in range(26):
+        clock.advance(seconds=1)
+        await customer(client, tenant, external_customer_id=f"P-{n:02d}", first_name=f"Page{n:02d}")
+    first = await admin.get("/admin/customers")
+    assert "28 customers, newest first." in first.text and "Page 1 of 2" in first.text
+    assert first.text.index("Page25 Lovelace") < first.text.index("Page01 Lovelace")  # newest first
+    second = await admin.get("/admin/customers", params={"page": "2"})
+    names = re.findall(r'<a href="/admin/customers/[0-9a-f-]{36}">([^<]+)</a>', second.text)
+    assert names == ["Page00 Lovelace", "Bob Lovelace", "Ada Lovelace"]
+    narrowed = await admin.get("/admin/customers", params={"q": "page1"})
+    assert "10 customers match “page1”." in narrowed.text and "Page 1 of" not in narrowed.text
 
 
 async def test_search_lists_every_customer_sharing_an_email(

@@ -113,7 +113,7 @@ async def test_after_sign_in_never_leaves_the_admin(client: httpx.AsyncClient, t
         "/admin/login",
         data={"csrf_token": csrf_of(page.text), "key": tenant.key, "secret": tenant.secret, "next": target},
     )
-    assert response.headers["location"] == "/admin/offers"
+    assert response.headers["location"] == "/admin/dashboard"
 
 
 async def test_sign_in_refusals_say_why(

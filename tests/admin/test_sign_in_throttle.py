@@ -119,7 +119,7 @@ async def test_five_free_failures_then_delays_that_double(
     clock.advance(seconds=16)
     # Waited out: the right secret signs in and clears this pair's failures.
     response = await browser.sign_in(tenant.key, tenant.secret)
-    assert (response.status_code, response.headers["location"]) == (303, "/admin/offers")
+    assert (response.status_code, response.headers["location"]) == (303, "/admin/dashboard")
     assert (await browser.http.get("/admin/offers")).status_code == 200
     assert await failures(db) == []
 
@@ -143,7 +143,7 @@ async def test_the_owner_signs_in_from_another_address_whatever_a_guesser_does(
         clock.advance(seconds=1)
     assert len(await failures(db)) == 10  # 5 free, then 1 + 2 + 4 + 8 + 16 s of waiting between tries
     response = await owner.sign_in(tenant.key, tenant.secret)
-    assert (response.status_code, response.headers["location"]) == (303, "/admin/offers")
+    assert (response.status_code, response.headers["location"]) == (303, "/admin/dashboard")
     # The owner's success clears only the owner's pair: the guesser is still waiting.
     assert len(await failures(db)) == 10
     assert (await guesser.sign_in(tenant.key, tenant.secret)).status_code == 429
@@ -158,7 +158,7 @@ async def test_people_behind_one_address_do_not_share_a_count(
     for _ in range(12):
         await colleague.sign_in(other.key, WRONG)
     response = await me.sign_in(tenant.key, tenant.secret)
-    assert (response.status_code, response.headers["location"]) == (303, "/admin/offers")
+    assert (response.status_code, response.headers["location"]) == (303, "/admin/dashboard")
 
 
 async def test_a_signed_in_admin_posting_a_paused_sign_in_stays_signed_in(

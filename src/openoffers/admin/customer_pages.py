@@ -20,6 +20,7 @@ from litestar.response import Response
 
 from openoffers.admin import describe
 from openoffers.admin.forms import Form, decode_form
+from openoffers.admin.offer_lists import issuable, picker_labels
 from openoffers.admin.web import (
     Admin,
     Req,
@@ -46,6 +47,7 @@ from openoffers.offers import service as offers
 from openoffers.offers.schemas import ListOffersRequest
 from openoffers.wallet import history
 from openoffers.wallet import service as wallet
+from openoffers.wallet.browse import MAX_QUERY, browse_customers
 from openoffers.wallet.schemas import (
     CreateUserRequest,
     GetUserRequest,
@@ -61,7 +63,7 @@ from openoffers.wallet.schemas import (
 
 HISTORY_PAGE = 10
 LEDGER_PAGE = 15
-SEARCH_LIMIT = 50
+LIST_PAGE_SIZE = 25
 PROFILE_FIELDS = ("external_customer_id", "first_name", "last_name", "email", "phone")
 _PAGE_KEYS = frozenset({"", "body", "retailer_id", "user_id"})
 
@@ -85,12 +87,24 @@ def _refused(form: Form, exc: DomainError) -> None:
 
 @get("/customers", include_in_schema=False)
 async def customers_page(request: Req) -> Response[Any]:
+    """Every customer, newest first and paged, narrowed by a partial name, email, phone or external id."""
     admin = await require_admin(request)
-    query = (request.query_params.get("q") or "").strip()[:320]
-    found = []
-    if query:
-        found = await wallet.search_users(context(request).db, admin.retailer.id, query, limit=SEARCH_LIMIT)
-    return render("customers.html", admin=admin, notice=notice(request), query=query, found=found)
+    query = (request.query_params.get("q") or "").strip()[:MAX_QUERY]
+    page = page_number(request.query_params.get("page"))
+    found = await browse_customers(
+        context(request).db, admin.retailer.id, query, skip=(page - 1) * LIST_PAGE_SIZE, take=LIST_PAGE_SIZE
+    )
+    return render(
+        "customers.html",
+        admin=admin,
+        notice=notice(request),
+        query=query,
+        found=found.customers,
+        total=found.total,
+        page=page,
+        pages=max((found.total + LIST_PAGE_SIZE - 1) // LIST_PAGE_SIZE, 1),
+        pager_query={"q": query} if query else {},
+    )
 
 
 def _new_customer_page(admin: Admin, form: Form, status: int = 200) -> Response[Any]:
@@ -267,7 +281,7 @@ async def _customer_page(
         history_total=past.total_records,
         history_page=history_page,
         history_pages=max((past.total_records + HISTORY_PAGE - 1) // HISTORY_PAGE, 1),
-        offer_options=[(str(o.id), o.title or "Untitled offer") for o in published.results],
+        offer_options=list(picker_labels(issuable(published.results, now), admin.retailer.timezone).items()),
         accounts=accounts,
         issue_form=issue,
         points_form=_points_form(balances.accounts, points_form),

@@ -3,7 +3,8 @@
 Each handler checks the session, reads the form (CSRF checked), calls the same service function as
 the API and then renders a page, or redirects after a successful change (POST-redirect-GET). Customers
 are in `customer_pages.py`, loyalty rules in `rule_pages.py`, transactions in `transaction_pages.py`,
-stores, POS clients and API keys in `tenancy_pages.py`; `ROUTES` is what `app.py` registers.
+stores, POS clients and API keys in `tenancy_pages.py`, the workspace (dashboard, exports, imports, preview,
+catalog) in `workspace_routes.py`; `ROUTES` is what `app.py` registers.
 """
 
 from __future__ import annotations
@@ -21,15 +22,18 @@ from litestar.types import ControllerRouterHandler
 from markupsafe import Markup
 
 from openoffers.admin import (
+    catalog_targeting,
     customer_pages,
     describe,
     error_routes,
+    offer_lists,
     rule_pages,
     session_store,
     sign_in,
     tenancy_pages,
     transaction_pages,
     webhook_pages,
+    workspace_routes,
 )
 from openoffers.admin.activity import activity_series
 from openoffers.admin.charts import activity_chart, daily
@@ -224,6 +228,9 @@ async def offers_list(request: Req) -> Response[Any]:
     status = int(status_text) if status_text in ("0", "1", "2", "3") else None
     offer_type = params.get("type") if params.get("type") in OFFER_TYPES else None
     page = page_number(params.get("page"))
+    sort = params.get("sort") or "-created"
+    if sort.removeprefix("-") not in offer_lists.SORT_KEYS:
+        sort = "-created"
     result = await offers.list_offers(
         context(request).db,
         ListOffersRequest(
@@ -234,6 +241,7 @@ async def offers_list(request: Req) -> Response[Any]:
             skip=(page - 1) * PAGE_SIZE,
             take=PAGE_SIZE,
         ),
+        sort=sort,
     )
     pages = max((result.total_records + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     filters = {"search": search, "status": "" if status is None else str(status), "type": offer_type or ""}
@@ -247,7 +255,10 @@ async def offers_list(request: Req) -> Response[Any]:
         pages=pages,
         filters=filters,
         filtered=any(filters.values()),
-        query={k: v for k, v in filters.items() if v},
+        query={k: v for k, v in filters.items() if v} | ({"sort": sort} if sort != "-created" else {}),
+        sort=sort,
+        counts=await offer_lists.issued_and_redeemed(context(request).db, admin.retailer.id, result.results),
+        status_of=lambda offer: offer_lists.status_label(offer, context(request).clock()),
     )
 
 
@@ -277,6 +288,7 @@ async def _offer_form_page(
         problems_banner=problems_banner,
         currency=admin.retailer.currency,
         timezone=admin.retailer.timezone,
+        picker=await catalog_targeting.picker(context(request).db, admin.retailer.id),
     )
 
 
@@ -380,6 +392,7 @@ async def offer_detail(request: Req, offer_id: FromPath[str]) -> Response[Any]:
         chart_rows=daily(series),
         discount=describe.discount_summary(offer.offer_type_id, offer.discount_config, retailer.currency),
         conditions=describe.conditions(offer, currency=retailer.currency, timezone=retailer.timezone, stores=stores),
+        targeting=await catalog_targeting.targeting(ctx.db, retailer.id, offer),
     )
 
 
@@ -468,6 +481,7 @@ ADMIN_ROUTER = Router(
         offer_lifecycle,
         delete_offer_page,
         delete_offer,
+        *workspace_routes.ROUTES,
         *customer_pages.ROUTES,
         *rule_pages.ROUTES,
         *transaction_pages.ROUTES,

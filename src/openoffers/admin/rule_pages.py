@@ -15,8 +15,9 @@ from litestar import get, post
 from litestar.params import FromPath
 from litestar.response import Response
 
-from openoffers.admin import describe
+from openoffers.admin import catalog_targeting, describe
 from openoffers.admin.forms import decode_form
+from openoffers.admin.offer_lists import has_ended, picker_labels, status_label
 from openoffers.admin.rule_forms import (
     OPERATOR_LABELS,
     TRIGGER_LABELS,
@@ -68,9 +69,8 @@ KINDS = ("earn", "issuance")
 _DAYS = [(d, d[:3].capitalize()) for d in describe.DAYS]
 
 
-def _offer_name(title: str, status: int) -> str:
-    shown = title or "Untitled offer"
-    return shown if status == 1 else f"{shown} ({describe.STATUS_LABELS[status].lower()})"
+def _offer_name(label: str, status: str) -> str:
+    return label if status == "Published" else f"{label} ({status.lower()})"
 
 
 async def _names(request: Req, admin: Admin) -> dict[str, dict[str, str]]:
@@ -82,8 +82,12 @@ async def _names(request: Req, admin: Admin) -> dict[str, dict[str, str]]:
         ctx.db, ListPointAccountsRequest(retailer_id=retailer_id, take=1000), ctx.clock()
     )
     stores = await tenancy.list_stores(ctx.db, retailer_id)
+    labels = picker_labels(offer_list.results, admin.retailer.timezone)
+    now = ctx.clock()
     return {
-        "offers": {str(o.id): _offer_name(o.title, o.status) for o in offer_list.results},
+        "offers": {str(o.id): _offer_name(labels[str(o.id)], status_label(o, now)) for o in offer_list.results},
+        # What the offer picker lists: not an offer whose window ended (it could issue nothing).
+        "pickable": {str(o.id): "" for o in offer_list.results if not has_ended(o, now)},
         "accounts": {str(a.point_account_id): a.name for a in accounts.results},
         "stores": {str(s.id): s.name for s in stores},
     }
@@ -139,13 +143,14 @@ async def _rule_form_page(
     request: Req, admin: Admin, form: RowsForm, *, rule: RuleOut | None, status: int = 200
 ) -> Response[Any]:
     names = await _names(request, admin)
-    offer_options = list(names["offers"].items())
     current = form.value("offer_id")
+    offer_options = [(k, v) for k, v in names["offers"].items() if k in names["pickable"] or k == current]
     if current and current not in names["offers"]:
         offer_options.append((current, f"Offer {current} (deleted or unknown)"))
     return render(
         "rule_form.html",
         status=status,
+        picker=await catalog_targeting.picker(context(request).db, admin.retailer.id),
         admin=admin,
         notice=notice(request),
         form=form,
@@ -300,7 +305,7 @@ async def simulate_page(request: Req) -> Response[Any]:
             status, outcome = 400, None
         elif customer is not None:
             customer_name = describe.customer_name(customer.first_name, customer.last_name)
-    names = await _names(request, admin) if outcome else {"offers": {}, "accounts": {}, "stores": {}}
+    names = await _names(request, admin) if outcome else {"offers": {}, "accounts": {}, "stores": {}, "pickable": {}}
     if outcome:
         for issued in outcome.offers:
             if str(issued.offer_id) not in names["offers"]:

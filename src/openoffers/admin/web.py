@@ -37,7 +37,7 @@ Req = Request[Any, Any, Any]
 log = logging.getLogger("openoffers.admin")
 
 STATIC_DIR = Path(__file__).parent / "static"
-HOME = "/admin/offers"
+HOME = "/admin/dashboard"
 
 # No inline script or style anywhere: the pages need nothing else. Offer images may live anywhere.
 CSP = (
@@ -65,6 +65,7 @@ NOTICES = {
     "reactivated": "Offer reactivated.",
     "deleted": "Offer deleted.",
     "store_created": "Store created.",
+    "store_saved": "Store saved. Point-of-sale calls see the change within seconds.",
     "client_revoked": "POS client revoked. It can no longer call the POS API.",
     "key_revoked": "API key revoked. It can no longer call the API or sign in.",
     "customer_created": "Customer created.",
@@ -265,6 +266,9 @@ def safe_next(value: str | None) -> str:
 
 # The list page each admin section's addresses start with: an error page links back to it.
 _SECTIONS = {
+    "dashboard": "the dashboard",
+    "exports": "exports",
+    "catalog": "the catalog",
     "offers": "offers",
     "customers": "customers",
     "rules": "rules",

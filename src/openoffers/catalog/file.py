@@ -8,7 +8,7 @@ row goes through the API's own wire struct, so a file is refused for what the AP
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from openoffers.catalog.schemas import CatalogItemIn
@@ -26,19 +26,24 @@ class CatalogFileError(ValueError):
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = [name.strip() for name in reader.fieldnames or []]
-        if "item_id" not in header:
-            raise CatalogFileError("line 1: the CSV header needs an item_id column (item_id,name,category_ids)")
-        reader.fieldnames = header
-        for row in reader:
-            if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
-                continue
-            categories = [c.strip() for c in (row.get("category_ids") or "").split("|") if c.strip()]
-            yield (
-                reader.line_num,
-                {"item_id": row.get("item_id") or "", "name": row.get("name") or "", "category_ids": categories},
-            )
+        yield from csv_rows(handle)
+
+
+def csv_rows(handle: Iterable[str]) -> Iterator[tuple[int, dict[str, object]]]:
+    """(line number, row as the API's item) for each non-blank row of a catalog CSV."""
+    reader = csv.DictReader(handle)
+    header = [name.strip() for name in reader.fieldnames or []]
+    if "item_id" not in header:
+        raise CatalogFileError("line 1: the CSV header needs an item_id column (item_id,name,category_ids)")
+    reader.fieldnames = header
+    for row in reader:
+        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
+            continue
+        categories = [c.strip() for c in (row.get("category_ids") or "").split("|") if c.strip()]
+        yield (
+            reader.line_num,
+            {"item_id": row.get("item_id") or "", "name": row.get("name") or "", "category_ids": categories},
+        )
 
 
 def _jsonl_rows(path: Path) -> Iterator[tuple[int, bytes]]:
@@ -54,17 +59,17 @@ def items(path: Path) -> Iterator[CatalogItem]:
     try:
         if suffix in CSV_SUFFIXES:
             for number, row in _csv_rows(path):
-                yield _checked(number, row)
+                yield checked(number, row)
         elif suffix in JSONL_SUFFIXES:
             for number, line in _jsonl_rows(path):
-                yield _checked(number, line)
+                yield checked(number, line)
         else:
             raise CatalogFileError(f"{path.name}: give a .csv or .jsonl file")
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise CatalogFileError(f"{path}: {error}") from None
 
 
-def _checked(number: int, raw: dict[str, object] | bytes) -> CatalogItem:
+def checked(number: int, raw: dict[str, object] | bytes) -> CatalogItem:
     try:
         item = wire.decode(raw, CatalogItemIn) if isinstance(raw, bytes) else wire.convert(raw, CatalogItemIn)
         return normalize(item, "item")

@@ -152,7 +152,10 @@ async def list_latest(
     reward_store: bool | None,
     skip: int,
     take: int,
+    sort: str = "-created",
 ) -> tuple[int, list[OfferRow]]:
+    """A page of the latest revisions, newest first unless `sort` names one of `SORTS` ("-" for
+    descending). Sorting by issued or redeemed counts the user offers of every revision."""
     conditions = [offers.c.retailer_id == retailer_id, offers.c.is_latest.is_(True)]
     if status is None:
         conditions.append(offers.c.status != DELETED)
@@ -167,10 +170,38 @@ async def list_latest(
         conditions.append(func.lower(offers.c.title).like(pattern, escape="\\"))
     where = and_(*conditions)
     total = (await conn.execute(select(func.count()).select_from(offers).where(where))).scalar_one()
-    rows = await conn.execute(
-        select(offers).where(where).order_by(offers.c.created_at.desc(), offers.c.id).offset(skip).limit(take)
-    )
+    query = select(offers).where(where)
+    key = sort.removeprefix("-")
+    if key in ("issued", "redeemed"):
+        counted = (
+            select(
+                user_offers.c.root_offer_id,
+                func.count().label("issued"),
+                func.sum(case((user_offers.c.status == UserOfferStatus.REDEEMED, 1), else_=0)).label("redeemed"),
+            )
+            .where(user_offers.c.retailer_id == retailer_id)
+            .group_by(user_offers.c.root_offer_id)
+            .subquery()
+        )
+        query = query.outerjoin(counted, counted.c.root_offer_id == offers.c.root_offer_id)
+        column: Any = func.coalesce(counted.c[key], 0)
+    else:
+        column = SORTS.get(key, offers.c.created_at)
+    ordered = column.desc() if sort.startswith("-") or key not in SORTS else column.asc()
+    rows = await conn.execute(query.order_by(ordered, offers.c.id).offset(skip).limit(take))
     return int(total), [_row(r) for r in rows]
+
+
+# What `list_latest` sorts by (issued and redeemed are counted).
+SORTS: dict[str, Any] = {
+    "title": func.lower(offers.c.title),
+    "created": offers.c.created_at,
+    "updated": offers.c.updated_at,
+    "type": offers.c.offer_type,
+    "status": offers.c.status,
+    "issued": None,
+    "redeemed": None,
+}
 
 
 async def get_many(conn: AsyncConnection, retailer_id: UUID, offer_ids: Sequence[UUID]) -> list[OfferRow]:

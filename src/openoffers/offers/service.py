@@ -418,7 +418,8 @@ def _summary(row: OfferRow) -> OfferSummary:
     )
 
 
-async def list_offers(db: Database, request: ListOffersRequest) -> OfferList:
+async def list_offers(db: Database, request: ListOffersRequest, *, sort: str = "-created") -> OfferList:
+    """offers/list (newest first); the admin's list passes `sort` (`repository.SORTS`)."""
     async with db.read() as conn:
         total, rows = await repo.list_latest(
             conn,
@@ -429,6 +430,7 @@ async def list_offers(db: Database, request: ListOffersRequest) -> OfferList:
             reward_store=request.reward_store,
             skip=request.skip,
             take=request.take,
+            sort=sort,
         )
     return OfferList(total_records=total, results=[_summary(r) for r in rows])
 

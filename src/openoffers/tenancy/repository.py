@@ -149,6 +149,18 @@ async def insert_store(conn: AsyncConnection, store: Store) -> None:
     )
 
 
+async def update_store(
+    conn: AsyncConnection, retailer_id: UUID, store_id: UUID, *, name: str, timezone: str, tags: tuple[str, ...]
+) -> bool:
+    """Change a store's name, time zone and tags; False when the retailer has no such store."""
+    result = await conn.execute(
+        update(stores)
+        .where(stores.c.retailer_id == retailer_id, stores.c.id == store_id)
+        .values(name=name, timezone=timezone, tags=list(tags))
+    )
+    return result.rowcount == 1
+
+
 async def get_store(conn: AsyncConnection, retailer_id: UUID, store_id: UUID) -> Store | None:
     row = (
         await conn.execute(select(stores).where(stores.c.retailer_id == retailer_id, stores.c.id == store_id))

@@ -198,6 +198,23 @@ async def create_store(
     return store
 
 
+async def update_store(
+    db: Database, *, retailer_id: UUID, store_id: UUID, name: str, timezone: str, tags: tuple[str, ...]
+) -> Store:
+    """A store's name, time zone and tags, checked as at creation; its id never changes (POS
+    configurations name it). POS calls see the change within the credentials cache's bound."""
+    clean_tags = tuple(sorted({t.strip().lower() for t in tags if t.strip()}))
+    clean_name, clean_zone = _check_name(name), check_timezone(timezone)
+    async with db.write() as conn:
+        if not await repo.update_store(
+            conn, retailer_id, store_id, name=clean_name, timezone=clean_zone, tags=clean_tags
+        ):
+            raise NotFound("store not found")
+        store = await repo.get_store(conn, retailer_id, store_id)
+    assert store is not None  # updated just now in this transaction
+    return store
+
+
 async def create_pos_client(
     db: Database,
     *,
