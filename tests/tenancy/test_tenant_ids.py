@@ -223,6 +223,20 @@ def admin_post(path: Callable[[Ids], str], form: Callable[[World, Ids], dict[str
     return act
 
 
+def admin_upload(path: str, content: Callable[[World, Ids], str]) -> Act:
+    """A CSV file sent from an admin import form (multipart, with the session's CSRF token). The answer
+    compared is the import's result: the page around it lists the caller's whole catalog or customers,
+    in an order the random ids of the two runs decide."""
+
+    async def act(world: World, ids: Ids) -> Answer:
+        sent = {"file": ("import.csv", content(world, ids).encode(), "text/csv")}
+        answer = await response_of(world.admin.post(path, files=sent))
+        result = re.search(r'<div class="notice[^"]*" role="(?:status|alert)".*?</div>', answer["body"], re.S)
+        return {**answer, "body": result.group(0) if result else answer["body"]}
+
+    return act
+
+
 def cli_case(argv: Callable[[World, Ids], list[str]]) -> Act:
     """An `openoffers` command against the same database (in a thread: it runs its own event loop)."""
 
@@ -440,6 +454,32 @@ CASES: list[tuple[str, Act]] = [
         ),
     ),
     ("GET /admin/transactions | store", admin_get(lambda i: f"/admin/transactions?store={i.store}")),
+    ("GET /admin/stores/{store_id:str}/edit | id", admin_get(lambda i: f"/admin/stores/{i.store}/edit")),
+    (
+        "POST /admin/stores/{store_id:str}/edit | id",
+        admin_post(
+            lambda i: f"/admin/stores/{i.store}/edit", lambda w, i: {"name": "N", "timezone": "UTC", "tags": ""}
+        ),
+    ),
+    (
+        "GET /admin/offers/{offer_id:str}/preview | store, item and customer",
+        lambda w, i: admin_get(
+            lambda i: (
+                f"/admin/offers/{w.a_offer}/preview?store={i.store}&item_1={i.item}&price_1=20&qty_1=1"
+                f"&customer={i.ext}&channel=STORE&run=1"
+            )
+        )(w, i),
+    ),
+    (
+        "POST /admin/customers/import | user_id and external id",
+        admin_upload(
+            "/admin/customers/import", lambda w, i: f"user_id,external_customer_id\n{i.new_user},{i.ext}-new\n"
+        ),
+    ),
+    (
+        "POST /admin/catalog/import | item_id",
+        admin_upload("/admin/catalog/import", lambda w, i: f"item_id,name,category_ids\n{i.item},Item,own\n"),
+    ),
     ("GET /admin/customers | external id", admin_get(lambda i: f"/admin/customers?q={i.ext}")),
     ("GET /admin/rules/simulate | user, store and item", admin_get(_simulate)),
     # CLI
@@ -514,6 +554,32 @@ NOT_CLIENT_CHOSEN = {
     "POST /admin/keys/new": "API key names stay global: docs/DECISIONS.md (tenant-scoped ids)",
     "GET /admin/keys/{key_id:str}/revoke": "key row ids are made by the server",
     "POST /admin/keys/{key_id:str}/revoke": "key row ids are made by the server",
+    "GET /admin/catalog": "search text only, over the caller's own catalog",
+    "GET /admin/customers/import": "no id",
+    "GET /admin/dashboard": "a date range only",
+    "GET /admin/dashboard/csv/{table:str}": "a date range only",
+    "GET /admin/exports": "no id",
+    "GET /admin/exports/csv/{name:str}": "the export's name only",
+    "POST /api/2.0/reports/programme": "a date range only",
+    "GET /admin/webhooks": "webhook ids are made by the server",
+    "GET /admin/webhooks/new": "webhook ids are made by the server",
+    "POST /admin/webhooks/new": "webhook ids are made by the server",
+    "GET /admin/webhooks/{webhook_id:str}": "webhook ids are made by the server",
+    "GET /admin/webhooks/{webhook_id:str}/delete": "webhook ids are made by the server",
+    "POST /admin/webhooks/{webhook_id:str}/delete": "webhook ids are made by the server",
+    "POST /admin/webhooks/{webhook_id:str}/deliveries/{delivery_id:int}/resend": "webhook ids are made by the server",
+    "POST /admin/webhooks/{webhook_id:str}/pause": "webhook ids are made by the server",
+    "POST /admin/webhooks/{webhook_id:str}/resume": "webhook ids are made by the server",
+    "POST /admin/webhooks/{webhook_id:str}/rotate": "webhook ids are made by the server",
+    "POST /api/2.0/webhooks/create": "webhook ids are made by the server",
+    "POST /api/2.0/webhooks/delete": "webhook ids are made by the server",
+    "POST /api/2.0/webhooks/deliveries": "webhook ids are made by the server",
+    "POST /api/2.0/webhooks/list": "webhook ids are made by the server",
+    "POST /api/2.0/webhooks/pause": "webhook ids are made by the server",
+    "POST /api/2.0/webhooks/resend": "webhook ids are made by the server",
+    "POST /api/2.0/webhooks/resume": "webhook ids are made by the server",
+    "POST /api/2.0/webhooks/rotate_secret": "webhook ids are made by the server",
+    "POST /api/2.0/webhooks/update": "webhook ids are made by the server",
     "cli serve": "no id",
     "cli demo": "its own demo retailer",
     "cli maintenance": "no id",
