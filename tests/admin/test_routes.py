@@ -128,7 +128,7 @@ async def test_sign_in_refusals_say_why(
         ("a:b", "whatever1", "That key and secret do not match an active API key."),
         (offers_key.key, offers_secret, "This key has the offers role. The admin UI needs a key with the admin role."),
         (str(tenant.client_id), tenant.client_secret, "These are POS client credentials."),
-        (tenant.key, "", "Enter both the key and the secret."),
+        (tenant.key, "", "Enter both your e-mail address (or API key) and your password (or secret)."),
     ]
     for key, secret, message in cases:
         page = await client.get("/admin/login")

@@ -21,15 +21,18 @@ from litestar.types import ControllerRouterHandler
 from markupsafe import Markup
 
 from openoffers.admin import (
+    audit_pages,
     customer_pages,
     describe,
     error_routes,
+    people_pages,
     rule_pages,
     session_store,
     sign_in,
     tenancy_pages,
     transaction_pages,
 )
+from openoffers.admin.access import check_access
 from openoffers.admin.activity import activity_series
 from openoffers.admin.charts import activity_chart, daily
 from openoffers.admin.forms import (
@@ -56,7 +59,6 @@ from openoffers.admin.web import (
     page_number,
     read_session,
     redirect,
-    refuse_nul,
     render,
     require_admin,
     safe_next,
@@ -136,6 +138,7 @@ async def login_page(request: Req) -> Response[Any]:
 
 _REFUSALS = {
     "invalid": "That key and secret do not match an active API key.",
+    "account": "That e-mail address and password do not match an active account.",
     "pos_client": "These are POS client credentials. Sign in with an API key that has the admin role.",
     "role": "This key has the {role} role. The admin UI needs a key with the admin role.",
 }
@@ -163,7 +166,11 @@ async def login(request: Req) -> Response[Any]:
     next_path = (data.get("next") or [""])[0]
     if not key or not secret:
         return _login_page(
-            request, status=400, error="Enter both the key and the secret.", key=key, next_path=next_path
+            request,
+            status=400,
+            error="Enter both your e-mail address (or API key) and your password (or secret).",
+            key=key,
+            next_path=next_path,
         )
     ctx = context(request)
     outcome = await sign_in.sign_in(
@@ -179,7 +186,7 @@ async def login(request: Req) -> Response[Any]:
         page = _login_page(
             request,
             status=429,
-            error="Too many failed sign-ins with this key from this address. "
+            error="Too many failed sign-ins for this name from this address. "
             f"Try again in {_wait_text(outcome.retry_after)}.",
             key=key,
             next_path=next_path,
@@ -191,9 +198,8 @@ async def login(request: Req) -> Response[Any]:
         error = _REFUSALS[outcome.reason].format(role=outcome.role)
         return _login_page(request, status=400, error=error, key=key, next_path=next_path)
     # A new session (and CSRF token) at sign-in: nothing from before sign-in carries over.
-    principal = outcome.principal
     fresh = new_session(
-        now_seconds(request), retailer_id=principal.retailer_id, key=principal.key, token=outcome.session_token
+        now_seconds(request), retailer_id=outcome.retailer_id, key=outcome.name, token=outcome.session_token
     )
     return redirect(safe_next(next_path), cookies=[session_cookie(request, fresh)])
 
@@ -379,6 +385,7 @@ async def offer_detail(request: Req, offer_id: FromPath[str]) -> Response[Any]:
         chart_rows=daily(series),
         discount=describe.discount_summary(offer.offer_type_id, offer.discount_config, retailer.currency),
         conditions=describe.conditions(offer, currency=retailer.currency, timezone=retailer.timezone, stores=stores),
+        history=await audit_pages.offer_history(ctx.db, retailer.id, latest.root_offer_id),
     )
 
 
@@ -471,12 +478,14 @@ ADMIN_ROUTER = Router(
         *rule_pages.ROUTES,
         *transaction_pages.ROUTES,
         *tenancy_pages.ROUTES,
+        *people_pages.ROUTES,
+        *audit_pages.ROUTES,
         create_static_files_router(
             "/static", directories=[STATIC_DIR], cache_control=CacheControlHeader(max_age=86400), name="admin_static"
         ),
     ],
     exception_handlers=EXCEPTION_HANDLERS,
-    before_request=refuse_nul,
+    before_request=check_access,
     include_in_schema=False,
 )
 error_routes.add_error_routes(ADMIN_ROUTER)
