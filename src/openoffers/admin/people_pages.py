@@ -29,6 +29,7 @@ from openoffers.admin.web import (
     uuid_or_404,
 )
 from openoffers.context import context
+from openoffers.kit.actor import Actor, set_actor
 from openoffers.kit.errors import Conflict, NotFound, ValidationFailed
 from openoffers.tenancy import accounts as people
 from openoffers.tenancy.accounts import ROLE_LABELS
@@ -184,6 +185,8 @@ async def accept_invitation(request: Req, token: FromPath[str]) -> Response[Any]
         form.data = {}
         return _invitation_page(request, account, form, 400)
     ctx = context(request)
+    # The link proves who this is: the audit log names them as the one who chose the password.
+    set_actor(Actor(account.actor, account.email))
     await people.accept_invitation(ctx.db, token, password, ctx.clock())
     return redirect("/admin/login", notice="password_set")
 

@@ -131,8 +131,9 @@ def _row_values(
 
 
 def audit_view(revision: int, status: int, values: dict[str, Any]) -> dict[str, Any]:
-    """An offer as the audit log keeps it: its revision, status, and stored definition and texts."""
-    keys = ("title", "offer_type", "definition", "texts", "media")
+    """An offer as the audit log keeps it: its revision, status, title and stored definition (which holds
+    its texts and media as they were sent)."""
+    keys = ("title", "offer_type", "definition")
     return {"revision": revision, "status": STATUS_NAMES[status], **{k: values[k] for k in keys}}
 
 

@@ -165,7 +165,13 @@ async def actors(db: Database, retailer_id: UUID) -> list[tuple[str, str]]:
 
 def changes(before: Any, after: Any, path: str = "") -> list[tuple[str, Any, Any]]:
     """What differs between two JSON values, as (dotted path, before, after), leaves only, in order.
-    A key present on one side only counts as changed from or to None."""
+    A key present on one side only counts as changed from or to None; lists of the same length are
+    compared item by item (`text_config.0.title`), lists that grew or shrank as a whole."""
+    if isinstance(before, list) and isinstance(after, list) and len(before) == len(after):
+        found_items: list[tuple[str, Any, Any]] = []
+        for index, (old, new) in enumerate(zip(before, after, strict=True)):
+            found_items.extend(changes(old, new, f"{path}.{index}" if path else str(index)))
+        return found_items
     if isinstance(before, dict) and isinstance(after, dict):
         found: list[tuple[str, Any, Any]] = []
         for key in sorted(set(before) | set(after)):
