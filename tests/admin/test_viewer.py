@@ -126,6 +126,9 @@ async def test_a_viewer_cannot_change_anything(
             shown = await viewer.get(page)
             assert shown.status_code == 200, page
             assert "You are signed in as a viewer" in shown.text
+            # Nothing offers a change: no form but signing out, no link to a form that changes.
+            assert re.findall(r'<form method="post" action="([^"]+)"', shown.text) == ["/admin/logout"], page
+            assert not re.search(r'href="/admin/[^"]*/(new|edit|delete|revoke)"', shown.text), page
         for page in ("/admin/people", "/admin/keys", "/admin/stores", "/admin/pos-clients", "/admin/audit"):
             assert (await viewer.get(page)).status_code == 403, page
     finally:
