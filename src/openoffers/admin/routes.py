@@ -38,7 +38,7 @@ from openoffers.admin.charts import activity_chart, daily
 from openoffers.admin.forms import (
     IndexMap,
     OfferForm,
-    decode_offer,
+    decode_partly,
     form_from_definition,
     map_errors,
     new_offer_form,
@@ -293,20 +293,29 @@ async def new_offer_page(request: Req) -> Response[Any]:
 
 
 async def _apply(
-    request: Req, body: dict[str, Any], index_map: IndexMap, offer: OfferRow | None
+    request: Req, admin: Admin, body: dict[str, Any], index_map: IndexMap, offer: OfferRow | None, publish: bool
 ) -> tuple[MutationResult | None, dict[str, list[str]]]:
-    """Decode the body as the API does and call the same service; the result, or errors by form key."""
+    """Decode the body as the API does and call the same service; the result, or errors by form key.
+
+    The admin UI's one rule for what is saved: everything asked, or nothing. Every problem is found
+    before anything is written (what does not decode, what the service would refuse, and with "Save
+    and publish" what publishing needs), and any problem means nothing is saved: "Save and publish"
+    never leaves a draft behind, "Save draft" saves an incomplete draft only when all it holds is valid.
+    """
     ctx = context(request)
+    target = CreateOfferRequest if offer is None else UpdateOfferRequest
+    decoded, errors, rest, rows = decode_partly(body, target, index_map)
+    if rest is not None:
+        more = await offers.problems_of(ctx.db, admin.retailer.id, rest, publish)
+        for key, problems in map_errors(more, rows).items():
+            errors.setdefault(key, []).extend(p for p in problems if p not in errors.get(key, []))
+    if errors or decoded is None:
+        return None, errors
     try:
-        if offer is None:
-            created, errors = decode_offer(body, CreateOfferRequest, index_map)
-            if created is None:
-                return None, errors
-            return await offers.create_offer(ctx.db, created, ctx.clock()), {}
-        updated, errors = decode_offer(body, UpdateOfferRequest, index_map)
-        if updated is None:
-            return None, errors
-        return await offers.update_offer(ctx.db, updated, ctx.clock()), {}
+        if isinstance(decoded, CreateOfferRequest):
+            return await offers.create_offer(ctx.db, decoded, ctx.clock()), {}
+        assert isinstance(decoded, UpdateOfferRequest)
+        return await offers.update_offer(ctx.db, decoded, ctx.clock()), {}
     except ValidationFailed as exc:
         return None, map_errors(exc.fields, index_map) if exc.fields else {"": [exc.message]}
 
@@ -326,12 +335,13 @@ async def _save_offer(request: Req, admin: Admin, offer: OfferRow | None) -> Res
         publish=publish,
         offer_id=offer.id if offer else None,
     )
-    result, errors = await _apply(request, body, index_map, offer)
+    result, errors = await _apply(request, admin, body, index_map, offer, publish)
     if result is None:
-        # Malformed (400 before any work) or refused by the service: nothing was saved.
+        # Malformed, refused by the service, or not publishable when asked to publish: nothing was saved.
         form.place_errors(errors)
         return await _offer_form_page(request, admin, form, offer=offer, status=400)
     if publish and result.new_status == DRAFT:
+        # Only when the offer changed between the check and the save (another tab, the API).
         return redirect(f"/admin/offers/{result.offer_id}/edit", notice="not_publishable")
     if result.revisioned:
         outcome = "revisioned"

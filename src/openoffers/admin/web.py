@@ -63,7 +63,7 @@ NOTICES = {
     "published": "Offer published.",
     "saved": "Changes saved.",
     "revisioned": "Changes saved as a new revision. Customers who already hold the offer keep the terms they got.",
-    "not_publishable": "Saved as a draft. It can be published once the problems marked below are fixed.",
+    "not_publishable": "Not published: it can be published once the problems marked below are fixed.",
     "deactivated": "Offer deactivated: it is no longer issued. Offers already issued stay redeemable.",
     "reactivated": "Offer reactivated.",
     "deleted": "Offer deleted.",

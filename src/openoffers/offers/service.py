@@ -190,6 +190,22 @@ async def create_offer(db: Database, request: CreateOfferRequest, now: datetime)
     )
 
 
+async def problems_of(db: Database, retailer_id: UUID, request: OfferDefinition, publish: bool) -> dict[str, list[str]]:
+    """What saving `request` would refuse, and with `publish` what publishing it needs, by API path;
+    reads only. The admin form shows these with its own problems in one answer."""
+    definition = _definition_part(request)
+    try:
+        offer_type = resolve_type(definition)
+        check_well_formed(definition)
+    except ValidationFailed as exc:
+        return {key: list(value) for key, value in exc.fields.items()} or {"": [exc.message]}
+    if not publish:
+        return {}
+    async with db.read() as conn:
+        _, exponent, known = await _context(conn, retailer_id, definition)
+    return publish_problems(definition, offer_type, exponent, known)
+
+
 async def update_offer(db: Database, request: UpdateOfferRequest, now: datetime) -> MutationResult:
     definition = _definition_part(request)
     offer_type = resolve_type(definition)
