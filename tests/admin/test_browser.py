@@ -415,7 +415,7 @@ def test_a_bad_form_shows_field_errors_and_saves_nothing(browser: Any, server: S
         page.click("button:text('Save and publish')")
         summary = page.locator(".error-summary")
         assert "This could not be saved" in summary.inner_text()
-        assert page.inner_text("#f-discount-config-percent-error") == "must be between 0 and 100"
+        assert page.inner_text("#f-discount-config-percent-error") == "This must be between 0 and 100."
         assert page.get_attribute("#f-discount-config-percent", "aria-invalid") == "true"
         assert page.input_value("#f-text-0-title") == "Too generous"  # nothing typed is lost
         _shot(page, artifacts_dir, "13-offer-form-errors")
@@ -442,7 +442,7 @@ def test_a_bad_form_shows_field_errors_and_saves_nothing(browser: Any, server: S
         assert page.inner_text("#f-multipliers-0-factor-error") == "This is required."
         page.fill("#f-multipliers-0-factor", "2")
         page.click("button:text('Create rule')")
-        assert page.inner_text("#f-rate-error") == "must not be negative"
+        assert page.inner_text("#f-rate-error") == "This must not be negative."
         _shot(page, artifacts_dir, "27-rule-form-errors")
 
         # Taking away more points than the customer has.
