@@ -5,6 +5,7 @@ out at another address; the CLI creates the first owner and the demo prints its 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
@@ -17,7 +18,8 @@ from typer.testing import CliRunner
 
 from openoffers.cli import app as cli_app
 from openoffers.kit.db import Database
-from openoffers.tables.accounts import accounts
+from openoffers.kit.errors import NotFound
+from openoffers.tables.accounts import accounts, audit_log
 from openoffers.tables.admin import admin_sessions
 from openoffers.tenancy import accounts as people
 from tests.admin.conftest import Browser, csrf_of
@@ -266,3 +268,27 @@ def test_cli_creates_the_first_owner_and_the_demo_prints_its_account(database_ur
         ],
     )
     assert bad_role.exit_code == 1 and "Choose admin, marketer or viewer." in bad_role.output
+
+
+async def test_an_invitation_link_used_at_once_from_many_tabs_sets_one_password(
+    db: Database, clock: FrozenClock, tenant: Tenant
+) -> None:
+    _, token = await people.invite(
+        db, retailer_id=tenant.retailer_id, email="tabs@example.com", role="viewer", now=clock()
+    )
+
+    async def use(n: int) -> str:
+        try:
+            await people.accept_invitation(db, token, f"password number {n}", clock())
+        except NotFound:
+            return "refused"
+        return "set"
+
+    outcomes = await asyncio.gather(*(use(n) for n in range(6)))
+    assert sorted(outcomes) == ["refused"] * 5 + ["set"]
+    async with db.read() as conn:
+        rows = await conn.execute(
+            select(audit_log.c.action).where(audit_log.c.object_type == "account", audit_log.c.action == "password_set")
+        )
+        assert rows.scalars().all() == ["password_set"]
+    assert (await account_row(db, "tabs@example.com")).invite_hash is None
