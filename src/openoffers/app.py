@@ -14,6 +14,7 @@ from openoffers.admin.routes import ROUTES as ADMIN_ROUTES
 from openoffers.catalog.routes import ROUTES as CATALOG_ROUTES
 from openoffers.context import AppContext, context
 from openoffers.kit import wire
+from openoffers.kit.actor import actor_scope
 from openoffers.kit.admission import InFlightLimit
 from openoffers.kit.api_docs import docs_assets, docs_init, docs_page
 from openoffers.kit.clock import Clock, utc_now
@@ -99,7 +100,7 @@ def create_app(
             Exception: handle_unexpected,
         },
         # Litestar's Prometheus middleware cost a sixth of a Lookup; ours records the same metrics.
-        middleware=[metrics_middleware],
+        middleware=[metrics_middleware, actor_scope],
         state=State({"ctx": ctx}),
         on_startup=[housekeeper.start, webhooks.start],
         on_shutdown=[housekeeper.stop, webhooks.stop, *([db.dispose] if database is None else [])],

@@ -31,6 +31,7 @@ from openoffers.kit.db import Database, unavailable
 from openoffers.kit.errors import DomainError
 from openoffers.loyalty import service as wallet
 from openoffers.settings import Settings
+from openoffers.tenancy import accounts as people
 from openoffers.tenancy import service as tenancy
 from openoffers.wallet.schemas import CreateUserRequest, UserOut
 
@@ -46,6 +47,8 @@ user_app = typer.Typer(help="Users (customers) and their wallets.", no_args_is_h
 app.add_typer(db_app, name="db")
 app.add_typer(retailer_app, name="retailer")
 app.add_typer(key_app, name="key")
+account_app = typer.Typer(help="People who sign in to the admin UI.", no_args_is_help=True)
+app.add_typer(account_app, name="account")
 app.add_typer(store_app, name="store")
 app.add_typer(client_app, name="client")
 app.add_typer(user_app, name="user")
@@ -285,6 +288,35 @@ def key_create(
     )
 
 
+@account_app.command("create")
+def account_create(
+    retailer: Annotated[str, typer.Option(help="Retailer id.")],
+    email: Annotated[str, typer.Option(help="The person's e-mail address: what they sign in with.")],
+    role: Annotated[str, typer.Option(help="admin, marketer or viewer.")] = "admin",
+    password: Annotated[str | None, typer.Option(help="Their password (default: a new random one).")] = None,
+    database_url: DatabaseUrl = None,
+    as_json: Json = False,
+) -> None:
+    """Create an account that signs in to the admin UI at once (the first owner). The password is
+    printed once when it was generated, and stored only as an argon2 hash."""
+    retailer_id = _uuid(retailer, "--retailer")
+    assert retailer_id is not None
+    plain = password or secrets.token_urlsafe(12)
+    account = _run(
+        database_url,
+        lambda db: people.create_account(
+            db, retailer_id=retailer_id, email=email, role=role, password=plain, now=utc_now()
+        ),
+    )
+    shown = plain if password is None else None
+    _emit(
+        as_json,
+        {"retailer_id": str(retailer_id), "email": account.email, "role": account.role, "password": shown},
+        f"account [bold]{account.email}[/bold] ({account.role})"
+        + (f" password [bold]{plain}[/bold] (shown once)" if shown else ""),
+    )
+
+
 @store_app.command("create")
 def store_create(
     retailer: Annotated[str, typer.Option(help="Retailer id.")],
@@ -464,6 +496,8 @@ def demo(
             "retailer_id": str(info.retailer_id),
             "api_key": info.api_key,
             "api_secret": info.api_secret,
+            "account_email": info.account_email,
+            "account_password": info.account_password,
             "pos_client_id": str(info.pos_client_id),
             "pos_client_secret": info.pos_client_secret,
             "store_ids": [str(s) for s in info.store_ids],

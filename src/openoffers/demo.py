@@ -14,6 +14,7 @@ from openoffers.loyalty.points import ledger as loyalty
 from openoffers.offers import repository as offers_repo
 from openoffers.offers import service as offers_service
 from openoffers.offers.schemas import CommonConfig, CreateOfferRequest, DiscountConfig, TextConfig
+from openoffers.tenancy import accounts as people
 from openoffers.tenancy import repository as tenancy_repo
 from openoffers.tenancy import service as tenancy
 from openoffers.wallet import lifecycle
@@ -33,6 +34,9 @@ LOCK_CLIENT_SECRET = "demo-lock-secret"
 # Well known on purpose: the demo is for a laptop. Never use it in production.
 API_KEY = "demo-admin"
 API_SECRET = "demo-secret"
+# A person's account for the admin UI: the owner, with the admin role.
+ACCOUNT_EMAIL = "owner@demo.example"
+ACCOUNT_PASSWORD = "demo-owner-password"
 # The guide's Lookup finds its customer by external id 14311211 and shows this profile; its
 # user_offer_history request asks for this user id; its Lock request locks this user offer id.
 USER_ID = UUID("7802673c-0c37-11e8-8ca7-2605c0686dd6")
@@ -51,6 +55,8 @@ class DemoInfo:
     store_ids: tuple[UUID, ...]
     offer_id: UUID | None
     user_id: UUID | None = None
+    account_email: str = ACCOUNT_EMAIL
+    account_password: str = ACCOUNT_PASSWORD
 
 
 async def ensure_demo(db: Database, clock: Clock) -> DemoInfo:
@@ -65,6 +71,15 @@ async def ensure_demo(db: Database, clock: Clock) -> DemoInfo:
         )
         await tenancy.create_api_key(
             db, retailer_id=RETAILER_ID, key=API_KEY, secret=API_SECRET, role="admin", name="demo", now=now
+        )
+        await people.create_account(
+            db,
+            retailer_id=RETAILER_ID,
+            email=ACCOUNT_EMAIL,
+            role="admin",
+            password=ACCOUNT_PASSWORD,
+            now=now,
+            name="Demo owner",
         )
         for store_id, name in ((LOOKUP_STORE_ID, "Downtown"), (LOCK_STORE_ID, "Airport")):
             await tenancy.create_store(
@@ -236,7 +251,8 @@ def demo_text(info: DemoInfo, base_url: str) -> str:
     closed_check = json.dumps({**check, "is_closed": "true", "discounts": [discount]})
     return f"""
 [bold]Demo retailer[/bold] {info.retailer_id} ({"created" if info.created else "already there"})
-  Admin UI sign-in: {base_url}/admin  key [bold]{info.api_key}[/bold]  secret [bold]{info.api_secret}[/bold]
+  Admin UI sign-in: {base_url}/admin  e-mail [bold]{info.account_email}[/bold]  password [bold]{info.account_password}[/bold]
+    (or the admin API key: key [bold]{info.api_key}[/bold]  secret [bold]{info.api_secret}[/bold])
   API key Authorization: Basic {api_basic}
   POS client {info.pos_client_id} secret {info.pos_client_secret}  (Authorization: Basic {pos_basic})
   Stores: {", ".join(str(s) for s in info.store_ids)}

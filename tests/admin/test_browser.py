@@ -387,7 +387,7 @@ def test_edit_a_customer_profile(browser: Any, server: Server, artifacts_dir: Pa
         page.fill("#f-email", "not an email")
         page.fill("#f-phone", "+1 (440) 555-0142")
         page.click("button:text('Save profile')")
-        assert "Expected `str` matching regex" in page.inner_text("#f-email-error")
+        assert page.inner_text("#f-email-error") == "Enter an e-mail address such as name@example.com."
         assert page.get_attribute("#f-email", "aria-invalid") == "true"
         assert page.input_value("#f-phone") == "+1 (440) 555-0142"  # nothing typed is lost
         assert server.rows() == before
@@ -417,7 +417,7 @@ def test_a_bad_form_shows_field_errors_and_saves_nothing(browser: Any, server: S
         page.click("button:text('Save and publish')")
         summary = page.locator(".error-summary")
         assert "This could not be saved" in summary.inner_text()
-        assert page.inner_text("#f-discount-config-percent-error") == "must be between 0 and 100"
+        assert page.inner_text("#f-discount-config-percent-error") == "This must be between 0 and 100."
         assert page.get_attribute("#f-discount-config-percent", "aria-invalid") == "true"
         assert page.input_value("#f-text-0-title") == "Too generous"  # nothing typed is lost
         _shot(page, artifacts_dir, "13-offer-form-errors")
@@ -431,11 +431,9 @@ def test_a_bad_form_shows_field_errors_and_saves_nothing(browser: Any, server: S
         page.fill("#f-time-of-day-0-start", "07:00")
         page.fill("#f-discount-config-amount", "-5")
         page.click("button:text('Save draft')")
-        assert page.inner_text("#f-time-of-day-0-error") == "Object missing required field `end`"
-        # Malformed input is reported before the service's own checks run; those come next.
-        page.fill("#f-time-of-day-0-end", "10:00")
-        page.click("button:text('Save draft')")
-        assert page.inner_text("#f-discount-config-amount-error") == "must be between 0 and 1000000000"
+        # Every problem at once, in plain words: the malformed time and the amount the service refuses.
+        assert page.inner_text("#f-time-of-day-0-error") == "This is required."
+        assert page.inner_text("#f-discount-config-amount-error") == "This must be between 0 and 1000000000."
         assert server.rows() == before
 
         # A rule form: the API's messages next to the fields, nothing saved.
@@ -443,10 +441,10 @@ def test_a_bad_form_shows_field_errors_and_saves_nothing(browser: Any, server: S
         page.fill("#f-rate", "-1")
         page.fill("#f-multipliers-0-category-ids", "coffee")
         page.click("button:text('Create rule')")
-        assert page.inner_text("#f-multipliers-0-factor-error") == "Object missing required field `factor`"
+        assert page.inner_text("#f-multipliers-0-factor-error") == "This is required."
         page.fill("#f-multipliers-0-factor", "2")
         page.click("button:text('Create rule')")
-        assert page.inner_text("#f-rate-error") == "must not be negative"
+        assert page.inner_text("#f-rate-error") == "This must not be negative."
         _shot(page, artifacts_dir, "27-rule-form-errors")
 
         # Taking away more points than the customer has.
@@ -454,7 +452,7 @@ def test_a_bad_form_shows_field_errors_and_saves_nothing(browser: Any, server: S
         page.fill("#f-amount", "-100000")
         page.fill("#f-reason", "too much")
         page.click("button:text('Adjust points')")
-        assert page.inner_text("#f-amount-error") == "exceeds balance"
+        assert page.inner_text("#f-amount-error") == "This exceeds balance."
         assert page.input_value("#f-reason") == "too much"
         assert server.rows() == before
     finally:

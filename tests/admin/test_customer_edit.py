@@ -124,14 +124,14 @@ async def test_blank_fields_clear_the_optional_ones(
 @pytest.mark.parametrize(
     ("values", "field", "message"),
     [
-        ({"email": "not an email"}, "email", "Expected `str` matching regex"),
-        ({"phone": "call me"}, "phone", "Expected `str` matching regex"),
-        ({"first_name": "x" * 201}, "first-name", "Expected `str` of length &lt;= 200"),
-        ({"external_customer_id": "x" * 101}, "external-customer-id", "Expected `str` of length &lt;= 100"),
-        ({"external_customer_id": "C-2"}, "external-customer-id", "already exists"),
-        ({"profile_fields": '["a list"]'}, "profile-fields", "must be a JSON object"),
-        ({"profile_fields": '{"tier": '}, "profile-fields", "must be a JSON object"),
-        ({"profile_fields": "tier=gold"}, "profile-fields", "must be a JSON object"),
+        ({"email": "not an email"}, "email", "Enter an e-mail address such as name@example.com."),
+        ({"phone": "call me"}, "phone", "Enter a phone number: digits, spaces and + ( ) . - / only."),
+        ({"first_name": "x" * 201}, "first-name", "Use at most 200 characters."),
+        ({"external_customer_id": "x" * 101}, "external-customer-id", "Use at most 100 characters."),
+        ({"external_customer_id": "C-2"}, "external-customer-id", "This already exists."),
+        ({"profile_fields": '["a list"]'}, "profile-fields", "This must be a JSON object"),
+        ({"profile_fields": '{"tier": '}, "profile-fields", "This must be a JSON object"),
+        ({"profile_fields": "tier=gold"}, "profile-fields", "This must be a JSON object"),
     ],
 )
 async def test_a_bad_value_is_shown_at_its_field_and_nothing_is_saved(
@@ -149,7 +149,7 @@ async def test_a_bad_value_is_shown_at_its_field_and_nothing_is_saved(
     sent = FORM | {"first_name": "Changed"} | values
     response = await admin.post(f"/admin/customers/{user_id}/edit", sent)
     assert response.status_code in (400, 409)
-    assert response.status_code == (409 if message == "already exists" else 400)
+    assert response.status_code == (409 if message == "This already exists." else 400)
     error = re.search(rf'<p class="field-error" id="f-{field}-error"><span>([^<]*)</span></p>', response.text)
     assert error and message in error.group(1), response.text
     assert 'aria-invalid="true"' in response.text

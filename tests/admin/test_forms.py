@@ -259,8 +259,8 @@ def test_stored_problems_land_on_the_rows_an_api_created_offer_shows() -> None:
     )
     form, rows = form_from_definition(definition, timezone="UTC", default_culture="en")
     form.place_errors(map_errors({"use_restrictions[0]": ["start and end must differ"]}, rows))
-    assert form.errors == {"time_of_day.0": ["start and end must differ"]}
-    assert form.summary() == [("f-time-of-day-0", "Time window 1", "start and end must differ")]
+    assert form.errors == {"time_of_day.0": ["Start and end must differ."]}
+    assert form.summary() == [("f-time-of-day-0", "Time window 1", "Start and end must differ.")]
 
 
 def test_add_row_asks_for_one_more_row_and_focuses_it() -> None:
@@ -284,8 +284,9 @@ def test_new_form_defaults() -> None:
 def test_errors_without_a_field_go_to_the_top() -> None:
     form = Form(data={"name": ["x"]}, fields=frozenset({"timezone"}))
     form.place_errors({"name": ["too long"], "timezone": ["unknown"], "id": ["already exists"], "": ["boom"]})
-    assert form.errors == {"name": ["too long"], "timezone": ["unknown"]}
-    assert form.general == ["id: already exists", "boom"]
+    # In plain words: a sentence, and the field's name instead of its key.
+    assert form.errors == {"name": ["Too long."], "timezone": ["Unknown."]}
+    assert form.general == ["Id: This already exists.", "Boom."]
     assert form.error_count == 4
 
 

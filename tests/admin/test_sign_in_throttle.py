@@ -29,7 +29,7 @@ from tests.conftest import QUEUEING_ENV, FrozenClock, Tenant, _truncate_pg, make
 from tests.serve_support import serving
 
 WRONG = "not-the-secret"
-PAUSED = "Too many failed sign-ins with this key from this address. Try again in"
+PAUSED = "Too many failed sign-ins for this name from this address. Try again in"
 
 
 class Visitor:
@@ -211,7 +211,10 @@ async def test_every_kind_of_refusal_counts_and_four_do_not_pause(
     }
     # Blank fields are not attempts: nothing is checked and nothing counted.
     blank = await browser.sign_in(tenant.key, "")
-    assert blank.status_code == 400 and "Enter both the key and the secret." in blank.text
+    assert (
+        blank.status_code == 400
+        and "Enter both your e-mail address (or API key) and your password (or secret)." in blank.text
+    )
     assert len(await failures(db)) == 4
     for _ in range(4):
         refused(await browser.sign_in(tenant.key, WRONG))

@@ -53,7 +53,7 @@ async def test_create_a_store_keeping_its_id(admin: Browser, db: Database, tenan
     ("values", "field", "message"),
     [
         ({"name": "", "timezone": "UTC"}, "name", "must be 1 to 200 characters"),
-        ({"name": "X", "timezone": "Mars/Olympus"}, "timezone", "unknown time zone &#39;Mars/Olympus&#39;"),
+        ({"name": "X", "timezone": "Mars/Olympus"}, "timezone", "Unknown time zone &#39;Mars/Olympus&#39;"),
         ({"name": "X", "timezone": "UTC", "id": "nope"}, "id", "must be a UUID"),
     ],
 )

@@ -42,6 +42,7 @@ from openoffers.admin.offer_form_shape import (
     TIME_OF_DAY,
     RowKind,
 )
+from openoffers.admin.plain_words import plain
 from openoffers.kit import wire
 from openoffers.kit.clock import as_utc
 from openoffers.kit.errors import ValidationFailed
@@ -85,12 +86,14 @@ class Form:
     def place_errors(self, errors: Mapping[str, Sequence[str]], aliases: Mapping[str, str] | None = None) -> None:
         """Put each error next to its field, or at the top of the form when no field shows it."""
         known = self.known_keys()
-        for key, problems in errors.items():
+        for key, raw in errors.items():
             target = (aliases or {}).get(key, key)
+            problems = [plain(p, target) for p in raw]
             if target in known:
-                self.errors.setdefault(target, []).extend(problems)
+                self.errors.setdefault(target, []).extend(p for p in problems if p not in self.errors.get(target, []))
             else:
-                self.general.extend(f"{key}: {p}" if key and key != "body" else p for p in problems)
+                name = label_of(key) if key and key != "body" else ""
+                self.general.extend(f"{name}: {p}" if name else p for p in problems)
 
     @property
     def error_count(self) -> int:
@@ -354,6 +357,22 @@ def decode_offer(
     form key, given the rows still in the body; with `missing_at_field` a missing required field is
     shown at the field rather than at the object that lacks it).
     """
+    result, errors, _, _ = decode_partly(body, target, index_map, mapper, missing_at_field=missing_at_field)
+    return result, errors
+
+
+def decode_partly(
+    body: Mapping[str, Any],
+    target: type[T],
+    index_map: IndexMap,
+    mapper: PathMapper = map_path,
+    *,
+    missing_at_field: bool = False,
+) -> tuple[T | None, dict[str, list[str]], T | None, IndexMap]:
+    """`decode_offer`, plus what the rest of the body decodes to once the malformed fields are left out
+    (None when nothing is left that decodes), so that the checks after decoding can report their
+    problems in the same answer, and the index map of that rest (rows left out are not in it). The
+    index map given is left as it was."""
     pending = copy.deepcopy(dict(body))
     rows = {name: list(keys) for name, keys in index_map.items()}
     errors: dict[str, list[str]] = {}
@@ -364,10 +383,10 @@ def decode_offer(
             for path, problems in exc.fields.items():
                 errors.setdefault(mapper(_missing_field(path, problems, missing_at_field), rows), []).extend(problems)
                 if not _prune(pending, rows, path):
-                    return None, errors
+                    return None, errors, None, rows
             continue
-        return (None, errors) if errors else (result, {})
-    return None, errors
+        return (None, errors, result, rows) if errors else (result, {}, result, rows)
+    return None, errors, None, rows
 
 
 decode_form = decode_offer

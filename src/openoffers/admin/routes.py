@@ -22,11 +22,13 @@ from litestar.types import ControllerRouterHandler
 from markupsafe import Markup
 
 from openoffers.admin import (
+    audit_pages,
     catalog_targeting,
     customer_pages,
     describe,
     error_routes,
     offer_lists,
+    people_pages,
     rule_pages,
     session_store,
     sign_in,
@@ -35,12 +37,13 @@ from openoffers.admin import (
     webhook_pages,
     workspace_routes,
 )
+from openoffers.admin.access import check_access
 from openoffers.admin.activity import activity_series
 from openoffers.admin.charts import activity_chart, daily
 from openoffers.admin.forms import (
     IndexMap,
     OfferForm,
-    decode_offer,
+    decode_partly,
     form_from_definition,
     map_errors,
     new_offer_form,
@@ -61,7 +64,6 @@ from openoffers.admin.web import (
     page_number,
     read_session,
     redirect,
-    refuse_nul,
     render,
     require_admin,
     safe_next,
@@ -141,6 +143,7 @@ async def login_page(request: Req) -> Response[Any]:
 
 _REFUSALS = {
     "invalid": "That key and secret do not match an active API key.",
+    "account": "That e-mail address and password do not match an active account.",
     "pos_client": "These are POS client credentials. Sign in with an API key that has the admin role.",
     "role": "This key has the {role} role. The admin UI needs a key with the admin role.",
 }
@@ -168,7 +171,11 @@ async def login(request: Req) -> Response[Any]:
     next_path = (data.get("next") or [""])[0]
     if not key or not secret:
         return _login_page(
-            request, status=400, error="Enter both the key and the secret.", key=key, next_path=next_path
+            request,
+            status=400,
+            error="Enter both your e-mail address (or API key) and your password (or secret).",
+            key=key,
+            next_path=next_path,
         )
     ctx = context(request)
     outcome = await sign_in.sign_in(
@@ -184,7 +191,7 @@ async def login(request: Req) -> Response[Any]:
         page = _login_page(
             request,
             status=429,
-            error="Too many failed sign-ins with this key from this address. "
+            error="Too many failed sign-ins for this name from this address. "
             f"Try again in {_wait_text(outcome.retry_after)}.",
             key=key,
             next_path=next_path,
@@ -196,9 +203,8 @@ async def login(request: Req) -> Response[Any]:
         error = _REFUSALS[outcome.reason].format(role=outcome.role)
         return _login_page(request, status=400, error=error, key=key, next_path=next_path)
     # A new session (and CSRF token) at sign-in: nothing from before sign-in carries over.
-    principal = outcome.principal
     fresh = new_session(
-        now_seconds(request), retailer_id=principal.retailer_id, key=principal.key, token=outcome.session_token
+        now_seconds(request), retailer_id=outcome.retailer_id, key=outcome.name, token=outcome.session_token
     )
     return redirect(safe_next(next_path), cookies=[session_cookie(request, fresh)])
 
@@ -300,20 +306,29 @@ async def new_offer_page(request: Req) -> Response[Any]:
 
 
 async def _apply(
-    request: Req, body: dict[str, Any], index_map: IndexMap, offer: OfferRow | None
+    request: Req, admin: Admin, body: dict[str, Any], index_map: IndexMap, offer: OfferRow | None, publish: bool
 ) -> tuple[MutationResult | None, dict[str, list[str]]]:
-    """Decode the body as the API does and call the same service; the result, or errors by form key."""
+    """Decode the body as the API does and call the same service; the result, or errors by form key.
+
+    The admin UI's one rule for what is saved: everything asked, or nothing. Every problem is found
+    before anything is written (what does not decode, what the service would refuse, and with "Save
+    and publish" what publishing needs), and any problem means nothing is saved: "Save and publish"
+    never leaves a draft behind, "Save draft" saves an incomplete draft only when all it holds is valid.
+    """
     ctx = context(request)
+    target = CreateOfferRequest if offer is None else UpdateOfferRequest
+    decoded, errors, rest, rows = decode_partly(body, target, index_map)
+    if rest is not None:
+        more = await offers.problems_of(ctx.db, admin.retailer.id, rest, publish)
+        for key, problems in map_errors(more, rows).items():
+            errors.setdefault(key, []).extend(p for p in problems if p not in errors.get(key, []))
+    if errors or decoded is None:
+        return None, errors
     try:
-        if offer is None:
-            created, errors = decode_offer(body, CreateOfferRequest, index_map)
-            if created is None:
-                return None, errors
-            return await offers.create_offer(ctx.db, created, ctx.clock()), {}
-        updated, errors = decode_offer(body, UpdateOfferRequest, index_map)
-        if updated is None:
-            return None, errors
-        return await offers.update_offer(ctx.db, updated, ctx.clock()), {}
+        if isinstance(decoded, CreateOfferRequest):
+            return await offers.create_offer(ctx.db, decoded, ctx.clock()), {}
+        assert isinstance(decoded, UpdateOfferRequest)
+        return await offers.update_offer(ctx.db, decoded, ctx.clock()), {}
     except ValidationFailed as exc:
         return None, map_errors(exc.fields, index_map) if exc.fields else {"": [exc.message]}
 
@@ -333,12 +348,13 @@ async def _save_offer(request: Req, admin: Admin, offer: OfferRow | None) -> Res
         publish=publish,
         offer_id=offer.id if offer else None,
     )
-    result, errors = await _apply(request, body, index_map, offer)
+    result, errors = await _apply(request, admin, body, index_map, offer, publish)
     if result is None:
-        # Malformed (400 before any work) or refused by the service: nothing was saved.
+        # Malformed, refused by the service, or not publishable when asked to publish: nothing was saved.
         form.place_errors(errors)
         return await _offer_form_page(request, admin, form, offer=offer, status=400)
     if publish and result.new_status == DRAFT:
+        # Only when the offer changed between the check and the save (another tab, the API).
         return redirect(f"/admin/offers/{result.offer_id}/edit", notice="not_publishable")
     if result.revisioned:
         outcome = "revisioned"
@@ -393,6 +409,7 @@ async def offer_detail(request: Req, offer_id: FromPath[str]) -> Response[Any]:
         discount=describe.discount_summary(offer.offer_type_id, offer.discount_config, retailer.currency),
         conditions=describe.conditions(offer, currency=retailer.currency, timezone=retailer.timezone, stores=stores),
         targeting=await catalog_targeting.targeting(ctx.db, retailer.id, offer),
+        history=await audit_pages.offer_history(ctx.db, retailer.id, latest.root_offer_id),
     )
 
 
@@ -487,12 +504,14 @@ ADMIN_ROUTER = Router(
         *transaction_pages.ROUTES,
         *tenancy_pages.ROUTES,
         *webhook_pages.ROUTES,
+        *people_pages.ROUTES,
+        *audit_pages.ROUTES,
         create_static_files_router(
             "/static", directories=[STATIC_DIR], cache_control=CacheControlHeader(max_age=86400), name="admin_static"
         ),
     ],
     exception_handlers=EXCEPTION_HANDLERS,
-    before_request=refuse_nul,
+    before_request=check_access,
     include_in_schema=False,
 )
 error_routes.add_error_routes(ADMIN_ROUTER)

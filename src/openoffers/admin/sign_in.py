@@ -1,7 +1,7 @@
 """Signing in to the admin UI, throttled so that a guesser slows only themself (`kit.throttle`).
 
 One write transaction per attempt: it counts the failures within the window of this (client address,
-key name) pair; when the pair must still wait (its failures past the free ones, each doubling the
+key name or e-mail address) pair; when the pair must still wait (its failures past the free ones, each doubling the
 delay from its latest failure) the attempt is `Throttled` and the secret is never checked (a throttled
 attempt is not itself a failure, so waiting out `retry_after` always works). Otherwise the secret is
 checked in the same transaction and a failure recorded before it commits, or, on success, the
@@ -10,7 +10,12 @@ server-side session is created (`admin.session_store`). Attempts of one pair tak
 transaction takes at BEGIN), so the count is exact with any number of server processes.
 
 Failed rows older than the window are deleted by the next attempt. A successful sign-in deletes the
-failures of its own pair only: another address's failures stay, and do not slow this one.
+failures of its own pair only: another address's failures stay, and do not slow this one. So someone
+guessing an owner's password from one address never locks the owner out at another.
+
+A person signs in with their e-mail address and password (`tenancy.accounts`, argon2); a machine's
+admin API key still signs in with its key and secret. What is typed into the first box decides: an
+API key's name cannot hold an `@`.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -30,6 +36,7 @@ from openoffers.kit.errors import InvalidApiKey
 from openoffers.kit.throttle import delay_seconds
 from openoffers.settings import Settings
 from openoffers.tables.admin import sign_in_failures as failures
+from openoffers.tenancy import accounts as people
 from openoffers.tenancy import service as tenancy
 from openoffers.tenancy.service import Principal, Role
 
@@ -46,13 +53,15 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class SignedIn:
-    principal: Principal
+    retailer_id: UUID
+    name: str  # the key, or `account:<id>` (session_store.SignedInAs.name)
     session_token: str  # for the cookie; the server keeps only its hash
 
 
 @dataclass(frozen=True, slots=True)
 class Refused:
-    """The credentials do not sign in; `reason` is `invalid`, `pos_client` or `role` (the key's role)."""
+    """The credentials do not sign in; `reason` is `invalid`, `account` (no such active account with that
+    password), `pos_client` or `role` (the key's role)."""
 
     reason: str
     role: str | None = None
@@ -106,26 +115,44 @@ def _refusal(principal: Principal | None) -> Refused | None:
     return None
 
 
+async def _check_key(conn: AsyncConnection, key: str, secret: str, now: datetime) -> SignedIn | Refused:
+    principal: Principal | None = None
+    if ":" not in key:  # a colon would split differently inside a Basic header
+        header = "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
+        try:
+            principal = await tenancy.authenticate_in(conn, header)
+        except InvalidApiKey:
+            principal = None
+    refusal = _refusal(principal)
+    if refusal is not None:
+        return refusal
+    assert principal is not None
+    token = await session_store.open_session(conn, principal.retailer_id, now, key=principal.key)
+    return SignedIn(principal.retailer_id, principal.key, token)
+
+
+async def _check_account(conn: AsyncConnection, email: str, password: str, now: datetime) -> SignedIn | Refused:
+    account = await people.verify_in(conn, email, password)
+    if account is None:
+        return Refused("account")
+    token = await session_store.open_session(conn, account.retailer_id, now, account_id=account.id)
+    return SignedIn(account.retailer_id, f"{session_store.ACCOUNT_PREFIX}{account.id}", token)
+
+
 async def sign_in(db: Database, key: str, secret: str, *, address: str, now: datetime, limits: Limits) -> Outcome:
-    """Check `key` and `secret` for the admin UI unless the address or the key name is throttled."""
-    hashed = key_hash(key)
+    """Check `key` (a key name or an e-mail address) and `secret` for the admin UI unless this pair is
+    throttled."""
+    is_email = "@" in key
+    hashed = key_hash(key.strip().lower() if is_email else key)
     async with db.write() as conn:
         await _one_at_a_time(conn, address, hashed)
         await conn.execute(delete(failures).where(failures.c.failed_at <= now - limits.window))
         wait = await _wait(conn, address, hashed, now, limits)
         if wait > 0:
             return Throttled(retry_after=max(math.ceil(wait), 1))
-        principal: Principal | None = None
-        if ":" not in key:  # a colon would split differently inside a Basic header
-            header = "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
-            try:
-                principal = await tenancy.authenticate_in(conn, header)
-            except InvalidApiKey:
-                principal = None
-        refusal = _refusal(principal)
-        if refusal is not None:
+        outcome = await (_check_account if is_email else _check_key)(conn, key, secret, now)
+        if isinstance(outcome, Refused):
             await conn.execute(insert(failures).values(address=address, key_hash=hashed, failed_at=now))
-            return refusal
+            return outcome
         await conn.execute(delete(failures).where(failures.c.address == address, failures.c.key_hash == hashed))
-        assert principal is not None
-        return SignedIn(principal, await session_store.open_session(conn, principal, now))
+        return outcome

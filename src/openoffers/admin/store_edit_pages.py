@@ -50,6 +50,7 @@ async def edit_store(request: Req, store_id: FromPath[str]) -> Response[Any]:
             name=form.value("name"),
             timezone=form.value("timezone").strip(),
             tags=tuple(split_list(form.value("tags"))),
+            now=context(request).clock(),
         )
     except FIELD_ERRORS as exc:
         form.place_errors(exc.fields or {"": [exc.message]})

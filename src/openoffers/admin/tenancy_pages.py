@@ -244,7 +244,7 @@ async def create_key(request: Req) -> Response[Any]:
 
 
 def _own_key_check(admin: Admin, key_id: UUID) -> None:
-    if admin.key.id == key_id:
+    if admin.key is not None and admin.key.id == key_id:
         raise Conflict("You are signed in with this key. Sign in with another admin key to revoke it.")
 
 

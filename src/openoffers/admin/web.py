@@ -27,10 +27,13 @@ from openoffers.admin.forms import field_id, read_form
 from openoffers.admin.offer_form_shape import DISCOUNT_USED_BY, LABELS
 from openoffers.admin.session import COOKIE_NAME, COOKIE_PATH, Session, SessionSigner
 from openoffers.context import context
+from openoffers.kit.actor import Actor, set_actor
 from openoffers.kit.db import unavailable
 from openoffers.kit.errors import DomainError, NotFound, ValidationFailed
 from openoffers.kit.ids import parse_uuid
 from openoffers.offers.schemas import OFFER_TYPES
+from openoffers.tenancy.accounts import Account, AccountRole
+from openoffers.tenancy.audit import ACTION_LABELS as AUDIT_ACTIONS
 from openoffers.tenancy.repository import ApiKey, Retailer
 
 Req = Request[Any, Any, Any]
@@ -60,7 +63,7 @@ NOTICES = {
     "published": "Offer published.",
     "saved": "Changes saved.",
     "revisioned": "Changes saved as a new revision. Customers who already hold the offer keep the terms they got.",
-    "not_publishable": "Saved as a draft. It can be published once the problems marked below are fixed.",
+    "not_publishable": "Not published: it can be published once the problems marked below are fixed.",
     "deactivated": "Offer deactivated: it is no longer issued. Offers already issued stay redeemable.",
     "reactivated": "Offer reactivated.",
     "deleted": "Offer deleted.",
@@ -77,6 +80,9 @@ NOTICES = {
     "rule_saved": "Rule saved. It applies to events from now on.",
     "rule_deactivated": "Rule deactivated: it no longer fires.",
     "rule_activated": "Rule activated: it fires again from now on.",
+    "role_changed": "Role changed. They were signed out, and sign in again with their new role.",
+    "person_deactivated": "Person deactivated. They were signed out and can no longer sign in.",
+    "password_set": "Your password is set. Sign in with your e-mail address and password.",
 }
 
 
@@ -111,6 +117,7 @@ ENV.globals.update(
     DISCOUNT_USED_BY=DISCOUNT_USED_BY,
     LABELS=LABELS,
     customer_name=describe.customer_name,
+    AUDIT_ACTIONS=AUDIT_ACTIONS,
 )
 
 
@@ -123,15 +130,41 @@ ENV.filters.update(money=describe.money, local_time=describe.local_time, b64=_b6
 
 @dataclass(frozen=True, slots=True)
 class Admin:
-    """The signed-in admin: an active API key with the admin role, and its retailer."""
+    """Who is signed in: a person's account (with its role) or an active API key with the admin role,
+    and its retailer. `admin.access` decides what the role may reach."""
 
     retailer: Retailer
-    key: ApiKey
     session: Session
+    role: str  # admin, marketer or viewer (tenancy.accounts.AccountRole)
+    key: ApiKey | None = None
+    account: Account | None = None
 
     @property
     def csrf(self) -> str:
         return self.session.csrf
+
+    @property
+    def label(self) -> str:
+        """How pages and the audit log name who is signed in."""
+        if self.account is not None:
+            return self.account.email
+        assert self.key is not None
+        return f"API key {self.key.name or self.key.key}"
+
+    @property
+    def actor(self) -> Actor:
+        if self.account is not None:
+            return Actor(self.account.actor, self.account.email)
+        assert self.key is not None
+        return Actor(f"api_key:{self.key.key}", self.label)
+
+    @property
+    def can_change(self) -> bool:
+        return self.role in (AccountRole.ADMIN, AccountRole.MARKETER)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == AccountRole.ADMIN
 
 
 class NotSignedIn(Exception):
@@ -164,7 +197,11 @@ def page_number(text: str | None, default: int = 1) -> int:
 
 
 def actor_of(admin: Admin) -> str:
-    """Who to record in a user offer event or ledger entry: the signed-in key, as the API records it."""
+    """Who to record in a user offer event or ledger entry: the signed-in key as the API records it, or
+    the person's e-mail address."""
+    if admin.account is not None:
+        return f"account:{admin.account.email}"
+    assert admin.key is not None
     return f"api_key:{admin.key.key}"
 
 
@@ -205,14 +242,27 @@ def expired_cookie(request: Req) -> Cookie:
 
 
 async def current_admin(request: Req) -> Admin | None:
+    """Who is signed in, looked up once per request (`admin.access` asks first; the page asks again).
+    It also names who acts, for the audit log."""
+    if "admin" in request.scope["state"]:
+        cached: Admin | None = request.scope["state"]["admin"]
+        return cached
+    admin = await _look_up_admin(request)
+    request.scope["state"]["admin"] = admin
+    if admin is not None:
+        set_actor(admin.actor)
+    return admin
+
+
+async def _look_up_admin(request: Req) -> Admin | None:
     session = read_session(request)
     if session is None or session.token is None:
         return None
     ctx = context(request)
     found = await session_store.find_admin(ctx.db, session.token, ctx.clock())
-    if found is None or found[0].id != session.retailer_id or found[1].key != session.key:
+    if found is None or found.retailer.id != session.retailer_id or found.name != session.key:
         return None
-    return Admin(retailer=found[0], key=found[1], session=session)
+    return Admin(retailer=found.retailer, session=session, role=found.role, key=found.key, account=found.account)
 
 
 async def require_admin(request: Req) -> Admin:
@@ -276,6 +326,8 @@ _SECTIONS = {
     "stores": "stores",
     "pos-clients": "POS clients",
     "keys": "API keys",
+    "people": "people",
+    "audit": "the audit log",
 }
 
 

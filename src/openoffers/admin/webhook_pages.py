@@ -174,7 +174,8 @@ async def delete_webhook_page(request: Req, webhook_id: FromPath[str]) -> Respon
 async def delete_webhook(request: Req, webhook_id: FromPath[str]) -> Response[Any]:
     admin = await require_admin(request)
     await submitted(request, admin.csrf)
-    await service.delete(context(request).db, _ref(admin, webhook_id))
+    ctx = context(request)
+    await service.delete(ctx.db, _ref(admin, webhook_id), ctx.clock())
     return redirect("/admin/webhooks", notice="deleted")
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from openoffers.kit.clock import iso_z
 from openoffers.kit.db import Database
 from openoffers.kit.errors import Conflict, NotFound, ValidationFailed
@@ -30,6 +32,7 @@ from openoffers.loyalty.schemas import (
     PointsHistoryRequest,
     SpendRequest,
 )
+from openoffers.tenancy import audit
 from openoffers.tenancy import repository as tenancy_repo
 from openoffers.wallet import history as wallet_history
 from openoffers.wallet import service as users
@@ -58,6 +61,26 @@ def _change_result(user_id: UUID, posted: Posted) -> PointsChangeResult:
     )
 
 
+async def _audit_points(
+    conn: AsyncConnection, retailer_id: UUID, user_id: UUID, kind: str, change: int, posted: Posted, now: datetime
+) -> None:
+    """A points adjustment (API deposit or spend, or the admin's adjustment) in the audit log: the
+    customer's available balance in that account before and after. A replay changed nothing: no row."""
+    if not posted.applied:
+        return
+    account = str(posted.account_id)
+    await audit.record(
+        conn,
+        retailer_id=retailer_id,
+        object_type="points",
+        object_id=user_id,
+        action=kind,
+        before={"point_account_id": account, "available": posted.available - change},
+        after={"point_account_id": account, "available": posted.available, "entry_id": posted.entry_id},
+        now=now,
+    )
+
+
 async def deposit(db: Database, request: DepositRequest, now: datetime, actor: str) -> PointsChangeResult:
     async with db.write() as conn:
         if request.kind == "earn":
@@ -73,6 +96,7 @@ async def deposit(db: Database, request: DepositRequest, now: datetime, actor: s
                 reason=request.reason,
                 reference_id=request.reference_id,
             )
+            await _audit_points(conn, request.retailer_id, request.user_id, "earn", request.amount, posted, now)
             return _change_result(request.user_id, posted)
         await require_user(conn, request.retailer_id, request.user_id)
         posted = await post(
@@ -87,6 +111,7 @@ async def deposit(db: Database, request: DepositRequest, now: datetime, actor: s
             reason=request.reason,
             reference_id=request.reference_id,
         )
+        await _audit_points(conn, request.retailer_id, request.user_id, request.kind, request.amount, posted, now)
     return _change_result(request.user_id, posted)
 
 
@@ -105,6 +130,7 @@ async def spend(db: Database, request: SpendRequest, now: datetime, actor: str) 
             reason=request.reason,
             reference_id=request.reference_id,
         )
+        await _audit_points(conn, request.retailer_id, request.user_id, "spend", -request.amount, posted, now)
     return _change_result(request.user_id, posted)
 
 

@@ -40,6 +40,7 @@ from openoffers.offers.schemas import (
 )
 from openoffers.offers.validation import check_well_formed, publish_problems, resolve_type
 from openoffers.pricing import CHECK_TYPES, kind_of
+from openoffers.tenancy import audit
 from openoffers.tenancy import repository as tenancy_repo
 
 _DEFINITION_FIELDS = tuple(OfferDefinition.__struct_fields__)
@@ -150,6 +151,19 @@ def _row_values(
     }
 
 
+def audit_view(revision: int, status: int, values: dict[str, Any]) -> dict[str, Any]:
+    """An offer as the audit log keeps it: its revision, status, title and stored definition (which holds
+    its texts and media as they were sent)."""
+    keys = ("title", "offer_type", "definition")
+    return {"revision": revision, "status": STATUS_NAMES[status], **{k: values[k] for k in keys}}
+
+
+def _row_view(row: OfferRow) -> dict[str, Any]:
+    return audit_view(
+        row.revision, row.status, {k: getattr(row, k) for k in ("title", "offer_type", "definition", "texts", "media")}
+    )
+
+
 async def create_offer(db: Database, request: CreateOfferRequest, now: datetime) -> MutationResult:
     definition = _definition_part(request)
     offer_type = resolve_type(definition)
@@ -176,6 +190,16 @@ async def create_offer(db: Database, request: CreateOfferRequest, now: datetime)
                 **values,
             ),
         )
+        await audit.record(
+            conn,
+            retailer_id=request.retailer_id,
+            object_type="offer",
+            object_id=offer_id,
+            action="created",
+            before=None,
+            after=audit_view(1, status, values),
+            now=now,
+        )
         # Problems are reported only when the caller asked to publish: a draft may be incomplete.
         result = MutationResult(
             offer_id=offer_id,
@@ -187,6 +211,22 @@ async def create_offer(db: Database, request: CreateOfferRequest, now: datetime)
         )
         await _publish(conn, request.retailer_id, "created_new", None, result, now)
     return result
+
+
+async def problems_of(db: Database, retailer_id: UUID, request: OfferDefinition, publish: bool) -> dict[str, list[str]]:
+    """What saving `request` would refuse, and with `publish` what publishing it needs, by API path;
+    reads only. The admin form shows these with its own problems in one answer."""
+    definition = _definition_part(request)
+    try:
+        offer_type = resolve_type(definition)
+        check_well_formed(definition)
+    except ValidationFailed as exc:
+        return {key: list(value) for key, value in exc.fields.items()} or {"": [exc.message]}
+    if not publish:
+        return {}
+    async with db.read() as conn:
+        _, exponent, known = await _context(conn, retailer_id, definition)
+    return publish_problems(definition, offer_type, exponent, known)
 
 
 async def update_offer(db: Database, request: UpdateOfferRequest, now: datetime) -> MutationResult:
@@ -243,6 +283,17 @@ async def update_offer(db: Database, request: UpdateOfferRequest, now: datetime)
             action = "updated"
         if target != latest.status:
             await repo.set_status(conn, request.retailer_id, latest.root_offer_id, [latest.status], target, now)
+        revision = latest.revision + 1 if action == "revisioned" else latest.revision
+        await audit.record(
+            conn,
+            retailer_id=request.retailer_id,
+            object_type="offer",
+            object_id=latest.root_offer_id,
+            action=action,
+            before=_row_view(latest),
+            after=audit_view(revision, target, values),
+            now=now,
+        )
         result = MutationResult(
             offer_id=offer_id,
             root_offer_id=latest.root_offer_id,
@@ -299,6 +350,16 @@ async def change_status_in(
                 raise ValidationFailed("the offer cannot be published yet", fields=problems)
         if not await repo.set_status(conn, retailer_id, latest.root_offer_id, [before], to_status, now):
             raise Conflict("the offer changed concurrently; fetch it and retry")
+        await audit.record(
+            conn,
+            retailer_id=retailer_id,
+            object_type="offer",
+            object_id=latest.root_offer_id,
+            action=action,
+            before={"revision": latest.revision, "status": STATUS_NAMES[before]},
+            after={"revision": latest.revision, "status": STATUS_NAMES[to_status]},
+            now=now,
+        )
     result = MutationResult(
         offer_id=latest.id,
         root_offer_id=latest.root_offer_id,

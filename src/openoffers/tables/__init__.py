@@ -9,6 +9,18 @@ go through the owning domain: a user offer's status, for example, changes only i
 from __future__ import annotations
 
 from openoffers.kit.db import metadata
-from openoffers.tables import admin, catalog, events, offers, points, pos, rules, tenancy, wallet
+from openoffers.tables import accounts, admin, catalog, events, offers, points, pos, rules, tenancy, wallet
 
-__all__ = ["admin", "catalog", "events", "metadata", "offers", "points", "pos", "rules", "tenancy", "wallet"]
+__all__ = [
+    "accounts",
+    "admin",
+    "catalog",
+    "events",
+    "metadata",
+    "offers",
+    "points",
+    "pos",
+    "rules",
+    "tenancy",
+    "wallet",
+]

@@ -36,11 +36,14 @@ admin_sessions = Table(
     # SHA-256 (hex) of the session token in the browser's cookie: the database never holds the token.
     Column("id", String(64), primary_key=True),
     Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
-    # The API key that signed in: its revocation or a change of its role ends the session at once.
-    Column("api_key_id", Uuid, ForeignKey("api_keys.id"), nullable=False),
+    # Who signed in, exactly one of the two: an admin API key (its revocation or a change of its role
+    # ends the session at once) or a person's account (a role change or deactivation ends it too).
+    Column("api_key_id", Uuid, ForeignKey("api_keys.id"), nullable=True),
+    Column("account_id", Uuid, ForeignKey("accounts.id"), nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     # Set by sign-out; an ended session never works again.
     Column("ended_at", UtcDateTime, nullable=True),
 )
 Index("ix_admin_sessions_created_at", admin_sessions.c.created_at)
 Index("ix_admin_sessions_api_key_id", admin_sessions.c.api_key_id)
+Index("ix_admin_sessions_account_id", admin_sessions.c.account_id)

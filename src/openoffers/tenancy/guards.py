@@ -15,6 +15,7 @@ from litestar import Request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.context import AppContext, context
+from openoffers.kit.actor import Actor, set_actor
 from openoffers.kit.db import Database
 from openoffers.kit.errors import AccessDenied, NotFound
 from openoffers.kit.http import read_body
@@ -29,7 +30,10 @@ ADMIN_ROLES = frozenset({Role.ADMIN})
 
 
 async def principal_of(request: Request[Any, Any, Any]) -> Principal:
-    return await authenticate(context(request).db, request.headers.get("authorization"))
+    """Who is calling; also who acts, for the audit log of the changes this request makes."""
+    principal = await authenticate(context(request).db, request.headers.get("authorization"))
+    set_actor(Actor(principal.actor, f"API key {principal.key}" if principal.kind == "api_key" else principal.actor))
+    return principal
 
 
 def require_api_key(principal: Principal, retailer_id: UUID, roles: frozenset[Role]) -> Principal:

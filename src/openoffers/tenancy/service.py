@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import base64
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,6 +20,7 @@ from openoffers.kit.db import Database
 from openoffers.kit.errors import Conflict, InvalidApiKey, NotFound, ValidationFailed
 from openoffers.kit.ids import new_id, parse_uuid
 from openoffers.kit.money import is_currency_code
+from openoffers.tenancy import audit
 from openoffers.tenancy import repository as repo
 from openoffers.tenancy.pos_credentials import PosCredentials, pos_credentials
 from openoffers.tenancy.repository import ApiKey, PosClient, Retailer, Store
@@ -83,6 +84,19 @@ def _check_label(label: str) -> str:
     if len(label) > 200:
         raise ValidationFailed.field("name", "must be at most 200 characters")
     return label
+
+
+def _key_view(key: ApiKey) -> dict[str, Any]:
+    """What the audit log keeps of a key: never its secret or hash."""
+    return {"key": key.key, "name": key.name, "role": key.role, "revoked": key.revoked_at is not None}
+
+
+def _client_view(client: PosClient) -> dict[str, Any]:
+    return {"name": client.name, "store_ids": list(client.store_ids), "revoked": client.revoked_at is not None}
+
+
+def _store_view(store: Store) -> dict[str, Any]:
+    return {"name": store.name, "timezone": store.timezone, "tags": list(store.tags)}
 
 
 async def create_retailer(
@@ -167,6 +181,16 @@ async def create_api_key(
         if await repo.find_api_key(conn, key) is not None:
             raise Conflict("that key is taken", fields={"key": ["already exists"]})
         await repo.insert_api_key(conn, api_key)
+        await audit.record(
+            conn,
+            retailer_id=retailer_id,
+            object_type="api_key",
+            object_id=api_key.id,
+            action="created",
+            before=None,
+            after=_key_view(api_key),
+            now=now,
+        )
     return api_key, secret
 
 
@@ -195,23 +219,51 @@ async def create_store(
         if await repo.get_store(conn, retailer_id, store.id) is not None:
             raise Conflict(f"store {store.id} already exists", fields={"id": ["already exists"]})
         await repo.insert_store(conn, store)
+        await audit.record(
+            conn,
+            retailer_id=retailer_id,
+            object_type="store",
+            object_id=store.id,
+            action="created",
+            before=None,
+            after=_store_view(store),
+            now=now,
+        )
     return store
 
 
 async def update_store(
-    db: Database, *, retailer_id: UUID, store_id: UUID, name: str, timezone: str, tags: tuple[str, ...]
+    db: Database,
+    *,
+    retailer_id: UUID,
+    store_id: UUID,
+    name: str,
+    timezone: str,
+    tags: tuple[str, ...],
+    now: datetime,
 ) -> Store:
     """A store's name, time zone and tags, checked as at creation; its id never changes (POS
     configurations name it). POS calls see the change within the credentials cache's bound."""
     clean_tags = tuple(sorted({t.strip().lower() for t in tags if t.strip()}))
     clean_name, clean_zone = _check_name(name), check_timezone(timezone)
     async with db.write() as conn:
-        if not await repo.update_store(
+        before = await repo.get_store(conn, retailer_id, store_id)
+        if before is None or not await repo.update_store(
             conn, retailer_id, store_id, name=clean_name, timezone=clean_zone, tags=clean_tags
         ):
             raise NotFound("store not found")
         store = await repo.get_store(conn, retailer_id, store_id)
-    assert store is not None  # updated just now in this transaction
+        assert store is not None  # updated just now in this transaction
+        await audit.record(
+            conn,
+            retailer_id=retailer_id,
+            object_type="store",
+            object_id=store_id,
+            action="updated",
+            before=_store_view(before),
+            after=_store_view(store),
+            now=now,
+        )
     return store
 
 
@@ -248,6 +300,16 @@ async def create_pos_client(
         if await repo.find_pos_client(conn, retailer_id, client.id) is not None:
             raise Conflict(f"POS client {client.id} already exists", fields={"id": ["already exists"]})
         await repo.insert_pos_client(conn, client)
+        await audit.record(
+            conn,
+            retailer_id=retailer_id,
+            object_type="pos_client",
+            object_id=client.id,
+            action="created",
+            before=None,
+            after=_client_view(client),
+            now=now,
+        )
     return client, secret
 
 
@@ -382,18 +444,40 @@ async def list_pos_clients(db: Database, retailer_id: UUID) -> list[PosClient]:
 async def revoke_api_key(db: Database, *, retailer_id: UUID, key_id: UUID, now: datetime) -> None:
     """Revoke a key at once. Revoking a revoked key changes nothing; another retailer's is NOT_FOUND."""
     async with db.write() as conn:
-        if await repo.revoke_api_key(conn, retailer_id, key_id, now):
-            return
-        if not any(k.id == key_id for k in await repo.list_api_keys(conn, retailer_id)):
+        key = next((k for k in await repo.list_api_keys(conn, retailer_id) if k.id == key_id), None)
+        if key is None:
             raise NotFound("API key not found", fields={"key_id": ["not found"]})
+        if await repo.revoke_api_key(conn, retailer_id, key_id, now):
+            after = replace(key, revoked_at=now)
+            await audit.record(
+                conn,
+                retailer_id=retailer_id,
+                object_type="api_key",
+                object_id=key_id,
+                action="revoked",
+                before=_key_view(key),
+                after=_key_view(after),
+                now=now,
+            )
 
 
 async def revoke_pos_client(db: Database, *, retailer_id: UUID, client_id: UUID, now: datetime) -> None:
     """Revoke a POS client at once. Revoking a revoked client changes nothing; another retailer's is NOT_FOUND."""
     async with db.write() as conn:
-        revoked = await repo.revoke_pos_client(conn, retailer_id, client_id, now)
-        if not revoked and not any(c.id == client_id for c in await repo.list_pos_clients(conn, retailer_id)):
+        client = next((c for c in await repo.list_pos_clients(conn, retailer_id) if c.id == client_id), None)
+        if client is None:
             raise NotFound("POS client not found", fields={"client_id": ["not found"]})
+        if await repo.revoke_pos_client(conn, retailer_id, client_id, now):
+            await audit.record(
+                conn,
+                retailer_id=retailer_id,
+                object_type="pos_client",
+                object_id=client_id,
+                action="revoked",
+                before=_client_view(client),
+                after=_client_view(replace(client, revoked_at=now)),
+                now=now,
+            )
     # After the commit, so no call of this process can hold the client again as it was before: this
     # process refuses it at once, other processes within their credential bound (pos_credentials.py).
     pos_credentials(db).forget(client_id)

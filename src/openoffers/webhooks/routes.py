@@ -119,7 +119,7 @@ async def resume(request: Req) -> Response[bytes]:
 async def delete(request: Req) -> Response[bytes]:
     """The endpoint and its deliveries."""
     call = await offers_call(request, EndpointRequest, ADMIN_ROLES)
-    return ok(await service.delete(call.db, call.body))
+    return ok(await service.delete(call.db, call.body, call.now))
 
 
 @endpoint(

@@ -8,7 +8,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from msgspec import UNSET
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.events import EVENT_TYPES
 from openoffers.kit.clock import iso_z
@@ -16,6 +18,7 @@ from openoffers.kit.db import Database
 from openoffers.kit.errors import Conflict, NotFound, ValidationFailed
 from openoffers.kit.ids import new_id
 from openoffers.tables.events import EndpointStatus
+from openoffers.tenancy import audit
 from openoffers.tenancy import repository as tenancy_repo
 from openoffers.webhooks import repository as repo
 from openoffers.webhooks.repository import DeliveryRow, EndpointRow
@@ -111,7 +114,8 @@ async def create(
             raise Conflict(f"a retailer may have at most {MAX_ENDPOINTS} webhook endpoints")
         await repo.insert_endpoint(conn, values)
         row = await repo.get_endpoint(conn, request.retailer_id, values["id"])
-    assert row is not None
+        assert row is not None  # inserted just now in this transaction
+        await _audit(conn, row, "created", None, row, now)
     return _with_secret(row)
 
 
@@ -137,41 +141,68 @@ async def update(db: Database, request: UpdateEndpointRequest, now: datetime, *,
         values["event_types"] = _event_types(request.event_types)
     if request.description is not UNSET:
         values["description"] = request.description.strip()
-    return endpoint_out(await _change(db, request.retailer_id, request.webhook_id, values))
+    return endpoint_out(await _change(db, request.retailer_id, request.webhook_id, values, "updated"))
 
 
 async def rotate_secret(db: Database, request: EndpointRequest, now: datetime) -> EndpointWithSecret:
     """A new secret at once: deliveries signed from now on use it (a receiver updates its copy)."""
     values = {"secret": new_secret(), "updated_at": now}
-    return _with_secret(await _change(db, request.retailer_id, request.webhook_id, values))
+    return _with_secret(await _change(db, request.retailer_id, request.webhook_id, values, "secret_rotated"))
 
 
 async def pause(db: Database, request: EndpointRequest, now: datetime) -> EndpointOut:
     """Deliveries wait (none is lost) until `resume`."""
     values = {"status": EndpointStatus.PAUSED.value, "updated_at": now}
-    return endpoint_out(await _change(db, request.retailer_id, request.webhook_id, values))
+    return endpoint_out(await _change(db, request.retailer_id, request.webhook_id, values, "paused"))
 
 
 async def resume(db: Database, request: EndpointRequest, now: datetime) -> EndpointOut:
     """Active again, whether paused or disabled after failures: waiting deliveries go out in order."""
     values = {"status": EndpointStatus.ACTIVE.value, "failing_since": None, "disabled_reason": "", "updated_at": now}
-    return endpoint_out(await _change(db, request.retailer_id, request.webhook_id, values))
+    return endpoint_out(await _change(db, request.retailer_id, request.webhook_id, values, "resumed"))
 
 
-async def _change(db: Database, retailer_id: UUID, webhook_id: UUID, values: dict[str, Any]) -> EndpointRow:
+async def _change(
+    db: Database, retailer_id: UUID, webhook_id: UUID, values: dict[str, Any], action: str
+) -> EndpointRow:
     async with db.write() as conn:
+        before = await repo.get_endpoint(conn, retailer_id, webhook_id)
         row = await repo.update_endpoint(conn, retailer_id, webhook_id, values)
-    if row is None:
-        raise _not_found(webhook_id)
+        if before is None or row is None:
+            raise _not_found(webhook_id)
+        await _audit(conn, row, action, before, row, values["updated_at"])
     return row
 
 
-async def delete(db: Database, request: EndpointRequest) -> EndpointOut:
+async def delete(db: Database, request: EndpointRequest, now: datetime) -> EndpointOut:
     async with db.write() as conn:
         row = await repo.get_endpoint(conn, request.retailer_id, request.webhook_id)
         if row is None or not await repo.delete_endpoint(conn, request.retailer_id, request.webhook_id):
             raise _not_found(request.webhook_id)
+        await _audit(conn, row, "deleted", row, None, now)
     return endpoint_out(row)
+
+
+async def _audit(
+    conn: AsyncConnection,
+    row: EndpointRow,
+    action: str,
+    before: EndpointRow | None,
+    after: EndpointRow | None,
+    now: datetime,
+) -> None:
+    """The audit row of a change to an endpoint, in its transaction; the secret never goes in (a
+    rotation shows as its action, with the endpoint otherwise unchanged)."""
+    await audit.record(
+        conn,
+        retailer_id=row.retailer_id,
+        object_type="webhook",
+        object_id=row.id,
+        action=action,
+        before=None if before is None else msgspec.to_builtins(endpoint_out(before)),
+        after=None if after is None else msgspec.to_builtins(endpoint_out(after)),
+        now=now,
+    )
 
 
 async def deliveries(db: Database, request: DeliveriesRequest) -> DeliveryList:

@@ -49,6 +49,7 @@ from openoffers.loyalty.rules.schemas import (
 from openoffers.offers import repository as offers_repo
 from openoffers.offers.repository import DELETED
 from openoffers.rules.index import event_key
+from openoffers.tenancy import audit
 from openoffers.tenancy import repository as tenancy_repo
 from openoffers.tenancy.repository import Store
 from openoffers.wallet import users_repository as users_repo
@@ -168,12 +169,31 @@ def _not_found(rule_id: UUID) -> NotFound:
     return NotFound(f"rule {rule_id} not found", fields={"rule_id": ["not found"]})
 
 
+def _audit_view(row: RuleRow) -> dict[str, Any]:
+    """A rule as the audit log keeps it."""
+    return {"name": row.name, "active": row.active, "revision": row.revision, "definition": row.definition}
+
+
+async def _audit(conn: AsyncConnection, row: RuleRow, action: str, before: RuleRow | None, now: datetime) -> None:
+    await audit.record(
+        conn,
+        retailer_id=row.retailer_id,
+        object_type="rule",
+        object_id=row.id,
+        action=action,
+        before=None if before is None else _audit_view(before),
+        after=_audit_view(row),
+        now=now,
+    )
+
+
 async def create_rule(db: Database, request: CreateRuleRequest, now: datetime) -> RuleOut:
     rule_id = new_id()
     async with db.write() as conn:
         definition, core = await _resolved(conn, request.retailer_id, rule_id, _definition_of(request), now)
         row = _row(request.retailer_id, rule_id, definition, core, now)
         await repo.insert_rule(conn, row)
+        await _audit(conn, row, "created", None, now)
     return rule_out(row)
 
 
@@ -187,7 +207,8 @@ async def update_rule(db: Database, request: UpdateRuleRequest, now: datetime) -
         row = _row(request.retailer_id, current.id, definition, core, now)
         await repo.replace_rule(conn, row)
         stored = await repo.get_rule(conn, request.retailer_id, current.id)
-    assert stored is not None
+        assert stored is not None
+        await _audit(conn, stored, "updated", current, now)
     return rule_out(stored)
 
 
@@ -210,8 +231,11 @@ async def list_rules(db: Database, request: ListRulesRequest) -> RuleList:
 async def set_active(db: Database, request: RuleRef, active: bool, now: datetime) -> RuleOut:
     """Deactivate (or activate again). Asking for the state a rule is already in changes nothing."""
     async with db.write() as conn:
+        before = await repo.get_rule(conn, request.retailer_id, request.rule_id)
         await repo.set_active(conn, request.retailer_id, request.rule_id, active, now)
         row = await repo.get_rule(conn, request.retailer_id, request.rule_id)
+        if row is not None and before is not None and before.active != row.active:
+            await _audit(conn, row, "activated" if active else "deactivated", before, now)
     if row is None:
         raise _not_found(request.rule_id)
     return rule_out(row)
