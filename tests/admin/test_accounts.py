@@ -44,7 +44,7 @@ async def sign_in_as(http: httpx.AsyncClient, email: str, password: str) -> http
 
 async def signed_in(http: httpx.AsyncClient, email: str, password: str = PASSWORD) -> Browser:
     response = await sign_in_as(http, email, password)
-    assert (response.status_code, response.headers["location"]) == (303, "/admin/offers"), response.text
+    assert (response.status_code, response.headers["location"]) == (303, "/admin/dashboard"), response.text
     offers = await http.get("/admin/offers")
     assert offers.status_code == 200
     return Browser(http, csrf_of(offers.text))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from uuid import uuid4
 
 import httpx
 from litestar.routes import HTTPRoute
@@ -76,6 +77,10 @@ async def test_a_viewer_cannot_change_anything(
             "client_id": str(tenant.client_id),
             "key_id": str(key.id),
             "account_id": account_id.group(1),
+            "store_id": str(tenant.store_id),
+            # Refused before any handler runs, so an endpoint or delivery need not exist to be tried.
+            "webhook_id": str(uuid4()),
+            "delivery_id": "1",
         }
         # Plausible values for every form: the refusal must not depend on the form being wrong.
         form = offer_form(
