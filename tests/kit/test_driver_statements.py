@@ -1,4 +1,4 @@
-"""kit.db.Query and Command: statements run straight on the driver answer what SQLAlchemy answers, inside
+"""kit.driver.Query and Command: statements run straight on the driver answer what SQLAlchemy answers, inside
 the request's one transaction (its BEGIN travels with the first of them on SQLite), and their errors are
 SQLAlchemy's, so a lock wait is still `unavailable` (503) and a bug is not."""
 
@@ -10,7 +10,8 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import bindparam, exc, insert, select, text, update
 
-from openoffers.kit.db import Command, Database, Query, Timeouts, unavailable
+from openoffers.kit.db import Database, Timeouts, unavailable
+from openoffers.kit.driver import Command, Query
 from openoffers.tables.tenancy import retailers
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)

@@ -172,7 +172,7 @@ async def test_sqlite_hand_offs(sqlite_url: str, clock: FrozenClock) -> None:
 async def _hand_offs(client: httpx.AsyncClient, db: Database, tenant: Tenant) -> None:
     _, held = await customer(client, tenant)
     await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
-    # Lookup: 1. BEGIN with the customer and wallet reads (kit.db.all_of); 2. COMMIT. Through SQLAlchemy's
+    # Lookup: 1. BEGIN with the customer and wallet reads (kit.driver.all_of); 2. COMMIT. Through SQLAlchemy's
     # adapter it was thirteen (cursor, execute, fetch and close for each of BEGIN and the two reads,
     # then COMMIT and the pool's rollback on return).
     for payload in ({"external_customer_id": "C-1"}, {"external_customer_id": "C-1", "transaction": check("T-1")}):
@@ -180,7 +180,7 @@ async def _hand_offs(client: httpx.AsyncClient, db: Database, tenant: Tenant) ->
             await counted(client, db, tenant, LOOKUP, payload)
         assert len(seen) == 2, seen
     # Re-lock: BEGIN IMMEDIATE (the write lock, before anything is read); its four statements, one each
-    # (kit.db.Query and Command); COMMIT. It was eighteen.
+    # (kit.driver.Query and Command); COMMIT. It was eighteen.
     with hand_offs(db) as seen:
         await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
     assert len(seen) == 6, seen

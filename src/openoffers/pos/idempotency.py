@@ -26,7 +26,7 @@ from uuid import UUID
 from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers.kit.db import Command, insert_ignore
+from openoffers.kit.driver import Command, insert_ignore
 from openoffers.kit.errors import PendingProcessing
 from openoffers.tables.pos import pos_requests
 
@@ -96,7 +96,7 @@ async def claim(conn: AsyncConnection, key: RequestKey, now: datetime) -> bytes 
     return None
 
 
-# Built once (every mutating POS call runs it), run on the driver (kit.db.Command); the SET columns
+# Built once (every mutating POS call runs it), run on the driver (kit.driver.Command); the SET columns
 # come from the execute parameters.
 _SAVE = Command(
     update(pos_requests).where(

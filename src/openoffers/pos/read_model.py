@@ -16,7 +16,8 @@ from sqlalchemy import Select, and_, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.clock import as_utc
-from openoffers.kit.db import Query, UtcDateTime, all_of
+from openoffers.kit.db import UtcDateTime
+from openoffers.kit.driver import Query, all_of
 from openoffers.loyalty.points import repository as loyalty_repo
 from openoffers.loyalty.points.repository import BalanceRow, PointAccountRow
 from openoffers.pos.repository import LockRow, lock_of_row
@@ -85,7 +86,7 @@ def _customer_statement(kind: str) -> Select[Any]:
 
 # Built once per key kind, with bind parameters: building this statement and its cache key on every
 # Lookup cost more than running it (ARCHITECTURE.md rule 9).
-# Run on the driver (`kit.db.Query`): one hand-off to SQLite's thread per read.
+# Run on the driver (`kit.driver.Query`): one hand-off to SQLite's thread per read.
 _CUSTOMER_BY = {kind: Query(_customer_statement(kind)) for kind in users_repo.KEY_KINDS}
 
 
@@ -132,7 +133,7 @@ _WALLET_BY_KEY = {kind: Query(_wallet_by_key_statement(kind)) for kind in users_
 async def customer_and_wallet(
     conn: AsyncConnection, retailer_id: UUID, kind: str, value: Any, now: datetime
 ) -> tuple[Customer, list[WalletRow], dict[UUID, LockRow]]:
-    """Lookup's reads, in one round trip (`kit.db.all_of`: one hand-off to SQLite's thread):
+    """Lookup's reads, in one round trip (`kit.driver.all_of`: one hand-off to SQLite's thread):
 
     - the users the look-up key finds (`users_repository.matching_users_by`: its kind and value), each
       joined with the retailer's point accounts and their balance in each, in one query (a retailer has

@@ -19,7 +19,7 @@ from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import pricing
-from openoffers.kit.db import Command, Query, insert_ignore, upsert
+from openoffers.kit.driver import Command, Query, insert_ignore, upsert
 from openoffers.tables.pos import claim_codes, pos_locks, pos_transactions
 from openoffers.tables.wallet import users
 
@@ -147,7 +147,7 @@ def _held(retailer_id: UUID, user_offer_id: UUID, store_id: UUID, transaction_id
 
 
 # Built once (every re-lock runs it): `_held` with bind parameters; the SET columns come from the
-# execute parameters named like them. Run on the driver (kit.db.Command).
+# execute parameters named like them. Run on the driver (kit.driver.Command).
 _RELOCK = Command(
     update(pos_locks).where(
         pos_locks.c.retailer_id == bindparam("held_retailer_id"),

@@ -13,7 +13,7 @@ from uuid import UUID
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers.kit.db import insert_ignore
+from openoffers.kit.driver import insert_ignore
 from openoffers.tables.wallet import offer_inventory, user_offer_counters, user_offers
 
 

@@ -14,7 +14,7 @@ from uuid import UUID, uuid5
 from sqlalchemy import and_, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers.kit.db import Command, insert_ignore, insert_ignore_returning
+from openoffers.kit.driver import Command, insert_ignore, insert_ignore_returning
 from openoffers.kit.ids import new_id
 from openoffers.tables.points import point_accounts, point_balances, point_ledger
 
@@ -205,7 +205,7 @@ async def change_balance(
 
 
 # Built once (every earn and spend runs one), with bind parameters: the change, and the change that
-# happens only when enough points are available (a spend). Run on the driver (kit.db.Command); the
+# happens only when enough points are available (a spend). Run on the driver (kit.driver.Command); the
 # `updated_at` SET column comes from the parameters.
 _CHANGE_STATEMENT = (
     update(point_balances)

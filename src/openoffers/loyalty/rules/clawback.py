@@ -20,7 +20,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers.kit.db import upsert
+from openoffers.kit.driver import upsert
 from openoffers.kit.errors import ValidationFailed
 from openoffers.loyalty.points import ledger as points
 from openoffers.loyalty.rules import repository as repo

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, FromClause, Select, and_, bindparam, func,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers.kit.db import Command, Query, insert_ignore
+from openoffers.kit.driver import Command, Query, insert_ignore
 from openoffers.tables.points import point_balances
 from openoffers.tables.rules import (
     loyalty_events,
@@ -181,7 +181,7 @@ def _listening_to_check_statement(windowed: bool) -> Select[Any]:
         loyalty_rules.c.active.is_(True),
         or_(
             # Equalities rather than IN: a literal IN list is an expanding parameter, which a statement
-            # run on the driver (kit.db.Query) cannot take.
+            # run on the driver (kit.driver.Query) cannot take.
             *(loyalty_rules.c.listens_to == kind for kind in (EARN, CLOSED, VISITS)),
             and_(loyalty_rules.c.listens_to == THRESHOLD, loyalty_rules.c.match_key.in_(accounts)),
         ),
