@@ -75,6 +75,7 @@ from openoffers.context import context
 from openoffers.kit.errors import ValidationFailed
 from openoffers.kit.throttle import client_address
 from openoffers.offers import service as offers
+from openoffers.offers.presentation import definition_of
 from openoffers.offers.repository import DELETED, DRAFT, OfferRow
 from openoffers.offers.schemas import (
     OFFER_TYPES,
@@ -420,7 +421,7 @@ async def edit_offer_page(request: Req, offer_id: FromPath[str]) -> Response[Any
     if latest.status == DELETED:
         return redirect(f"/admin/offers/{latest.id}")
     form, index_map = form_from_definition(
-        offers.definition_of(latest), timezone=admin.retailer.timezone, default_culture=admin.retailer.culture
+        definition_of(latest), timezone=admin.retailer.timezone, default_culture=admin.retailer.culture
     )
     # A draft keeps, per field, what publishing it needs: show that next to the fields.
     banner = latest.status == DRAFT and bool(latest.validation_errors)

@@ -23,8 +23,8 @@ from openoffers.loyalty.points import repository as loyalty_repo
 from openoffers.loyalty.points.ledger import require_user
 from openoffers.loyalty.schemas import RewardStoreOut, UserRewardStoresOut, UserRewardStoresRequest
 from openoffers.offers import repository as offers_repo
+from openoffers.offers.presentation import definition_of
 from openoffers.offers.repository import OfferRow
-from openoffers.offers.service import definition_of
 from openoffers.wallet import lifecycle
 from openoffers.wallet.history import default_culture_of, localize
 from openoffers.wallet.issuance import acquisition_refusal, issue_in, limits_of, resolve_target

@@ -22,6 +22,7 @@ from openoffers.kit.db import Database
 from openoffers.kit.errors import Conflict, NotFound, ValidationFailed
 from openoffers.kit.ids import new_id
 from openoffers.offers import repository as repo
+from openoffers.offers.presentation import definition_of, inventory_total, offer_out, summary
 from openoffers.offers.repository import DEACTIVATED, DELETED, DRAFT, PUBLISHED, STATUS_NAMES, OfferRow
 from openoffers.offers.schemas import (
     CreateOfferRequest,
@@ -32,14 +33,10 @@ from openoffers.offers.schemas import (
     OfferDetailsList,
     OfferDetailsRequest,
     OfferList,
-    OfferMediaOut,
     OfferOut,
-    OfferSummary,
-    OfferTextOut,
     UpdateOfferRequest,
 )
 from openoffers.offers.validation import check_well_formed, publish_problems, resolve_type
-from openoffers.pricing import CHECK_TYPES, kind_of
 from openoffers.tenancy import audit
 from openoffers.tenancy import repository as tenancy_repo
 
@@ -71,11 +68,6 @@ async def _publish(
 
 def _transition(action: str, before: int | None, after: int) -> str:
     return f"{action}-({'unknown_status' if before is None else STATUS_NAMES[before]}>{STATUS_NAMES[after]})"
-
-
-def definition_of(row: OfferRow) -> OfferDefinition:
-    """The stored definition back as Structs (for pricing, issuance and the admin UI)."""
-    return wire.convert(row.definition, OfferDefinition)
 
 
 def _definition_part(request: OfferDefinition) -> OfferDefinition:
@@ -383,102 +375,6 @@ async def fetch_offer(db: Database, retailer_id: UUID, offer_id: UUID, wanted_cu
     return offer_out(row, wanted_culture, retailer.culture, revisions)
 
 
-def _discounts_something(offer_type: str) -> bool:
-    """A draft may have no type yet (""); manual fulfilment discounts nothing."""
-    return bool(offer_type) and kind_of(offer_type).benefit is not None
-
-
-def offer_out(row: OfferRow, wanted_culture: str | None, default_culture: str, revisions: list[UUID]) -> OfferOut:
-    """fetch_offer's shape. With a culture, only the chosen text (and its media) are listed."""
-    # Back through the Structs so that money is a JSON number again (the JSON column holds Decimal strings).
-    d = wire.to_builtins(definition_of(row), keep_decimals=True)
-    common, config = row.definition["common_config"], d["discount_config"]
-    texts = row.texts
-    index = culture.pick([t["culture"] for t in texts], wanted_culture, default_culture)
-    chosen = texts[index] if index is not None else None
-    if wanted_culture is not None:
-        texts = [chosen] if chosen else []
-    media = row.media
-    if wanted_culture is not None and chosen is not None:
-        lang = culture.language(chosen["culture"])
-        media = [m for m in media if not m["culture"] or culture.language(m["culture"]) == lang]
-    start, end = iso_z(row.acquisition_start), iso_z(row.acquisition_end)
-    parents = revisions[: revisions.index(row.id)] if row.id in revisions else []
-    return OfferOut(
-        offer_type_id=row.offer_type,
-        id=row.id,
-        root_offer_id=row.root_offer_id,
-        retailer_id=row.retailer_id,
-        title=chosen["title"] if chosen else "",
-        status=row.status,
-        acquisition_start_date=start,
-        acquisition_end_date=end,
-        validity_period=common.get("validity_period"),
-        validity_unit=common.get("validity_unit"),
-        reward_store=row.reward_store,
-        custom_data=common.get("custom_data"),
-        requires_extended_data=False,
-        all_items_eligible=_discounts_something(row.offer_type) and not d["catalog_restrictions"],
-        parent_offer_ids=parents[-1:],
-        check_level=row.offer_type in CHECK_TYPES,
-        offer_text=[
-            OfferTextOut(
-                id=UUID(t["id"]),
-                offer_id=row.id,
-                culture=t["culture"],
-                title=t["title"],
-                description=t["description"],
-                terms=t["terms"],
-            )
-            for t in texts
-        ],
-        offer_media=[
-            OfferMediaOut(
-                id=UUID(m["id"]),
-                offer_id=row.id,
-                culture=m["culture"],
-                uri=m["uri"],
-                media_type=m["media_type"],
-            )
-            for m in media
-        ],
-        start_date=start,
-        end_date=end,
-        valid_after_end_date=bool(common.get("valid_after_end_date")),
-        does_not_expire=bool(common.get("does_not_expire")),
-        status_description=STATUS_NAMES[row.status],
-        revision=row.revision,
-        points_cost=common.get("points_cost"),
-        exclusive=bool(d.get("exclusive")),
-        stack_priority=int(d.get("stack_priority") or 0),
-        discount_config={k: v for k, v in config.items() if v is not None},
-        location_restrictions=d["location_restrictions"],
-        catalog_restrictions=d["catalog_restrictions"],
-        purchase_restrictions=d["purchase_restrictions"],
-        use_restrictions=d["use_restrictions"],
-        issuance_restrictions=d["issuance_restrictions"],
-        validation_errors=row.validation_errors,
-        created_at=iso_z(row.created_at) or "",
-        updated_at=iso_z(row.updated_at) or "",
-    )
-
-
-def _summary(row: OfferRow) -> OfferSummary:
-    return OfferSummary(
-        id=row.id,
-        root_offer_id=row.root_offer_id,
-        revision=row.revision,
-        title=row.title,
-        offer_type=row.offer_type,
-        status=row.status,
-        status_description=STATUS_NAMES[row.status],
-        reward_store=row.reward_store,
-        acquisition_start_date=iso_z(row.acquisition_start),
-        acquisition_end_date=iso_z(row.acquisition_end),
-        updated_at=iso_z(row.updated_at) or "",
-    )
-
-
 async def list_offers(db: Database, request: ListOffersRequest, *, sort: str = "-created") -> OfferList:
     """offers/list (newest first); the admin's list passes `sort` (`repository.SORTS`)."""
     async with db.read() as conn:
@@ -493,14 +389,7 @@ async def list_offers(db: Database, request: ListOffersRequest, *, sort: str = "
             take=request.take,
             sort=sort,
         )
-    return OfferList(total_records=total, results=[_summary(r) for r in rows])
-
-
-def inventory_total(row: OfferRow) -> int | None:
-    for restriction in row.definition["issuance_restrictions"]:
-        if restriction["type"] == "inventory":
-            return int(restriction["total"])
-    return None
+    return OfferList(total_records=total, results=[summary(r) for r in rows])
 
 
 async def offer_details(db: Database, request: OfferDetailsRequest) -> OfferDetailsList:

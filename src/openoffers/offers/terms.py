@@ -14,6 +14,7 @@ from uuid import UUID
 
 from openoffers import pricing
 from openoffers.kit.money import basis_points, to_minor
+from openoffers.offers.presentation import definition_of
 from openoffers.offers.repository import OfferRow
 from openoffers.offers.schemas import (
     Channels,
@@ -25,7 +26,6 @@ from openoffers.offers.schemas import (
     RequiredItems,
     TimeOfDay,
 )
-from openoffers.offers.service import definition_of
 from openoffers.offers.validation import parse_clock
 
 _CACHE_SIZE = 10_000

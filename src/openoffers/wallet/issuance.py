@@ -23,9 +23,9 @@ from openoffers.kit.clock import as_utc
 from openoffers.kit.errors import Conflict, OfferNotFound, UserNotFound
 from openoffers.kit.ids import new_id
 from openoffers.offers import repository as offers_repo
+from openoffers.offers.presentation import definition_of
 from openoffers.offers.repository import DELETED, PUBLISHED, OfferRow
 from openoffers.offers.schemas import CommonConfig, Frequency, Inventory, OfferDefinition, PerCustomer
-from openoffers.offers.service import definition_of
 from openoffers.wallet import counters, lifecycle
 from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.lifecycle import ISSUED, UserWrite
