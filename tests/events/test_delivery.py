@@ -20,6 +20,7 @@ from openoffers.settings import Settings
 from openoffers.tables.events import outbox_events, webhook_attempts, webhook_deliveries, webhook_endpoints
 from openoffers.webhooks import delivery, service
 from openoffers.webhooks.schemas import CreateEndpointRequest, EndpointRequest
+from openoffers_client import WebhookSignatureError, verify_webhook
 from tests.conftest import FrozenClock, Tenant
 from tests.events.receiver import Receiver, receiving
 from tests.pos.pos_support import api, create_user
@@ -59,6 +60,8 @@ async def test_each_wanted_event_is_delivered_once_signed_per_standard_webhooks(
     assert len(got) == 2
     events = {e.id: e for e in await rows(db, outbox_events)}
     bodies = [Webhook(created.secret).verify(r.body, r.headers) for r in got]  # raises on a bad signature
+    # The SDK's helper, which integrators use, accepts exactly what the server sent, as the library does.
+    assert [verify_webhook(created.secret, r.body, r.headers) for r in got] == bodies
     assert [b["type"] for b in bodies] == ["user.created", "points.adjusted"]
     assert [r.headers["webhook-id"] for r in got] == [b["id"] for b in bodies]
     first = events[UUID(bodies[0]["id"])]
@@ -73,6 +76,8 @@ async def test_each_wanted_event_is_delivered_once_signed_per_standard_webhooks(
     # Tampered or signed with another secret: the library refuses it.
     with pytest.raises(Exception, match="signature"):
         Webhook(created.secret).verify(got[0].body.replace(b"Ada", b"Eve"), got[0].headers)
+    with pytest.raises(WebhookSignatureError):
+        verify_webhook(created.secret, got[0].body.replace(b"Ada", b"Eve"), got[0].headers)
     rotated = await service.rotate_secret(
         db, EndpointRequest(retailer_id=tenant.retailer_id, webhook_id=created.webhook_id), clock()
     )
