@@ -226,6 +226,8 @@ async def test_an_attempt_whose_endpoint_was_deleted_meanwhile_is_dropped(
         # Claimed twice? No: it is leased.
         assert await delivery.claim(db, clock(), timedelta(seconds=40), 8) == []
         outcome = await delivery.send(http, claimed, clock(), allow_private=True)
-        await service.delete(db, EndpointRequest(retailer_id=tenant.retailer_id, webhook_id=created.webhook_id))
+        await service.delete(
+            db, EndpointRequest(retailer_id=tenant.retailer_id, webhook_id=created.webhook_id), clock()
+        )
         assert not await delivery.record(db, claimed, outcome, clock(), timedelta(hours=24))
     assert await rows(db, webhook_attempts) == [] and await rows(db, webhook_deliveries) == []

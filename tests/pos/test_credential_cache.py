@@ -171,7 +171,7 @@ async def test_a_deactivated_offer_is_seen_at_once_however_warm_the_caches(
     await api(client, tenant, "/api/2.0/offers/management/deactivate", {"offer_id": offer_id})
     issue = {"user_id": user_id, "offer_id": offer_id}
     [refused] = (await api(client, tenant, "/api/2.0/offers/acquisition/issue", issue))["status_list"]
-    assert (refused["user_offer_id"], refused["fail_reason"]) == (None, "OFFER_NOT_PUBLISHED")
+    assert (refused["user_offer_id"], refused["fail_reason_code"]) == (None, "OFFER_NOT_PUBLISHED")
     response = await client.post(LOOKUP, json=envelope(tenant, body), headers=tenant.pos_auth)
     [found] = response.json()["payload"]
     assert [(o["reference_id"], o["status"]) for o in found["offers"]] == [(user_offer_id, "INFO")]
@@ -182,5 +182,5 @@ async def test_a_deactivated_offer_is_seen_at_once_however_warm_the_caches(
     assert response.json()["payload"]["amount"] == 5
     await api(client, tenant, "/api/2.0/offers/management/reactivate", {"offer_id": offer_id})
     [issued] = (await api(client, tenant, "/api/2.0/offers/acquisition/issue", issue))["status_list"]
-    assert issued["fail_reason"] is None
+    assert (issued["fail_reason"], issued["fail_reason_code"]) == (0, None)
     assert issued["user_offer_id"] not in (None, user_offer_id)

@@ -126,9 +126,9 @@ async def test_preview_equals_the_pos(
         payload = answer["payload"]
         assert payload["status"] == "LOCKED", answer
         assert Decimal(str(payload["amount"])) == Decimal(preview.amount).scaleb(-2)
-        assert payload["discounted_line_id_quantities"] == [
-            {"line_id": s.line_id, "quantity": s.quantity} for s in preview.line_shares
-        ]
+        # The wire's two aligned lists (SessionM's public shape): line ids, and the quantity of each.
+        assert payload["discounted_line_ids"] == [s.line_id for s in preview.line_shares]
+        assert payload["discounted_line_id_quantities"] == [s.quantity for s in preview.line_shares]
         assert preview.amount > 0
 
 

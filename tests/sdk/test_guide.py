@@ -47,7 +47,7 @@ def check_fetched(fetched: dict[str, Any], offer_id: str) -> None:
 def check_issued(issued: dict[str, Any], user_id: str, offer_id: str) -> str:
     [status] = issued["status_list"]
     assert (status["user_id"], status["offer_id"], status["root_offer_id"]) == (user_id, offer_id, offer_id)
-    assert status["fail_reason"] is None
+    assert (status["fail_reason"], status["fail_reason_code"]) == (0, None)
     user_offer_id: str = status["user_offer_id"]
     return user_offer_id
 

@@ -567,7 +567,7 @@ NOT_CLIENT_CHOSEN = {
     "GET /admin/webhooks/{webhook_id:str}": "webhook ids are made by the server",
     "GET /admin/webhooks/{webhook_id:str}/delete": "webhook ids are made by the server",
     "POST /admin/webhooks/{webhook_id:str}/delete": "webhook ids are made by the server",
-    "POST /admin/webhooks/{webhook_id:str}/deliveries/{delivery_id:int}/resend": "webhook ids are made by the server",
+    "POST /admin/webhooks/{webhook_id:str}/deliveries/{delivery_id:str}/resend": "webhook ids are made by the server",
     "POST /admin/webhooks/{webhook_id:str}/pause": "webhook ids are made by the server",
     "POST /admin/webhooks/{webhook_id:str}/resume": "webhook ids are made by the server",
     "POST /admin/webhooks/{webhook_id:str}/rotate": "webhook ids are made by the server",

@@ -15,7 +15,7 @@ from openoffers.admin.forms import Form
 from openoffers.admin.web import Admin, Req, page_number, redirect, render, require_admin, submitted, uuid_or_404
 from openoffers.context import context
 from openoffers.events import EVENT_TYPES
-from openoffers.kit.errors import Conflict, ValidationFailed
+from openoffers.kit.errors import Conflict, NotFound, ValidationFailed
 from openoffers.webhooks import service
 from openoffers.webhooks.schemas import (
     CreateEndpointRequest,
@@ -144,13 +144,17 @@ async def resume_webhook(request: Req, webhook_id: FromPath[str]) -> Response[An
     return redirect(f"/admin/webhooks/{resumed.webhook_id}", notice="resumed")
 
 
-@post("/webhooks/{webhook_id:str}/deliveries/{delivery_id:int}/resend", include_in_schema=False)
-async def resend_delivery(request: Req, webhook_id: FromPath[str], delivery_id: FromPath[int]) -> Response[Any]:
+# The delivery id is taken as text and read here: a typed path parameter that fails to parse is refused
+# by Litestar's router in the API's JSON, where every mistaken admin address answers an HTML page.
+@post("/webhooks/{webhook_id:str}/deliveries/{delivery_id:str}/resend", include_in_schema=False)
+async def resend_delivery(request: Req, webhook_id: FromPath[str], delivery_id: FromPath[str]) -> Response[Any]:
     admin = await require_admin(request)
     await submitted(request, admin.csrf)
     ctx = context(request)
     ref = _ref(admin, webhook_id)
-    body = ResendRequest(retailer_id=admin.retailer.id, webhook_id=ref.webhook_id, delivery_id=delivery_id)
+    if not delivery_id.isdigit() or len(delivery_id) > 18:
+        raise NotFound("no such delivery")
+    body = ResendRequest(retailer_id=admin.retailer.id, webhook_id=ref.webhook_id, delivery_id=int(delivery_id))
     await service.resend(ctx.db, body, ctx.clock())
     return redirect(f"/admin/webhooks/{ref.webhook_id}", notice="resent")
 

@@ -160,7 +160,7 @@ def _fine(value: Any, depth: int) -> bool:
     if isinstance(value, int):
         return abs(value) <= MAX_INT
     if isinstance(value, Decimal):
-        return value.is_finite() and abs(value) <= MAX_DECIMAL
+        return value.is_finite() and value.copy_abs() <= MAX_DECIMAL  # exact: abs() could overflow
     if isinstance(value, float):
         return math.isfinite(value)
     if isinstance(value, msgspec.Struct):
