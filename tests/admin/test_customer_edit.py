@@ -203,3 +203,21 @@ async def test_signed_out_the_edit_page_asks_to_sign_in(client: httpx.AsyncClien
     page = await client.get(f"/admin/customers/{user_id}/edit")
     assert page.status_code == 303
     assert page.headers["location"] == f"/admin/login?next=%2Fadmin%2Fcustomers%2F{user_id}%2Fedit"
+
+
+async def test_one_submit_of_an_edit_shows_decode_and_service_problems_together(
+    admin: Browser, client: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    user_id = await ada(client, tenant)
+    await ada(client, tenant, external_customer_id="C-2", email="bob@example.com", first_name="Bob")
+    before = await snapshot(db)
+    sent = FORM | {"external_customer_id": "C-2", "email": "not an email", "profile_fields": "tier=gold"}
+    response = await admin.post(f"/admin/customers/{user_id}/edit", sent)
+    assert response.status_code == 400
+    shown = dict(re.findall(r'<p class="field-error" id="f-([a-z-]+)-error"><span>([^<]*)</span></p>', response.text))
+    assert shown == {
+        "external-customer-id": "This already exists.",
+        "email": "Enter an e-mail address such as name@example.com.",
+        "profile-fields": "This must be a JSON object, such as {&#34;tier&#34;: &#34;gold&#34;}, or left blank.",
+    }
+    assert await snapshot(db) == before

@@ -416,3 +416,21 @@ async def test_history_and_ledger_page_on_their_own(admin: Browser, client: http
     older = await admin.get(f"/admin/customers/{user_id}?history=2")
     links = re.findall(r'href="(\?[^"]*)" rel="(prev|next)">(\w+)<', older.text)
     assert links == [("?history=1#history", "prev", "Newer"), ("?ledger=2#ledger", "next", "Older")]
+
+
+async def test_one_submit_of_a_new_customer_shows_decode_and_service_problems_together(
+    admin: Browser, client: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    await customer(client, tenant)
+    before = await snapshot(db)
+    form = {"external_customer_id": "C-1", "first_name": "x" * 201, "email": "not an email", "phone": "call me"}
+    response = await admin.post("/admin/customers/new", form)
+    assert response.status_code == 400
+    shown = dict(re.findall(r'<p class="field-error" id="f-([a-z-]+)-error"><span>([^<]*)</span></p>', response.text))
+    assert shown == {
+        "external-customer-id": "This already exists.",
+        "first-name": "Use at most 200 characters.",
+        "email": "Enter an e-mail address such as name@example.com.",
+        "phone": "Enter a phone number: digits, spaces and + ( ) . - / only.",
+    }
+    assert await snapshot(db) == before

@@ -468,3 +468,49 @@ async def test_simulate_adds_a_line_without_running(admin: Browser, client: http
     )
     assert 'name="items.3.item_id"' in page.text and 'name="items.0.item_id" value="latte"' in page.text
     assert "Fill in the check" in page.text
+
+
+def field_error(text: str, field: str) -> str:
+    found = re.search(rf'<p class="field-error" id="f-{field}-error"><span>([^<]*)</span></p>', text)
+    assert found, f"no error at {field}"
+    return found.group(1)
+
+
+async def test_one_submit_of_a_new_rule_shows_decode_and_service_problems_together(
+    admin: Browser, client: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    await create_offer(client, tenant)
+    before = await snapshot(db)
+    form = issuance_form(
+        "6f9619ff-8b86-d011-b42d-00cf4fc964ff",  # no such offer: the service's lookup
+        "transaction_closed",
+        per_user_cap="none",  # does not decode
+        starts_at="2030-02-01T00:00",
+        ends_at="2030-01-01T00:00",  # before the start: the service's shape check
+    )
+    response = await admin.post("/admin/rules/new", form)
+    assert response.status_code == 400
+    assert "Expected `int | null`, got `str`" in field_error(response.text, "per-user-cap")
+    assert field_error(response.text, "offer-id") == "There is no such one. Pick one from the list."
+    assert "after" in field_error(response.text, "ends-at")
+    assert await snapshot(db) == before
+
+
+async def test_one_submit_of_an_edited_rule_shows_decode_and_service_problems_together(
+    admin: Browser, db: Database, tenant: Tenant
+) -> None:
+    await admin.post("/admin/rules/new", earn_form())
+    rule = await only_rule(db, tenant)
+    before = await snapshot(db)
+    form = earn_form(
+        name="x" * 201,  # does not decode
+        point_account_id="6f9619ff-8b86-d011-b42d-00cf4fc964ff",  # no such account: the service's lookup
+        starts_at="2030-02-01T00:00",
+        ends_at="2030-01-01T00:00",  # before the start: the service's shape check
+    )
+    response = await admin.post(f"/admin/rules/{rule.rule_id}/edit", form)
+    assert response.status_code == 400
+    assert field_error(response.text, "name") == "Use at most 200 characters."
+    assert field_error(response.text, "point-account-id") == "There is no such one. Pick one from the list."
+    assert "after" in field_error(response.text, "ends-at")
+    assert await snapshot(db) == before

@@ -82,6 +82,14 @@ def _refused(form: Form, exc: DomainError) -> None:
         form.general.append(exc.message)
 
 
+def _merge(errors: dict[str, list[str]], more: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """`more` added to `errors` (each message once), so decode and service problems show together."""
+    for key, messages in more.items():
+        shown = errors.setdefault(key, [])
+        shown.extend(m for m in messages if m not in shown)
+    return errors
+
+
 # --- Search and create ------------------------------------------------------------------------
 
 
@@ -124,10 +132,12 @@ async def create_customer(request: Req) -> Response[Any]:
     body: dict[str, Any] = {"retailer_id": str(admin.retailer.id)}
     body.update({name: form.value(name) for name in PROFILE_FIELDS if form.value(name).strip()})
     decoded, errors = decode_form(body, CreateUserRequest, {}, flat_path)
-    if decoded is None:
+    ctx = context(request)
+    # Every problem in one answer: what the service would refuse is asked before anything is written.
+    _merge(errors, await wallet.external_id_problems(ctx.db, admin.retailer.id, form.value("external_customer_id")))
+    if decoded is None or errors:
         form.place_errors(errors)
         return _new_customer_page(admin, form, 400)
-    ctx = context(request)
     try:
         user = await points.create_user(ctx.db, decoded, ctx.clock())
     except DomainError as exc:
@@ -186,12 +196,16 @@ async def edit_customer(request: Req, user_id: FromPath[str]) -> Response[Any]:
             errors["profile_fields"] = [_NOT_AN_OBJECT]
     body["profile_fields"] = extra
     decoded, problems = decode_form(body, UpdateUserRequest, {}, flat_path)
-    for key, messages in problems.items():
-        errors.setdefault(key, []).extend(messages)
-    if decoded is None or errors:
-        form.place_errors(errors)
-        return _edit_page(admin, user, form, 400)
+    _merge(errors, problems)
     ctx = context(request)
+    taken = await wallet.external_id_problems(
+        ctx.db, admin.retailer.id, form.value("external_customer_id"), user.user_id
+    )
+    malformed = decoded is None or bool(errors)
+    if decoded is None or errors or taken:
+        form.place_errors(_merge(errors, taken))
+        # A taken id alone is a conflict (409), as the service would answer; anything malformed is 400.
+        return _edit_page(admin, user, form, 400 if malformed else 409)
     try:
         await wallet.update_user(ctx.db, decoded, ctx.clock())
     except NotFound:

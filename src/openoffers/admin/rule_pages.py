@@ -16,7 +16,7 @@ from litestar.params import FromPath
 from litestar.response import Response
 
 from openoffers.admin import catalog_targeting, describe
-from openoffers.admin.forms import decode_form
+from openoffers.admin.forms import decode_form, decode_partly
 from openoffers.admin.offer_lists import has_ended, picker_labels, status_label
 from openoffers.admin.rule_forms import (
     OPERATOR_LABELS,
@@ -197,18 +197,31 @@ async def _save_rule(request: Req, admin: Admin, rule: RuleOut | None) -> Respon
     )
     mapper = rule_path_mapper(form.value("trigger.type"))
     ctx = context(request)
-    try:
-        if rule is None:
-            created, errors = decode_form(body, CreateRuleRequest, index_map, mapper, missing_at_field=True)
-            saved = await rules_service.create_rule(ctx.db, created, ctx.clock()) if created else None
-        else:
-            updated, errors = decode_form(body, UpdateRuleRequest, index_map, mapper, missing_at_field=True)
-            saved = await rules_service.update_rule(ctx.db, updated, ctx.clock()) if updated else None
-    except DomainError as exc:
-        saved = None
-        errors = {}
-        for path, problems in (exc.fields or {"": [exc.message]}).items():
-            errors.setdefault(mapper(path, index_map), []).extend(problems)
+    target = CreateRuleRequest if rule is None else UpdateRuleRequest
+    # Every problem in one answer: what does not decode, then what the service would refuse about the
+    # rest; any problem means nothing is saved.
+    decoded, errors, rest, rows = decode_partly(body, target, index_map, mapper, missing_at_field=True)
+    if rest is not None:
+        more = await rules_service.problems_of(ctx.db, admin.retailer.id, rest)
+        malformed = set(errors)
+        for path, problems in more.items():
+            key = mapper(path, rows)
+            if key in malformed:
+                continue  # a field left out for not decoding would only be "required" again
+            shown = errors.setdefault(key, [])
+            shown.extend(p for p in problems if p not in shown)
+    saved: RuleOut | None = None
+    if decoded is not None and not errors:
+        try:
+            if isinstance(decoded, CreateRuleRequest):
+                saved = await rules_service.create_rule(ctx.db, decoded, ctx.clock())
+            else:
+                assert isinstance(decoded, UpdateRuleRequest)
+                saved = await rules_service.update_rule(ctx.db, decoded, ctx.clock())
+        except DomainError as exc:
+            # Changed between the check and the write (an offer deleted meanwhile, say).
+            for path, problems in (exc.fields or {"": [exc.message]}).items():
+                errors.setdefault(mapper(path, index_map), []).extend(problems)
     if saved is None:
         # Malformed, or refused by the service: nothing was saved.
         form.place_errors(errors)

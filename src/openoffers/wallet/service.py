@@ -79,6 +79,20 @@ async def _check_external_free(conn: AsyncConnection, user: UserRow) -> None:
         )
 
 
+async def external_id_problems(
+    db: Database, retailer_id: UUID, external_customer_id: str | None, user_id: UUID | None = None
+) -> dict[str, list[str]]:
+    """What `create_user_in`/`update_user` would refuse about the external id (another customer of the
+    retailer has it), by API path; reads only. The admin forms show it with their decode problems in
+    one answer; the write still checks, since another customer may take the id in between."""
+    external = _clean(external_customer_id)
+    if external is None:
+        return {}
+    async with db.read() as conn:
+        same = await users_repo.find_users(conn, retailer_id, external_customer_id=external)
+    return {"external_customer_id": ["already exists"]} if any(other.id != user_id for other in same) else {}
+
+
 async def create_user_in(conn: AsyncConnection, request: CreateUserRequest, now: datetime) -> UserRow:
     """Insert the customer in the caller's transaction (`loyalty.service.create_user` runs the enrolment
     rules in the same one)."""

@@ -71,6 +71,48 @@ async def _account(conn: AsyncConnection, retailer_id: UUID, account_id: UUID | 
     return account_id
 
 
+def _probe(definition: RuleDefinition) -> RuleDefinition:
+    """The definition with a stand-in for each account left to the default, to check its shape alone."""
+    if definition.kind == "earn":
+        return msgspec.structs.replace(definition, point_account_id=definition.point_account_id or new_id())
+    if isinstance(definition.trigger, PointsThresholdTrigger):
+        trigger = msgspec.structs.replace(
+            definition.trigger, point_account_id=definition.trigger.point_account_id or new_id()
+        )
+        return msgspec.structs.replace(definition, trigger=trigger)
+    return definition
+
+
+async def problems_of(db: Database, retailer_id: UUID, request: RuleDefinition) -> dict[str, list[str]]:
+    """What `create_rule`/`update_rule` would refuse about `request`, by API path; reads only. The admin
+    form shows these with its decode problems in one answer. The shape check stops at its first problem
+    (as the core does), but each object the rule names is looked up on its own, so a bad shape and an
+    unknown offer or account are reported together."""
+    definition = _definition_of(request)
+    problems: dict[str, list[str]] = {}
+    async with db.read() as conn:
+        try:
+            definitions.core_of(new_id(), _probe(definition), await engine.exponent_of(conn, retailer_id))
+        except ValidationFailed as exc:
+            for path, messages in (exc.fields or {"": [exc.message]}).items():
+                problems.setdefault(path, []).extend(messages)
+        named: list[tuple[str, UUID | None]] = []
+        if definition.kind == "earn":
+            named.append(("point_account_id", definition.point_account_id))
+        elif isinstance(definition.trigger, PointsThresholdTrigger):
+            named.append(("trigger.point_account_id", definition.trigger.point_account_id))
+        for path, account_id in named:
+            if account_id is None or account_id == points_repo.default_account_id(retailer_id):
+                continue  # the default account is made when first needed
+            if await points_repo.get_account(conn, retailer_id, account_id) is None:
+                problems.setdefault(path, []).append("not found")
+        if definition.kind != "earn" and definition.offer_id is not None:
+            offer = await offers_repo.get_offer(conn, retailer_id, definition.offer_id)
+            if offer is None or offer.status == DELETED:
+                problems.setdefault("offer_id", []).append("not found")
+    return problems
+
+
 async def _resolved(
     conn: AsyncConnection, retailer_id: UUID, rule_id: UUID, definition: RuleDefinition, now: datetime
 ) -> tuple[RuleDefinition, definitions.CoreRule]:
@@ -78,15 +120,7 @@ async def _resolved(
     against the retailer's objects and turned into the core rule (which validates the rest)."""
     exponent = await engine.exponent_of(conn, retailer_id)
     # Shape first, so a malformed body is VALIDATION before any NOT_FOUND for what it names.
-    probe = definition
-    if definition.kind == "earn":
-        probe = msgspec.structs.replace(definition, point_account_id=definition.point_account_id or new_id())
-    elif isinstance(definition.trigger, PointsThresholdTrigger):
-        trigger = msgspec.structs.replace(
-            definition.trigger, point_account_id=definition.trigger.point_account_id or new_id()
-        )
-        probe = msgspec.structs.replace(definition, trigger=trigger)
-    definitions.core_of(rule_id, probe, exponent)
+    definitions.core_of(rule_id, _probe(definition), exponent)
     if definition.kind == "earn":
         account = await _account(conn, retailer_id, definition.point_account_id, "point_account_id", now)
         definition = msgspec.structs.replace(definition, point_account_id=account)
