@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -292,3 +293,62 @@ async def test_an_invitation_link_used_at_once_from_many_tabs_sets_one_password(
         )
         assert rows.scalars().all() == ["password_set"]
     assert (await account_row(db, "tabs@example.com")).invite_hash is None
+
+
+async def test_a_new_invitation_link_replaces_an_expired_one(
+    app: Any, admin: Browser, db: Database, clock: FrozenClock
+) -> None:
+    old = await invite(admin, "late@example.com", "viewer")
+    # Expired (moving the clock a week on would also end the admin's session).
+    async with db.write() as conn:
+        await conn.execute(
+            accounts.update()
+            .where(accounts.c.email == "late@example.com")
+            .values(invite_expires_at=clock() - timedelta(seconds=1))
+        )
+    row = await account_row(db, "late@example.com")
+    listed = await admin.get("/admin/people")
+    assert f'action="/admin/people/{row.id}/reinvite"' in listed.text
+    assert 'New invitation link<span class="visually-hidden"> for late@example.com</span>' in listed.text
+    response = await admin.post(f"/admin/people/{row.id}/reinvite", {})
+    assert response.status_code == 200
+    match = _LINK.search(response.text)
+    assert match and match.group(1) != old
+    new = match.group(1)
+    async with await open_browser(app) as http:
+        assert (await http.get(old)).status_code == 404
+        done = await accept(http, new)
+        assert (done.status_code, done.headers["location"]) == (303, "/admin/login?notice=password_set")
+    async with db.read() as conn:
+        audited = (
+            await conn.execute(
+                select(audit_log.c.action, audit_log.c.before, audit_log.c.after)
+                .where(audit_log.c.object_id == str(row.id))
+                .order_by(audit_log.c.id)
+            )
+        ).all()
+    assert [a.action for a in audited] == ["invited", "reinvited", "password_set"]
+    reinvited = audited[1]
+    assert reinvited.before["status"] == reinvited.after["status"] == "invited"
+    assert reinvited.before["invite_expires_at"] == row.invite_expires_at.isoformat()
+    assert reinvited.after["invite_expires_at"] == (clock() + timedelta(days=people.INVITATION_DAYS)).isoformat()
+    # Once the password is set there is nothing to re-invite: no button, and the action is refused.
+    listed = await admin.get("/admin/people")
+    assert f'action="/admin/people/{row.id}/reinvite"' not in listed.text
+    before = await snapshot(db)
+    refused = await admin.post(f"/admin/people/{row.id}/reinvite", {})
+    assert refused.status_code == 409 and "already set a password" in refused.text
+    assert await snapshot(db) == before
+
+
+async def test_a_new_invitation_link_makes_the_unexpired_old_one_stop_working(
+    app: Any, admin: Browser, db: Database
+) -> None:
+    old = await invite(admin, "lost@example.com", "marketer")
+    row = await account_row(db, "lost@example.com")
+    response = await admin.post(f"/admin/people/{row.id}/reinvite", {})
+    new = _LINK.search(response.text)
+    assert new
+    async with await open_browser(app) as http:
+        assert (await http.get(old)).status_code == 404
+        assert (await http.get(new.group(1))).status_code == 200

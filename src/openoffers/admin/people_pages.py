@@ -81,8 +81,27 @@ async def invite(request: Req) -> Response[Any]:
         if isinstance(exc, Conflict) and exc.fields:
             form.errors["email"] = [exc.message]
         return await _people_page(request, admin, form, 400)
-    link = f"{request.base_url}".rstrip("/") + f"/admin/invitation/{token}"
-    return render("invitation_created.html", admin=admin, account=account, link=link, days=people.INVITATION_DAYS)
+    return render(
+        "invitation_created.html", admin=admin, account=account, link=_link(request, token), days=people.INVITATION_DAYS
+    )
+
+
+@post("/people/{account_id:str}/reinvite", include_in_schema=False)
+async def reinvite(request: Req, account_id: FromPath[str]) -> Response[Any]:
+    """A new invitation link for someone who has not set a password; their old link stops working."""
+    admin = await require_admin(request)
+    await submitted(request, admin.csrf)
+    ctx = context(request)
+    account, token = await people.reinvite(
+        ctx.db, retailer_id=admin.retailer.id, account_id=uuid_or_404(account_id, "person"), now=ctx.clock()
+    )
+    return render(
+        "invitation_created.html", admin=admin, account=account, link=_link(request, token), days=people.INVITATION_DAYS
+    )
+
+
+def _link(request: Req, token: str) -> str:
+    return f"{request.base_url}".rstrip("/") + f"/admin/invitation/{token}"
 
 
 @post("/people/{account_id:str}/role", include_in_schema=False)
@@ -194,6 +213,7 @@ async def accept_invitation(request: Req, token: FromPath[str]) -> Response[Any]
 ROUTES = [
     people_list,
     invite,
+    reinvite,
     change_role,
     deactivate_page,
     deactivate,

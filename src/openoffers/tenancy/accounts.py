@@ -237,6 +237,51 @@ async def invite(
     return account, token
 
 
+async def reinvite(db: Database, *, retailer_id: UUID, account_id: UUID, now: datetime) -> tuple[Account, str]:
+    """A new invitation link for someone who has not set a password yet (theirs expired or was lost):
+    the old link stops working in the same change, and the new token is returned to be shown once."""
+    token = secrets.token_urlsafe(32)
+    async with db.write() as conn:
+        before = await _get(conn, retailer_id, account_id)
+        if before.deactivated_at is not None:
+            raise Conflict("This person is deactivated; they cannot be invited again.")
+        if before.has_password:
+            raise Conflict("This person has already set a password; they sign in with it.")
+        changed = await conn.execute(
+            update(accounts)
+            .where(
+                accounts.c.retailer_id == retailer_id,
+                accounts.c.id == account_id,
+                accounts.c.password_hash.is_(None),
+                accounts.c.deactivated_at.is_(None),
+            )
+            .values(
+                invite_hash=invitation_hash(token),
+                invite_expires_at=now + timedelta(days=INVITATION_DAYS),
+                updated_at=now,
+            )
+        )
+        if changed.rowcount != 1:
+            raise Conflict("This person was changed at the same time by someone else. Reload and try again.")
+        after = await _get(conn, retailer_id, account_id)
+        # The expiry is what changes (the token itself is never kept); it tells the old link from the new.
+        await audit.record(
+            conn,
+            retailer_id=retailer_id,
+            object_type="account",
+            object_id=account_id,
+            action="reinvited",
+            before=before.audit_view() | {"invite_expires_at": _iso(before.invite_expires_at)},
+            after=after.audit_view() | {"invite_expires_at": _iso(after.invite_expires_at)},
+            now=now,
+        )
+    return after, token
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
 async def invitation(db: Database, token: str, now: datetime) -> Account | None:
     """The account an open, unexpired invitation link is for, else None."""
     async with db.read() as conn:

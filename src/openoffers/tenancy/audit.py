@@ -49,6 +49,7 @@ ACTION_LABELS = {
     "activated": "activated",
     "revoked": "revoked",
     "invited": "invited",
+    "reinvited": "sent a new invitation link",
     "password_set": "chose a password",
     "role_changed": "role changed",
     "secret_rotated": "secret rotated",
