@@ -434,3 +434,34 @@ async def test_one_submit_of_a_new_customer_shows_decode_and_service_problems_to
         "phone": "Enter a phone number: digits, spaces and + ( ) . - / only.",
     }
     assert await snapshot(db) == before
+
+
+async def test_the_customer_list_sorts_by_a_column_across_pages(
+    admin: Browser, client: httpx.AsyncClient, clock: FrozenClock, tenant: Tenant
+) -> None:
+    # 27 customers: names in the reverse order of creation, external ids in a third order.
+    for n in range(27):
+        clock.advance(seconds=1)
+        await customer(
+            client, tenant, external_customer_id=f"X-{(n * 7) % 27:02d}", first_name=f"N{26 - n:02d}", email=None
+        )
+    names = re.compile(r'<a href="/admin/customers/[0-9a-f-]{36}">([^<]+)</a>')
+
+    async def listed(**params: str) -> list[str]:
+        page = await admin.get("/admin/customers", params=params)
+        assert page.status_code == 200
+        return [name.removesuffix(" Lovelace") for name in names.findall(page.text)]
+
+    assert await listed(sort="name") == [f"N{n:02d}" for n in range(25)]
+    # The sort is kept by the pager: page 2 goes on where page 1 stopped.
+    first = await admin.get("/admin/customers", params={"sort": "name"})
+    assert 'href="?page=2&amp;sort=name"' in first.text or 'href="?sort=name&amp;page=2"' in first.text
+    assert "27 customers." in first.text and 'aria-sort="ascending"' in first.text
+    assert await listed(sort="name", page="2") == ["N25", "N26"]
+    assert await listed(sort="-name", page="2") == ["N01", "N00"]
+    by_id = await listed(sort="external_id")
+    assert by_id[:3] == ["N26", "N22", "N18"]  # X-00 (n=0), X-01 (n=4), X-02 (n=8); named N{26 - n}
+    assert await listed(sort="-created") == await listed() == [f"N{n:02d}" for n in range(25)]
+    assert await listed(sort="created", page="2") == ["N01", "N00"]
+    # An unknown key is the default order.
+    assert await listed(sort="password") == await listed()

@@ -47,7 +47,7 @@ from openoffers.offers import service as offers
 from openoffers.offers.schemas import ListOffersRequest
 from openoffers.wallet import history
 from openoffers.wallet import service as wallet
-from openoffers.wallet.browse import MAX_QUERY, browse_customers
+from openoffers.wallet.browse import DEFAULT_SORT, MAX_QUERY, SORTS, browse_customers
 from openoffers.wallet.schemas import (
     CreateUserRequest,
     GetUserRequest,
@@ -99,9 +99,14 @@ async def customers_page(request: Req) -> Response[Any]:
     admin = await require_admin(request)
     query = (request.query_params.get("q") or "").strip()[:MAX_QUERY]
     page = page_number(request.query_params.get("page"))
+    sort = request.query_params.get("sort") or DEFAULT_SORT
+    if sort.removeprefix("-") not in SORTS:
+        sort = DEFAULT_SORT
     found = await browse_customers(
-        context(request).db, admin.retailer.id, query, skip=(page - 1) * LIST_PAGE_SIZE, take=LIST_PAGE_SIZE
+        context(request).db, admin.retailer.id, query, skip=(page - 1) * LIST_PAGE_SIZE, take=LIST_PAGE_SIZE, sort=sort
     )
+    # The search and the sort are kept by the pager and the column headers.
+    kept = ({"q": query} if query else {}) | ({"sort": sort} if sort != DEFAULT_SORT else {})
     return render(
         "customers.html",
         admin=admin,
@@ -111,7 +116,9 @@ async def customers_page(request: Req) -> Response[Any]:
         total=found.total,
         page=page,
         pages=max((found.total + LIST_PAGE_SIZE - 1) // LIST_PAGE_SIZE, 1),
-        pager_query={"q": query} if query else {},
+        pager_query=kept,
+        query_keep={"q": query} if query else {},
+        sort=sort,
     )
 
 
