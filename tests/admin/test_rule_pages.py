@@ -16,7 +16,7 @@ from openoffers.loyalty.points.repository import default_account_id
 from openoffers.loyalty.rules import service as rules_service
 from openoffers.loyalty.rules.schemas import ListRulesRequest, RuleOut, RuleRef
 from tests.admin.conftest import Browser
-from tests.conftest import Tenant, snapshot
+from tests.conftest import FrozenClock, Tenant, snapshot
 from tests.pos.pos_support import api, create_offer, create_user
 
 RULE_LINK = re.compile(r'href="/admin/rules/([0-9a-f-]{36})/edit"')
@@ -514,3 +514,36 @@ async def test_one_submit_of_an_edited_rule_shows_decode_and_service_problems_to
     assert field_error(response.text, "point-account-id") == "There is no such one. Pick one from the list."
     assert "after" in field_error(response.text, "ends-at")
     assert await snapshot(db) == before
+
+
+async def test_the_rule_list_sorts_by_a_column_across_pages(
+    admin: Browser, clock: FrozenClock, db: Database, tenant: Tenant
+) -> None:
+    # 27 rules: names in the reverse order of creation, priorities 0, 1, 2, 0, 1, 2, ...
+    for n in range(27):
+        clock.advance(seconds=1)
+        response = await admin.post("/admin/rules/new", earn_form(name=f"R{26 - n:02d}", priority=str(n % 3)))
+        assert response.status_code == 303
+    ids = {rule.name: str(rule.rule_id) for rule in await rules_of(db, tenant)}
+    names = {rule_id: name for name, rule_id in ids.items()}
+
+    async def listed(**params: str) -> list[str]:
+        page = await admin.get("/admin/rules", params=params)
+        assert page.status_code == 200
+        return [names[rule_id] for rule_id in RULE_LINK.findall(page.text)]
+
+    creation = [f"R{26 - n:02d}" for n in range(27)]
+    assert await listed() == await listed(sort="created") == creation[:25]
+    assert await listed(sort="name") == [f"R{n:02d}" for n in range(25)]
+    # The sort is kept by the pager, and the filters by the column headers.
+    first = await admin.get("/admin/rules", params={"sort": "-name", "kind": "earn"})
+    assert "27 rules match the filters." in first.text and 'aria-sort="descending"' in first.text
+    assert 'href="?kind=earn&amp;sort=-name&amp;page=2"' in first.text
+    assert 'href="?kind=earn&amp;sort=name"' in first.text
+    assert await listed(sort="-name", page="2") == ["R01", "R00"]
+    assert await listed(sort="name", page="2") == ["R25", "R26"]
+    # Priority, then the id: the nine rules of priority 2 last, in id order.
+    by_priority = await listed(sort="priority", page="2")
+    assert by_priority == sorted(creation[2::3], key=lambda name: ids[name])[-2:]
+    assert await listed(sort="-created", page="2") == ["R25", "R26"]
+    assert await listed(sort="secret") == creation[:25]

@@ -114,11 +114,15 @@ async def rules_list(request: Req) -> Response[Any]:
     active_text = params.get("active") or ""
     active = {"1": True, "0": False}.get(active_text)
     page = page_number(params.get("page"))
+    sort = params.get("sort") or "created"
+    if sort.removeprefix("-") not in rules_service.SORT_KEYS:
+        sort = "created"
     result = await rules_service.list_rules(
         context(request).db,
         ListRulesRequest(
             retailer_id=admin.retailer.id, kind=kind, active=active, skip=(page - 1) * PAGE_SIZE, take=PAGE_SIZE
         ),
+        sort=sort,
     )
     names = await _names(request, admin)
     filters = {"kind": kind or "", "active": active_text if active is not None else ""}
@@ -132,7 +136,9 @@ async def rules_list(request: Req) -> Response[Any]:
         pages=max((result.total_records + PAGE_SIZE - 1) // PAGE_SIZE, 1),
         filters=filters,
         filtered=any(filters.values()),
-        query={k: v for k, v in filters.items() if v},
+        query={k: v for k, v in filters.items() if v} | ({"sort": sort} if sort != "created" else {}),
+        sort_query={k: v for k, v in filters.items() if v},
+        sort=sort,
     )
 
 

@@ -106,10 +106,27 @@ async def get_rule(conn: AsyncConnection, retailer_id: UUID, rule_id: UUID) -> R
     return _rule(row) if row else None
 
 
+# What `list_rules` sorts by ("-" before a key for descending).
+SORTS: dict[str, Any] = {
+    "name": func.lower(loyalty_rules.c.name),
+    "kind": loyalty_rules.c.kind,
+    "priority": loyalty_rules.c.priority,
+    "active": loyalty_rules.c.active,
+    "created": loyalty_rules.c.created_at,
+}
+
+
 async def list_rules(
-    conn: AsyncConnection, retailer_id: UUID, *, kind: str | None, active: bool | None, skip: int, take: int
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    *,
+    kind: str | None,
+    active: bool | None,
+    skip: int,
+    take: int,
+    sort: str = "created",
 ) -> tuple[int, list[RuleRow]]:
-    """Oldest first (creation order)."""
+    """Oldest first (creation order) unless `sort` names one of `SORTS`; the id breaks ties."""
     conditions: list[ColumnElement[bool]] = [loyalty_rules.c.retailer_id == retailer_id]
     if kind is not None:
         conditions.append(loyalty_rules.c.kind == kind)
@@ -118,13 +135,16 @@ async def list_rules(
     where = and_(*conditions)
     total = (await conn.execute(select(func.count()).select_from(loyalty_rules).where(where))).scalar_one()
     rows = await conn.execute(
-        select(loyalty_rules)
-        .where(where)
-        .order_by(loyalty_rules.c.created_at, loyalty_rules.c.id)
-        .offset(skip)
-        .limit(take)
+        select(loyalty_rules).where(where).order_by(_ordered(sort), loyalty_rules.c.id).offset(skip).limit(take)
     )
     return int(total), [_rule(r) for r in rows]
+
+
+def _ordered(sort: str) -> Any:
+    key = sort.removeprefix("-")
+    if key not in SORTS:
+        return loyalty_rules.c.created_at.asc()
+    return SORTS[key].desc() if sort.startswith("-") else SORTS[key].asc()
 
 
 def _active_at(

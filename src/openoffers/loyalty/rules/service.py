@@ -254,10 +254,21 @@ async def get_rule(db: Database, request: RuleRef) -> RuleOut:
     return rule_out(row)
 
 
-async def list_rules(db: Database, request: ListRulesRequest) -> RuleList:
+# The keys `list_rules` sorts by.
+SORT_KEYS = frozenset(repo.SORTS)
+
+
+async def list_rules(db: Database, request: ListRulesRequest, *, sort: str = "created") -> RuleList:
+    """A page of rules; `sort` (one of `repository.SORTS`, "-" for descending) is the admin list's, not the API's."""
     async with db.read() as conn:
         total, rows = await repo.list_rules(
-            conn, request.retailer_id, kind=request.kind, active=request.active, skip=request.skip, take=request.take
+            conn,
+            request.retailer_id,
+            kind=request.kind,
+            active=request.active,
+            skip=request.skip,
+            take=request.take,
+            sort=sort,
         )
     return RuleList(total_records=total, results=[rule_out(r) for r in rows])
 
