@@ -585,6 +585,7 @@ NOT_CLIENT_CHOSEN = {
     "GET /admin/people/{account_id:str}/deactivate": "account ids are made by the server",
     "POST /admin/people/{account_id:str}/deactivate": "account ids are made by the server",
     "POST /admin/people/{account_id:str}/role": "account ids are made by the server",
+    "POST /admin/people/{account_id:str}/reinvite": "account ids are made by the server",
     "GET /admin/invitation/{token:str}": "invitation tokens are made by the server",
     "POST /admin/invitation/{token:str}": "invitation tokens are made by the server",
     "POST /admin/people/invite": "e-mail addresses sign in without naming a retailer: global, like API key names",
