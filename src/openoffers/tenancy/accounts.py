@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -135,6 +136,33 @@ def _check_name(name: str) -> str:
     return name
 
 
+def _with_expiry(account: Account) -> dict[str, Any]:
+    """A new invitation changes only the link's expiry (the token itself is never kept): it tells the
+    old link from the new in the audit log."""
+    return account.audit_view() | {"invite_expires_at": _iso(account.invite_expires_at)}
+
+
+async def _audit(
+    conn: AsyncConnection,
+    action: str,
+    before: Account | None,
+    after: Account,
+    now: datetime,
+    view: Callable[[Account], dict[str, Any]] = Account.audit_view,
+) -> None:
+    """The audit row of a change to an account, in the transaction that made it."""
+    await audit.record(
+        conn,
+        retailer_id=after.retailer_id,
+        object_type="account",
+        object_id=after.id,
+        action=action,
+        before=None if before is None else view(before),
+        after=view(after),
+        now=now,
+    )
+
+
 async def _get(conn: AsyncConnection, retailer_id: UUID, account_id: UUID) -> Account:
     row = (
         await conn.execute(select(accounts).where(accounts.c.retailer_id == retailer_id, accounts.c.id == account_id))
@@ -185,16 +213,7 @@ async def create_account(
             now=now,
             password_hash=password_hash,
         )
-        await audit.record(
-            conn,
-            retailer_id=retailer_id,
-            object_type="account",
-            object_id=account.id,
-            action="created",
-            before=None,
-            after=account.audit_view(),
-            now=now,
-        )
+        await _audit(conn, "created", None, account, now)
     return account
 
 
@@ -224,16 +243,7 @@ async def invite(
             invite_hash=invitation_hash(token),
             invite_expires_at=now + timedelta(days=INVITATION_DAYS),
         )
-        await audit.record(
-            conn,
-            retailer_id=retailer_id,
-            object_type="account",
-            object_id=account.id,
-            action="invited",
-            before=None,
-            after=account.audit_view(),
-            now=now,
-        )
+        await _audit(conn, "invited", None, account, now)
     return account, token
 
 
@@ -264,17 +274,7 @@ async def reinvite(db: Database, *, retailer_id: UUID, account_id: UUID, now: da
         if changed.rowcount != 1:
             raise Conflict("This person was changed at the same time by someone else. Reload and try again.")
         after = await _get(conn, retailer_id, account_id)
-        # The expiry is what changes (the token itself is never kept); it tells the old link from the new.
-        await audit.record(
-            conn,
-            retailer_id=retailer_id,
-            object_type="account",
-            object_id=account_id,
-            action="reinvited",
-            before=before.audit_view() | {"invite_expires_at": _iso(before.invite_expires_at)},
-            after=after.audit_view() | {"invite_expires_at": _iso(after.invite_expires_at)},
-            now=now,
-        )
+        await _audit(conn, "reinvited", before, after, now, view=_with_expiry)
     return after, token
 
 
@@ -322,16 +322,7 @@ async def accept_invitation(db: Database, token: str, password: str, now: dateti
         if changed.rowcount != 1:
             raise NotFound("This invitation link has expired or was already used. Ask an admin for a new one.")
         after = await _get(conn, row.retailer_id, row.id)
-        await audit.record(
-            conn,
-            retailer_id=row.retailer_id,
-            object_type="account",
-            object_id=row.id,
-            action="password_set",
-            before=before.audit_view(),
-            after=after.audit_view(),
-            now=now,
-        )
+        await _audit(conn, "password_set", before, after, now)
     return after
 
 
@@ -371,16 +362,7 @@ async def change_role(
             raise Conflict("This person was changed at the same time by someone else. Reload and try again.")
         await _end_sessions(conn, account_id, now)
         after = await _get(conn, retailer_id, account_id)
-        await audit.record(
-            conn,
-            retailer_id=retailer_id,
-            object_type="account",
-            object_id=account_id,
-            action="role_changed",
-            before=before.audit_view(),
-            after=after.audit_view(),
-            now=now,
-        )
+        await _audit(conn, "role_changed", before, after, now)
     return after
 
 
@@ -406,16 +388,7 @@ async def deactivate(
             return await _get(conn, retailer_id, account_id)
         await _end_sessions(conn, account_id, now)
         after = await _get(conn, retailer_id, account_id)
-        await audit.record(
-            conn,
-            retailer_id=retailer_id,
-            object_type="account",
-            object_id=account_id,
-            action="deactivated",
-            before=before.audit_view(),
-            after=after.audit_view(),
-            now=now,
-        )
+        await _audit(conn, "deactivated", before, after, now)
     return after
 
 
