@@ -141,6 +141,11 @@ async def test_closed_send_transaction_statements(client: httpx.AsyncClient, db:
     assert len(seen) == 22, seen
 
 
+# What a writing POS call still hands to the driver's thread: its BEGIN IMMEDIATE (through
+# `kit.driver.begin_now`) and its COMMIT.
+BEGIN_AND_COMMIT = ["Connection._execute_fetchall", "Connection.commit"]
+
+
 @contextmanager
 def hand_offs(db: Database) -> Iterator[list[str]]:
     """On SQLite, each time a call hands work to aiosqlite's thread (every aiosqlite call goes through
@@ -172,15 +177,25 @@ async def test_sqlite_hand_offs(sqlite_url: str, clock: FrozenClock) -> None:
 async def _hand_offs(client: httpx.AsyncClient, db: Database, tenant: Tenant) -> None:
     _, held = await customer(client, tenant)
     await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
-    # Lookup: 1. BEGIN with the customer and wallet reads (kit.driver.all_of); 2. COMMIT. Through SQLAlchemy's
-    # adapter it was thirteen (cursor, execute, fetch and close for each of BEGIN and the two reads,
-    # then COMMIT and the pool's rollback on return).
+    # Lookup: none. Its statements (BEGIN with the customer and wallet reads in one `kit.driver.all_of`,
+    # then COMMIT) run on the event loop's thread (`Database.read(inline=True)`, kit/inline_sqlite.py).
+    # Through SQLAlchemy's adapter it was thirteen hand-offs; on the driver, two.
     for payload in ({"external_customer_id": "C-1"}, {"external_customer_id": "C-1", "transaction": check("T-1")}):
         with hand_offs(db) as seen:
             await counted(client, db, tenant, LOOKUP, payload)
-        assert len(seen) == 2, seen
-    # Re-lock: BEGIN IMMEDIATE (the write lock, before anything is read); its four statements, one each
-    # (kit.driver.Query and Command); COMMIT. It was eighteen.
+        assert seen == [], seen
+    # Re-lock: BEGIN IMMEDIATE (it may wait for the write lock) and COMMIT (it may checkpoint) on the
+    # driver's thread; its four statements inline. It was eighteen, then six.
     with hand_offs(db) as seen:
-        await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
-    assert len(seen) == 6, seen
+        locked, _ = await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
+    assert seen == BEGIN_AND_COMMIT, seen
+    # A closing check redeeming its locked offer (22 statements): the same two.
+    closing = check("T-1", is_closed=True, discounts=[as_discount(locked)])
+    with hand_offs(db) as seen:
+        await counted(client, db, tenant, SEND, closing)
+    assert seen == BEGIN_AND_COMMIT, seen
+    # Anything else keeps the driver's thread for every statement: the wallet's own read of a user offer.
+    with hand_offs(db) as seen:
+        found = await api(client, tenant, "/api/2.0/offers/get_user_offer", {"user_offer_id": str(held[1])})
+    assert str(held[1]) in str(found)
+    assert len(seen) >= 3, seen

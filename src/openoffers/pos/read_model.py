@@ -157,6 +157,27 @@ class OffersRead:
     due_users: frozenset[UUID] = frozenset()
 
 
+def _with_locks_statement(with_due: bool, *, one: bool = False) -> Select[Any]:
+    retailer_id = bindparam("retailer_id", type_=user_offers.c.retailer_id.type)
+    columns = [*WALLET_COLUMNS, *_LOCK_COLUMNS]
+    if with_due:
+        now = bindparam("now", type_=UtcDateTime())
+        columns.append(lifecycle.has_due(retailer_id, user_offers.c.user_id, now).label("user_has_due"))
+    named = (
+        user_offers.c.id == bindparam("user_offer_id", type_=user_offers.c.id.type)
+        if one
+        else user_offers.c.id.in_(bindparam("user_offer_ids", expanding=True))
+    )
+    return select(*columns).select_from(WALLET_JOIN).where(user_offers.c.retailer_id == retailer_id, named)
+
+
+# Built once each: by one user offer id on the driver; by several (an expanding IN) through SQLAlchemy.
+_WITH_LOCKS_ONE = Query(_with_locks_statement(False, one=True))
+_WITH_LOCKS_ONE_DUE = Query(_with_locks_statement(True, one=True))
+_WITH_LOCKS_MANY = _with_locks_statement(False)
+_WITH_LOCKS_MANY_DUE = _with_locks_statement(True)
+
+
 async def wallet_rows_with_locks(
     conn: AsyncConnection, retailer_id: UUID, user_offer_ids: Sequence[UUID], *, due_at: datetime | None = None
 ) -> OffersRead:
@@ -164,16 +185,16 @@ async def wallet_rows_with_locks(
     owner has expiries to record at that time (`lifecycle.has_due`)."""
     if not user_offer_ids:
         return OffersRead({}, {})
-    columns = [*WALLET_COLUMNS, *_LOCK_COLUMNS]
-    if due_at is not None:
-        columns.append(lifecycle.has_due(retailer_id, user_offers.c.user_id, due_at).label("user_has_due"))
-    rows = (
-        await conn.execute(
-            select(*columns)
-            .select_from(WALLET_JOIN)
-            .where(user_offers.c.retailer_id == retailer_id, user_offers.c.id.in_(list(user_offer_ids)))
-        )
-    ).all()
+    parameters: dict[str, Any] = {"retailer_id": retailer_id, "user_offer_id": user_offer_ids[0], "now": due_at}
+    if len(user_offer_ids) == 1:
+        # A check redeeming one offer, the usual close: run on the driver.
+        rows = await (_WITH_LOCKS_ONE if due_at is None else _WITH_LOCKS_ONE_DUE).all(conn, parameters)
+    else:
+        statement = _WITH_LOCKS_MANY if due_at is None else _WITH_LOCKS_MANY_DUE
+        parameters = {"retailer_id": retailer_id, "user_offer_ids": list(user_offer_ids)}
+        if due_at is not None:
+            parameters["now"] = due_at
+        rows = list((await conn.execute(statement, parameters)).all())
     due = frozenset(row.uo_user_id for row in rows if due_at is not None and row.user_has_due)
     wallet = await wallet_repo.attach_revisions(conn, retailer_id, rows)
     return OffersRead({r.user_offer.id: r for r in wallet}, _joined_locks(rows), due)

@@ -137,15 +137,6 @@ async def insert_lock(conn: AsyncConnection, lock: LockRow) -> None:
     )
 
 
-def _held(retailer_id: UUID, user_offer_id: UUID, store_id: UUID, transaction_id: str) -> Any:
-    return and_(
-        pos_locks.c.retailer_id == retailer_id,
-        pos_locks.c.user_offer_id == user_offer_id,
-        pos_locks.c.store_id == store_id,
-        pos_locks.c.transaction_id == transaction_id,
-    )
-
-
 # Built once (every re-lock runs it): `_held` with bind parameters; the SET columns come from the
 # execute parameters named like them. Run on the driver (kit.driver.Command).
 _RELOCK = Command(
@@ -154,6 +145,17 @@ _RELOCK = Command(
         pos_locks.c.user_offer_id == bindparam("held_user_offer_id"),
         pos_locks.c.store_id == bindparam("held_store_id"),
         pos_locks.c.transaction_id == bindparam("held_transaction_id"),
+    )
+)
+
+
+# `release_held`'s delete, built once with `_held`'s conditions as bind parameters.
+_RELEASE_HELD = Command(
+    delete(pos_locks).where(
+        pos_locks.c.retailer_id == bindparam("retailer_id"),
+        pos_locks.c.user_offer_id == bindparam("user_offer_id"),
+        pos_locks.c.store_id == bindparam("store_id"),
+        pos_locks.c.transaction_id == bindparam("transaction_id"),
     )
 )
 
@@ -188,8 +190,13 @@ async def release_held(
     conn: AsyncConnection, retailer_id: UUID, user_offer_id: UUID, store_id: UUID, transaction_id: str
 ) -> bool:
     """Delete the lock only if this check holds it (to redeem or release it)."""
-    result = await conn.execute(delete(pos_locks).where(_held(retailer_id, user_offer_id, store_id, transaction_id)))
-    return bool(result.rowcount)
+    parameters = {
+        "retailer_id": retailer_id,
+        "user_offer_id": user_offer_id,
+        "store_id": store_id,
+        "transaction_id": transaction_id,
+    }
+    return bool(await _RELEASE_HELD.run(conn, parameters))
 
 
 async def release_expired(conn: AsyncConnection, retailer_id: UUID, user_offer_id: UUID, now: datetime) -> bool:

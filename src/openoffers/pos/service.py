@@ -97,7 +97,7 @@ async def _authorize(
 
 async def lookup(db: Database, settings: Settings, call: PosCall[LookupPayload], now: datetime) -> bytes:
     """Read-only: no request_id replay (API.md section 5)."""
-    async with db.read() as conn:
+    async with db.read(inline=True) as conn:
         authorized = await _authorize(db, conn, call, now, settings)
         user = await lookup_in(conn, authorized.scope, authorized.envelope.request_payload)
     return pos_body([user], word="success")
@@ -128,7 +128,7 @@ async def _idempotent(
     work: Callable[[AsyncConnection, Scope, P], Awaitable[Any]],
     subject: Callable[[Scope, P], str],
 ) -> bytes:
-    async with db.write() as conn:
+    async with db.write(inline=True) as conn:
         authorized = await _authorize(db, conn, call, now, settings)
         payload = authorized.envelope.request_payload
         key = request_key(authorized.principal, authorized.envelope, route, subject(authorized.scope, payload))

@@ -15,9 +15,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, insert, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openoffers.kit.driver import Command, Query
 from openoffers.offers import repository as offers_repo
 from openoffers.offers.repository import OfferRow
 from openoffers.tables.offers import offers
@@ -263,19 +264,24 @@ async def history_rows(
     return int(total), await attach_revisions(conn, retailer_id, rows.all())
 
 
+# Built once (every change of a user offer runs it), run on the driver (kit.driver.Command).
+_ADD_EVENT = Command(insert(user_offer_events))
+
+
 async def add_event(conn: AsyncConnection, retailer_id: UUID, user_offer_id: UUID, event: Event) -> None:
     """Append to a user offer's history. Call it in the transaction that made the change."""
     kind = EventKind(event.kind)  # an unknown kind raises here, before anything is written
-    await conn.execute(
-        insert(user_offer_events).values(
-            user_offer_id=user_offer_id,
-            retailer_id=retailer_id,
-            kind=kind,
-            at=event.at,
-            actor=event.actor[:200],
-            reason=event.reason[:500],
-            detail=event.detail,
-        )
+    await _ADD_EVENT.run(
+        conn,
+        {
+            "user_offer_id": user_offer_id,
+            "retailer_id": retailer_id,
+            "kind": kind,
+            "at": event.at,
+            "actor": event.actor[:200],
+            "reason": event.reason[:500],
+            "detail": event.detail,
+        },
     )
 
 
@@ -308,6 +314,30 @@ async def list_events_of(
     return found
 
 
+# `transition`'s conditional update, built once per set of statuses it may start from (TRANSITIONS has
+# a few): those are written into the SQL, the rest are bind parameters; run on the driver.
+_TRANSITIONS: dict[tuple[int, ...], Query] = {}
+
+
+def _transition_query(allowed: tuple[int, ...]) -> Query:
+    query = _TRANSITIONS.get(allowed)
+    if query is None:
+        c = user_offers.c
+        query = _TRANSITIONS[allowed] = Query(
+            update(user_offers)
+            .where(
+                c.retailer_id == bindparam("retailer_id", type_=c.retailer_id.type),
+                c.id == bindparam("user_offer_id", type_=c.id.type),
+                c.status.in_([literal_column(str(int(status))) for status in allowed]),
+            )
+            .values(
+                status=bindparam("to_status", type_=c.status.type), updated_at=bindparam("at", type_=c.updated_at.type)
+            )
+            .returning(*(c[name] for name in _UO_FIELDS))
+        )
+    return query
+
+
 async def transition(
     conn: AsyncConnection,
     retailer_id: UUID,
@@ -319,19 +349,10 @@ async def transition(
     """Move a user offer from `from_status` (one or several) to `to_status` and record `event`, only if
     it is still in `from_status`. Answers the row as changed (what the outbox publishes), or None when
     someone else changed it first: nothing was written."""
-    allowed = [from_status] if isinstance(from_status, int) else list(from_status)
-    changed = (
-        await conn.execute(
-            update(user_offers)
-            .where(
-                user_offers.c.retailer_id == retailer_id,
-                user_offers.c.id == user_offer_id,
-                user_offers.c.status.in_(allowed),
-            )
-            .values(status=to_status, updated_at=event.at)
-            .returning(*(user_offers.c[name] for name in _UO_FIELDS))
-        )
-    ).first()
+    allowed = (from_status,) if isinstance(from_status, int) else tuple(from_status)
+    changed = await _transition_query(tuple(sorted(int(s) for s in allowed))).first(
+        conn, {"retailer_id": retailer_id, "user_offer_id": user_offer_id, "to_status": to_status, "at": event.at}
+    )
     if changed is None:
         return None
     await add_event(conn, retailer_id, user_offer_id, event)
