@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -46,16 +46,20 @@ def normalize(item: CatalogItemIn, path: str) -> CatalogItem:
     return CatalogItem(item_id, item.name.strip(), tuple(categories))
 
 
+# Built once (every closing check reads its items' categories); the ids are an expanding parameter.
+_CATEGORIES_OF = select(catalog_items.c.item_id, catalog_items.c.category_ids).where(
+    catalog_items.c.retailer_id == bindparam("retailer_id"),
+    catalog_items.c.item_id.in_(bindparam("item_ids", expanding=True)),
+)
+
+
 async def categories_for(conn: AsyncConnection, retailer_id: UUID, item_ids: Iterable[str]) -> dict[str, list[str]]:
     """item_id -> its category ids, for the catalog items among `item_ids` (unknown items are absent)."""
     wanted = sorted({i for i in item_ids if i})
     result: dict[str, list[str]] = {}
     for start in range(0, len(wanted), BATCH):
-        rows = await conn.execute(
-            select(catalog_items.c.item_id, catalog_items.c.category_ids).where(
-                catalog_items.c.retailer_id == retailer_id, catalog_items.c.item_id.in_(wanted[start : start + BATCH])
-            )
-        )
+        parameters = {"retailer_id": retailer_id, "item_ids": wanted[start : start + BATCH]}
+        rows = await conn.execute(_CATEGORIES_OF, parameters)
         result.update({r.item_id: list(r.category_ids) for r in rows})
     return result
 

@@ -19,6 +19,7 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.clock import iso_z
+from openoffers.kit.driver import Command
 from openoffers.kit.ids import new_id
 from openoffers.tables.events import outbox_events
 
@@ -47,8 +48,9 @@ class EventType(StrEnum):
 
 EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EventType)
 
-# One statement for every event: its values go in as parameters.
-_INSERT = insert(outbox_events)
+# One statement for every event, its values as parameters, run on the driver (a hot path writes one
+# event per change).
+_INSERT = Command(insert(outbox_events))
 
 
 async def record(
@@ -63,8 +65,8 @@ async def record(
     changed (a msgspec Struct or JSON builtins); `ordering_key` names what its order matters within
     (the customer, or the offer), so an endpoint receives one key's events in the order they happened."""
     event_id = new_id()
-    await conn.execute(
-        _INSERT,
+    await _INSERT.run(
+        conn,
         {
             "id": event_id,
             "retailer_id": retailer_id,

@@ -281,16 +281,22 @@ async def lock_target(
     return LockTarget(wallet_row, lock, bool(row.check_closed), bool(row.user_has_due))
 
 
+def _customer_has_due_statement() -> Select[Any]:
+    retailer_id = bindparam("retailer_id", type_=users.c.retailer_id.type)
+    now = bindparam("now", type_=UtcDateTime())
+    return select(lifecycle.has_due(retailer_id, users.c.id, now).label("user_has_due")).where(
+        users.c.retailer_id == retailer_id, users.c.id == bindparam("user_id", type_=users.c.id.type)
+    )
+
+
+# Built once (a closing check paid by a customer without offers on it asks it), run on the driver.
+_CUSTOMER_HAS_DUE = Query(_customer_has_due_statement())
+
+
 async def customer_has_due(conn: AsyncConnection, retailer_id: UUID, user_id: UUID, now: datetime) -> bool | None:
     """None when the user is not the retailer's; else whether they have expiries to record (one query
     for the existence check and the sweep's question)."""
-    row = (
-        await conn.execute(
-            select(lifecycle.has_due(retailer_id, users.c.id, now).label("user_has_due")).where(
-                users.c.retailer_id == retailer_id, users.c.id == user_id
-            )
-        )
-    ).first()
+    row = await _CUSTOMER_HAS_DUE.first(conn, {"retailer_id": retailer_id, "user_id": user_id, "now": now})
     return None if row is None else bool(row.user_has_due)
 
 

@@ -99,8 +99,13 @@ async def post(
     reason: str = "",
     reference_id: str | None = None,
     detail: dict[str, Any] | None = None,
+    balance_read: bool = False,
 ) -> Posted:
     """Write one ledger entry and change the balance with it, in the caller's transaction.
+
+    `balance_read`: the caller read this user's balance row in `account_id` in this transaction (the
+    loyalty engine does, FOR UPDATE), so the account and the row exist (neither is ever deleted) and
+    are not ensured again: two statements fewer on every closed check that earns.
 
     The caller has read the user in this transaction (users are never deleted): the API's use cases
     with `require_user`, the loyalty engine when it begins the customer's write, the reward store and
@@ -114,7 +119,10 @@ async def post(
         raise ValueError(f"unknown ledger kind {kind!r}")
     if amount <= 0:
         raise ValueError("amount must be positive")
-    account = await _account_id(conn, retailer_id, account_id, now)
+    if balance_read and account_id is not None:
+        account = account_id
+    else:
+        account = await _account_id(conn, retailer_id, account_id, now)
     available_sign, lifetime_sign = KINDS[kind]
     values: dict[str, Any] = {
         "retailer_id": retailer_id,
@@ -130,7 +138,8 @@ async def post(
         "detail": detail or {},
         "at": now,
     }
-    await repo.ensure_balance(conn, retailer_id, account, user_id, now)
+    if not balance_read:
+        await repo.ensure_balance(conn, retailer_id, account, user_id, now)
     if reference_id is not None:
         # Claim the reference first: a concurrent duplicate waits on the unique key, then sees ours.
         entry_id = await repo.claim_reference(conn, values)

@@ -188,10 +188,12 @@ async def apply(
     rows: Sequence[RuleRow],
     outcome: rules.Outcome,
     lines: dict[str, dict[str, str]] | None = None,
+    balances_read: frozenset[str] = frozenset(),
 ) -> Applied:
     """Apply an evaluated outcome in order to `w`'s customer, and store what was applied on the event's row.
     `lines` (a closed check's) holds each earn rule's exact points per line ("n/d" text): stored with the
-    earn effect on the event's row, so a return takes back what the returned lines earned."""
+    earn effect on the event's row, so a return takes back what the returned lines earned.
+    `balances_read`: the accounts whose balance row the caller read in this transaction (`load_state`)."""
     lines = lines or {}
     conn, retailer_id, user_id, now, actor = w.conn, w.retailer_id, w.user_id, w.now, w.actor
     by_id = {str(r.id): r for r in rows}
@@ -214,6 +216,7 @@ async def apply(
                 reason=f"rule: {names[effect.rule_id]}" if names[effect.rule_id] else "loyalty rule",
                 reference_id=reference(event_key, effect.rule_id),
                 detail={"rule_id": effect.rule_id, "event": event_key},
+                balance_read=effect.account_id in balances_read,
             )
             applied.append(effect)
             stored.append({**_effect_json(effect), **_lines_of(lines, effect.rule_id)})

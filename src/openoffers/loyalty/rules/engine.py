@@ -124,7 +124,8 @@ async def _run(
 ) -> Applied:
     outcome = rules.evaluate(event, build_index(rows, exponent), state)
     lines = _earned_lines(rows, event, outcome, exponent)
-    return await apply(w, event_key=event_key, rows=rows, outcome=outcome, lines=lines)
+    read = frozenset(account for account, _ in state.balances)
+    return await apply(w, event_key=event_key, rows=rows, outcome=outcome, lines=lines, balances_read=read)
 
 
 async def _fire(

@@ -297,18 +297,21 @@ _BALANCES = Query(_BALANCES_STATEMENT)
 _BALANCES_FOR_UPDATE = Query(_BALANCES_STATEMENT.order_by(point_balances.c.account_id).with_for_update())
 
 
+# Built once (every closed check with issuance rules reads them); the rule ids are an expanding parameter.
+_ISSUED_COUNTS = select(loyalty_rule_counters.c.rule_id, loyalty_rule_counters.c.issued).where(
+    loyalty_rule_counters.c.retailer_id == bindparam("retailer_id"),
+    loyalty_rule_counters.c.user_id == bindparam("user_id"),
+    loyalty_rule_counters.c.rule_id.in_(bindparam("rule_ids", expanding=True)),
+)
+
+
 async def issued_counts(
     conn: AsyncConnection, retailer_id: UUID, user_id: UUID, rule_ids: Sequence[UUID]
 ) -> dict[UUID, int]:
     if not rule_ids:
         return {}
-    rows = await conn.execute(
-        select(loyalty_rule_counters.c.rule_id, loyalty_rule_counters.c.issued).where(
-            loyalty_rule_counters.c.retailer_id == retailer_id,
-            loyalty_rule_counters.c.user_id == user_id,
-            loyalty_rule_counters.c.rule_id.in_(list(rule_ids)),
-        )
-    )
+    parameters = {"retailer_id": retailer_id, "user_id": user_id, "rule_ids": list(rule_ids)}
+    rows = await conn.execute(_ISSUED_COUNTS, parameters)
     return {r.rule_id: int(r.issued) for r in rows}
 
 
