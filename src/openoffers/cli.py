@@ -296,10 +296,16 @@ def _months(text: str) -> int:
 
 
 @points_app.command("expire")
-def points_expire(database_url: DatabaseUrl = None, as_json: Json = False) -> None:
+def points_expire(
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, max=1000, help="Customer balances per transaction.")
+    ] = 100,
+    database_url: DatabaseUrl = None,
+    as_json: Json = False,
+) -> None:
     """Record every point expiry due now, for every retailer whose points expire (servers also do it in
     their housekeeping); running it again, or from several places at once, expires nothing twice."""
-    lots = _run(database_url, lambda db: wallet.expire_points(db, utc_now()))
+    lots = _run(database_url, lambda db: wallet.expire_points(db, utc_now(), batch=batch_size))
     _emit(as_json, {"expired_lots": lots}, f"expired the points left in {lots} lots")
 
 

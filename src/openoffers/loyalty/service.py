@@ -203,9 +203,9 @@ async def set_loyalty_settings(
         return after
 
 
-async def expire_points(db: Database, now: datetime) -> int:
+async def expire_points(db: Database, now: datetime, *, batch: int = expiry.BATCH) -> int:
     """Record every point expiry due by `now` (housekeeping, `openoffers points expire`): lots expired."""
-    return await expiry.expire_due(db, now)
+    return await expiry.expire_due(db, now, batch=batch)
 
 
 async def create_account(db: Database, request: CreatePointAccountRequest, now: datetime) -> PointAccountOut:
