@@ -5,7 +5,7 @@ is why this module sits above both `points` and `rules`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -201,6 +201,24 @@ async def set_loyalty_settings(
                 now=now,
             )
         return after
+
+
+async def upcoming_expiries(db: Database, retailer_id: UUID, user_id: UUID, now: datetime) -> list[tuple[date, int]]:
+    """The customer's points still to expire, over all accounts: (the last local day they can be used,
+    points), soonest first. Empty when the retailer's points never expire."""
+    due: dict[date, int] = {}
+    async with db.read() as conn:
+        policy = await expiry.policy_of(conn, retailer_id)
+        if policy is None:
+            return []
+        for account in await repo.user_balances(conn, retailer_id, user_id):
+            if account.balance is None:
+                continue
+            book = await expiry.book_of(conn, retailer_id, account.account.id, user_id, policy)
+            for at, points in book.upcoming(now):
+                last_day = (at.astimezone(policy.zone) - timedelta(days=1)).date()
+                due[last_day] = due.get(last_day, 0) + points
+    return sorted(due.items())
 
 
 async def expire_points(db: Database, now: datetime, *, batch: int = expiry.BATCH) -> int:
