@@ -137,7 +137,9 @@ def test_retailer_points_expiry_and_points_expire(database_url: str) -> None:
         )
         assert (code, output) == (1, f"error VALIDATION: points_expiry_months: {problem}")
     assert run_json("points", "expire", "--database-url", database_url) == {"expired_lots": 0}
-    off = run_json("retailer", "points-expiry", "--retailer", RETAILER, "--set", "never", "--database-url", database_url)
+    off = run_json(
+        "retailer", "points-expiry", "--retailer", RETAILER, "--set", "never", "--database-url", database_url
+    )
     assert off["points_expiry_months"] == 0
 
 

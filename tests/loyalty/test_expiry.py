@@ -147,7 +147,9 @@ async def test_lots_are_used_oldest_first_and_only_what_is_left_of_one_expires(
     async with db.read() as conn:
         policy = await expiry.policy_of(conn, tenant.retailer_id)
         assert policy is not None
-        book = await expiry.book_of(conn, tenant.retailer_id, repo.default_account_id(tenant.retailer_id), user_id, policy)
+        book = await expiry.book_of(
+            conn, tenant.retailer_id, repo.default_account_id(tenant.retailer_id), user_id, policy
+        )
     assert [(lot.entry_id, lot.left) for lot in book.lots] == [(january, 0), (march, 30)]
     assert book.upcoming(local(2025, 4, 2)) == [(local(2026, 3, 16), 30)]
 
@@ -183,9 +185,7 @@ async def test_lots_are_used_oldest_first_and_only_what_is_left_of_one_expires(
     assert await snapshot(db, *POINT_TABLES) == before
 
     # The history shows the row like any other.
-    history = await loyalty.history(
-        db, PointsHistoryRequest(retailer_id=tenant.retailer_id, user_id=user_id)
-    )
+    history = await loyalty.history(db, PointsHistoryRequest(retailer_id=tenant.retailer_id, user_id=user_id))
     newest = history.results[0]
     assert (newest.kind, newest.amount, newest.reason, newest.actor) == ("expire", 30, "points expired", "system")
 
@@ -348,11 +348,13 @@ async def test_a_return_and_a_void_after_the_earning_expired_take_back_only_what
     assert (taken["due"], taken["points"], taken["shortfall"], taken["expired"]) == (5, 0, 0, 5)
     await assert_points(db, user_id, 0, 39)  # nothing taken: C's points had expired
 
-    await send(client, tenant, {**closed, "items": items(with_c=False), "is_voided": True, "modified_time": "2026-07-16 10:00:00"})
+    await send(
+        client,
+        tenant,
+        {**closed, "items": items(with_c=False), "is_voided": True, "modified_time": "2026-07-16 10:00:00"},
+    )
     async with db.read() as conn:
-        reverse = (
-            await conn.execute(select(point_ledger).where(point_ledger.c.kind == "reverse"))
-        ).one()
+        reverse = (await conn.execute(select(point_ledger).where(point_ledger.c.kind == "reverse"))).one()
         earned = (await conn.execute(select(point_ledger.c.id).where(point_ledger.c.kind == "earn"))).scalar_one()
     assert reverse.amount == 10
     assert (reverse.detail["due"], reverse.detail["expired"], reverse.detail["shortfall"]) == (34, 24, 0)

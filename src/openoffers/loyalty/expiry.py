@@ -77,7 +77,9 @@ def months_of(value: int | None) -> int | None:
     return value
 
 
-async def set_setting(conn: AsyncConnection, retailer_id: UUID, months: int | None, now: datetime) -> tuple[Setting, Setting]:
+async def set_setting(
+    conn: AsyncConnection, retailer_id: UUID, months: int | None, now: datetime
+) -> tuple[Setting, Setting]:
     """Set the expiry (None or 0: never) and answer (before, after). Turning it on starts `since` now, so
     points credited earlier get the full period from today rather than expiring at once; changing the
     number of months while on keeps `since` (the new period applies to every lot)."""

@@ -372,7 +372,9 @@ async def balance_entries(conn: AsyncConnection, retailer_id: UUID, account_id: 
 # ----------------------------------------------------------------------------------------- expiry
 
 
-async def due_balances(conn: AsyncConnection, retailer_id: UUID, before: datetime, limit: int) -> list[tuple[UUID, UUID]]:
+async def due_balances(
+    conn: AsyncConnection, retailer_id: UUID, before: datetime, limit: int
+) -> list[tuple[UUID, UUID]]:
     """Up to `limit` (account, user) balances whose oldest lot with points was credited before `before`,
     held for this transaction. On PostgreSQL rows another transaction holds are skipped, not waited for:
     a concurrent run takes others, and the holder (a spend, say) is not held up behind a whole batch."""
