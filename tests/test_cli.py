@@ -115,6 +115,34 @@ def test_retailer_points_clawback(database_url: str) -> None:
     assert shown["points_clawback"] == "floor"
 
 
+def test_retailer_points_expiry_and_points_expire(database_url: str) -> None:
+    """When points expire (DECISIONS.md, Points expiry), and the run that records it."""
+    run_json("retailer", "create", "--name", "Shop", "--id", RETAILER, "--database-url", database_url)
+    shown = run_json("retailer", "points-expiry", "--retailer", RETAILER, "--database-url", database_url)
+    assert shown == {"retailer_id": RETAILER.lower(), "points_expiry_months": 0}
+    code, output = run("retailer", "points-expiry", "--retailer", RETAILER, "--database-url", database_url)
+    assert (code, output) == (0, "points never expire")
+    changed = run_json(
+        "retailer", "points-expiry", "--retailer", RETAILER, "--set", "12", "--database-url", database_url
+    )
+    assert changed["points_expiry_months"] == 12
+    code, output = run("retailer", "points-expiry", "--retailer", RETAILER, "--database-url", database_url)
+    assert (code, output) == (0, "points expire 12 months after they were earned")
+    for wrong, problem in (
+        ("121", "must be a whole number of months from 1 to 120, or 0 for never"),
+        ("soon", "must be a whole number of months, or never"),
+    ):
+        code, output = run(
+            "retailer", "points-expiry", "--retailer", RETAILER, "--set", wrong, "--database-url", database_url
+        )
+        assert (code, output) == (1, f"error VALIDATION: points_expiry_months: {problem}")
+    assert run_json("points", "expire", "--database-url", database_url) == {"expired_lots": 0}
+    off = run_json(
+        "retailer", "points-expiry", "--retailer", RETAILER, "--set", "never", "--database-url", database_url
+    )
+    assert off["points_expiry_months"] == 0
+
+
 async def _retailer(db: Database, retailer_id: UUID) -> Any:
     async with db.read() as conn:
         return await repo.get_retailer(conn, retailer_id)

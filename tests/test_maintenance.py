@@ -36,13 +36,13 @@ async def test_one_round_records_expiry_releases_locks_and_purges_replies(
     settings = Settings(database_url=db.url, idempotency_ttl_hours=24)
     report = await run_once(db, settings, clock)
 
-    assert report == Report(expired_user_offers=1, released_locks=1, purged_replies=1)
+    assert report == Report(expired_user_offers=1, released_locks=1, purged_replies=1, expired_point_lots=0)
     assert await status_of(db, expiring) == EXPIRED
     assert await events_of(db, expiring) == ["issued", "expired"]
     assert await status_of(db, locked) == ISSUED
     assert await events_of(db, locked) == ["issued", "locked", "lock_expired"]
     assert await _replies(db) == 0
-    assert await run_once(db, settings, clock) == Report(0, 0, 0)
+    assert await run_once(db, settings, clock) == Report(0, 0, 0, 0)
 
 
 async def test_nothing_due_changes_nothing(
@@ -52,6 +52,6 @@ async def test_nothing_due_changes_nothing(
     user_offer = await issue(client, tenant, user_id, await create_offer(client, tenant))
     await lock(client, tenant, user_offer)
     report = await run_once(db, Settings(database_url=db.url), clock)
-    assert report == Report(0, 0, 0)
+    assert report == Report(0, 0, 0, 0)
     assert await events_of(db, user_offer) == ["issued", "locked"]
     assert await _replies(db) == 1

@@ -268,3 +268,48 @@ def test_0007_keeps_every_row_and_then_lets_another_retailer_reuse_the_ids(at_00
     # And the later revisions take the same data on to the head, whose schema is the code's.
     migrations.upgrade(at_0006)
     assert differences(at_0006) == []
+
+
+# --- 0011: point expiry's bookmark, filled in for the balances that exist ------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def at_0010(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'at_0010.db'}"
+        migrations.upgrade(url, "0010")
+        return url
+    url = request.getfixturevalue("database_url_postgresql")
+    command.downgrade(migrations.alembic_config(url), "0010")
+    return url
+
+
+def test_0011_sets_each_balance_s_bookmark_to_its_earliest_credit(at_0010: str) -> None:
+    retailer, account, credited, spent_only = uuid4(), uuid4(), uuid4(), uuid4()
+    t = metadata.tables
+    mine = {"retailer_id": retailer}
+    first, later = datetime(2025, 1, 10, 15, tzinfo=UTC), datetime(2025, 3, 1, tzinfo=UTC)
+    rows = [
+        ("retailers", {"id": retailer}),
+        ("users", {**mine, "id": credited, "external_customer_id": "E-1"}),
+        ("users", {**mine, "id": spent_only, "external_customer_id": "E-2"}),
+        ("point_accounts", {**mine, "id": account}),
+        ("point_balances", {**mine, "user_id": credited, "account_id": account}),
+        ("point_balances", {**mine, "user_id": spent_only, "account_id": account}),
+    ]
+    entries = [
+        (credited, later, 5, "earn"),
+        (credited, first, 3, "adjust"),
+        (credited, datetime(2024, 12, 1, tzinfo=UTC), -2, "spend"),  # a debit is no lot
+        (spent_only, first, -4, "reverse"),
+    ]
+    for n, (user, at, delta, kind) in enumerate(entries):
+        values = {**mine, "user_id": user, "account_id": account, "at": at, "kind": kind}
+        rows.append(("point_ledger", {**values, "available_delta": delta, "reference_id": f"r-{n}"}))
+    _write(at_0010, [(name, _row(t[name], **values)) for name, values in rows])
+    migrations.upgrade(at_0010, "0011")
+    found = _everything(at_0010)["point_balances"]
+    columns = [c.name for c in t["point_balances"].columns]
+    bookmarks = {row[columns.index("user_id")]: row[columns.index("oldest_lot_at")] for row in found}
+    assert bookmarks == {str(credited): str(first), str(spent_only): "None"}
+    assert differences(at_0010) == []

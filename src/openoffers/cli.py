@@ -54,6 +54,8 @@ app.add_typer(client_app, name="client")
 app.add_typer(user_app, name="user")
 catalog_app = typer.Typer(help="The item catalog.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
+points_app = typer.Typer(help="Customers' points.", no_args_is_help=True)
+app.add_typer(points_app, name="points")
 
 # No wrapping: the demo's curl commands must paste as printed.
 console = Console(soft_wrap=True)
@@ -254,6 +256,57 @@ def retailer_points_clawback(
 
     policy = _run(database_url, work)
     _emit(as_json, {"retailer_id": str(retailer_id), "points_clawback": policy}, f"points clawback: {policy}")
+
+
+@retailer_app.command("points-expiry")
+def retailer_points_expiry(
+    retailer: Annotated[str, typer.Option(help="Retailer id.")],
+    set_to: Annotated[
+        str | None,
+        typer.Option("--set", help="Months after the day points were earned that they expire; 0 or never: never."),
+    ] = None,
+    database_url: DatabaseUrl = None,
+    as_json: Json = False,
+) -> None:
+    """Show or set when points expire: N calendar months after the day they were earned (default never)."""
+    retailer_id = _uuid(retailer, "--retailer")
+    assert retailer_id is not None
+    months = None if set_to is None else _months(set_to)
+
+    async def work(db: Database) -> int:
+        if months is not None:
+            await wallet.set_loyalty_settings(db, retailer_id, utc_now(), expiry_months=months)
+        return (await wallet.loyalty_settings(db, retailer_id)).points_expiry_months
+
+    shown = _run(database_url, work)
+    _emit(
+        as_json,
+        {"retailer_id": str(retailer_id), "points_expiry_months": shown},
+        f"points expire {shown} months after they were earned" if shown else "points never expire",
+    )
+
+
+def _months(text: str) -> int:
+    value = text.strip().lower()
+    if value == "never":
+        return 0
+    if not value.isdigit():
+        _fail("VALIDATION: points_expiry_months: must be a whole number of months, or never")
+    return int(value)
+
+
+@points_app.command("expire")
+def points_expire(
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, max=1000, help="Customer balances per transaction.")
+    ] = 100,
+    database_url: DatabaseUrl = None,
+    as_json: Json = False,
+) -> None:
+    """Record every point expiry due now, for every retailer whose points expire (servers also do it in
+    their housekeeping); running it again, or from several places at once, expires nothing twice."""
+    lots = _run(database_url, lambda db: wallet.expire_points(db, utc_now(), batch=batch_size))
+    _emit(as_json, {"expired_lots": lots}, f"expired the points left in {lots} lots")
 
 
 @key_app.command("create")
@@ -522,9 +575,10 @@ def maintenance(database_url: DatabaseUrl = None, as_json: Json = False) -> None
             "expired_user_offers": report.expired_user_offers,
             "released_locks": report.released_locks,
             "purged_replies": report.purged_replies,
+            "expired_point_lots": report.expired_point_lots,
         },
         f"expired {report.expired_user_offers} user offers, released {report.released_locks} locks, "
-        f"purged {report.purged_replies} stored replies",
+        f"purged {report.purged_replies} stored replies, expired the points left in {report.expired_point_lots} lots",
     )
 
 

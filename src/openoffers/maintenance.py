@@ -1,9 +1,11 @@
 """Housekeeping that runs in the background of every server process (and as `openoffers maintenance`).
 
-None of it is needed for correctness: reads already show an ended window as Expired and an expired lock
-as Issued, and a lock past its time is taken over on the next lock. It records those transitions in
-each user offer's history, releases stale locks, and forgets POS replies past their retention window.
-Every step is a conditional update, so several processes running it at once do no harm.
+Most of it is not needed for correctness: reads already show an ended window as Expired and an expired
+lock as Issued, and a lock past its time is taken over on the next lock. It records those transitions
+in each user offer's history, releases stale locks, and forgets POS replies past their retention
+window. Points that expire (loyalty/expiry.py) leave the balances only when it records them. Every step
+is a conditional update (or claims its work by a unique key), so several processes running it at once
+do no harm.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 
 from openoffers.kit.clock import Clock
 from openoffers.kit.db import Database, unavailable
+from openoffers.loyalty import service as loyalty_service
 from openoffers.pos import service as pos_service
 from openoffers.settings import Settings
 from openoffers.wallet import service as wallet_service
@@ -28,6 +31,7 @@ class Report:
     expired_user_offers: int
     released_locks: int
     purged_replies: int
+    expired_point_lots: int
 
 
 async def run_once(db: Database, settings: Settings, clock: Clock) -> Report:
@@ -38,6 +42,7 @@ async def run_once(db: Database, settings: Settings, clock: Clock) -> Report:
         expired_user_offers=await wallet_service.expire_due(db, now),
         released_locks=released,
         purged_replies=await pos_service.purge_replies(db, now, settings.idempotency_ttl_hours),
+        expired_point_lots=await loyalty_service.expire_points(db, now),
     )
 
 
@@ -71,5 +76,5 @@ class Housekeeper:
                 else:
                     log.warning("maintenance round skipped: %s", reason)
                 continue
-            if report != Report(0, 0, 0):
+            if report != Report(0, 0, 0, 0):
                 log.info("maintenance: %s", report)

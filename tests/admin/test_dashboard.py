@@ -42,7 +42,7 @@ async def test_the_dashboard_shows_the_programme(
         "revenue": "$12.00",
         "earned": "23",
         "spent": "2",
-        "expired": "0",
+        "expired": "55",
     }
     assert "7 Mar 2026 to 9 Mar 2026, whole days in America/New_York time" in page.text
     assert "<svg" in page.text and "4 issued, 3 redeemed" in page.text
@@ -165,18 +165,26 @@ async def test_exports_are_exact(
         "points_available", "points_lifetime",
     ]  # fmt: skip
     balances = {"U0": ("4", "6"), "U1": ("6", "6"), "U2": ("0", "0"), "U3": ("11", "11"), "U4": ("8", "8")}
+    january = "2026-01-15T07:00:00-05:00"
     assert sorted(customers[1:]) == sorted(
-        [users[n], "", f"U{n}", "L", "", "", "2026-03-01T07:00:00-05:00", *balances[f"U{n}"]] for n in range(5)
+        [
+            *([users[n], "", f"U{n}", "L", "", "", "2026-03-01T07:00:00-05:00", *balances[f"U{n}"]] for n in range(5)),
+            [p.expiring[0], "", "E1", "L", "", "", january, "0", "40"],  # 40 earned, 15 spent, 25 expired
+            [p.expiring[1], "", "E2", "L", "", "", january, "0", "42"],  # 30 and 12 earned, both expired
+        ]
     )
     points = rows_of(await admin.get(f"/admin/exports/csv/points?{RANGE}"))
     assert points[0][4:9] == ["kind", "amount", "available_delta", "lifetime_delta", "reason"]
     assert [(r[1], r[2], *r[4:9]) for r in points[1:]] == [
         ("2026-03-07T23:30:00-05:00", users[0], "earn", "6", "6", "6", "rule: base"),
+        ("2026-03-08T00:00:00-05:00", p.expiring[0], "expire", "25", "-25", "0", "points expired"),
         ("2026-03-08T11:00:00-04:00", users[0], "spend", "2", "-2", "0", "gift"),
+        ("2026-03-09T00:00:00-04:00", p.expiring[1], "expire", "30", "-30", "0", "points expired"),
         ("2026-03-09T00:30:00-04:00", users[1], "earn", "6", "6", "6", "rule: base"),
         ("2026-03-09T23:30:00-04:00", users[3], "earn", "11", "11", "11", "rule: base"),
     ]
-    assert [r[10].split(":")[0] for r in points[1:]] == ["pos_client", "api_key", "pos_client", "pos_client"]
+    actors = ["pos_client", "system", "api_key", "system", "pos_client", "pos_client"]
+    assert [r[10].split(":")[0] for r in points[1:]] == actors
     assert await snapshot(db) == before  # exporting changes nothing
 
 

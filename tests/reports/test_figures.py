@@ -44,8 +44,9 @@ async def test_figures_of_a_seeded_programme(
     assert (s.issued, s.redeemed, s.discount, s.checks, s.revenue) == (4, 3, 1300, 2, 1200)
     assert s.rate_basis_points == 7500 and figures.rate_text(s.rate_basis_points) == "75%"
     assert report.days == [(date(2026, 3, 7), 1, 1), (date(2026, 3, 8), 1, 0), (date(2026, 3, 9), 2, 2)]
-    # Points: the earn rule (1 a unit of what was paid) on T-1 (6), U-1 (6) and T-2 (11); 2 spent.
-    assert (s.points_earned, s.points_spent, s.points_expired) == (23, 2, 0)
+    # Points: the earn rule (1 a unit of what was paid) on T-1 (6), U-1 (6) and T-2 (11); 2 spent. Expired:
+    # what was left of E1's lot (25, the 8th) and E2's 8 February lot (30, the 9th); not E2's 12 (the 10th).
+    assert (s.points_earned, s.points_spent, s.points_expired) == (23, 2, 55)
     by_offer = {(o.root_offer_id, o.title): (o.issued, o.redeemed, o.discount) for o in report.offers}
     assert by_offer == {(UUID(p.offer_a), "$5 off"): (2, 2, 1000), (UUID(p.offer_b), "$3 off"): (2, 1, 300)}
     by_store = {st.name: (st.redeemed, st.discount, st.checks, st.revenue) for st in report.stores}
@@ -57,9 +58,13 @@ async def test_figures_of_a_seeded_programme(
     # One local day at a time: the 8th (23 hours) holds only a2's issuance and the spend.
     day = await figures.report(db, tenant.retailer_id, custom(date(2026, 3, 8), date(2026, 3, 8), TZ))
     assert (day.summary.issued, day.summary.redeemed, day.summary.points_spent) == (1, 0, 2)
+    assert day.summary.points_expired == 25
+    ninth = await figures.report(db, tenant.retailer_id, custom(date(2026, 3, 9), date(2026, 3, 9), TZ))
+    assert ninth.summary.points_expired == 30
     # The whole programme: a0 (6th) and b4 (10th) issued outside it; T-3 redeemed b4 on the 10th.
     wide = await figures.report(db, tenant.retailer_id, custom(date(2026, 3, 1), date(2026, 3, 31), TZ))
     assert (wide.summary.issued, wide.summary.redeemed, wide.summary.discount, wide.summary.checks) == (6, 4, 1600, 3)
+    assert wide.summary.points_expired == 67
 
 
 async def test_other_retailers_see_none_of_it(
@@ -89,7 +94,7 @@ async def test_the_api_gives_the_same_numbers(
         "revenue_of_checks_with_offer": 12,
         "points_earned": 23,
         "points_spent": 2,
-        "points_expired": 0,
+        "points_expired": 55,
     }
     assert [(o["offer_id"], o["redeemed"], o["discount"]) for o in out["by_offer"]] == [
         (p.offer_a, 2, 10),

@@ -597,6 +597,10 @@ NOT_CLIENT_CHOSEN = {
     "cli retailer create": "retailers are the operator's, not a tenant's: their ids stay global",
     "cli key create": "API key names stay global: docs/DECISIONS.md (tenant-scoped ids)",
     "cli retailer points-clawback": "retailers are the operator's, not a tenant's: their ids stay global",
+    "cli retailer points-expiry": "retailers are the operator's, not a tenant's: their ids stay global",
+    "cli points expire": "no id",
+    "GET /admin/settings": "no id",
+    "POST /admin/settings": "no id: the signed-in retailer's own settings",
 }
 
 

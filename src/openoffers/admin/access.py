@@ -1,7 +1,8 @@
 """What each role may reach in the admin UI, decided in one place before every admin request.
 
 - admin: everything.
-- marketer: everything but the sections in `ADMIN_ONLY` (tenancy, webhooks, people, the audit log).
+- marketer: everything but the sections in `ADMIN_ONLY` (tenancy, webhooks, people, the audit log,
+  loyalty settings).
 - viewer: what a marketer may read, and nothing that changes: every POST (every form in the admin UI
   is a POST, and nothing else changes anything; GET pages never change anything) is refused before
   the page's handler runs.
@@ -19,7 +20,7 @@ from openoffers.kit.errors import AccessDenied
 # Sections anyone may reach, signed in or not (signing in, an invitation, the style sheet).
 PUBLIC = frozenset({"", "login", "logout", "invitation", "static"})
 # Sections only an admin may open, even to read.
-ADMIN_ONLY = frozenset({"stores", "pos-clients", "keys", "webhooks", "people", "audit"})
+ADMIN_ONLY = frozenset({"stores", "pos-clients", "keys", "webhooks", "people", "audit", "settings"})
 # Methods that never change anything on these pages.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

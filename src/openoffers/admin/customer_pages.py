@@ -263,6 +263,7 @@ async def _customer_page(
     ledger_page = page_number(params.get("ledger"), 1)
     held = await points.get_user_offers(db, WalletRequest(retailer_id=retailer_id, user_id=user_id, take=100), now)
     balances = await points.balances(db, BalancesRequest(retailer_id=retailer_id, user_id=user_id), now)
+    expiring = await points.upcoming_expiries(db, retailer_id, user_id, now)
     ledger = await points.history(
         db,
         PointsHistoryRequest(
@@ -295,6 +296,7 @@ async def _customer_page(
         name=describe.customer_name(user.first_name, user.last_name),
         wallet=held,
         balances=balances,
+        expiring=expiring[:3],
         ledger=ledger,
         ledger_page=ledger_page,
         ledger_pages=max((ledger.total_records + LEDGER_PAGE - 1) // LEDGER_PAGE, 1),

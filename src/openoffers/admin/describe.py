@@ -184,7 +184,14 @@ FAIL_REASONS = {
     "CAP_REACHED": "the rule's limit per customer is reached",
     "OFFER_NOT_FOUND": "the offer was deleted",
 }
-LEDGER_KINDS = {"earn": "Earned", "adjust": "Adjustment", "spend": "Spent", "reverse": "Reversed", "return": "Returned"}
+LEDGER_KINDS = {
+    "earn": "Earned",
+    "adjust": "Adjustment",
+    "spend": "Spent",
+    "reverse": "Reversed",
+    "return": "Returned",
+    "expire": "Expired",
+}
 NOT_FIRED = {
     "INACTIVE": "Not active then",
     "NO_POINTS": "Nothing to earn",

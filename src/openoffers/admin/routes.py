@@ -31,6 +31,7 @@ from openoffers.admin import (
     people_pages,
     rule_pages,
     session_store,
+    settings_pages,
     sign_in,
     tenancy_pages,
     transaction_pages,
@@ -507,6 +508,7 @@ ADMIN_ROUTER = Router(
         *webhook_pages.ROUTES,
         *people_pages.ROUTES,
         *audit_pages.ROUTES,
+        *settings_pages.ROUTES,
         create_static_files_router(
             "/static", directories=[STATIC_DIR], cache_control=CacheControlHeader(max_age=86400), name="admin_static"
         ),

@@ -69,6 +69,7 @@ NOTICES = {
     "deleted": "Offer deleted.",
     "store_created": "Store created.",
     "store_saved": "Store saved. Point-of-sale calls see the change within seconds.",
+    "settings_saved": "Loyalty settings saved.",
     "client_revoked": "POS client revoked. It can no longer call the POS API.",
     "key_revoked": "API key revoked. It can no longer call the API or sign in.",
     "customer_created": "Customer created.",

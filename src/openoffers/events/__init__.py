@@ -37,6 +37,7 @@ class EventType(StrEnum):
     POINTS_SPENT = "points.spent"
     POINTS_ADJUSTED = "points.adjusted"
     POINTS_REVERSED = "points.reversed"
+    POINTS_EXPIRED = "points.expired"
     TRANSACTION_CLOSED = "transaction.closed"
     TRANSACTION_VOIDED = "transaction.voided"
     TRANSACTION_RETURNED = "transaction.returned"

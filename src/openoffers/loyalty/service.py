@@ -4,7 +4,9 @@ is why this module sits above both `points` and `rules`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,6 +15,7 @@ from openoffers.kit.clock import iso_z
 from openoffers.kit.db import Database
 from openoffers.kit.errors import Conflict, NotFound, ValidationFailed
 from openoffers.kit.ids import new_id
+from openoffers.loyalty import expiry
 from openoffers.loyalty.points import repository as repo
 from openoffers.loyalty.points.ledger import Posted, post, require_user
 from openoffers.loyalty.points.repository import PointAccountRow
@@ -143,9 +146,84 @@ async def points_clawback(db: Database, retailer_id: UUID) -> str:
 
 
 async def set_points_clawback(db: Database, retailer_id: UUID, policy: str, now: datetime) -> None:
+    await set_loyalty_settings(db, retailer_id, now, clawback_policy=policy)
+
+
+@dataclass(frozen=True, slots=True)
+class LoyaltySettings:
+    """The retailer's loyalty choices as the CLI and the admin's settings page show them."""
+
+    points_clawback: str  # "negative" or "floor"
+    points_expiry_months: int  # 0: points never expire
+
+    def as_json(self) -> dict[str, Any]:
+        return {"points_clawback": self.points_clawback, "points_expiry_months": self.points_expiry_months}
+
+
+async def _settings_in(conn: AsyncConnection, retailer_id: UUID) -> LoyaltySettings:
+    months = (await expiry.setting_of(conn, retailer_id)).months or 0
+    return LoyaltySettings(await clawback.policy_of(conn, retailer_id), months)
+
+
+async def loyalty_settings(db: Database, retailer_id: UUID) -> LoyaltySettings:
+    async with db.read() as conn:
+        await tenancy_repo.require_retailer(conn, retailer_id)
+        return await _settings_in(conn, retailer_id)
+
+
+async def set_loyalty_settings(
+    db: Database,
+    retailer_id: UUID,
+    now: datetime,
+    *,
+    clawback_policy: str | None = None,
+    expiry_months: int | None = None,
+) -> LoyaltySettings:
+    """Change the choices given (None: leave it) in one transaction, audited with the before and after
+    when anything changed. `expiry_months` 0 turns expiry off (loyalty/expiry.py)."""
     async with db.write() as conn:
         await tenancy_repo.require_retailer(conn, retailer_id)
-        await clawback.set_policy(conn, retailer_id, policy, now)
+        before = await _settings_in(conn, retailer_id)
+        if clawback_policy is not None and clawback_policy != before.points_clawback:
+            await clawback.set_policy(conn, retailer_id, clawback_policy, now)
+        if expiry_months is not None and expiry.months_of(expiry_months) != (before.points_expiry_months or None):
+            await expiry.set_setting(conn, retailer_id, expiry_months, now)
+        after = await _settings_in(conn, retailer_id)
+        if after != before:
+            await audit.record(
+                conn,
+                retailer_id=retailer_id,
+                object_type="loyalty_settings",
+                object_id=retailer_id,
+                action="updated",
+                before=before.as_json(),
+                after=after.as_json(),
+                now=now,
+            )
+        return after
+
+
+async def upcoming_expiries(db: Database, retailer_id: UUID, user_id: UUID, now: datetime) -> list[tuple[date, int]]:
+    """The customer's points still to expire, over all accounts: (the last local day they can be used,
+    points), soonest first. Empty when the retailer's points never expire."""
+    due: dict[date, int] = {}
+    async with db.read() as conn:
+        policy = await expiry.policy_of(conn, retailer_id)
+        if policy is None:
+            return []
+        for account in await repo.user_balances(conn, retailer_id, user_id):
+            if account.balance is None:
+                continue
+            book = await expiry.book_of(conn, retailer_id, account.account.id, user_id, policy)
+            for at, points in book.upcoming(now):
+                last_day = (at.astimezone(policy.zone) - timedelta(days=1)).date()
+                due[last_day] = due.get(last_day, 0) + points
+    return sorted(due.items())
+
+
+async def expire_points(db: Database, now: datetime, *, batch: int = expiry.BATCH) -> int:
+    """Record every point expiry due by `now` (housekeeping, `openoffers points expire`): lots expired."""
+    return await expiry.expire_due(db, now, batch=batch)
 
 
 async def create_account(db: Database, request: CreatePointAccountRequest, now: datetime) -> PointAccountOut:

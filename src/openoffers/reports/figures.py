@@ -30,7 +30,7 @@ from openoffers.tables.rules import loyalty_rule_issuances, loyalty_rules
 from openoffers.tables.tenancy import stores
 from openoffers.tables.wallet import EventKind, UserOfferStatus, user_offer_events, user_offers
 
-EXPIRE_KIND = "expire"  # no writer yet: points never expire today, so the figure is 0 (DECISIONS.md)
+EXPIRE_KIND = "expire"  # written by the expiry run (loyalty/expiry.py), dated when each lot's time ran out
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,10 +43,16 @@ point_balances = Table(
     Column("available", BigInteger, nullable=False),
     Column("lifetime", BigInteger, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # Point expiry's bookmark (loyalty/points/expiry.py): no credit earned before this instant may still
+    # hold points here. A credit moves it back to its own time when it is earlier (or it was NULL), in
+    # the balance's own UPDATE; only the expiry run moves it forward, to the oldest lot still holding
+    # points after it (NULL: none). So the run reads only the balances that may have points due.
+    Column("oldest_lot_at", UtcDateTime, nullable=True),
     UniqueConstraint("account_id", "user_id", name="uq_point_balances_account_user"),
     ForeignKeyConstraint(["retailer_id", "user_id"], ["users.retailer_id", "users.id"]),
 )
 Index("ix_point_balances_retailer_user", point_balances.c.retailer_id, point_balances.c.user_id)
+Index("ix_point_balances_oldest_lot", point_balances.c.retailer_id, point_balances.c.oldest_lot_at)
 
 point_ledger = Table(
     "point_ledger",
@@ -55,7 +61,7 @@ point_ledger = Table(
     Column("retailer_id", Uuid, ForeignKey("retailers.id"), nullable=False),
     Column("account_id", Uuid, ForeignKey("point_accounts.id"), nullable=False),
     Column("user_id", Uuid, nullable=False),
-    Column("kind", String(10), nullable=False),  # earn, spend, adjust, reverse, return
+    Column("kind", String(10), nullable=False),  # earn, spend, adjust, reverse, return, expire
     Column("amount", BigInteger, nullable=False),  # the magnitude the caller asked for
     Column("available_delta", BigInteger, nullable=False),
     Column("lifetime_delta", BigInteger, nullable=False),

@@ -125,11 +125,16 @@ Index("ix_loyalty_rule_issuances_event", loyalty_rule_issuances.c.retailer_id, l
 # Per-retailer loyalty choices. `points_clawback`: what a return or void does when the customer has
 # already spent the points it takes back: "negative" (the balance goes below zero) or "floor" (it stops
 # at zero and the shortfall is recorded). No row means "negative".
+# `points_expiry_months`: points expire that many calendar months after the local day they were
+# credited (loyalty/points/expiry.py); NULL (or 0) means never, the default. `points_expiry_since`: when
+# expiry was last turned on; nothing credited before it expires earlier than if credited then.
 loyalty_settings = Table(
     "loyalty_settings",
     metadata,
     Column("retailer_id", Uuid, ForeignKey("retailers.id"), primary_key=True),
     Column("points_clawback", String(10), nullable=False),
+    Column("points_expiry_months", Integer, nullable=True),
+    Column("points_expiry_since", UtcDateTime, nullable=True),
     Column("updated_at", UtcDateTime, nullable=False),
 )
 

@@ -35,6 +35,7 @@ OBJECT_TYPES = {
     "account": "Person",
     "points": "Points",
     "webhook": "Webhook",
+    "loyalty_settings": "Loyalty settings",
 }
 
 # How the pages word each action.

@@ -26,12 +26,15 @@ INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
 # kind -> (sign of the available change, sign of the lifetime change). Only a spend is floored at zero:
 # a reverse (a voided check) and a return (lines of a closed check brought back) take back what was
 # earned even when it was already spent, unless the retailer chose otherwise (loyalty/rules/clawback.py).
+# An expiry takes what is left of one lot (loyalty/points/expiry.py), never more than is available, and
+# leaves the lifetime points alone: they were earned.
 KINDS: dict[str, tuple[int, int]] = {
     "earn": (1, 1),
     "adjust": (1, 0),
     "spend": (-1, 0),
     "reverse": (-1, -1),
     "return": (-1, -1),
+    "expire": (-1, 0),
 }
 # The outbox event each kind publishes (a replayed reference publishes nothing: nothing changed). A
 # return takes points back as a void does, line by line: to the outside both are a reversal.
@@ -41,6 +44,7 @@ PUBLISHED: dict[str, EventType] = {
     "spend": EventType.POINTS_SPENT,
     "reverse": EventType.POINTS_REVERSED,
     "return": EventType.POINTS_REVERSED,
+    "expire": EventType.POINTS_EXPIRED,
 }
 
 
@@ -155,7 +159,7 @@ async def post(
         values["available_delta"],
         values["lifetime_delta"],
         now,
-        floor_at_zero=kind == "spend",
+        floor_at_zero=kind in ("spend", "expire"),
     )
     if balance is None:
         raise Conflict(

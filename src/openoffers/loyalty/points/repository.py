@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid5
 
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.driver import Command, insert_ignore, insert_ignore_returning
@@ -191,8 +191,9 @@ async def change_balance(
     means there were not enough points and nothing changed. Write the ledger row in the same
     transaction. Answers the balance after the change, (available, lifetime), returned by the update
     itself rather than read back."""
-    statement = _SPEND if floor_at_zero and available_delta < 0 else _CHANGE
+    statement = _SPEND if floor_at_zero and available_delta < 0 else _CREDIT if available_delta > 0 else _CHANGE
     parameters = {
+        "credit_at": now,
         "held_retailer_id": retailer_id,
         "held_account_id": account_id,
         "held_user_id": user_id,
@@ -222,6 +223,16 @@ _CHANGE_STATEMENT = (
 )
 _CHANGE = Command(_CHANGE_STATEMENT)
 _SPEND = Command(_CHANGE_STATEMENT.where(point_balances.c.available + bindparam("available_delta") >= 0))
+# A credit is a new lot: the expiry bookmark moves back to it if it is the oldest (tables/points.py).
+_OLDEST = point_balances.c.oldest_lot_at
+_CREDIT = Command(
+    _CHANGE_STATEMENT.values(
+        oldest_lot_at=case(
+            (or_(_OLDEST.is_(None), _OLDEST > bindparam("credit_at", type_=_OLDEST.type)), bindparam("credit_at")),
+            else_=_OLDEST,
+        )
+    )
+)
 
 
 async def get_balance(conn: AsyncConnection, retailer_id: UUID, account_id: UUID, user_id: UUID) -> BalanceRow | None:
@@ -342,3 +353,74 @@ async def ledger_sums(conn: AsyncConnection, retailer_id: UUID, account_id: UUID
         )
     ).one()
     return int(row[0]), int(row[1])
+
+
+async def balance_entries(conn: AsyncConnection, retailer_id: UUID, account_id: UUID, user_id: UUID) -> list[LedgerRow]:
+    """Every entry of one balance, in ledger order: what `lots.replay` reads."""
+    rows = await conn.execute(
+        select(point_ledger)
+        .where(
+            point_ledger.c.retailer_id == retailer_id,
+            point_ledger.c.account_id == account_id,
+            point_ledger.c.user_id == user_id,
+        )
+        .order_by(point_ledger.c.id)
+    )
+    return [_entry(r) for r in rows]
+
+
+# ----------------------------------------------------------------------------------------- expiry
+
+
+async def due_balances(
+    conn: AsyncConnection, retailer_id: UUID, before: datetime, limit: int
+) -> list[tuple[UUID, UUID]]:
+    """Up to `limit` (account, user) balances whose oldest lot with points was credited before `before`,
+    held for this transaction. On PostgreSQL rows another transaction holds are skipped, not waited for:
+    a concurrent run takes others, and the holder (a spend, say) is not held up behind a whole batch."""
+    rows = await conn.execute(
+        select(point_balances.c.account_id, point_balances.c.user_id)
+        .where(point_balances.c.retailer_id == retailer_id, point_balances.c.oldest_lot_at < before)
+        .order_by(point_balances.c.oldest_lot_at, point_balances.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [(r.account_id, r.user_id) for r in rows]
+
+
+async def set_oldest_lot(
+    conn: AsyncConnection, retailer_id: UUID, account_id: UUID, user_id: UUID, at: datetime | None
+) -> None:
+    """Move the expiry bookmark to the oldest lot still holding points (the caller holds the balance)."""
+    await conn.execute(
+        update(point_balances)
+        .where(
+            point_balances.c.retailer_id == retailer_id,
+            point_balances.c.account_id == account_id,
+            point_balances.c.user_id == user_id,
+        )
+        .values(oldest_lot_at=at)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LotEnd:
+    """A credit (an earning) and what its expiry took, if it has expired (0 if not)."""
+
+    entry_id: int
+    expired: int
+
+
+async def lot_by_reference(conn: AsyncConnection, retailer_id: UUID, kind: str, reference_id: str) -> LotEnd | None:
+    """The credit entry of `kind` with `reference_id` (an earning a return or void takes back), with the
+    points its expiry entry took."""
+    credit = await find_reference(conn, retailer_id, kind, reference_id)
+    if credit is None:
+        return None
+    ended = await find_reference(conn, retailer_id, "expire", lot_reference(credit.id))
+    return LotEnd(credit.id, ended.amount if ended is not None else 0)
+
+
+def lot_reference(entry_id: int) -> str:
+    """The reference of a lot's expiry entry: one per lot, so it is recorded once however often it runs."""
+    return f"lot:{entry_id}"

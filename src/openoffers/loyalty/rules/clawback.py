@@ -8,6 +8,13 @@ when the customer has already spent them (`loyalty_settings.points_clawback`):
 Either way the ledger's entries sum to the balance: an entry is written for exactly what was taken.
 The caller holds the customer's loyalty row (`repository.lock_user`), so the balance read here is the
 one the entry changes.
+
+What a take-back takes from (points/lots.py): the lot of the earning it undoes first (named in the
+entry's detail as `lot`), then the oldest live lots, like a spend. Points of that earning that have
+already expired are not taken again: they left the balance with the expiry. So of what is due, the
+part the earning's expiry took (less what earlier take-backs of it already counted) is recorded as
+`expired` and not taken; only the rest is taken, as far as the policy allows. Whether the expiry run
+comes before or after the return, the customer loses the same points.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from openoffers.kit.driver import upsert
 from openoffers.kit.errors import ValidationFailed
 from openoffers.loyalty.points import ledger as points
+from openoffers.loyalty.points import repository as points_repo
 from openoffers.loyalty.rules import repository as repo
 from openoffers.tables.rules import loyalty_settings
 
@@ -54,6 +62,7 @@ async def set_policy(conn: AsyncConnection, retailer_id: UUID, policy: str, now:
 class Taken:
     points: int  # taken from the balance (the ledger entry's amount; 0: no entry)
     shortfall: int  # due but not taken: the balance was at zero ("floor")
+    expired: int  # due but not taken: those points of the earning had already expired
 
 
 async def take_back(
@@ -69,15 +78,20 @@ async def take_back(
     actor: str,
     reason: str,
     reference_id: str,
+    earned_reference: str,
+    expired_before: int,
     detail: dict[str, Any],
 ) -> Taken:
     """Take `due` points back from the customer's available and lifetime balance (ledger `kind`
-    "return" or "reverse"), as far as the policy allows."""
-    amount = due
+    "return" or "reverse"), as far as the policy allows. `earned_reference` names the earn entry undone;
+    `expired_before` is how much of its expiry earlier take-backs of it already counted as expired."""
+    lot = await points_repo.lot_by_reference(conn, retailer_id, "earn", earned_reference)
+    expired = min(due, max(0, lot.expired - expired_before)) if lot is not None else 0
+    amount = due - expired
     if floor:
         available = (await repo.balances(conn, retailer_id, user_id, for_update=True)).get(account_id, (0, 0))[0]
-        amount = min(due, max(0, available))
-    shortfall = due - amount
+        amount = min(amount, max(0, available))
+    shortfall = due - expired - amount
     if amount > 0:
         await points.post(
             conn,
@@ -90,6 +104,12 @@ async def take_back(
             actor=actor,
             reason=reason,
             reference_id=reference_id,
-            detail={**detail, "due": due, "shortfall": shortfall},
+            detail={
+                **detail,
+                "due": due,
+                "shortfall": shortfall,
+                "expired": expired,
+                **({"lot": lot.entry_id} if lot is not None else {}),
+            },
         )
-    return Taken(amount, shortfall)
+    return Taken(amount, shortfall, expired)

@@ -231,6 +231,8 @@ async def on_transaction_voided(
         for e in stored.effects
         if e["type"] == "earn" and (held := int(e["points"]) - int(e.get("returned", 0))) > 0
     ]
+    # What returns already counted as expired, per rule (clawback.take_back).
+    expired = {str(e["rule_id"]): int(e.get("expired", 0)) for e in stored.effects if e["type"] == "earn"}
     detail = {"event": key, "transaction_id": transaction_id}
     floor = earned != [] and await clawback.policy_of(conn, retailer_id) == clawback.FLOOR
     for reverse in rules.reverse_earnings(earned):
@@ -246,6 +248,8 @@ async def on_transaction_voided(
             actor=actor,
             reason=VOID_REASON,
             reference_id=reference(key, reverse.rule_id),
+            earned_reference=reference(key, reverse.rule_id),
+            expired_before=expired.get(reverse.rule_id, 0),
             detail={**detail, "rule_id": reverse.rule_id},
         )
     refunds: dict[tuple[UUID, UUID], int] = {}

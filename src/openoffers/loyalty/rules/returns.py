@@ -43,6 +43,7 @@ class TakenBack:
     due: int  # the points the returned units earned (what the check no longer holds)
     points: int  # taken from the balance
     shortfall: int  # not taken: the balance stopped at zero (the retailer's "floor" choice)
+    expired: int  # not taken: those points of the earning had already expired (clawback.py)
     lines: dict[str, str]  # line id -> the exact points its returned units earned ("n/d")
 
     def as_json(self) -> dict[str, Any]:
@@ -52,6 +53,7 @@ class TakenBack:
             "due": self.due,
             "points": self.points,
             "shortfall": self.shortfall,
+            "expired": self.expired,
             "lines": self.lines,
         }
 
@@ -85,7 +87,7 @@ async def on_transaction_returned(
             effects.append(effect)
             continue
         lines = {line_id: Fraction(text) for line_id, text in lines_text.items()}
-        returned = int(effect.get("returned", 0))
+        returned, expired = int(effect.get("returned", 0)), int(effect.get("expired", 0))
         due = (int(effect["points"]) - returned) - rules.kept_points(lines, kept_after)
         if due <= 0:
             effects.append(effect)
@@ -108,6 +110,8 @@ async def on_transaction_returned(
             actor=actor,
             reason=RETURN_REASON,
             reference_id=reference(f"{key}|return:{version}", rule_id),
+            earned_reference=reference(key, rule_id),
+            expired_before=expired,
             detail={
                 "event": key,
                 "transaction_id": transaction_id,
@@ -116,8 +120,10 @@ async def on_transaction_returned(
                 "lines": returned_lines,
             },
         )
-        taken.append(TakenBack(rule_id, account_id, due, result.points, result.shortfall, returned_lines))
-        effects.append({**effect, "returned": returned + due})
+        taken.append(
+            TakenBack(rule_id, account_id, due, result.points, result.shortfall, result.expired, returned_lines)
+        )
+        effects.append({**effect, "returned": returned + due, "expired": expired + result.expired})
     if taken:
         await repo.save_returned(conn, retailer_id, key, effects)
     return tuple(taken)
