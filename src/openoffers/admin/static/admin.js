@@ -49,6 +49,45 @@
     });
   }
 
+  // Item and category fields hold several ids separated by commas, and a datalist suggests for the
+  // whole value. So while such a field is used, its datalist offers "<ids typed so far>, <candidate>"
+  // for each candidate not chosen yet: picking one keeps the earlier ids. Without this script the
+  // same datalist suggests the first id and the others are typed.
+  var pickerChoices = {}; // datalist id -> [[id, label], ...] as the page gave them
+  function suggestNextId(input) {
+    var list = document.getElementById(input.getAttribute("list") || "");
+    if (!list) { return; }
+    if (!pickerChoices[list.id]) {
+      pickerChoices[list.id] = Array.prototype.map.call(list.options, function (o) {
+        return [o.value, o.textContent];
+      });
+    }
+    var value = input.value;
+    var cut = value.lastIndexOf(",");
+    var spaces = cut < 0 ? "" : value.slice(cut + 1).match(/^\s*/)[0];
+    var head = cut < 0 ? "" : value.slice(0, cut + 1) + spaces;
+    if (list.getAttribute("data-head") === head) { return; }
+    var chosen = value.slice(0, Math.max(cut, 0)).split(",").map(function (id) { return id.trim(); });
+    var options = document.createDocumentFragment();
+    pickerChoices[list.id].forEach(function (choice) {
+      if (chosen.indexOf(choice[0]) >= 0) { return; }
+      var option = document.createElement("option");
+      option.value = head + choice[0];
+      option.textContent = choice[1];
+      options.appendChild(option);
+    });
+    list.textContent = "";
+    list.appendChild(options);
+    list.setAttribute("data-head", head);
+  }
+  ["focusin", "input"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      if (event.target.matches && event.target.matches("input[data-several-ids]")) {
+        suggestNextId(event.target);
+      }
+    });
+  });
+
   // File imports (catalog, customers): the script sends the form itself, to show how much of the file
   // has gone up, then reads the server's progress lines (NDJSON, admin/file_uploads.py) as they come.
   // The last line holds the result's HTML, the same the page shows after a plain post, which is what
