@@ -64,7 +64,7 @@ async def test_admin_pages_keep_their_own_policy(client: httpx.AsyncClient) -> N
     # The admin's own policy (admin/web.py), not the API's, and each header once.
     assert page.headers.get_list("content-security-policy") == [
         "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' https: http: data:; "
-        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ]
     assert page.headers.get_list("x-content-type-options") == ["nosniff"]
     assert page.headers.get_list("referrer-policy") == ["same-origin"]

@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,16 +53,22 @@ class Server:
             return int(conn.execute(sql).fetchone()[0])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@contextmanager
+def demo_server(tmp: Path, env: dict[str, str], workers: int = 1) -> Iterator[Server]:
+    """`openoffers serve` on a new SQLite file holding the demo retailer (needs Chromium to be useful)."""
     _require_chromium()
-    tmp = tmp_path_factory.mktemp("browser")
     db_path = tmp / "x.db"
     url = f"sqlite:///{db_path}"
     subprocess.run([OPENOFFERS, "demo", "--database-url", url, "--json"], check=True, capture_output=True, timeout=120)
-    # No webhook worker: it would mark outbox events dispatched between two `rows()` snapshots.
-    with serving(url, tmp, env={"OPENOFFERS_WEBHOOK_POLL_MS": "0"}) as base:
+    with serving(url, tmp, workers=workers, env=env) as base:
         yield Server(base, db_path)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    # No webhook worker: it would mark outbox events dispatched between two `rows()` snapshots.
+    with demo_server(tmp_path_factory.mktemp("browser"), {"OPENOFFERS_WEBHOOK_POLL_MS": "0"}) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +116,14 @@ def _follow(page: Any, target: Any) -> None:
             page.click(target)
         else:
             target.click()
+
+
+def _import_file(page: Any, field: str, path: Path) -> None:
+    """Choose a file for an import form and send it. The page's script sends it and shows the result in
+    place (no navigation): wait until the script has put the result there."""
+    page.set_input_files(field, str(path))
+    page.click("button:text('Import')")
+    page.wait_for_selector("#import-progress[data-stage=done]", state="attached")
 
 
 def _sign_in(page: Any, server: Server) -> None:

@@ -20,6 +20,7 @@ from tests.admin.test_browser import (  # the module's server and browser fixtur
     LAPTOP,
     Server,
     _follow,
+    _import_file,
     _page,
     _shot,
     _sign_in,
@@ -170,13 +171,11 @@ def test_catalog_preview_and_customers_as_a_marketer_would(
             # The catalog: a bad file is refused line by line, a good one imported, then searched.
             _follow(page, "nav >> text=Catalog")
             before = server.rows()
-            page.set_input_files("#catalog-file", str(bad))
-            _follow(page, "button:text('Import')")
+            _import_file(page, "#catalog-file", bad)
             assert "Nothing was imported." in page.inner_text("#import-problems")
             assert server.rows() == before
             _shot(page, artifacts_dir, f"workspace-{name}-04-catalog-refused")
-            page.set_input_files("#catalog-file", str(good))
-            _follow(page, "button:text('Import')")
+            _import_file(page, "#catalog-file", good)
             assert "Imported 2 items" in page.inner_text("#import-result")
             page.fill("#q", "muff")
             _follow(page, "button:text('Find')")
@@ -238,12 +237,10 @@ def test_edit_a_store_and_import_customers_as_a_marketer_would(
             _follow(page, "nav >> text=Customers")
             _follow(page, "text=Import customers")
             before = server.rows()
-            page.set_input_files("#customer-file", str(bad))
-            _follow(page, "button:text('Import')")
+            _import_file(page, "#customer-file", bad)
             assert "Nothing was imported." in page.inner_text("#import-problems")
             assert server.rows() == before
-            page.set_input_files("#customer-file", str(customers))
-            _follow(page, "button:text('Import')")
+            _import_file(page, "#customer-file", customers)
             assert "Imported 1 customer." in page.inner_text("#import-result")
             _shot(page, artifacts_dir, f"workspace-{name}-09-customer-import")
             assert _width(page) <= viewport["width"]

@@ -4,7 +4,6 @@ resend it, and pause it. Screenshots go to tests/artifacts/."""
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,9 +24,9 @@ from tests.admin.test_browser import (
     _shot,
     _sign_in,
     _unlabelled_fields,
+    demo_server,
 )
 from tests.events.receiver import Receiver, receiving
-from tests.serve_support import OPENOFFERS, serving
 
 pytestmark = pytest.mark.browser
 
@@ -43,14 +42,9 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    _require_chromium()
-    tmp = tmp_path_factory.mktemp("webhooks-browser")
-    db_path = tmp / "x.db"
-    url = f"sqlite:///{db_path}"
-    subprocess.run([OPENOFFERS, "demo", "--database-url", url, "--json"], check=True, capture_output=True, timeout=120)
     env = {"OPENOFFERS_WEBHOOK_ALLOW_PRIVATE_URLS": "1", "OPENOFFERS_WEBHOOK_POLL_MS": "100"}
-    with serving(url, tmp, env=env) as base:
-        yield Server(base, db_path)
+    with demo_server(tmp_path_factory.mktemp("webhooks-browser"), env) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

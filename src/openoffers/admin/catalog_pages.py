@@ -3,24 +3,29 @@ that lists every bad line and imports nothing unless the whole file is good."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from litestar import get, post
-from litestar.datastructures import UploadFile
 from litestar.response import Response
 
-from openoffers.admin import csrf
-from openoffers.admin.web import Admin, FormRejected, Req, page_number, render, require_admin
+from openoffers.admin import file_uploads
+from openoffers.admin.web import Admin, Req, page_number, render, require_admin
 from openoffers.catalog import browse, upload
 from openoffers.context import context
+from openoffers.kit.file_import import Progress
 
 PAGE_SIZE = 50
-MAX_UPLOAD = 20 * 1024 * 1024  # 20 MiB: far more than 100,000 items
+WORDS = file_uploads.Words(
+    what="item",
+    after=": new ids were added, known ids updated.",
+    list_href="",  # the list is on the same page (admin.js reads it again after an import it sent)
+    list_text="",
+    too_large="use `openoffers catalog import` for it",
+)
 
 
-async def _page(
-    request: Req, admin: Admin, *, status: int = 200, report: upload.Checked | None = None, imported: int = -1
-) -> Response[Any]:
+async def _page(request: Req, admin: Admin, report: upload.Checked | None = None) -> Response[Any]:
     params = request.query_params
     query = (params.get("q") or "").strip()[: browse.MAX_QUERY]
     page = page_number(params.get("page"))
@@ -28,7 +33,7 @@ async def _page(
     found = await browse.list_items(db, admin.retailer.id, query, skip=(page - 1) * PAGE_SIZE, take=PAGE_SIZE)
     return render(
         "catalog.html",
-        status=status,
+        status=400 if report and report.problems else 200,
         admin=admin,
         query=query,
         items=found.items,
@@ -38,7 +43,8 @@ async def _page(
         pager_query={"q": query} if query else {},
         categories=await browse.categories(db, admin.retailer.id),
         report=report,
-        imported=imported,
+        failure=None,
+        words=WORDS,
     )
 
 
@@ -47,29 +53,19 @@ async def catalog_page(request: Req) -> Response[Any]:
     return await _page(request, await require_admin(request))
 
 
-@post("/catalog/import", include_in_schema=False)
+@post("/catalog/import", include_in_schema=False, request_max_body_size=file_uploads.MAX_BODY)
 async def catalog_import(request: Req) -> Response[Any]:
+    """The page with the import's result, or its progress as a stream (`admin.file_uploads`)."""
     admin = await require_admin(request)
-    form = await request.form()
-    token = form.get(csrf.FIELD)
-    if not isinstance(token, str) or not csrf.is_valid(admin.csrf, token):
-        raise FormRejected()
-    sent = form.get("file")
-    if not isinstance(sent, UploadFile) or not sent.filename:
-        report = upload.Checked()
-        report.refuse(0, "choose a file to import")
-        return await _page(request, admin, status=400, report=report)
-    data = await sent.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        report = upload.Checked()
-        report.refuse(0, "the file is larger than 20 MiB; use `openoffers catalog import` for it")
-        return await _page(request, admin, status=400, report=report)
-    report = upload.check_file(data, sent.filename)
-    if report.problems:
-        return await _page(request, admin, status=400, report=report)
     ctx = context(request)
-    imported = await upload.import_checked(ctx.db, admin.retailer.id, report.items, ctx.clock())
-    return await _page(request, admin, report=report, imported=imported)
+
+    def start(data: bytes, filename: str) -> AsyncGenerator[Progress | upload.Checked, None]:
+        return upload.import_file(ctx.db, admin.retailer.id, data, filename, ctx.clock())
+
+    async def page(report: upload.Checked) -> Response[Any]:
+        return await _page(request, admin, report)
+
+    return await file_uploads.import_answer(request, admin, start, upload.Checked, page, WORDS)
 
 
 ROUTES = [catalog_page, catalog_import]

@@ -3,22 +3,28 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from litestar import get, post
-from litestar.datastructures import UploadFile
 from litestar.response import Response
 
-from openoffers.admin import csrf
-from openoffers.admin.web import Admin, FormRejected, Req, render, require_admin
+from openoffers.admin import file_uploads
+from openoffers.admin.web import Admin, Req, render, require_admin
 from openoffers.context import context
-from openoffers.loyalty.customer_import import COLUMNS, CustomerImport, import_customers
+from openoffers.kit.file_import import ImportReport, Progress
+from openoffers.loyalty.customer_import import COLUMNS, import_customers
 
-MAX_UPLOAD = 20 * 1024 * 1024
+WORDS = file_uploads.Words(
+    what="customer", after=".", list_href="/admin/customers", list_text="See them in the list.", too_large="split it"
+)
 
 
-def _page(admin: Admin, report: CustomerImport | None = None, status: int = 200) -> Response[Any]:
-    return render("customer_import.html", status=status, admin=admin, report=report, columns=COLUMNS)
+def _page(admin: Admin, report: ImportReport | None = None) -> Response[Any]:
+    status = 400 if report and report.problems else 200
+    return render(
+        "customer_import.html", status=status, admin=admin, report=report, failure=None, columns=COLUMNS, words=WORDS
+    )
 
 
 @get("/customers/import", include_in_schema=False)
@@ -26,25 +32,19 @@ async def customer_import_page(request: Req) -> Response[Any]:
     return _page(await require_admin(request))
 
 
-@post("/customers/import", include_in_schema=False)
+@post("/customers/import", include_in_schema=False, request_max_body_size=file_uploads.MAX_BODY)
 async def customer_import(request: Req) -> Response[Any]:
+    """The page with the import's result, or its progress as a stream (`admin.file_uploads`)."""
     admin = await require_admin(request)
-    form = await request.form()
-    token = form.get(csrf.FIELD)
-    if not isinstance(token, str) or not csrf.is_valid(admin.csrf, token):
-        raise FormRejected()
-    sent = form.get("file")
-    report = CustomerImport()
-    if not isinstance(sent, UploadFile) or not sent.filename:
-        report.refuse(0, "choose a .csv file to import")
-        return _page(admin, report, 400)
-    data = await sent.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        report.refuse(0, "the file is larger than 20 MiB: split it")
-        return _page(admin, report, 400)
     ctx = context(request)
-    report = await import_customers(ctx.db, admin.retailer.id, data, ctx.clock())
-    return _page(admin, report, 400 if report.problems else 200)
+
+    def start(data: bytes, _filename: str) -> AsyncGenerator[Progress | ImportReport, None]:
+        return import_customers(ctx.db, admin.retailer.id, data, ctx.clock())
+
+    async def page(report: ImportReport) -> Response[Any]:
+        return _page(admin, report)
+
+    return await file_uploads.import_answer(request, admin, start, ImportReport, page, WORDS)
 
 
 ROUTES = [customer_import_page, customer_import]

@@ -42,10 +42,11 @@ log = logging.getLogger("openoffers.admin")
 STATIC_DIR = Path(__file__).parent / "static"
 HOME = "/admin/dashboard"
 
-# No inline script or style anywhere: the pages need nothing else. Offer images may live anywhere.
+# No inline script or style anywhere: the pages need nothing else. Offer images may live anywhere. The
+# script may call this site only (a file import sends its form itself, to show its progress).
 CSP = (
     "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' https: http: data:; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 PAGE_HEADERS = {
     "Content-Security-Policy": CSP,
@@ -388,8 +389,21 @@ _HTTP_MESSAGES = {
 }
 
 
+def explain(request: Req, exc: Exception) -> tuple[int, str, str]:
+    """The status, title and message of an error page for `exc`; what is not the reader's doing is
+    logged. Also the words of an import that fails once its progress stream has begun."""
+    if isinstance(exc, DomainError):
+        return exc.status, _TITLES.get(exc.status, "Something went wrong"), exc.message
+    reason = unavailable(exc)
+    if reason is not None:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, reason)
+        return 503, "Busy right now", "The database did not answer in time. Try again shortly."
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return 500, "Something went wrong", "An unexpected error happened; it has been logged."
+
+
 def handle_domain_error(request: Req, exc: DomainError) -> Response[str]:
-    return _error_page(request, exc.status, _TITLES.get(exc.status, "Something went wrong"), exc.message)
+    return _error_page(request, *explain(request, exc))
 
 
 def handle_http_error(request: Req, exc: HTTPException) -> Response[str]:
@@ -406,13 +420,8 @@ def handle_http_error(request: Req, exc: HTTPException) -> Response[str]:
 
 
 def handle_unexpected(request: Req, exc: Exception) -> Response[str]:
-    reason = unavailable(exc)
-    if reason is not None:
-        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, reason)
-        message = "The database did not answer in time. Try again shortly."
-        return _error_page(request, 503, "Busy right now", message, {"Retry-After": "1"})
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _error_page(request, 500, "Something went wrong", "An unexpected error happened; it has been logged.")
+    status, title, message = explain(request, exc)
+    return _error_page(request, status, title, message, {"Retry-After": "1"} if status == 503 else None)
 
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {

@@ -1,66 +1,78 @@
 """A catalog file sent from the admin UI: every line checked first (each problem reported with its line
 number), then all of it imported in one transaction, or nothing. The rows are read and checked by
-`catalog.file` and written by `catalog.service.upsert`, exactly as `openoffers catalog import` does."""
+`catalog.file` and written by `catalog.service.upsert`, exactly as `openoffers catalog import` does.
+
+`import_file` tells its progress as it goes (`kit.file_import`); the admin page either streams it to the
+browser or only waits for the report."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
 from openoffers.catalog.file import CSV_SUFFIXES, JSONL_SUFFIXES, CatalogFileError, checked, csv_rows
-from openoffers.catalog.service import CatalogItem, upsert
+from openoffers.catalog.service import BATCH, CatalogItem, upsert
 from openoffers.kit.db import Database
-
-MAX_REPORTED = 200  # problems listed; a file with more says how many more
+from openoffers.kit.file_import import CHECKING, WRITING, ImportReport, Progress, due
 
 
 @dataclass
-class Checked:
+class Checked(ImportReport):
     items: list[CatalogItem] = field(default_factory=list)
-    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, what is wrong)
-    more_problems: int = 0
-
-    def refuse(self, line: int, message: str) -> None:
-        if len(self.problems) < MAX_REPORTED:
-            self.problems.append((line, message))
-        else:
-            self.more_problems += 1
 
 
-def check_file(data: bytes, filename: str) -> Checked:
-    """Every line of a .csv or .jsonl catalog file, checked as the API checks an item."""
-    result = Checked()
+Row = tuple[int, dict[str, object] | bytes]  # (line number, the line as the API's item or JSON text)
+
+
+def _rows(data: bytes, filename: str, result: Checked) -> list[Row]:
+    """The file's non-blank lines, or none with the reason the whole file is refused."""
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     try:
         if suffix in CSV_SUFFIXES:
-            rows: list[tuple[int, dict[str, object] | bytes]] = list(
-                csv_rows(io.StringIO(data.decode("utf-8-sig"), newline=""))
-            )
-        elif suffix in JSONL_SUFFIXES:
-            rows = [(n, line) for n, line in enumerate(data.splitlines(), start=1) if line.strip()]
-        else:
-            result.refuse(0, "give a .csv or .jsonl file")
-            return result
+            return list(csv_rows(io.StringIO(data.decode("utf-8-sig"), newline="")))
+        if suffix in JSONL_SUFFIXES:
+            return [(n, line) for n, line in enumerate(data.splitlines(), start=1) if line.strip()]
+        result.refuse(0, "give a .csv or .jsonl file")
     except UnicodeDecodeError:
         result.refuse(0, "the file is not UTF-8 text")
-        return result
     except (CatalogFileError, csv.Error) as error:
         result.refuse(1, str(error).removeprefix("line 1: "))
-        return result
-    for number, raw in rows:
+    return []
+
+
+async def import_file(
+    db: Database, retailer_id: UUID, data: bytes, filename: str, now: datetime
+) -> AsyncGenerator[Progress | Checked, None]:
+    """Check every line of a .csv or .jsonl catalog file as the API checks an item; then, when all are
+    good, upsert them all in one transaction (a failure leaves the catalog as it was). Yields progress,
+    then the report: how many distinct items were imported, or every bad line and nothing imported."""
+    result = Checked()
+    rows = _rows(data, filename, result)
+    if not rows and not result.problems:
+        result.refuse(0, "the file has no items")
+    if result.problems:
+        yield result
+        return
+    yield Progress(CHECKING, 0, len(rows))
+    for done, (number, raw) in enumerate(rows, start=1):
         try:
             result.items.append(checked(number, raw))
         except CatalogFileError as error:
             result.refuse(number, str(error).removeprefix(f"line {number}: "))
-    if not rows:
-        result.refuse(0, "the file has no items")
-    return result
-
-
-async def import_checked(db: Database, retailer_id: UUID, items: list[CatalogItem], now: datetime) -> int:
-    """All the items in one transaction (a failure leaves the catalog as it was)."""
+        if due(done, len(rows)):
+            yield Progress(CHECKING, done, len(rows))
+    if result.problems:
+        yield result
+        return
+    # The last of repeated ids wins, as `upsert` has it; distinct first, so the batches count exactly.
+    items = list({item.item_id: item for item in result.items}.values())
     async with db.write() as conn:
-        return await upsert(conn, retailer_id, items, now)
+        yield Progress(WRITING, 0, len(items))
+        for start in range(0, len(items), BATCH):
+            result.imported += await upsert(conn, retailer_id, items[start : start + BATCH], now)
+            yield Progress(WRITING, result.imported, len(items))
+    yield result

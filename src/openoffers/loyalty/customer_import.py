@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from collections.abc import AsyncGenerator
 from datetime import datetime
 from uuid import UUID
 
 from openoffers.kit import wire
 from openoffers.kit.db import Database
 from openoffers.kit.errors import DomainError
+from openoffers.kit.file_import import CHECKING, WRITING, ImportReport, Progress, due
 from openoffers.loyalty.rules import engine
 from openoffers.wallet import service as users
 from openoffers.wallet.lifecycle import SYSTEM_ACTOR
@@ -24,27 +25,15 @@ from openoffers.wallet.schemas import CreateUserRequest
 
 COLUMNS = ("user_id", "external_customer_id", "first_name", "last_name", "email", "phone")
 MAX_ROWS = 20_000
-MAX_REPORTED = 200
-
-
-@dataclass
-class CustomerImport:
-    created: int = 0
-    problems: list[tuple[int, str]] = field(default_factory=list)  # (line, what is wrong)
-    more_problems: int = 0
-
-    def refuse(self, line: int, message: str) -> None:
-        if len(self.problems) < MAX_REPORTED:
-            self.problems.append((line, message))
-        else:
-            self.more_problems += 1
 
 
 class _RollBack(Exception):
     """Raised inside the transaction when a line was refused, so nothing of the file is kept."""
 
 
-def _rows(data: bytes, report: CustomerImport, retailer_id: UUID) -> list[tuple[int, CreateUserRequest]]:
+def _lines(data: bytes, report: ImportReport) -> list[tuple[int, dict[str, str]]]:
+    """(line number, its non-blank values) for each non-blank line, or none with the reason the whole
+    file is refused."""
     try:
         reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""))
         header = [name.strip() for name in reader.fieldnames or []]
@@ -57,56 +46,74 @@ def _rows(data: bytes, report: CustomerImport, retailer_id: UUID) -> list[tuple[
         report.refuse(1, f"{what}; the header may name {', '.join(COLUMNS)}")
         return []
     reader.fieldnames = header
-    rows: list[tuple[int, CreateUserRequest]] = []
-    seen: dict[str, int] = {}
+    lines: list[tuple[int, dict[str, str]]] = []
     try:
         for raw in reader:
             values = {k: v.strip() for k, v in raw.items() if isinstance(k, str) and isinstance(v, str) and v.strip()}
             if not values:
                 continue
-            if len(rows) >= MAX_ROWS:
+            if len(lines) >= MAX_ROWS:
                 report.refuse(reader.line_num, f"more than {MAX_ROWS} customers: split the file")
                 return []
-            try:
-                request = wire.convert({**values, "retailer_id": str(retailer_id)}, CreateUserRequest)
-            except DomainError as error:
-                report.refuse(reader.line_num, error.message)
-                continue
-            key = request.external_customer_id
-            if key and key in seen:
-                report.refuse(reader.line_num, f"external_customer_id {key} is also on line {seen[key]}")
-                continue
-            if key:
-                seen[key] = reader.line_num
-            rows.append((reader.line_num, request))
+            lines.append((reader.line_num, values))
     except csv.Error as error:
         report.refuse(reader.line_num, str(error))
-    return rows
-
-
-async def import_customers(db: Database, retailer_id: UUID, data: bytes, now: datetime) -> CustomerImport:
-    """Check every line, then create every customer (and run their enrolment rules) in one transaction;
-    with any problem, the report lists each and nothing is created."""
-    report = CustomerImport()
-    rows = _rows(data, report, retailer_id)
-    if not rows and not report.problems:
+        return []
+    if not lines:
         report.refuse(0, "the file has no customers")
+    return lines
+
+
+async def import_customers(
+    db: Database, retailer_id: UUID, data: bytes, now: datetime
+) -> AsyncGenerator[Progress | ImportReport, None]:
+    """Check every line, then create every customer (and run their enrolment rules) in one transaction;
+    with any problem, the report lists each and nothing is created. Yields progress, then the report."""
+    report = ImportReport()
+    lines = _lines(data, report)
     if report.problems:
-        return report
+        yield report
+        return
+    total = len(lines)
+    rows: list[tuple[int, CreateUserRequest]] = []
+    seen: dict[str, int] = {}
+    yield Progress(CHECKING, 0, total)
+    for done, (line, values) in enumerate(lines, start=1):
+        try:
+            request = wire.convert({**values, "retailer_id": str(retailer_id)}, CreateUserRequest)
+        except DomainError as error:
+            report.refuse(line, error.message)
+        else:
+            key = request.external_customer_id
+            if key and key in seen:
+                report.refuse(line, f"external_customer_id {key} is also on line {seen[key]}")
+            else:
+                if key:
+                    seen[key] = line
+                rows.append((line, request))
+        if due(done, total):
+            yield Progress(CHECKING, done, total)
+    if report.problems:
+        yield report
+        return
     try:
         async with db.write() as conn:
-            for line, request in rows:
+            yield Progress(WRITING, 0, total)
+            for done, (line, request) in enumerate(rows, start=1):
                 try:
                     user = await users.create_user_in(conn, request, now)
                 except DomainError as error:  # an id already taken: checked before any write, so go on
                     report.refuse(line, error.message)
-                    continue
-                await engine.on_user_enrolled(
-                    conn, retailer_id=retailer_id, user_id=user.id, now=now, actor=SYSTEM_ACTOR
-                )
+                else:
+                    await engine.on_user_enrolled(
+                        conn, retailer_id=retailer_id, user_id=user.id, now=now, actor=SYSTEM_ACTOR
+                    )
+                if due(done, total):
+                    yield Progress(WRITING, done, total)
             if report.problems:
                 raise _RollBack
     except _RollBack:
-        return report
-    report.created = len(rows)
-    return report
+        yield report
+        return
+    report.imported = total
+    yield report
