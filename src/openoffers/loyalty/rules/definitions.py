@@ -1,9 +1,9 @@
 """Rule definitions on the wire <-> the pure core's rules.
 
 `core_of` validates a decoded create/update body beyond what its types say (the combination of fields
-a kind needs, windows, exact money) and raises one VALIDATION naming every problem, each at its field. `core_rule` turns a
-stored definition into `rules.EarnRule` / `rules.IssuanceRule`; it is what every event runs, so it is
-cached per (rule id, revision), which names one immutable definition.
+a kind needs, windows, exact money), raising one VALIDATION that names every problem at its field, and
+turns it into `rules.EarnRule` / `rules.IssuanceRule`. A stored definition's core rule is what every
+event runs, so `cached_core` keeps it per (rule id, revision), which names one immutable definition.
 """
 
 from __future__ import annotations
@@ -95,7 +95,8 @@ def _condition(condition: ConditionIn, path: str, found: Problems) -> rules.Prop
     if len(values) < len(operands):
         return None
     try:
-        return rules.PropertyCondition(condition.property, rules.Operator(condition.operator), values[0], tuple(values[1:]))
+        operator = rules.Operator(condition.operator)
+        return rules.PropertyCondition(condition.property, operator, values[0], tuple(values[1:]))
     except (ValueError, TypeError) as error:
         found.add(path, str(error))
         return None
