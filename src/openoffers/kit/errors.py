@@ -49,7 +49,8 @@ class ValidationFailed(DomainError):
     def of(cls, fields: Mapping[str, Sequence[str]]) -> ValidationFailed:
         """Several problems in one answer: each field with its reasons, and a message naming them all
         (with one problem, the same message as `field`)."""
-        return cls("; ".join(f"{path}: {p}" for path, problems in fields.items() for p in problems), fields=fields)
+        named = (f"{path}: {p}" if path else p for path, problems in fields.items() for p in problems)
+        return cls("; ".join(named), fields=fields)
 
 
 class Problems:
