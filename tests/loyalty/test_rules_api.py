@@ -196,6 +196,92 @@ async def test_malformed_rules_are_refused_and_change_nothing(
     assert await snapshot(db, *RULE_TABLES) == before
 
 
+async def test_every_problem_of_a_rule_in_one_answer_and_nothing_saved(
+    client: httpx.AsyncClient, tenant: Tenant, db: Database
+) -> None:
+    """Three independent mistakes in an earn rule: one VALIDATION naming exactly those three, each at its
+    field, as the offers API names several problems (one coded error, every field in `fields`)."""
+    before = await snapshot(db)
+    error = await create_rule(
+        client,
+        tenant,
+        {
+            "kind": "earn",
+            "rate": "-1",
+            "starts_at": "2030-02-01T00:00:00Z",
+            "ends_at": "2030-01-01T00:00:00Z",
+            "multipliers": [{"factor": 2}, {"factor": 3, "time_windows": [{"start": "09:00", "end": "09:00"}]}],
+        },
+        status=400,
+    )
+    assert error["errors"] == {
+        "code": "VALIDATION",
+        "message": "ends_at: must be after starts_at; rate: must not be negative; "
+        "multipliers[1].time_windows[0]: a time window must not start where it ends",
+        "fields": {
+            "ends_at": ["must be after starts_at"],
+            "rate": ["must not be negative"],
+            "multipliers[1].time_windows[0]": ["a time window must not start where it ends"],
+        },
+    }
+    # An issuance rule: a missing offer, an earn-only field, a blank event name and a condition the core
+    # refuses, with a good condition between them.
+    body = {
+        "kind": "issuance",
+        "rate": 1,
+        "trigger": {
+            "type": "custom_event",
+            "event_name": "  ",
+            "conditions": [
+                {"property": "tier", "operator": "equals", "value": "gold"},
+                {"property": "age", "operator": "gte", "value": "high"},
+            ],
+        },
+    }
+    error = await create_rule(client, tenant, body, status=400)
+    assert (error["errors"]["code"], error["errors"]["fields"]) == (
+        "VALIDATION",
+        {
+            "offer_id": ["is required for an issuance rule"],
+            "rate": ["is only for earn rules"],
+            "trigger.event_name": ["must not be blank"],
+            "trigger.conditions[1]": ["gte needs a number (int or Decimal)"],
+        },
+    )
+    # One problem still reads as before.
+    error = await create_rule(client, tenant, {"kind": "earn", "rate": "-1"}, status=400)
+    assert error["errors"] == {
+        "code": "VALIDATION",
+        "message": "rate: must not be negative",
+        "fields": {"rate": ["must not be negative"]},
+    }
+    assert await snapshot(db) == before
+
+
+async def test_every_problem_of_an_update_in_one_answer_and_nothing_changed(
+    client: httpx.AsyncClient, tenant: Tenant, db: Database
+) -> None:
+    rule = await earn_rule(client, tenant)
+    before = await snapshot(db)
+    body = {
+        "rule_id": rule["rule_id"],
+        "kind": "earn",
+        "rate": "1000001",
+        "offer_id": str(UUID(int=3)),
+        "multipliers": [{"factor": "-2"}],
+    }
+    error = await post(client, tenant, "/api/2.0/rules/update", body, status=400)
+    assert (error["errors"]["code"], error["errors"]["fields"]) == (
+        "VALIDATION",
+        {
+            "offer_id": ["is only for issuance rules"],
+            "rate": ["must be at most 1000000"],
+            "multipliers[0].factor": ["must not be negative"],
+        },
+    )
+    assert await snapshot(db) == before
+
+
 async def test_unknown_offers_accounts_and_rules(
     client: httpx.AsyncClient, tenant: Tenant, other_tenant: Tenant, db: Database
 ) -> None:

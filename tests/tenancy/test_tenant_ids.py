@@ -303,6 +303,38 @@ def _simulate(i: Ids) -> str:
 
 # ("<METHOD path, or cli command> | what", act): the part before " | " names the endpoint
 # (`test_every_endpoint_is_covered_or_takes_no_client_chosen_id` checks the list against the app).
+def form_preview(path: Callable[[World], str]) -> Act:
+    """The offer form's preview of its unsaved values: an offer limited to the caller's store, on a check
+    there for the caller's customer. The answer compared is the page's preview section (the discount, or
+    the problems found instead); the rest of the page is the form as typed, with a store picker whose
+    order follows the random ids."""
+
+    async def act(world: World, ids: Ids) -> Answer:
+        answer = await response_of(world.admin.post(path(world), _unsaved_offer(world, ids)))
+        section = re.search(r'<details class="section" id="f-preview".*?</details>', answer["body"], re.S)
+        return {**answer, "body": section.group(0) if section else answer["body"]}
+
+    return act
+
+
+def _unsaved_offer(world: World, ids: Ids) -> dict[str, str]:
+    return {
+        "offer_type": "fixed_amount_check_discount",
+        "text.0.culture": "en",
+        "text.0.title": "Preview",
+        "discount_config.amount": "5",
+        "_rows.stores": "1",
+        "stores.0.mode": "include",
+        "stores.0.store_ids": str(ids.store),
+        "store": str(ids.store),
+        "channel": "STORE",
+        "at": "2026-06-15T09:00",
+        "customer": str(ids.user),
+        "item_0": ids.item,
+        "price_0": "20",
+    }
+
+
 CASES: list[tuple[str, Act]] = [
     # Offers API
     (f"POST {U}/create | user_id", api_case(f"{U}/create", lambda w, i: {"user_id": str(i.new_user)})),
@@ -469,6 +501,14 @@ CASES: list[tuple[str, Act]] = [
                 f"&customer={i.ext}&channel=STORE&run=1"
             )
         )(w, i),
+    ),
+    (
+        "POST /admin/offers/{offer_id:str}/preview | store (terms and check), item and customer",
+        form_preview(lambda w: f"/admin/offers/{w.a_offer}/preview"),
+    ),
+    (
+        "POST /admin/offers/new/preview | store (terms and check), item and customer",
+        form_preview(lambda w: "/admin/offers/new/preview"),
     ),
     (
         "POST /admin/customers/import | user_id and external id",

@@ -368,11 +368,14 @@ def decode_partly(
     mapper: PathMapper = map_path,
     *,
     missing_at_field: bool = False,
+    set_aside: list[str] | None = None,
 ) -> tuple[T | None, dict[str, list[str]], T | None, IndexMap]:
     """`decode_offer`, plus what the rest of the body decodes to once the malformed fields are left out
     (None when nothing is left that decodes), so that the checks after decoding can report their
     problems in the same answer, and the index map of that rest (rows left out are not in it). The
-    index map given is left as it was."""
+    index map given is left as it was. `set_aside`, when given, receives the API path of each part left
+    out (an object missing a required field is left out whole), so that a later check's "is required"
+    on that part is known to be a consequence, not a problem of its own."""
     pending = copy.deepcopy(dict(body))
     rows = {name: list(keys) for name, keys in index_map.items()}
     errors: dict[str, list[str]] = {}
@@ -382,6 +385,8 @@ def decode_partly(
         except ValidationFailed as exc:
             for path, problems in exc.fields.items():
                 errors.setdefault(mapper(_missing_field(path, problems, missing_at_field), rows), []).extend(problems)
+                if set_aside is not None:
+                    set_aside.append(path)
                 if not _prune(pending, rows, path):
                     return None, errors, None, rows
             continue

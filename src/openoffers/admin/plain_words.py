@@ -31,6 +31,9 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"Invalid RFC 3339.*|Invalid .*datetime.*|Expected `datetime`.*", "Enter a date and time."),
         (r"Expected `(object|array|str|int)`, got `\w+`.*", "This is not a value that fits here."),
         (r"Object contains unknown field `\w+`", "This is not a field of this form."),
+        # The rules core's words for a condition (`rules.PropertyCondition`).
+        (r"(gt|gte|lt|lte) needs a number \(int or Decimal\)", "This comparison needs a number, such as 50."),
+        (r"(in|not_in) needs at least one value", "List at least one value, one per line."),
     )
 )
 # Patterns are never shown: what the field expects, by the field's name.

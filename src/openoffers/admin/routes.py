@@ -41,16 +41,8 @@ from openoffers.admin import (
 from openoffers.admin.access import check_access
 from openoffers.admin.activity import activity_series
 from openoffers.admin.charts import activity_chart, daily
-from openoffers.admin.forms import (
-    IndexMap,
-    OfferForm,
-    decode_partly,
-    form_from_definition,
-    map_errors,
-    new_offer_form,
-    offer_body,
-    parse_offer_form,
-)
+from openoffers.admin.forms import IndexMap, form_from_definition, map_errors, new_offer_form, parse_offer_form
+from openoffers.admin.offer_form_page import checked_offer, form_body, offer_form_page
 from openoffers.admin.session import new_session, signed_out
 from openoffers.admin.web import (
     EXCEPTION_HANDLERS,
@@ -84,7 +76,6 @@ from openoffers.offers.schemas import (
     ListOffersRequest,
     MutationResult,
     OfferDetailsRequest,
-    UpdateOfferRequest,
 )
 from openoffers.tenancy import service as tenancy
 from openoffers.wallet import offer_status
@@ -275,36 +266,11 @@ async def _store_names(request: Req, admin: Admin) -> dict[str, str]:
     return {str(s.id): s.name for s in stores}
 
 
-async def _offer_form_page(
-    request: Req,
-    admin: Admin,
-    form: OfferForm,
-    *,
-    offer: OfferRow | None,
-    status: int = 200,
-    problems_banner: bool = False,
-) -> Response[Any]:
-    stores = await tenancy.list_stores(context(request).db, admin.retailer.id)
-    return render(
-        "offer_form.html",
-        status=status,
-        admin=admin,
-        notice=notice(request),
-        form=form,
-        offer=offer,
-        store_options=[(str(s.id), s.name) for s in stores],
-        problems_banner=problems_banner,
-        currency=admin.retailer.currency,
-        timezone=admin.retailer.timezone,
-        picker=await catalog_targeting.picker(context(request).db, admin.retailer.id),
-    )
-
-
 @get("/offers/new", include_in_schema=False)
 async def new_offer_page(request: Req) -> Response[Any]:
     admin = await require_admin(request)
     form = new_offer_form(timezone=admin.retailer.timezone, default_culture=admin.retailer.culture)
-    return await _offer_form_page(request, admin, form, offer=None)
+    return await offer_form_page(request, admin, form, offer=None)
 
 
 async def _apply(
@@ -313,23 +279,18 @@ async def _apply(
     """Decode the body as the API does and call the same service; the result, or errors by form key.
 
     The admin UI's one rule for what is saved: everything asked, or nothing. Every problem is found
-    before anything is written (what does not decode, what the service would refuse, and with "Save
-    and publish" what publishing needs), and any problem means nothing is saved: "Save and publish"
-    never leaves a draft behind, "Save draft" saves an incomplete draft only when all it holds is valid.
+    before anything is written (`checked_offer`: what does not decode, what the service would refuse,
+    and with "Save and publish" what publishing needs), and any problem means nothing is saved: "Save
+    and publish" never leaves a draft behind, "Save draft" saves an incomplete draft only when all it
+    holds is valid.
     """
     ctx = context(request)
-    target = CreateOfferRequest if offer is None else UpdateOfferRequest
-    decoded, errors, rest, rows = decode_partly(body, target, index_map)
-    if rest is not None:
-        more = await offers.problems_of(ctx.db, admin.retailer.id, rest, publish)
-        for key, problems in map_errors(more, rows).items():
-            errors.setdefault(key, []).extend(p for p in problems if p not in errors.get(key, []))
-    if errors or decoded is None:
+    decoded, errors = await checked_offer(ctx.db, admin.retailer.id, body, index_map, offer, publish)
+    if decoded is None:
         return None, errors
     try:
         if isinstance(decoded, CreateOfferRequest):
             return await offers.create_offer(ctx.db, decoded, ctx.clock()), {}
-        assert isinstance(decoded, UpdateOfferRequest)
         return await offers.update_offer(ctx.db, decoded, ctx.clock()), {}
     except ValidationFailed as exc:
         return None, map_errors(exc.fields, index_map) if exc.fields else {"": [exc.message]}
@@ -340,21 +301,14 @@ async def _save_offer(request: Req, admin: Admin, offer: OfferRow | None) -> Res
     data = await submitted(request, admin.csrf)
     form, adding = parse_offer_form(data)
     if adding:
-        return await _offer_form_page(request, admin, form, offer=offer)
+        return await offer_form_page(request, admin, form, offer=offer)
     publish = (data.get("publish") or ["0"])[0] == "1"
-    body, index_map = offer_body(
-        form,
-        retailer_id=admin.retailer.id,
-        timezone=admin.retailer.timezone,
-        default_culture=admin.retailer.culture,
-        publish=publish,
-        offer_id=offer.id if offer else None,
-    )
+    body, index_map = form_body(admin, form, offer, publish)
     result, errors = await _apply(request, admin, body, index_map, offer, publish)
     if result is None:
         # Malformed, refused by the service, or not publishable when asked to publish: nothing was saved.
         form.place_errors(errors)
-        return await _offer_form_page(request, admin, form, offer=offer, status=400)
+        return await offer_form_page(request, admin, form, offer=offer, status=400)
     if publish and result.new_status == DRAFT:
         # Only when the offer changed between the check and the save (another tab, the API).
         return redirect(f"/admin/offers/{result.offer_id}/edit", notice="not_publishable")
@@ -428,7 +382,7 @@ async def edit_offer_page(request: Req, offer_id: FromPath[str]) -> Response[Any
     banner = latest.status == DRAFT and bool(latest.validation_errors)
     if banner:
         form.place_errors(map_errors(latest.validation_errors, index_map))
-    return await _offer_form_page(request, admin, form, offer=latest, problems_banner=banner)
+    return await offer_form_page(request, admin, form, offer=latest, problems_banner=banner)
 
 
 @post("/offers/{offer_id:str}/edit", include_in_schema=False)

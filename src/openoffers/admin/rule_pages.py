@@ -206,14 +206,19 @@ async def _save_rule(request: Req, admin: Admin, rule: RuleOut | None) -> Respon
     target = CreateRuleRequest if rule is None else UpdateRuleRequest
     # Every problem in one answer: what does not decode, then what the service would refuse about the
     # rest; any problem means nothing is saved.
-    decoded, errors, rest, rows = decode_partly(body, target, index_map, mapper, missing_at_field=True)
+    set_aside: list[str] = []
+    decoded, errors, rest, rows = decode_partly(
+        body, target, index_map, mapper, missing_at_field=True, set_aside=set_aside
+    )
     if rest is not None:
         more = await rules_service.problems_of(ctx.db, admin.retailer.id, rest)
         malformed = set(errors)
         for path, problems in more.items():
             key = mapper(path, rows)
-            if key in malformed:
-                continue  # a field left out for not decoding would only be "required" again
+            if key in malformed or path in set_aside:
+                # A field (or a trigger missing a field) left out for not decoding would only be
+                # "required" again.
+                continue
             shown = errors.setdefault(key, [])
             shown.extend(p for p in problems if p not in shown)
     saved: RuleOut | None = None

@@ -45,6 +45,38 @@ class ValidationFailed(DomainError):
     def field(cls, path: str, problem: str) -> ValidationFailed:
         return cls(f"{path}: {problem}", fields={path: [problem]})
 
+    @classmethod
+    def of(cls, fields: Mapping[str, Sequence[str]]) -> ValidationFailed:
+        """Several problems in one answer: each field with its reasons, and a message naming them all
+        (with one problem, the same message as `field`)."""
+        named = (f"{path}: {p}" if path else p for path, problems in fields.items() for p in problems)
+        return cls("; ".join(named), fields=fields)
+
+
+class Problems:
+    """The problems found while checking one request, by field path, so that one answer names every
+    problem rather than the first (a form with three mistakes needs one submit, not three)."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[str]] = {}
+
+    def add(self, path: str, problem: str) -> None:
+        found = self.fields.setdefault(path, [])
+        if problem not in found:
+            found.append(problem)
+
+    def take(self, error: DomainError) -> None:
+        """Every problem `error` names (its message when it names no field)."""
+        for path, problems in (error.fields or {"": [error.message]}).items():
+            for problem in problems:
+                self.add(path, problem)
+
+    def __bool__(self) -> bool:
+        return bool(self.fields)
+
+    def error(self) -> ValidationFailed:
+        return ValidationFailed.of(self.fields)
+
 
 class MissingData(DomainError):
     code = "MISSING_DATA"

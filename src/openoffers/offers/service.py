@@ -14,7 +14,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from openoffers import events
+from openoffers import events, pricing
 from openoffers.events import EventType
 from openoffers.kit import culture, wire
 from openoffers.kit.clock import as_utc, iso_z
@@ -36,6 +36,7 @@ from openoffers.offers.schemas import (
     OfferOut,
     UpdateOfferRequest,
 )
+from openoffers.offers.terms import build_terms
 from openoffers.offers.validation import check_well_formed, publish_problems, resolve_type
 from openoffers.tenancy import audit
 from openoffers.tenancy import repository as tenancy_repo
@@ -219,6 +220,18 @@ async def problems_of(db: Database, retailer_id: UUID, request: OfferDefinition,
     async with db.read() as conn:
         _, exponent, known = await _context(conn, retailer_id, definition)
     return publish_problems(definition, offer_type, exponent, known)
+
+
+def unsaved_terms(request: OfferDefinition, exponent: int) -> pricing.OfferTerms:
+    """The pricing terms `request` would have once saved, without saving it: normalised as it would be
+    stored and read back as every stored revision is (`terms_of`), so a preview of a form's unsaved
+    values prices exactly what saving them would. The caller has checked that `problems_of` with
+    `publish` finds nothing (pricing needs a publishable definition)."""
+    definition = _definition_part(request)
+    offer_type = resolve_type(definition)
+    if offer_type is None:
+        raise ValidationFailed.field("offer_type", "is required")
+    return build_terms(wire.convert(_stored(definition, offer_type), OfferDefinition), offer_type, exponent)
 
 
 async def update_offer(db: Database, request: UpdateOfferRequest, now: datetime) -> MutationResult:

@@ -4,7 +4,9 @@ The same steps as a Lookup with a check (`lookup._eligible_offers`): the basket 
 `check_pricing.price_check` (catalog categories when the terms name categories), the context of the
 store, channel and time, the customer's max_uses count from their redemptions, then
 `pricing.evaluate_prepared` on the offer's terms. Only reads, in one read transaction: the admin's
-offer preview uses it, and a test compares it with the POS's answer for the same check.
+offer preview uses it, and a test compares it with the POS's answer for the same check. The terms are
+a stored offer's (`preview_offer`) or an offer form's unsaved values (`preview_terms`), priced by
+the same steps.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers import pricing
 from openoffers.checks.schemas import Transaction
@@ -53,18 +57,49 @@ async def preview_offer(
         offer = await offers_repo.get_latest(conn, retailer.id, named.root_offer_id if named else offer_id)
         if offer is None:
             raise NotFound("offer not found", fields={"offer_id": ["not found"]})
-        store = await tenancy_repo.get_store(conn, retailer.id, store_id)
-        if store is None:
-            raise NotFound("store not found", fields={"store_id": ["not found"]})
-        scope = Scope(retailer, store, NO_CLIENT, at, None, 0)
         terms = terms_of(offer, retailer.exponent)
-        check = await price_check(
-            conn, scope, transaction, transaction_key(transaction), {}, {}, with_catalog=uses_categories(terms)
-        )
-        uses = 0
-        if user_id is not None and max_uses_of(terms):
-            since = min(pricing.max_uses_period_start(r, at) for r in max_uses_of(terms))
-            log = await read_model.redemption_times(conn, retailer.id, user_id, [offer.root_offer_id], since)
-            uses = uses_in_period(terms, log.get(offer.root_offer_id, ()), at)
-        result = pricing.evaluate_prepared(terms, check.prepared, context(scope, transaction.channel, at, uses))
+        return await _priced(conn, retailer, terms, offer.root_offer_id, store_id, transaction, at, user_id)
+
+
+async def preview_terms(
+    db: Database,
+    retailer: Retailer,
+    *,
+    terms: pricing.OfferTerms,
+    root_offer_id: UUID | None,
+    store_id: UUID,
+    transaction: Transaction,
+    at: datetime,
+    user_id: UUID | None = None,
+) -> Preview:
+    """`preview_offer` for terms that are not stored (an offer form's unsaved values): the same steps.
+    `root_offer_id` is the offer they would be a revision of, whose redemptions by `user_id` count
+    against max_uses as a Lock counts them; None for an offer never saved (nobody has redeemed it)."""
+    async with db.read() as conn:
+        return await _priced(conn, retailer, terms, root_offer_id, store_id, transaction, at, user_id)
+
+
+async def _priced(
+    conn: AsyncConnection,
+    retailer: Retailer,
+    terms: pricing.OfferTerms,
+    root_offer_id: UUID | None,
+    store_id: UUID,
+    transaction: Transaction,
+    at: datetime,
+    user_id: UUID | None,
+) -> Preview:
+    store = await tenancy_repo.get_store(conn, retailer.id, store_id)
+    if store is None:
+        raise NotFound("store not found", fields={"store_id": ["not found"]})
+    scope = Scope(retailer, store, NO_CLIENT, at, None, 0)
+    check = await price_check(
+        conn, scope, transaction, transaction_key(transaction), {}, {}, with_catalog=uses_categories(terms)
+    )
+    uses = 0
+    if user_id is not None and root_offer_id is not None and max_uses_of(terms):
+        since = min(pricing.max_uses_period_start(r, at) for r in max_uses_of(terms))
+        log = await read_model.redemption_times(conn, retailer.id, user_id, [root_offer_id], since)
+        uses = uses_in_period(terms, log.get(root_offer_id, ()), at)
+    result = pricing.evaluate_prepared(terms, check.prepared, context(scope, transaction.channel, at, uses))
     return Preview(result, uses, check.basket)

@@ -35,6 +35,17 @@
     showTriggerFields();
   }
 
+  // Offer form: Enter in the check builder previews the terms (the form's default button saves them).
+  var previewButton = document.getElementById("preview-button");
+  if (previewButton) {
+    document.getElementById("f-preview").addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && event.target.tagName === "INPUT") {
+        event.preventDefault();
+        previewButton.click();
+      }
+    });
+  }
+
   // "Copy" buttons next to a newly created secret.
   if (navigator.clipboard) {
     document.querySelectorAll("[data-copy]").forEach(function (button) {

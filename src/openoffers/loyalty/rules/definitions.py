@@ -1,9 +1,9 @@
 """Rule definitions on the wire <-> the pure core's rules.
 
-`check_definition` validates a decoded create/update body beyond what its types say (the combination of
-fields a kind needs, windows, exact money) and raises VALIDATION naming the field. `core_rule` turns a
-stored definition into `rules.EarnRule` / `rules.IssuanceRule`; it is what every event runs, so it is
-cached per (rule id, revision), which names one immutable definition.
+`core_of` validates a decoded create/update body beyond what its types say (the combination of fields
+a kind needs, windows, exact money), raising one VALIDATION that names every problem at its field, and
+turns it into `rules.EarnRule` / `rules.IssuanceRule`. A stored definition's core rule is what every
+event runs, so `cached_core` keeps it per (rule id, revision), which names one immutable definition.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from uuid import UUID
 from openoffers import rules
 from openoffers.kit import wire
 from openoffers.kit.clock import as_utc
-from openoffers.kit.errors import ValidationFailed
+from openoffers.kit.errors import Problems, ValidationFailed
 from openoffers.kit.money import to_minor
 from openoffers.loyalty.rules.schemas import (
     ConditionIn,
@@ -39,14 +39,21 @@ def _bad(path: str, problem: str) -> ValidationFailed:
     return ValidationFailed.field(path, problem)
 
 
-def _exact(value: Decimal, path: str) -> Fraction:
+# Each check below records its problem in `found` and goes on (None stands for a part that could not be
+# built), so `core_of` names every problem of a definition in one answer; the rule itself is built only
+# when nothing was found.
+
+
+def _exact(value: Decimal, path: str, found: Problems) -> Fraction | None:
     if not value.is_finite():
-        raise _bad(path, "must be a finite number")
-    if value < 0:
-        raise _bad(path, "must not be negative")
-    if value > 1_000_000:
-        raise _bad(path, "must be at most 1000000")
-    return Fraction(value)
+        found.add(path, "must be a finite number")
+    elif value < 0:
+        found.add(path, "must not be negative")
+    elif value > 1_000_000:
+        found.add(path, "must be at most 1000000")
+    else:
+        return Fraction(value)
+    return None
 
 
 def _clock(text: str) -> time:
@@ -54,11 +61,12 @@ def _clock(text: str) -> time:
     return time(parts[0], parts[1], parts[2] if len(parts) > 2 else 0)
 
 
-def _window(text_start: str, text_end: str, path: str) -> rules.TimeWindow:
+def _window(text_start: str, text_end: str, path: str, found: Problems) -> rules.TimeWindow | None:
     try:
         return rules.TimeWindow(_clock(text_start), _clock(text_end))
     except ValueError as error:
-        raise _bad(path, str(error)) from None
+        found.add(path, str(error))
+        return None
 
 
 def property_value(value: Any, path: str) -> rules.PropertyValue:
@@ -75,25 +83,39 @@ def property_value(value: Any, path: str) -> rules.PropertyValue:
     raise _bad(path, "must be a string, number, boolean or null")
 
 
-def _condition(condition: ConditionIn, path: str) -> rules.PropertyCondition:
-    value = property_value(condition.value, f"{path}.value")
-    values = tuple(property_value(v, f"{path}.values[{i}]") for i, v in enumerate(condition.values))
+def _condition(condition: ConditionIn, path: str, found: Problems) -> rules.PropertyCondition | None:
+    operands: list[tuple[Any, str]] = [(condition.value, f"{path}.value")]
+    operands += [(v, f"{path}.values[{i}]") for i, v in enumerate(condition.values)]
+    values: list[rules.PropertyValue] = []
+    for value, where in operands:
+        try:
+            values.append(property_value(value, where))
+        except ValidationFailed as error:
+            found.take(error)
+    if len(values) < len(operands):
+        return None
     try:
-        return rules.PropertyCondition(condition.property, rules.Operator(condition.operator), value, values)
+        operator = rules.Operator(condition.operator)
+        return rules.PropertyCondition(condition.property, operator, values[0], tuple(values[1:]))
     except (ValueError, TypeError) as error:
-        raise _bad(path, str(error)) from None
+        found.add(path, str(error))
+        return None
 
 
-def _multiplier(m: MultiplierIn, path: str) -> rules.Multiplier:
+def _multiplier(m: MultiplierIn, path: str, found: Problems) -> rules.Multiplier | None:
+    factor = _exact(m.factor, f"{path}.factor", found)
+    windows = [_window(w.start, w.end, f"{path}.time_windows[{i}]", found) for i, w in enumerate(m.time_windows)]
+    if factor is None or None in windows:
+        return None
     return rules.Multiplier(
-        factor=_exact(m.factor, f"{path}.factor"),
+        factor=factor,
         store_ids=frozenset(str(s) for s in m.store_ids),
         store_tags=frozenset(m.store_tags),
         channels=frozenset(m.channels),
         item_ids=frozenset(m.item_ids),
         category_ids=frozenset(m.category_ids),
         days_of_week=frozenset(DAYS.index(d) for d in m.days_of_week),
-        time_windows=tuple(_window(w.start, w.end, f"{path}.time_windows[{i}]") for i, w in enumerate(m.time_windows)),
+        time_windows=tuple(w for w in windows if w is not None),
     )
 
 
@@ -102,11 +124,23 @@ def _utc(value: datetime | None) -> datetime | None:
     return None if value is None else as_utc(value)
 
 
-def _trigger(definition: RuleDefinition, exponent: int) -> rules.Trigger:
+def _min_spend(trigger: TransactionClosedTrigger, exponent: int, found: Problems) -> int | None:
+    if not trigger.min_spend.is_finite() or trigger.min_spend < 0:
+        found.add("trigger.min_spend", "must be a non-negative amount")
+        return None
+    min_spend = to_minor(trigger.min_spend, exponent)
+    if Decimal(min_spend).scaleb(-exponent) != trigger.min_spend:
+        found.add("trigger.min_spend", f"has more than {exponent} decimals for the retailer's currency")
+        return None
+    return min_spend
+
+
+def _trigger(definition: RuleDefinition, exponent: int, found: Problems) -> rules.Trigger | None:
     trigger = definition.trigger
     if isinstance(trigger, PointsThresholdTrigger):
         if trigger.point_account_id is None:
-            raise _bad("trigger.point_account_id", "is required")  # resolved to the default before this
+            found.add("trigger.point_account_id", "is required")  # resolved to the default before this
+            return None
         return rules.OnPointsThreshold(
             account_id=str(trigger.point_account_id),
             threshold=trigger.threshold,
@@ -114,11 +148,9 @@ def _trigger(definition: RuleDefinition, exponent: int) -> rules.Trigger:
             spend_points=trigger.spend_points,
         )
     if isinstance(trigger, TransactionClosedTrigger):
-        if not trigger.min_spend.is_finite() or trigger.min_spend < 0:
-            raise _bad("trigger.min_spend", "must be a non-negative amount")
-        min_spend = to_minor(trigger.min_spend, exponent)
-        if Decimal(min_spend).scaleb(-exponent) != trigger.min_spend:
-            raise _bad("trigger.min_spend", f"has more than {exponent} decimals for the retailer's currency")
+        min_spend = _min_spend(trigger, exponent, found)
+        if min_spend is None:
+            return None
         return rules.OnTransactionClosed(
             min_spend=min_spend,
             required_item_ids=frozenset(trigger.required_item_ids),
@@ -133,50 +165,86 @@ def _trigger(definition: RuleDefinition, exponent: int) -> rules.Trigger:
         return rules.OnUserEnrolled()
     if isinstance(trigger, CustomEventTrigger):
         if not trigger.event_name.strip():
-            raise _bad("trigger.event_name", "must not be blank")
-        conditions = tuple(_condition(c, f"trigger.conditions[{i}]") for i, c in enumerate(trigger.conditions))
-        return rules.OnCustomEvent(name=trigger.event_name.strip(), conditions=conditions)
-    raise _bad("trigger", "is required for an issuance rule")
-
-
-def core_of(rule_id: UUID, definition: RuleDefinition, exponent: int) -> CoreRule:
-    """The pure core's rule; VALIDATION naming the field when the definition cannot be one."""
-    starts_at, ends_at = _utc(definition.starts_at), _utc(definition.ends_at)
-    if starts_at is not None and ends_at is not None and ends_at <= starts_at:
-        raise _bad("ends_at", "must be after starts_at")
-    if definition.kind == "earn":
-        if definition.rate is None:
-            raise _bad("rate", "is required for an earn rule")
-        if definition.point_account_id is None:
-            raise _bad("point_account_id", "is required")  # resolved to the default before this
-        for name in ("offer_id", "trigger", "per_user_cap"):
-            if getattr(definition, name) is not None:
-                raise _bad(name, "is only for issuance rules")
-        return rules.EarnRule(
-            rule_id=str(rule_id),
-            account_id=str(definition.point_account_id),
-            rate=_exact(definition.rate, "rate"),
-            multipliers=tuple(_multiplier(m, f"multipliers[{i}]") for i, m in enumerate(definition.multipliers)),
-            priority=definition.priority,
-            starts_at=starts_at,
-            ends_at=ends_at,
+            found.add("trigger.event_name", "must not be blank")
+        conditions = [_condition(c, f"trigger.conditions[{i}]", found) for i, c in enumerate(trigger.conditions)]
+        if not trigger.event_name.strip() or None in conditions:
+            return None
+        return rules.OnCustomEvent(
+            name=trigger.event_name.strip(), conditions=tuple(c for c in conditions if c is not None)
         )
+    found.add("trigger", "is required for an issuance rule")
+    return None
+
+
+def _earn_rule(
+    rule_id: UUID, definition: RuleDefinition, window: tuple[datetime | None, datetime | None], found: Problems
+) -> rules.EarnRule | None:
+    if definition.rate is None:
+        found.add("rate", "is required for an earn rule")
+    if definition.point_account_id is None:
+        found.add("point_account_id", "is required")  # resolved to the default before this
+    for name in ("offer_id", "trigger", "per_user_cap"):
+        if getattr(definition, name) is not None:
+            found.add(name, "is only for issuance rules")
+    rate = None if definition.rate is None else _exact(definition.rate, "rate", found)
+    multipliers = [_multiplier(m, f"multipliers[{i}]", found) for i, m in enumerate(definition.multipliers)]
+    if found or rate is None:
+        return None
+    return rules.EarnRule(
+        rule_id=str(rule_id),
+        account_id=str(definition.point_account_id),
+        rate=rate,
+        multipliers=tuple(m for m in multipliers if m is not None),
+        priority=definition.priority,
+        starts_at=window[0],
+        ends_at=window[1],
+    )
+
+
+def _issuance_rule(
+    rule_id: UUID,
+    definition: RuleDefinition,
+    exponent: int,
+    window: tuple[datetime | None, datetime | None],
+    found: Problems,
+) -> rules.IssuanceRule | None:
     if definition.offer_id is None:
-        raise _bad("offer_id", "is required for an issuance rule")
+        found.add("offer_id", "is required for an issuance rule")
     if definition.rate is not None:
-        raise _bad("rate", "is only for earn rules")
+        found.add("rate", "is only for earn rules")
     if definition.multipliers:
-        raise _bad("multipliers", "are only for earn rules")
+        found.add("multipliers", "are only for earn rules")
+    trigger = _trigger(definition, exponent, found)
+    if found or trigger is None:
+        return None
     return rules.IssuanceRule(
         rule_id=str(rule_id),
         offer_id=str(definition.offer_id),
-        trigger=_trigger(definition, exponent),
+        trigger=trigger,
         recurrence=rules.Recurrence(definition.recurrence),
         per_user_cap=definition.per_user_cap,
         priority=definition.priority,
-        starts_at=starts_at,
-        ends_at=ends_at,
+        starts_at=window[0],
+        ends_at=window[1],
     )
+
+
+def core_of(rule_id: UUID, definition: RuleDefinition, exponent: int) -> CoreRule:
+    """The pure core's rule; else VALIDATION naming every problem of the definition, each at its field
+    (the checks of the parts are independent: a bad window, a bad rate and a bad multiplier are three
+    problems in one answer, not one per attempt)."""
+    found = Problems()
+    window = _utc(definition.starts_at), _utc(definition.ends_at)
+    if window[0] is not None and window[1] is not None and window[1] <= window[0]:
+        found.add("ends_at", "must be after starts_at")
+    core: CoreRule | None
+    if definition.kind == "earn":
+        core = _earn_rule(rule_id, definition, window, found)
+    else:
+        core = _issuance_rule(rule_id, definition, exponent, window, found)
+    if found or core is None:
+        raise found.error()
+    return core
 
 
 def stored(definition: RuleDefinition) -> dict[str, Any]:

@@ -36,7 +36,8 @@ async def create_rule(request: Req) -> Response[bytes]:
     `point_account_id` or the default account) or `kind: "issuance"` (`offer_id`, a `trigger` with a
     `type`: points_threshold, transaction_closed, visit_count, user_enrolled, custom_event; `recurrence`
     once or every_time; `per_user_cap`). Both take `priority` and an active window
-    (`starts_at`, `ends_at`). An unknown offer is OFFER_NOT_FOUND, an unknown account NOT_FOUND."""
+    (`starts_at`, `ends_at`). A malformed rule is one VALIDATION error whose `fields` name every
+    problem of its shape at once; then an unknown offer is OFFER_NOT_FOUND, an unknown account NOT_FOUND."""
     call = await offers_call(request, CreateRuleRequest, ADMIN_ROLES)
     return ok(await rules_service.create_rule(call.db, call.body, call.now))
 

@@ -85,17 +85,16 @@ def _probe(definition: RuleDefinition) -> RuleDefinition:
 
 async def problems_of(db: Database, retailer_id: UUID, request: RuleDefinition) -> dict[str, list[str]]:
     """What `create_rule`/`update_rule` would refuse about `request`, by API path; reads only. The admin
-    form shows these with its decode problems in one answer. The shape check stops at its first problem
-    (as the core does), but each object the rule names is looked up on its own, so a bad shape and an
-    unknown offer or account are reported together."""
+    form shows these with its decode problems in one answer: every shape problem `core_of` finds, and
+    each object the rule names looked up on its own, so a bad shape and an unknown offer or account are
+    reported together."""
     definition = _definition_of(request)
     problems: dict[str, list[str]] = {}
     async with db.read() as conn:
         try:
             definitions.core_of(new_id(), _probe(definition), await engine.exponent_of(conn, retailer_id))
         except ValidationFailed as exc:
-            for path, messages in (exc.fields or {"": [exc.message]}).items():
-                problems.setdefault(path, []).extend(messages)
+            problems = {path: list(messages) for path, messages in (exc.fields or {"": [exc.message]}).items()}
         named: list[tuple[str, UUID | None]] = []
         if definition.kind == "earn":
             named.append(("point_account_id", definition.point_account_id))
@@ -119,7 +118,8 @@ async def _resolved(
     """The definition with its accounts resolved (the default one when none is named), checked
     against the retailer's objects and turned into the core rule (which validates the rest)."""
     exponent = await engine.exponent_of(conn, retailer_id)
-    # Shape first, so a malformed body is VALIDATION before any NOT_FOUND for what it names.
+    # Shape first, so a malformed body is VALIDATION (naming every shape problem) before any NOT_FOUND
+    # for what it names.
     definitions.core_of(rule_id, _probe(definition), exponent)
     if definition.kind == "earn":
         account = await _account(conn, retailer_id, definition.point_account_id, "point_account_id", now)
