@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import exc, text
+from datetime import UTC, datetime, timedelta, timezone
 
-from openoffers.kit.db import Database, Timeouts, unavailable
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, exc, insert, select, text
+
+from openoffers.kit.db import Database, Timeouts, UtcDateTime, unavailable
 from openoffers.settings import Settings
 
 
@@ -62,3 +64,25 @@ def test_timeouts_come_from_the_environment() -> None:
     )
     assert settings.db_timeouts == Timeouts(pool_ms=250, lock_ms=750, statement_ms=1500)
     assert Settings().db_timeouts == Timeouts(pool_ms=2000, lock_ms=5000, statement_ms=10000)
+
+
+async def test_timestamps_read_back_as_the_aware_utc_instants_written(database_url: str) -> None:
+    """SQLite keeps offset-free UTC text and reads it back by a fast path (kit.db._sqlite_utc); both
+    engines answer the very instant written, aware in UTC, with and without microseconds."""
+    db = Database(database_url, pool_size=1)
+    written = [
+        datetime(2026, 3, 8, 9, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 3, 8, 10, 0, tzinfo=UTC),
+        datetime(2026, 3, 8, 5, 0, 0, 1, tzinfo=timezone(timedelta(hours=-5))),
+    ]
+    try:
+        async with db.write() as conn:
+            await conn.execute(text("CREATE TEMPORARY TABLE stamps (n INTEGER, at TIMESTAMP WITH TIME ZONE)"))
+            table = Table("stamps", MetaData(), Column("n", Integer), Column("at", UtcDateTime()))
+            await conn.execute(insert(table), [{"n": n, "at": at} for n, at in enumerate(written)])
+            read = [row.at for row in await conn.execute(select(table.c.at).order_by(table.c.n))]
+    finally:
+        await db.dispose()
+    assert read == written
+    assert all(at.tzinfo is UTC for at in read)
+    assert read[2] == datetime(2026, 3, 8, 10, 0, 0, 1, tzinfo=UTC)

@@ -78,6 +78,8 @@ class UtcDateTime(TypeDecorator[datetime]):
         """The driver's parse and `process_result_value` as one function: TypeDecorator's own chains two
         calls per value, and a POS wallet read decodes some two hundred timestamps."""
         parse = self.impl_instance.result_processor(dialect, coltype)
+        if dialect.name == "sqlite":
+            return _sqlite_utc(parse)
 
         def process(value: Any) -> datetime | None:
             if value is None:
@@ -87,6 +89,25 @@ class UtcDateTime(TypeDecorator[datetime]):
             return _aware_utc(value)
 
         return process
+
+
+# The two forms `process_bind_param` leaves in SQLite (offset-free UTC), with and without microseconds.
+_SQLITE_UTC_LENGTHS = frozenset({len("2026-01-01 00:00:00"), len("2026-01-01 00:00:00.000000")})
+
+
+def _sqlite_utc(parse: Callable[[Any], Any] | None) -> Callable[[Any], datetime | None]:
+    """SQLite's stored text read straight into an aware UTC datetime: the text with "+00:00" appended,
+    parsed by `fromisoformat`, is already in UTC (a seventh of the cost of parsing, then `replace`); any
+    other form goes the general way."""
+
+    def process(value: Any) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str) and len(value) in _SQLITE_UTC_LENGTHS:
+            return datetime.fromisoformat(value + "+00:00")
+        return _aware_utc(parse(value) if parse is not None else value)
+
+    return process
 
 
 def _aware_utc(value: datetime) -> datetime:
