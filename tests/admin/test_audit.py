@@ -203,7 +203,21 @@ async def test_every_kind_of_change_leaves_one_exact_row(
 
         # A points adjustment in the admin UI, then the management API with a key.
         user_id = await customer(client, tenant)
-        assert await log.new() == []  # creating a customer is not in the audited list
+        assert await log.one() == (
+            f"api_key:{tenant.key}",
+            "customer",
+            user_id,
+            "created",
+            None,
+            {
+                "external_customer_id": "C-1",
+                "first_name": "Ada",
+                "last_name": "Lovelace",
+                "email": "ada@example.com",
+                "phone": None,
+                "profile_fields": {},
+            },
+        )
         await owner.post(
             f"/admin/customers/{user_id}/points", {"amount": "50", "reason": "goodwill", "reference": "r1"}
         )
@@ -273,9 +287,9 @@ async def test_the_audit_page_filters_by_person_object_and_date(
 
         everything = await admin.get("/admin/audit")
         assert everything.status_code == 200
-        # The tenant's key, store and POS client (made by the fixture: "system"), the invitation, the
-        # password, the two offer changes, the store.
-        assert count(everything) == "8"
+        # The tenant's retailer, key, store and POS client (made by the fixture: "system"), the invitation,
+        # the password, the two offer changes, the store.
+        assert count(everything) == "9"
         assert "system (command line)" in everything.text
         assert "m@example.com" in everything.text and f"API key {tenant.key}" in everything.text
         by_mia = await admin.get("/admin/audit", params={"actor": mia})
@@ -285,11 +299,11 @@ async def test_the_audit_page_filters_by_person_object_and_date(
         assert '<code>title</code>: "20% off coffee" → "25% off coffee"' in offers_only.text
         # Dates are the retailer's (New York): the clock started at 08:00 there on 15 June 2026.
         first_day = await admin.get("/admin/audit", params={"from": "2026-06-15", "to": "2026-06-15"})
-        assert count(first_day) == "6"
+        assert count(first_day) == "7"
         later = await admin.get("/admin/audit", params={"from": "2026-06-16"})
         assert count(later) == "2"
         nonsense = await admin.get("/admin/audit", params={"from": "yesterday", "object_type": "spaceship"})
-        assert count(nonsense) == "8"
+        assert count(nonsense) == "9"
         # The offer's own page shows its history with what changed.
         page = await marketer.get(f"/admin/offers/{offer_id}")
         assert 'id="history-title">History' in page.text

@@ -68,7 +68,7 @@ async def catalog_import(request: Req) -> Response[Any]:
     if report.problems:
         return await _page(request, admin, status=400, report=report)
     ctx = context(request)
-    imported = await upload.import_checked(ctx.db, admin.retailer.id, report.items, ctx.clock())
+    imported = await upload.import_checked(ctx.db, admin.retailer.id, report.items, ctx.clock(), file=sent.filename)
     return await _page(request, admin, report=report, imported=imported)
 
 

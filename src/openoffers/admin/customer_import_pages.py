@@ -43,7 +43,7 @@ async def customer_import(request: Req) -> Response[Any]:
         report.refuse(0, "the file is larger than 20 MiB: split it")
         return _page(admin, report, 400)
     ctx = context(request)
-    report = await import_customers(ctx.db, admin.retailer.id, data, ctx.clock())
+    report = await import_customers(ctx.db, admin.retailer.id, data, ctx.clock(), file=sent.filename)
     return _page(admin, report, 400 if report.problems else 200)
 
 

@@ -1,5 +1,9 @@
 """The retailer's item catalog: items with their categories, imported in bulk and upserted by item_id.
 
+Every import (the API's, the admin UI's file, each batch of the CLI's) goes through `import_in`, which
+writes one audit row for it in its transaction: how many items there were and are, how many it
+imported, and the file's name. Never a row per item.
+
 `categories_for` is what the POS and the rules simulator use to give check lines their categories
 (earn multipliers and triggers by category, offer catalog restrictions by category).
 """
@@ -11,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,6 +23,7 @@ from openoffers.catalog.schemas import CatalogImportRequest, CatalogImportResult
 from openoffers.kit.db import Database
 from openoffers.kit.errors import NotFound, ValidationFailed
 from openoffers.tables.catalog import catalog_items
+from openoffers.tenancy import audit
 from openoffers.tenancy import repository as tenancy_repo
 
 BATCH = 500  # rows per INSERT: well inside SQLite's bound-parameter limit
@@ -94,17 +99,55 @@ async def upsert(conn: AsyncConnection, retailer_id: UUID, items: Sequence[Catal
     return len(rows)
 
 
+async def _count(conn: AsyncConnection, retailer_id: UUID) -> int:
+    query = select(func.count()).select_from(catalog_items).where(catalog_items.c.retailer_id == retailer_id)
+    return int(await conn.scalar(query) or 0)
+
+
+async def import_in(
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    items: Sequence[CatalogItem],
+    now: datetime,
+    *,
+    file: str | None = None,
+    batch: int | None = None,
+) -> int:
+    """`upsert` plus its audit row, against the retailer (whose one catalog it is). `file` names what
+    the items came from, `batch` which part of it this transaction holds (the CLI's)."""
+    before = await _count(conn, retailer_id)
+    imported = await upsert(conn, retailer_id, items, now)
+    after: dict[str, object] = {"items": await _count(conn, retailer_id), "imported": imported}
+    if file is not None:
+        after["file"] = file
+    if batch is not None:
+        after["batch"] = batch
+    await audit.record(
+        conn,
+        retailer_id=retailer_id,
+        object_type="catalog",
+        object_id=retailer_id,
+        action="imported",
+        before={"items": before},
+        after=after,
+        now=now,
+    )
+    return imported
+
+
 async def import_items(db: Database, request: CatalogImportRequest, now: datetime) -> CatalogImportResult:
     """api/2.0/catalog/import: all the request's items in one transaction, or none."""
     items = [normalize(item, f"items[{i}]") for i, item in enumerate(request.items)]
     async with db.write() as conn:
-        count = await upsert(conn, request.retailer_id, items, now)
+        count = await import_in(conn, request.retailer_id, items, now)
     return CatalogImportResult(imported=count)
 
 
-async def import_batch(db: Database, retailer_id: UUID, items: Sequence[CatalogItem], now: datetime) -> int:
+async def import_batch(
+    db: Database, retailer_id: UUID, items: Sequence[CatalogItem], now: datetime, *, file: str, batch: int
+) -> int:
     """One batch of a bulk import (the CLI), in its own transaction; the retailer must exist."""
     async with db.write() as conn:
         if await tenancy_repo.get_retailer(conn, retailer_id) is None:
             raise NotFound("retailer not found", fields={"retailer_id": ["not found"]})
-        return await upsert(conn, retailer_id, items, now)
+        return await import_in(conn, retailer_id, items, now, file=file, batch=batch)

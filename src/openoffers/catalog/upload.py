@@ -1,6 +1,6 @@
 """A catalog file sent from the admin UI: every line checked first (each problem reported with its line
 number), then all of it imported in one transaction, or nothing. The rows are read and checked by
-`catalog.file` and written by `catalog.service.upsert`, exactly as `openoffers catalog import` does."""
+`catalog.file` and written by `catalog.service.import_in`, exactly as `openoffers catalog import` does."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import datetime
 from uuid import UUID
 
 from openoffers.catalog.file import CSV_SUFFIXES, JSONL_SUFFIXES, CatalogFileError, checked, csv_rows
-from openoffers.catalog.service import CatalogItem, upsert
+from openoffers.catalog.service import CatalogItem, import_in
 from openoffers.kit.db import Database
 
 MAX_REPORTED = 200  # problems listed; a file with more says how many more
@@ -60,7 +60,7 @@ def check_file(data: bytes, filename: str) -> Checked:
     return result
 
 
-async def import_checked(db: Database, retailer_id: UUID, items: list[CatalogItem], now: datetime) -> int:
-    """All the items in one transaction (a failure leaves the catalog as it was)."""
+async def import_checked(db: Database, retailer_id: UUID, items: list[CatalogItem], now: datetime, *, file: str) -> int:
+    """All the items in one transaction (a failure leaves the catalog as it was), with its audit row."""
     async with db.write() as conn:
-        return await upsert(conn, retailer_id, items, now)
+        return await import_in(conn, retailer_id, items, now, file=file)

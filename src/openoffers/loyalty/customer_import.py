@@ -18,7 +18,9 @@ from openoffers.kit import wire
 from openoffers.kit.db import Database
 from openoffers.kit.errors import DomainError
 from openoffers.loyalty.rules import engine
+from openoffers.wallet import audited
 from openoffers.wallet import service as users
+from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.lifecycle import SYSTEM_ACTOR
 from openoffers.wallet.schemas import CreateUserRequest
 
@@ -84,9 +86,10 @@ def _rows(data: bytes, report: CustomerImport, retailer_id: UUID) -> list[tuple[
     return rows
 
 
-async def import_customers(db: Database, retailer_id: UUID, data: bytes, now: datetime) -> CustomerImport:
+async def import_customers(db: Database, retailer_id: UUID, data: bytes, now: datetime, *, file: str) -> CustomerImport:
     """Check every line, then create every customer (and run their enrolment rules) in one transaction;
-    with any problem, the report lists each and nothing is created."""
+    with any problem, the report lists each and nothing is created. The audit log gets one row for the
+    import (counts and the file's name), not one per customer."""
     report = CustomerImport()
     rows = _rows(data, report, retailer_id)
     if not rows and not report.problems:
@@ -95,6 +98,7 @@ async def import_customers(db: Database, retailer_id: UUID, data: bytes, now: da
         return report
     try:
         async with db.write() as conn:
+            before = await users_repo.count_users(conn, retailer_id)
             for line, request in rows:
                 try:
                     user = await users.create_user_in(conn, request, now)
@@ -106,6 +110,10 @@ async def import_customers(db: Database, retailer_id: UUID, data: bytes, now: da
                 )
             if report.problems:
                 raise _RollBack
+            after = await users_repo.count_users(conn, retailer_id)
+            await audited.customers_imported(
+                conn, retailer_id, file=file, before=before, after=after, created=len(rows), now=now
+            )
     except _RollBack:
         return report
     report.created = len(rows)
