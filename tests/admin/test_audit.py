@@ -312,3 +312,35 @@ async def test_the_audit_page_filters_by_person_object_and_date(
         assert "<code>definition.text_config.0.title</code>" in page.text
     finally:
         await marketer.http.aclose()
+
+
+async def test_customers_and_user_offers_are_objects_to_filter_on(
+    admin: Browser, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    user_id = await customer(client, tenant)
+    offer = await client.post(
+        "/api/2.0/offers/management/create", json=offer_body(tenant.retailer_id), headers=tenant.auth
+    )
+    offer_id = offer.json()["payload"]["offer_id"]
+    issued = await admin.post(f"/admin/customers/{user_id}/issue", {"offer_id": offer_id, "quantity": "2"})
+    assert issued.status_code == 303, issued.text
+    await admin.post(f"/admin/customers/{user_id}/edit", {"external_customer_id": "C-1", "first_name": "Ada"})
+
+    def count(page: httpx.Response) -> str:
+        found = re.search(r'id="audit-count">(\d+) change', page.text)
+        assert found, page.text
+        return found.group(1)
+
+    everything = await admin.get("/admin/audit")
+    assert '<option value="customer">Customer</option>' in everything.text
+    assert '<option value="user_offer">User offer</option>' in everything.text
+    customers = await admin.get("/admin/audit", params={"object_type": "customer"})
+    # Created through the API, then edited in the admin UI (the name cleared, the e-mail removed).
+    assert count(customers) == "2"
+    assert f'<a href="/admin/customers/{user_id}"><code>{user_id[:8]}</code></a>' in customers.text
+    assert "<code>last_name</code>" in customers.text and "<code>email</code>" in customers.text
+    user_offers = await admin.get("/admin/audit", params={"object_type": "user_offer"})
+    assert count(user_offers) == "2"  # one row per copy issued
+    assert user_offers.text.count("<strong>issued</strong>") == 2
+    one = await admin.get("/admin/audit", params={"object_type": "customer", "object_id": user_id})
+    assert count(one) == "2"
