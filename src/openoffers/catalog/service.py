@@ -1,8 +1,8 @@
 """The retailer's item catalog: items with their categories, imported in bulk and upserted by item_id.
 
 Every import (the API's, the admin UI's file, each batch of the CLI's) goes through `import_in`, which
-writes one audit row for it in its transaction: how many items there were and are, how many it
-imported, and the file's name. Never a row per item.
+writes one audit row for it in its transaction: how many items it imported, how many were new, and the
+file's name. Never a row per item.
 
 `categories_for` is what the POS and the rules simulator use to give check lines their categories
 (earn multipliers and triggers by category, offer catalog restrictions by category).
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -99,11 +99,6 @@ async def upsert(conn: AsyncConnection, retailer_id: UUID, items: Sequence[Catal
     return len(rows)
 
 
-async def _count(conn: AsyncConnection, retailer_id: UUID) -> int:
-    query = select(func.count()).select_from(catalog_items).where(catalog_items.c.retailer_id == retailer_id)
-    return int(await conn.scalar(query) or 0)
-
-
 async def import_in(
     conn: AsyncConnection,
     retailer_id: UUID,
@@ -113,11 +108,12 @@ async def import_in(
     file: str | None = None,
     batch: int | None = None,
 ) -> int:
-    """`upsert` plus its audit row, against the retailer (whose one catalog it is). `file` names what
-    the items came from, `batch` which part of it this transaction holds (the CLI's)."""
-    before = await _count(conn, retailer_id)
+    """`upsert` plus its audit row, against the retailer (whose one catalog it is): how many items it
+    imported and how many of them are new. `file` names what they came from, `batch` which part of it
+    this transaction holds (the CLI's). Counting the catalog instead would cost a scan per batch."""
+    known = len(await categories_for(conn, retailer_id, [item.item_id for item in items]))
     imported = await upsert(conn, retailer_id, items, now)
-    after: dict[str, object] = {"items": await _count(conn, retailer_id), "imported": imported}
+    after: dict[str, object] = {"imported": imported, "new": imported - known}
     if file is not None:
         after["file"] = file
     if batch is not None:
@@ -128,7 +124,7 @@ async def import_in(
         object_type="catalog",
         object_id=retailer_id,
         action="imported",
-        before={"items": before},
+        before=None,
         after=after,
         now=now,
     )

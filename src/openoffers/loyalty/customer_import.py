@@ -20,7 +20,6 @@ from openoffers.kit.errors import DomainError
 from openoffers.loyalty.rules import engine
 from openoffers.wallet import audited
 from openoffers.wallet import service as users
-from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.lifecycle import SYSTEM_ACTOR
 from openoffers.wallet.schemas import CreateUserRequest
 
@@ -89,7 +88,7 @@ def _rows(data: bytes, report: CustomerImport, retailer_id: UUID) -> list[tuple[
 async def import_customers(db: Database, retailer_id: UUID, data: bytes, now: datetime, *, file: str) -> CustomerImport:
     """Check every line, then create every customer (and run their enrolment rules) in one transaction;
     with any problem, the report lists each and nothing is created. The audit log gets one row for the
-    import (counts and the file's name), not one per customer."""
+    import (how many, and the file's name), not one per customer."""
     report = CustomerImport()
     rows = _rows(data, report, retailer_id)
     if not rows and not report.problems:
@@ -98,7 +97,6 @@ async def import_customers(db: Database, retailer_id: UUID, data: bytes, now: da
         return report
     try:
         async with db.write() as conn:
-            before = await users_repo.count_users(conn, retailer_id)
             for line, request in rows:
                 try:
                     user = await users.create_user_in(conn, request, now)
@@ -110,10 +108,7 @@ async def import_customers(db: Database, retailer_id: UUID, data: bytes, now: da
                 )
             if report.problems:
                 raise _RollBack
-            after = await users_repo.count_users(conn, retailer_id)
-            await audited.customers_imported(
-                conn, retailer_id, file=file, before=before, after=after, created=len(rows), now=now
-            )
+            await audited.customers_imported(conn, retailer_id, file=file, created=len(rows), now=now)
     except _RollBack:
         return report
     report.created = len(rows)

@@ -76,18 +76,18 @@ async def customer_updated(conn: AsyncConnection, before: UserRow, after: UserRo
 
 
 async def customers_imported(
-    conn: AsyncConnection, retailer_id: UUID, *, file: str, before: int, after: int, created: int, now: datetime
+    conn: AsyncConnection, retailer_id: UUID, *, file: str, created: int, now: datetime
 ) -> None:
     """One row for a whole import, against the retailer (whose customers they are): how many customers
-    there were and are, how many the file made, and its name. Never a row per customer."""
+    the file made, and its name. Never a row per customer."""
     await audit.record(
         conn,
         retailer_id=retailer_id,
         object_type="customer",
         object_id=retailer_id,
         action="imported",
-        before={"customers": before},
-        after={"customers": after, "created": created, "file": file},
+        before=None,
+        after={"created": created, "file": file},
         now=now,
     )
 

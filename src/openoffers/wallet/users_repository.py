@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.tables.wallet import users
@@ -157,13 +157,6 @@ def user_of(row: Any, prefix: str = "") -> UserRow:
 async def existing_user_ids(conn: AsyncConnection, retailer_id: UUID, user_ids: Sequence[UUID]) -> set[UUID]:
     rows = await conn.execute(select(users.c.id).where(users.c.retailer_id == retailer_id, users.c.id.in_(user_ids)))
     return {r.id for r in rows}
-
-
-async def count_users(conn: AsyncConnection, retailer_id: UUID) -> int:
-    """How many customers the retailer has (an import's audit row says it before and after)."""
-    return int(
-        await conn.scalar(select(func.count()).select_from(users).where(users.c.retailer_id == retailer_id)) or 0
-    )
 
 
 async def search_users(
