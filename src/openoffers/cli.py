@@ -513,8 +513,9 @@ def catalog_import(
         imported = 0
         with Progress(console=Console(stderr=True), disable=as_json) as progress:
             task = progress.add_task(f"Importing {file.name}", total=total)
-            for batch in catalog_file.batches(file, batch_size):
-                imported += await catalog.import_batch(db, retailer_id, batch, utc_now())
+            # One transaction, and so one audit row, per batch (docs/DECISIONS.md, the audit log's boundary).
+            for number, batch in enumerate(catalog_file.batches(file, batch_size), start=1):
+                imported += await catalog.import_batch(db, retailer_id, batch, utc_now(), file=file.name, batch=number)
                 progress.advance(task, len(batch))
         return imported
 

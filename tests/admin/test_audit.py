@@ -203,7 +203,21 @@ async def test_every_kind_of_change_leaves_one_exact_row(
 
         # A points adjustment in the admin UI, then the management API with a key.
         user_id = await customer(client, tenant)
-        assert await log.new() == []  # creating a customer is not in the audited list
+        assert await log.one() == (
+            f"api_key:{tenant.key}",
+            "customer",
+            user_id,
+            "created",
+            None,
+            {
+                "external_customer_id": "C-1",
+                "first_name": "Ada",
+                "last_name": "Lovelace",
+                "email": "ada@example.com",
+                "phone": None,
+                "profile_fields": {},
+            },
+        )
         await owner.post(
             f"/admin/customers/{user_id}/points", {"amount": "50", "reason": "goodwill", "reference": "r1"}
         )
@@ -273,9 +287,9 @@ async def test_the_audit_page_filters_by_person_object_and_date(
 
         everything = await admin.get("/admin/audit")
         assert everything.status_code == 200
-        # The tenant's key, store and POS client (made by the fixture: "system"), the invitation, the
-        # password, the two offer changes, the store.
-        assert count(everything) == "8"
+        # The tenant's retailer, key, store and POS client (made by the fixture: "system"), the invitation,
+        # the password, the two offer changes, the store.
+        assert count(everything) == "9"
         assert "system (command line)" in everything.text
         assert "m@example.com" in everything.text and f"API key {tenant.key}" in everything.text
         by_mia = await admin.get("/admin/audit", params={"actor": mia})
@@ -285,11 +299,11 @@ async def test_the_audit_page_filters_by_person_object_and_date(
         assert '<code>title</code>: "20% off coffee" → "25% off coffee"' in offers_only.text
         # Dates are the retailer's (New York): the clock started at 08:00 there on 15 June 2026.
         first_day = await admin.get("/admin/audit", params={"from": "2026-06-15", "to": "2026-06-15"})
-        assert count(first_day) == "6"
+        assert count(first_day) == "7"
         later = await admin.get("/admin/audit", params={"from": "2026-06-16"})
         assert count(later) == "2"
         nonsense = await admin.get("/admin/audit", params={"from": "yesterday", "object_type": "spaceship"})
-        assert count(nonsense) == "8"
+        assert count(nonsense) == "9"
         # The offer's own page shows its history with what changed.
         page = await marketer.get(f"/admin/offers/{offer_id}")
         assert 'id="history-title">History' in page.text
@@ -298,3 +312,35 @@ async def test_the_audit_page_filters_by_person_object_and_date(
         assert "<code>definition.text_config.0.title</code>" in page.text
     finally:
         await marketer.http.aclose()
+
+
+async def test_customers_and_user_offers_are_objects_to_filter_on(
+    admin: Browser, client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    user_id = await customer(client, tenant)
+    offer = await client.post(
+        "/api/2.0/offers/management/create", json=offer_body(tenant.retailer_id), headers=tenant.auth
+    )
+    offer_id = offer.json()["payload"]["offer_id"]
+    issued = await admin.post(f"/admin/customers/{user_id}/issue", {"offer_id": offer_id, "quantity": "2"})
+    assert issued.status_code == 303, issued.text
+    await admin.post(f"/admin/customers/{user_id}/edit", {"external_customer_id": "C-1", "first_name": "Ada"})
+
+    def count(page: httpx.Response) -> str:
+        found = re.search(r'id="audit-count">(\d+) change', page.text)
+        assert found, page.text
+        return found.group(1)
+
+    everything = await admin.get("/admin/audit")
+    assert '<option value="customer">Customer</option>' in everything.text
+    assert '<option value="user_offer">User offer</option>' in everything.text
+    customers = await admin.get("/admin/audit", params={"object_type": "customer"})
+    # Created through the API, then edited in the admin UI (the name cleared, the e-mail removed).
+    assert count(customers) == "2"
+    assert f'<a href="/admin/customers/{user_id}"><code>{user_id[:8]}</code></a>' in customers.text
+    assert "<code>last_name</code>" in customers.text and "<code>email</code>" in customers.text
+    user_offers = await admin.get("/admin/audit", params={"object_type": "user_offer"})
+    assert count(user_offers) == "2"  # one row per copy issued
+    assert user_offers.text.count("<strong>issued</strong>") == 2
+    one = await admin.get("/admin/audit", params={"object_type": "customer", "object_id": user_id})
+    assert count(one) == "2"

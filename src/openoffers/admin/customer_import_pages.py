@@ -38,8 +38,8 @@ async def customer_import(request: Req) -> Response[Any]:
     admin = await require_admin(request)
     ctx = context(request)
 
-    def start(data: bytes, _filename: str) -> AsyncGenerator[Progress | ImportReport, None]:
-        return import_customers(ctx.db, admin.retailer.id, data, ctx.clock())
+    def start(data: bytes, filename: str) -> AsyncGenerator[Progress | ImportReport, None]:
+        return import_customers(ctx.db, admin.retailer.id, data, ctx.clock(), file=filename)
 
     async def page(report: ImportReport) -> Response[Any]:
         return _page(admin, report)

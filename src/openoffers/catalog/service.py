@@ -1,5 +1,9 @@
 """The retailer's item catalog: items with their categories, imported in bulk and upserted by item_id.
 
+Every import (the API's, the admin UI's file, each batch of the CLI's) goes through `import_in`, which
+writes one audit row for it in its transaction: how many items it imported, how many were new, and the
+file's name. Never a row per item.
+
 `categories_for` is what the POS and the rules simulator use to give check lines their categories
 (earn multipliers and triggers by category, offer catalog restrictions by category).
 """
@@ -19,6 +23,7 @@ from openoffers.catalog.schemas import CatalogImportRequest, CatalogImportResult
 from openoffers.kit.db import Database
 from openoffers.kit.errors import NotFound, ValidationFailed
 from openoffers.tables.catalog import catalog_items
+from openoffers.tenancy import audit
 from openoffers.tenancy import repository as tenancy_repo
 
 BATCH = 500  # rows per INSERT: well inside SQLite's bound-parameter limit
@@ -98,17 +103,70 @@ async def upsert(conn: AsyncConnection, retailer_id: UUID, items: Sequence[Catal
     return len(rows)
 
 
+async def import_in(
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    items: Sequence[CatalogItem],
+    now: datetime,
+    *,
+    file: str | None = None,
+    batch: int | None = None,
+) -> int:
+    """`upsert` plus its audit row, against the retailer (whose one catalog it is): how many items it
+    imported and how many of them are new. `file` names what they came from, `batch` which part of it
+    this transaction holds (the CLI's). Counting the catalog instead would cost a scan per batch."""
+    known = await known_count(conn, retailer_id, items)
+    imported = await upsert(conn, retailer_id, items, now)
+    await record_import(conn, retailer_id, imported=imported, new=imported - known, now=now, file=file, batch=batch)
+    return imported
+
+
+async def known_count(conn: AsyncConnection, retailer_id: UUID, items: Sequence[CatalogItem]) -> int:
+    """How many of `items` the catalog has already (what an import's audit row counts as not new)."""
+    return len(await categories_for(conn, retailer_id, [item.item_id for item in items]))
+
+
+async def record_import(
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    *,
+    imported: int,
+    new: int,
+    now: datetime,
+    file: str | None = None,
+    batch: int | None = None,
+) -> None:
+    """An import's one audit row, in its transaction: how many items, how many new, from which file."""
+    after: dict[str, object] = {"imported": imported, "new": new}
+    if file is not None:
+        after["file"] = file
+    if batch is not None:
+        after["batch"] = batch
+    await audit.record(
+        conn,
+        retailer_id=retailer_id,
+        object_type="catalog",
+        object_id=retailer_id,
+        action="imported",
+        before=None,
+        after=after,
+        now=now,
+    )
+
+
 async def import_items(db: Database, request: CatalogImportRequest, now: datetime) -> CatalogImportResult:
     """api/2.0/catalog/import: all the request's items in one transaction, or none."""
     items = [normalize(item, f"items[{i}]") for i, item in enumerate(request.items)]
     async with db.write() as conn:
-        count = await upsert(conn, request.retailer_id, items, now)
+        count = await import_in(conn, request.retailer_id, items, now)
     return CatalogImportResult(imported=count)
 
 
-async def import_batch(db: Database, retailer_id: UUID, items: Sequence[CatalogItem], now: datetime) -> int:
+async def import_batch(
+    db: Database, retailer_id: UUID, items: Sequence[CatalogItem], now: datetime, *, file: str, batch: int
+) -> int:
     """One batch of a bulk import (the CLI), in its own transaction; the retailer must exist."""
     async with db.write() as conn:
         if await tenancy_repo.get_retailer(conn, retailer_id) is None:
             raise NotFound("retailer not found", fields={"retailer_id": ["not found"]})
-        return await upsert(conn, retailer_id, items, now)
+        return await import_in(conn, retailer_id, items, now, file=file, batch=batch)

@@ -1,6 +1,7 @@
 """A catalog file sent from the admin UI: every line checked first (each problem reported with its line
 number), then all of it imported in one transaction, or nothing. The rows are read and checked by
-`catalog.file` and written by `catalog.service.upsert`, exactly as `openoffers catalog import` does.
+`catalog.file` and written by `catalog.service.upsert`, exactly as `openoffers catalog import` does, with
+the import's one audit row (`catalog.service.record_import`).
 
 `import_file` tells its progress as it goes (`kit.file_import`); the admin page either streams it to the
 browser or only waits for the report."""
@@ -15,7 +16,7 @@ from datetime import datetime
 from uuid import UUID
 
 from openoffers.catalog.file import CSV_SUFFIXES, JSONL_SUFFIXES, CatalogFileError, checked, csv_rows
-from openoffers.catalog.service import BATCH, CatalogItem, upsert
+from openoffers.catalog.service import BATCH, CatalogItem, known_count, record_import, upsert
 from openoffers.kit.db import Database
 from openoffers.kit.file_import import CHECKING, WRITING, ImportReport, Progress, due
 
@@ -70,9 +71,15 @@ async def import_file(
         return
     # The last of repeated ids wins, as `upsert` has it; distinct first, so the batches count exactly.
     items = list({item.item_id: item for item in result.items}.values())
+    known = 0
     async with db.write() as conn:
         yield Progress(WRITING, 0, len(items))
         for start in range(0, len(items), BATCH):
-            result.imported += await upsert(conn, retailer_id, items[start : start + BATCH], now)
+            batch = items[start : start + BATCH]
+            known += await known_count(conn, retailer_id, batch)
+            result.imported += await upsert(conn, retailer_id, batch, now)
             yield Progress(WRITING, result.imported, len(items))
+        await record_import(
+            conn, retailer_id, imported=result.imported, new=result.imported - known, now=now, file=filename
+        )
     yield result

@@ -19,6 +19,7 @@ from openoffers.kit.db import Database
 from openoffers.kit.errors import DomainError
 from openoffers.kit.file_import import CHECKING, WRITING, ImportReport, Progress, due
 from openoffers.loyalty.rules import engine
+from openoffers.wallet import audited
 from openoffers.wallet import service as users
 from openoffers.wallet.lifecycle import SYSTEM_ACTOR
 from openoffers.wallet.schemas import CreateUserRequest
@@ -65,10 +66,11 @@ def _lines(data: bytes, report: ImportReport) -> list[tuple[int, dict[str, str]]
 
 
 async def import_customers(
-    db: Database, retailer_id: UUID, data: bytes, now: datetime
+    db: Database, retailer_id: UUID, data: bytes, now: datetime, *, file: str
 ) -> AsyncGenerator[Progress | ImportReport, None]:
     """Check every line, then create every customer (and run their enrolment rules) in one transaction;
-    with any problem, the report lists each and nothing is created. Yields progress, then the report."""
+    with any problem, the report lists each and nothing is created. Yields progress, then the report.
+    The audit log gets one row for the import (how many, and the file's name), not one per customer."""
     report = ImportReport()
     lines = _lines(data, report)
     if report.problems:
@@ -112,6 +114,7 @@ async def import_customers(
                     yield Progress(WRITING, done, total)
             if report.problems:
                 raise _RollBack
+            await audited.customers_imported(conn, retailer_id, file=file, created=len(rows), now=now)
     except _RollBack:
         yield report
         return

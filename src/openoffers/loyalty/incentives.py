@@ -146,6 +146,7 @@ async def _spend_one(
             if getattr(detail, name)
         },
     )
+    await ledger.audit_posted(conn, retailer_id, user_id, "spend", -amount, posted, now)
     after = await repo.get_balance(conn, retailer_id, account.id, user_id)
     upa_id = after.id if after else None
     at = iso_z(now) or ""

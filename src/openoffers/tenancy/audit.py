@@ -8,6 +8,12 @@ it (None before a creation); secrets and password hashes never go in.
 
 Webhooks (another part of the system) record their changes by calling `record` with object_type
 "webhook" in their own transaction, like every other domain.
+
+What is not recorded here, and why (docs/DECISIONS.md, "The audit log's boundary"): the POS API's calls
+and what a customer does through the retailer's own systems (custom events, reward store purchases,
+claim codes) are the customers' activity, kept in the check, the ledger and each user offer's history;
+what rules do in response is the rule's work, audited when the rule was changed. An import is one
+summary row (its counts and file), not a row per customer or item.
 """
 
 from __future__ import annotations
@@ -36,6 +42,11 @@ OBJECT_TYPES = {
     "points": "Points",
     "webhook": "Webhook",
     "loyalty_settings": "Loyalty settings",
+    "customer": "Customer",
+    "user_offer": "User offer",
+    "point_account": "Point account",
+    "catalog": "Catalog",
+    "retailer": "Retailer",
 }
 
 # How the pages word each action.
@@ -56,6 +67,13 @@ ACTION_LABELS = {
     "secret_rotated": "secret rotated",
     "paused": "paused",
     "resumed": "resumed",
+    "resent": "delivery sent again",
+    "issued": "issued",
+    "redeemed": "redeemed by hand",
+    "imported": "imported",
+    "adjust": "adjusted",
+    "earn": "earned",
+    "spend": "spent",
 }
 
 
@@ -91,6 +109,14 @@ async def record(
             after=None if after is None else plain(after),
         )
     )
+
+
+def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The two views narrowed to the keys whose values differ (as stored), for an edit whose reader
+    wants what changed rather than the whole object; two empty dictionaries when nothing did."""
+    old, new = plain(before), plain(after)
+    keys = [key for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
+    return {key: old.get(key) for key in keys}, {key: new.get(key) for key in keys}
 
 
 @dataclass(frozen=True, slots=True)

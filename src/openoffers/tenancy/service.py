@@ -95,6 +95,15 @@ def _client_view(client: PosClient) -> dict[str, Any]:
     return {"name": client.name, "store_ids": list(client.store_ids), "revoked": client.revoked_at is not None}
 
 
+def _retailer_view(retailer: Retailer) -> dict[str, Any]:
+    return {
+        "name": retailer.name,
+        "currency": retailer.currency,
+        "timezone": retailer.timezone,
+        "culture": retailer.culture,
+    }
+
+
 def _store_view(store: Store) -> dict[str, Any]:
     return {"name": store.name, "timezone": store.timezone, "tags": list(store.tags)}
 
@@ -125,6 +134,17 @@ async def create_retailer(
         if await repo.get_retailer(conn, retailer.id) is not None:
             raise Conflict(f"retailer {retailer.id} already exists", fields={"id": ["already exists"]})
         await repo.insert_retailer(conn, retailer)
+        # The first row of the retailer's own log (made by the operator's CLI, or the demo: "system").
+        await audit.record(
+            conn,
+            retailer_id=retailer.id,
+            object_type="retailer",
+            object_id=retailer.id,
+            action="created",
+            before=None,
+            after=_retailer_view(retailer),
+            now=now,
+        )
     return retailer
 
 

@@ -24,7 +24,7 @@ from openoffers.kit.db import Database
 from openoffers.kit.errors import Conflict, NotFound, UserNotFound, ValidationFailed
 from openoffers.kit.ids import new_id, parse_uuid
 from openoffers.tenancy import repository as tenancy_repo
-from openoffers.wallet import lifecycle
+from openoffers.wallet import audited, lifecycle
 from openoffers.wallet import repository as repo
 from openoffers.wallet import users_repository as users_repo
 from openoffers.wallet.history import default_culture_of, user_offer_out
@@ -125,7 +125,7 @@ async def create_user_in(conn: AsyncConnection, request: CreateUserRequest, now:
 
 
 async def update_user(db: Database, request: UpdateUserRequest, now: datetime) -> UserOut:
-    """Changes the fields sent; UNSET ones keep their value."""
+    """Changes the fields sent; UNSET ones keep their value. The audit log gets the fields that changed."""
     async with db.write() as conn:
         current = await users_repo.get_user(conn, request.retailer_id, request.user_id)
         if current is None:
@@ -151,6 +151,7 @@ async def update_user(db: Database, request: UpdateUserRequest, now: datetime) -
             raise Conflict(
                 "the user was changed concurrently", fields={"external_customer_id": ["already exists"]}
             ) from None
+        await audited.customer_updated(conn, current, user, now)
     return user_out(user)
 
 
@@ -226,12 +227,18 @@ async def search_users(db: Database, retailer_id: UUID, query: str, *, limit: in
 
 
 async def issue(db: Database, request: IssueRequest, now: datetime, actor: str) -> IssueResult:
-    """Issue `quantity` copies; each copy either gets a user offer or a `fail_reason` (200 either way)."""
+    """Issue `quantity` copies; each copy either gets a user offer or a `fail_reason` (200 either way).
+    Each user offer made is one audit row (a refused copy made nothing)."""
     async with db.write() as conn:
         w = await lifecycle.begin_user_write(conn, request.retailer_id, request.user_id, now, actor)
         outcomes = await issue_in(
             w, offer_id=request.offer_id, quantity=request.quantity, exact=request.issue_exact_version, source="api"
         )
+        for outcome in outcomes:
+            if outcome.user_offer_id is not None:
+                made = await repo.get_user_offer(conn, request.retailer_id, outcome.user_offer_id)
+                assert made is not None  # inserted just now in this transaction
+                await audited.user_offer_changed(conn, made, "issued", None, audited.user_offer_view(made), now)
     return IssueResult(status_list=[issue_status(o) for o in outcomes])
 
 
@@ -258,9 +265,15 @@ async def revoke(db: Database, request: RevokeRequest, now: datetime, actor: str
         if current is None:
             raise NotFound("user offer not found", fields={"user_offer_id": ["not found"]})
         w = await lifecycle.begin_user_write(conn, retailer_id, current.user_id, now, actor)
-        if not await lifecycle.revoke(w, current.id, request.reason.strip()):
-            after = await repo.get_user_offer(conn, retailer_id, current.id)
-            status = after.status_at(now) if after else current.status
+        reason = request.reason.strip()
+        if await lifecycle.revoke(w, current.id, reason):
+            # Revoke starts from Issued or Locked only, so `current` (read in this transaction) was one.
+            was = {"status": audited.status_name(current.status)}
+            now_is = {"status": audited.status_name(lifecycle.REVOKED), "reason": reason}
+            await audited.user_offer_changed(conn, current, "revoked", was, now_is, now)
+        else:
+            latest = await repo.get_user_offer(conn, retailer_id, current.id)
+            status = latest.status_at(now) if latest else current.status
             if status in (REDEEMED, EXPIRED):
                 name = STATUS_NAMES[status]
                 raise Conflict(

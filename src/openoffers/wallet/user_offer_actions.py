@@ -1,6 +1,7 @@
 """Offers API calls on one user offer that public SessionM clients make besides issue and revoke:
 acquisition/update (data attached to it) and redemption/manual_redeem (redeemed without a check).
-Each owns one transaction and changes the user offer only through `wallet.lifecycle`."""
+Each owns one transaction and changes the user offer only through `wallet.lifecycle`, and records the
+change in the audit log (`wallet.audited`) in the same transaction."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.db import Database
 from openoffers.kit.errors import AlreadyLocked, Conflict, NotFound, OfferNotRedeemable, ValidationFailed
-from openoffers.wallet import lifecycle
+from openoffers.tables.wallet import EventKind
+from openoffers.wallet import audited, lifecycle
 from openoffers.wallet import repository as repo
 from openoffers.wallet.history import default_culture_of, user_offer_out
-from openoffers.wallet.lifecycle import ISSUED, LOCKED, STATUS_NAMES
+from openoffers.wallet.lifecycle import ISSUED, LOCKED, REDEEMED, STATUS_NAMES
 from openoffers.wallet.repository import UserOfferRow, WalletRow
 from openoffers.wallet.schemas import ManualRedeemRequest, UpdatedUserOffer, UpdateUserOfferRequest, UserOfferOut
 
@@ -36,6 +38,13 @@ async def _row(conn: AsyncConnection, retailer_id: UUID, user_offer_id: UUID) ->
     return row
 
 
+async def _attached_data(conn: AsyncConnection, retailer_id: UUID, user_offer_id: UUID) -> str | None:
+    """The `custom_data` the user offer carries now: that of its latest `updated` event, if any."""
+    events = await repo.list_events(conn, retailer_id, user_offer_id)
+    attached = [e.detail.get("custom_data") for e in events if e.kind == EventKind.UPDATED]
+    return attached[-1] if attached else None
+
+
 async def update(db: Database, request: UpdateUserOfferRequest, now: datetime, actor: str) -> UpdatedUserOffer:
     """Attach `custom_data` to the user offer (an `updated` event in its history); its status and window
     stay as they are."""
@@ -47,7 +56,10 @@ async def update(db: Database, request: UpdateUserOfferRequest, now: datetime, a
     async with db.write() as conn:
         current = await _user_offer(conn, retailer_id, request.user_offer_id, request.user_id)
         w = await lifecycle.begin_user_write(conn, retailer_id, current.user_id, now, actor)
+        before = {"custom_data": await _attached_data(conn, retailer_id, current.id)}
         await lifecycle.update_data(w, current.id, {"custom_data": request.custom_data})
+        after = {"custom_data": request.custom_data}
+        await audited.user_offer_changed(conn, current, "updated", before, after, now)
         row = await _row(conn, retailer_id, current.id)
         default_culture = await default_culture_of(conn, retailer_id)
     out = user_offer_out(row, now, None, default_culture)
@@ -79,9 +91,13 @@ async def manual_redeem(db: Database, request: ManualRedeemRequest, now: datetim
                 fields={"user_offer_id": [f"is {name.lower()}"]},
             )
         detail = {"manual": True, "force_redeem": request.force_redeem}
-        if not await lifecycle.manual_redeem(w, uo.id, request.reason.strip() or MANUAL_REASON, detail):
+        reason = request.reason.strip() or MANUAL_REASON
+        if not await lifecycle.manual_redeem(w, uo.id, reason, detail):
             # Locked or revoked by a concurrent call since our read: theirs stands, ours changes nothing.
             raise Conflict("the user offer changed meanwhile; read it again", fields={"user_offer_id": ["changed"]})
+        was = {"status": audited.status_name(ISSUED)}
+        now_is = {"status": audited.status_name(REDEEMED), "reason": reason}
+        await audited.user_offer_changed(conn, uo, "redeemed", was, now_is, now)
         row = await _row(conn, retailer_id, uo.id)
         default_culture = await default_culture_of(conn, retailer_id)
     return user_offer_out(row, now, None, default_culture)

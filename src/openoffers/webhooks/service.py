@@ -216,15 +216,26 @@ async def deliveries(db: Database, request: DeliveriesRequest) -> DeliveryList:
 
 
 async def resend(db: Database, request: ResendRequest, now: datetime) -> DeliveryList:
-    """The delivery is tried again now, with a new schedule; answers it."""
+    """The delivery is tried again now, with a new schedule; answers it. Audited against its endpoint,
+    with the delivery before and after."""
+    retailer_id, webhook_id, delivery_id = request.retailer_id, request.webhook_id, request.delivery_id
     async with db.write() as conn:
-        if await repo.get_endpoint(conn, request.retailer_id, request.webhook_id) is None:
-            raise _not_found(request.webhook_id)
-        if not await repo.resend(conn, request.retailer_id, request.webhook_id, request.delivery_id, now):
-            if await repo.delivery_exists(conn, request.retailer_id, request.webhook_id, request.delivery_id):
+        if await repo.get_endpoint(conn, retailer_id, webhook_id) is None:
+            raise _not_found(webhook_id)
+        _, was = await repo.list_deliveries(conn, retailer_id, webhook_id, 0, 1, delivery_id=delivery_id)
+        if not await repo.resend(conn, retailer_id, webhook_id, delivery_id, now):
+            if await repo.delivery_exists(conn, retailer_id, webhook_id, delivery_id):
                 raise Conflict("the delivery is still pending: it will be tried", fields={"delivery_id": ["pending"]})
             raise NotFound("delivery not found", fields={"delivery_id": ["not found"]})
-        total, rows = await repo.list_deliveries(
-            conn, request.retailer_id, request.webhook_id, 0, 1, delivery_id=request.delivery_id
+        total, rows = await repo.list_deliveries(conn, retailer_id, webhook_id, 0, 1, delivery_id=delivery_id)
+        await audit.record(
+            conn,
+            retailer_id=retailer_id,
+            object_type="webhook",
+            object_id=webhook_id,
+            action="resent",
+            before=msgspec.to_builtins(delivery_out(was[0])),
+            after=msgspec.to_builtins(delivery_out(rows[0])),
+            now=now,
         )
     return DeliveryList(total_records=total, results=[delivery_out(r) for r in rows])

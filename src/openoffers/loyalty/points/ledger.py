@@ -19,6 +19,7 @@ from openoffers.kit.clock import iso_z
 from openoffers.kit.errors import Conflict, IdempotencyKeyReused, NotFound, UserNotFound
 from openoffers.loyalty.points import repository as repo
 from openoffers.loyalty.points.repository import PointAccountRow
+from openoffers.tenancy import audit
 from openoffers.wallet import users_repository as users_repo
 
 INSUFFICIENT_POINTS = "INSUFFICIENT_POINTS"
@@ -55,6 +56,28 @@ class Posted:
     account_id: UUID
     available: int
     lifetime: int
+
+
+async def audit_posted(
+    conn: AsyncConnection, retailer_id: UUID, user_id: UUID, kind: str, change: int, posted: Posted, now: datetime
+) -> None:
+    """A points change made from the management side (the points API's deposit, spend and spend_multiple,
+    or the admin's adjustment) in the audit log: the customer's available balance in that account before
+    and after. A replay changed nothing: no row. `post` itself does not audit, because the POS and the
+    rules post through it too, and theirs is the customers' activity (docs/DECISIONS.md)."""
+    if not posted.applied:
+        return
+    account = str(posted.account_id)
+    await audit.record(
+        conn,
+        retailer_id=retailer_id,
+        object_type="points",
+        object_id=user_id,
+        action=kind,
+        before={"point_account_id": account, "available": posted.available - change},
+        after={"point_account_id": account, "available": posted.available, "entry_id": posted.entry_id},
+        now=now,
+    )
 
 
 async def resolve_account(
