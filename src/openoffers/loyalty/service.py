@@ -17,7 +17,7 @@ from openoffers.kit.errors import Conflict, NotFound, ValidationFailed
 from openoffers.kit.ids import new_id
 from openoffers.loyalty import expiry
 from openoffers.loyalty.points import repository as repo
-from openoffers.loyalty.points.ledger import Posted, post, require_user
+from openoffers.loyalty.points.ledger import Posted, audit_posted, post, require_user
 from openoffers.loyalty.points.repository import PointAccountRow
 from openoffers.loyalty.rules import clawback, engine
 from openoffers.loyalty.schemas import (
@@ -37,6 +37,7 @@ from openoffers.loyalty.schemas import (
 )
 from openoffers.tenancy import audit
 from openoffers.tenancy import repository as tenancy_repo
+from openoffers.wallet import audited
 from openoffers.wallet import history as wallet_history
 from openoffers.wallet import service as users
 from openoffers.wallet.lifecycle import SYSTEM_ACTOR
@@ -64,26 +65,6 @@ def _change_result(user_id: UUID, posted: Posted) -> PointsChangeResult:
     )
 
 
-async def _audit_points(
-    conn: AsyncConnection, retailer_id: UUID, user_id: UUID, kind: str, change: int, posted: Posted, now: datetime
-) -> None:
-    """A points adjustment (API deposit or spend, or the admin's adjustment) in the audit log: the
-    customer's available balance in that account before and after. A replay changed nothing: no row."""
-    if not posted.applied:
-        return
-    account = str(posted.account_id)
-    await audit.record(
-        conn,
-        retailer_id=retailer_id,
-        object_type="points",
-        object_id=user_id,
-        action=kind,
-        before={"point_account_id": account, "available": posted.available - change},
-        after={"point_account_id": account, "available": posted.available, "entry_id": posted.entry_id},
-        now=now,
-    )
-
-
 async def deposit(db: Database, request: DepositRequest, now: datetime, actor: str) -> PointsChangeResult:
     async with db.write() as conn:
         if request.kind == "earn":
@@ -99,7 +80,7 @@ async def deposit(db: Database, request: DepositRequest, now: datetime, actor: s
                 reason=request.reason,
                 reference_id=request.reference_id,
             )
-            await _audit_points(conn, request.retailer_id, request.user_id, "earn", request.amount, posted, now)
+            await audit_posted(conn, request.retailer_id, request.user_id, "earn", request.amount, posted, now)
             return _change_result(request.user_id, posted)
         await require_user(conn, request.retailer_id, request.user_id)
         posted = await post(
@@ -114,7 +95,7 @@ async def deposit(db: Database, request: DepositRequest, now: datetime, actor: s
             reason=request.reason,
             reference_id=request.reference_id,
         )
-        await _audit_points(conn, request.retailer_id, request.user_id, request.kind, request.amount, posted, now)
+        await audit_posted(conn, request.retailer_id, request.user_id, request.kind, request.amount, posted, now)
     return _change_result(request.user_id, posted)
 
 
@@ -133,7 +114,7 @@ async def spend(db: Database, request: SpendRequest, now: datetime, actor: str) 
             reason=request.reason,
             reference_id=request.reference_id,
         )
-        await _audit_points(conn, request.retailer_id, request.user_id, "spend", -request.amount, posted, now)
+        await audit_posted(conn, request.retailer_id, request.user_id, "spend", -request.amount, posted, now)
     return _change_result(request.user_id, posted)
 
 
@@ -236,6 +217,16 @@ async def create_account(db: Database, request: CreatePointAccountRequest, now: 
             raise Conflict(f"a point account named {name!r} exists", fields={"name": ["already exists"]})
         account = PointAccountRow(new_id(), request.retailer_id, name, request.grouping_label.strip(), False, now)
         await repo.insert_account(conn, account)
+        await audit.record(
+            conn,
+            retailer_id=account.retailer_id,
+            object_type="point_account",
+            object_id=account.id,
+            action="created",
+            before=None,
+            after={"name": account.name, "grouping_label": account.grouping_label},
+            now=now,
+        )
     return _account_out(account)
 
 
@@ -318,9 +309,11 @@ async def history(db: Database, request: PointsHistoryRequest) -> PointsHistoryO
 
 
 async def create_user(db: Database, request: CreateUserRequest, now: datetime) -> UserOut:
-    """users/create: the customer, then the enrolment rules (welcome offers), in one transaction."""
+    """users/create: the customer, then the enrolment rules (welcome offers), in one transaction. The
+    audit log gets the customer; what the rules give them is in their ledger and offers' histories."""
     async with db.write() as conn:
         user = await users.create_user_in(conn, request, now)
+        await audited.customer_created(conn, user, now)
         await engine.on_user_enrolled(conn, retailer_id=user.retailer_id, user_id=user.id, now=now, actor=SYSTEM_ACTOR)
     return users.user_out(user)
 
