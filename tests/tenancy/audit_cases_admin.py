@@ -381,14 +381,34 @@ async def _cli_retailer(w: World) -> list[Row]:
     return [w.by_system("retailer", rid, "created", None, after, retailer=rid)]
 
 
+# The retailer's loyalty settings as their one writer records them (`loyalty.service.set_loyalty_settings`).
+SETTINGS = {"points_clawback": "negative", "points_expiry_months": 0}
+
+
 @cli_case("retailer points-clawback")
 async def _cli_clawback(w: World) -> list[Row]:
     await w.start()
     await w.cli("retailer", "points-clawback", "--retailer", w.retailer, "--set", "floor")
     # Shown without --set, it changes nothing and is not audited.
     assert (await w.cli("retailer", "points-clawback", "--retailer", w.retailer))["points_clawback"] == "floor"
-    before, after = {"points_clawback": "negative"}, {"points_clawback": "floor"}
-    return [w.by_system("retailer", w.retailer, "updated", before, after)]
+    after = {**SETTINGS, "points_clawback": "floor"}
+    return [w.by_system("loyalty_settings", w.retailer, "updated", SETTINGS, after)]
+
+
+@cli_case("retailer points-expiry")
+async def _cli_expiry(w: World) -> list[Row]:
+    await w.start()
+    await w.cli("retailer", "points-expiry", "--retailer", w.retailer, "--set", "12")
+    after = {**SETTINGS, "points_expiry_months": 12}
+    return [w.by_system("loyalty_settings", w.retailer, "updated", SETTINGS, after)]
+
+
+@case("POST /admin/settings")
+async def _settings(w: World) -> list[Row]:
+    await w.start()
+    await w.form("/admin/settings", {"points_expiry_months": "6", "points_clawback": "floor"})
+    after = {"points_clawback": "floor", "points_expiry_months": 6}
+    return [w.by_owner("loyalty_settings", w.retailer, "updated", SETTINGS, after)]
 
 
 @cli_case("key create")

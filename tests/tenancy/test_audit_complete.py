@@ -29,6 +29,7 @@ from openoffers.kit.db import Database
 from openoffers.kit.http import ENDPOINTS
 from openoffers.settings import Settings
 from tests.admin.test_accounts import open_browser, sign_in_as
+from tests.admin.test_routes import offer_form
 from tests.conftest import FrozenClock, Tenant, snapshot
 from tests.tenancy.audit_cases_admin import ADMIN_CASES, CLI_CASES
 from tests.tenancy.audit_cases_api import API_CASES
@@ -107,6 +108,12 @@ NOT_AUDITED: dict[str, tuple[str, str]] = {
         "the clock's work (expiries, lock time-outs, purges of old replays): each in its user offer's history",
     ),
     "cli demo": (NOT_RUN, "its own demo retailer, made through the services above: each change audited as system's"),
+    "cli points expire": (
+        NOT_RUN,
+        "the clock's work, as `maintenance`: each lot's expiry is a ledger entry dated when it expired, by system",
+    ),
+    "POST /admin/offers/new/preview": (READ, "prices unsaved terms on a check; writes nothing (checked)"),
+    "POST /admin/offers/{offer_id:str}/preview": (READ, "prices an offer's unsaved edits on a check; writes nothing"),
 }
 
 
@@ -191,6 +198,10 @@ async def _excused_call(w: World, name: str) -> httpx.Response:
             return await sign_in_as(browser, OWNER, "correct horse battery")
         finally:
             await browser.aclose()
+    if path.startswith("/admin/offers/") and path.endswith("/preview"):
+        offer_id = "new" if "/new/" in path else w.ids.offer_id
+        await w.start()
+        return await w.owner.post(f"/admin/offers/{offer_id}/preview", offer_form())
     if kind != POS:
         await w.start()
         return await w.http.post(path, json=offers_bodies(w.ids, w.tenant)[path], headers=w.tenant.auth)
