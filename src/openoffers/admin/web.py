@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect
 from litestar.types import ExceptionHandlersMap
 
-from openoffers.admin import csrf, describe, session_store
+from openoffers.admin import csrf, describe, plain_words, session_store
 from openoffers.admin.forms import field_id, read_form
 from openoffers.admin.offer_form_shape import DISCOUNT_USED_BY, LABELS
 from openoffers.admin.session import COOKIE_NAME, COOKIE_PATH, Session, SessionSigner
@@ -127,7 +128,19 @@ def _b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
-ENV.filters.update(money=describe.money, local_time=describe.local_time, b64=_b64)
+_FIELD = re.compile(r"[a-z_][a-z0-9_.\[\]]*")
+
+
+def import_problem(problem: str) -> str:
+    """A line of an import's report in plain words where the decoder spoke ("item_id: Expected `str` of
+    length >= 1" reads "item_id: This cannot be empty."): the column's name stays, as the file names it."""
+    field, sep, message = problem.partition(": ")
+    if not sep or not _FIELD.fullmatch(field):
+        return problem
+    return f"{field}: {plain_words.plain(message, field)}"
+
+
+ENV.filters.update(money=describe.money, local_time=describe.local_time, b64=_b64, import_problem=import_problem)
 
 
 @dataclass(frozen=True, slots=True)
