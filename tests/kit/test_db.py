@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, exc, insert, select, text
 
-from openoffers.kit.db import Database, Timeouts, UtcDateTime, unavailable
+from openoffers.kit.db import Database, Timeouts, UtcDateTime, WriterQueueTimeout, unavailable
 from openoffers.settings import Settings
 
 
@@ -86,3 +87,42 @@ async def test_timestamps_read_back_as_the_aware_utc_instants_written(database_u
     assert read == written
     assert all(at.tzinfo is UTC for at in read)
     assert read[2] == datetime(2026, 3, 8, 10, 0, 0, 1, tzinfo=UTC)
+
+
+async def test_sqlite_writers_of_one_process_take_turns_in_order_and_give_up_in_time(sqlite_url: str) -> None:
+    """`Database.write` queues a process's SQLite writers before the write lock: they go in arrival
+    order, and one that waits past the lock timeout fails as `unavailable` (a 503), having written
+    nothing."""
+    db = Database(sqlite_url, pool_size=2, timeouts=Timeouts(pool_ms=2_000, lock_ms=300, statement_ms=3_000))
+    order: list[str] = []
+    holding = asyncio.Event()
+    release = asyncio.Event()
+
+    async def first() -> None:
+        async with db.write() as conn:
+            await conn.execute(text("CREATE TABLE turns (who TEXT)"))
+            order.append("first")
+            holding.set()
+            await release.wait()
+
+    async def later(name: str) -> None:
+        async with db.write() as conn:
+            await conn.execute(text("INSERT INTO turns VALUES (:who)"), {"who": name})
+            order.append(name)
+
+    try:
+        holder = asyncio.create_task(first())
+        await holding.wait()
+        with pytest.raises(WriterQueueTimeout) as waited:
+            await later("too late")
+        assert unavailable(waited.value) == "the database is locked by another writer"
+        queued = [asyncio.create_task(later(name)) for name in ("second", "third")]
+        await asyncio.sleep(0.05)
+        release.set()
+        await asyncio.gather(holder, *queued)
+        async with db.read() as conn:
+            stored = [row.who for row in await conn.execute(text("SELECT who FROM turns ORDER BY rowid"))]
+    finally:
+        await db.dispose()
+    assert order == ["first", "second", "third"]
+    assert stored == ["second", "third"]
