@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, exc, insert, select, text
+from sqlalchemy.engine import make_url
 
 from openoffers.kit.db import Database, Timeouts, UtcDateTime, WriterQueueTimeout, unavailable
 from openoffers.settings import Settings
@@ -126,3 +129,95 @@ async def test_sqlite_writers_of_one_process_take_turns_in_order_and_give_up_in_
         await db.dispose()
     assert order == ["first", "second", "third"]
     assert stored == ["second", "third"]
+
+
+async def test_an_inline_sqlite_writer_waits_for_another_process_off_the_event_loop(sqlite_url: str) -> None:
+    """`write(inline=True)` tries BEGIN IMMEDIATE without waiting; when another process (here another
+    engine's connection) holds the write lock it waits on aiosqlite's thread, so the event loop keeps
+    running, and it writes once the lock is free; past the lock timeout it fails as `unavailable`, having
+    written nothing. Either way the connection gets its busy timeout back."""
+    holder = Database(sqlite_url, pool_size=1)
+    db = Database(sqlite_url, pool_size=1, timeouts=Timeouts(pool_ms=2_000, lock_ms=1_500, statement_ms=3_000))
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def hold(seconds: float) -> None:
+        async with holder.write() as conn:
+            await conn.execute(text("INSERT INTO waits VALUES ('holder')"))
+            holding.set()
+            await asyncio.sleep(seconds)
+
+    try:
+        async with holder.write() as conn:
+            await conn.execute(text("CREATE TABLE waits (who TEXT)"))
+        counting = asyncio.create_task(ticker())
+        holding = asyncio.Event()
+        held = asyncio.create_task(hold(0.4))
+        await holding.wait()
+        before = ticks
+        async with db.write(inline=True) as conn:
+            # The holder has committed and let go by now: this writer began after it.
+            await conn.execute(text("INSERT INTO waits VALUES ('inline')"))
+        assert ticks - before >= 10, "the event loop stood still while the writer waited"
+        await held
+        holding = asyncio.Event()
+        held = asyncio.create_task(hold(2.5))
+        await holding.wait()
+        with pytest.raises(exc.OperationalError) as caught:
+            async with db.write(inline=True) as conn:
+                await conn.execute(text("INSERT INTO waits VALUES ('too late')"))
+        assert unavailable(caught.value) == "the database is locked by another writer"
+        await held
+        counting.cancel()
+        async with db.read() as conn:
+            stored = [row.who for row in await conn.execute(text("SELECT who FROM waits ORDER BY rowid"))]
+            raw = await conn.get_raw_connection()
+            [(busy_ms,)] = await raw.driver_connection.execute_fetchall("PRAGMA busy_timeout")
+    finally:
+        await db.dispose()
+        await holder.dispose()
+    assert stored == ["holder", "inline", "holder"]
+    assert busy_ms == 1_500
+
+
+async def test_sqlite_checkpoints_its_log_after_a_write_at_most_once_per_interval(sqlite_url: str) -> None:
+    """Connections never checkpoint inside a COMMIT (it may run on the event loop); `Database.write`
+    checkpoints after the write instead, at most once per `checkpoint_seconds`. What is checkpointed
+    is in the database file itself, which a reader that ignores the log (`immutable=1`) sees."""
+    path = make_url(sqlite_url).database
+
+    def in_the_file() -> list[str]:
+        with closing(sqlite3.connect(f"file:{path}?immutable=1", uri=True)) as raw:
+            return [who for (who,) in raw.execute("SELECT who FROM marks ORDER BY rowid")]
+
+    rarely = Database(sqlite_url, pool_size=1, checkpoint_seconds=3600)
+    try:
+        async with rarely.write(inline=True) as conn:
+            await conn.execute(text("CREATE TABLE marks (who TEXT)"))
+        assert in_the_file() == []  # the first write checkpoints: the table is in the file
+        for who in ("a", "b"):
+            async with rarely.write(inline=True) as conn:
+                await conn.execute(text("INSERT INTO marks VALUES (:who)"), {"who": who})
+        assert in_the_file() == []  # within the hour: still only in the log
+        async with rarely.read() as conn:
+            assert [row.who for row in await conn.execute(text("SELECT who FROM marks"))] == ["a", "b"]
+            raw = await conn.get_raw_connection()
+            assert await raw.driver_connection.execute_fetchall("PRAGMA wal_autocheckpoint") == [(0,)]
+    finally:
+        await rarely.dispose()  # the last connection to close checkpoints the rest
+    assert in_the_file() == ["a", "b"]
+    often = Database(sqlite_url, pool_size=1, checkpoint_seconds=0)
+    try:
+        async with often.write(inline=True) as conn:
+            await conn.execute(text("INSERT INTO marks VALUES ('c')"))
+        assert in_the_file() == ["a", "b", "c"]
+        async with often.write() as conn:
+            await conn.execute(text("INSERT INTO marks VALUES ('d')"))
+        assert in_the_file() == ["a", "b", "c", "d"]
+    finally:
+        await often.dispose()

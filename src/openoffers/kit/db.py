@@ -9,6 +9,9 @@ on `busy_timeout` instead of failing with "database is locked" halfway through a
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
+import time
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -26,6 +29,8 @@ from sqlalchemy.types import TypeDecorator
 
 from openoffers.kit import inline_sqlite
 from openoffers.kit.driver import PENDING_BEGIN, begin_now
+
+log = logging.getLogger("openoffers.db")
 
 metadata = MetaData(
     naming_convention={
@@ -54,6 +59,9 @@ class Timeouts:
 
 
 DEFAULT_TIMEOUTS = Timeouts()
+
+# How often a SQLite process checkpoints its write-ahead log, at most (`Database._checkpoint_wal`).
+CHECKPOINT_SECONDS = 1.0
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -141,8 +149,18 @@ def normalize_url(url: str) -> str:
 class Database:
     """The engine plus the unit of work. Services open exactly one transaction per request."""
 
-    def __init__(self, url: str, *, pool_size: int = 5, timeouts: Timeouts = DEFAULT_TIMEOUTS) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 5,
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        checkpoint_seconds: float = CHECKPOINT_SECONDS,
+    ) -> None:
         self.url = normalize_url(url)
+        self.checkpoint_seconds = checkpoint_seconds
+        self._checkpoint_busy = False
+        self._checkpointed_at = -math.inf
         self.is_sqlite = self.url.startswith("sqlite")
         self.timeouts = timeouts
         options: dict[str, Any] = {
@@ -192,18 +210,18 @@ class Database:
         """One read-write transaction: committed on success, rolled back on any exception.
 
         `inline`: the caller's statements are all short, indexed ones (the POS hot paths); on SQLite
-        they then run on the event loop's thread (`kit.inline_sqlite`), its BEGIN and COMMIT still on
-        the driver's."""
+        they then run on the event loop's thread (`kit.inline_sqlite`), BEGIN and COMMIT included."""
         async with self._writer_turn(), self.engine.connect() as conn:
             await conn.execution_options(openoffers_begin="IMMEDIATE")
-            async with conn.begin():
-                async with self._inline(conn, inline):
-                    yield conn
+            async with self._inline(conn, inline), conn.begin():
+                yield conn
+        if self.is_sqlite:
+            await self._checkpoint_wal()
 
     @asynccontextmanager
     async def read(self, *, inline: bool = False) -> AsyncIterator[AsyncConnection]:
         """A read-only transaction (a consistent snapshot; takes no write lock on SQLite). `inline` as
-        for `write`; a read's COMMIT runs inline too (only a write's may checkpoint)."""
+        for `write`."""
         async with self.engine.connect() as conn, self._inline(conn, inline), conn.begin():
             yield conn
 
@@ -249,6 +267,31 @@ class Database:
         finally:
             gate.release()
 
+    async def _checkpoint_wal(self) -> None:
+        """After a write on SQLite: copy the write-ahead log into the database file (a PASSIVE checkpoint:
+        it waits for no reader or writer) on aiosqlite's thread, at most once per `checkpoint_seconds`.
+
+        SQLite would otherwise checkpoint inside whichever COMMIT crosses 1,000 pages of log, syncing the
+        file on the event loop's thread when that COMMIT runs inline; connections are opened with that
+        automatic checkpoint off (`_configure_sqlite`). The write that finds a checkpoint due waits for it
+        after its transaction, its writer turn and its connection are released. Between checkpoints the log
+        grows by at most what this process writes in `checkpoint_seconds`; other processes checkpoint their
+        own writes, and the last connection to close checkpoints what is left."""
+        now = time.monotonic()
+        if self._checkpoint_busy or now - self._checkpointed_at < self.checkpoint_seconds:
+            return
+        self._checkpoint_busy, self._checkpointed_at = True, now
+        try:
+            async with self.engine.connect() as conn:
+                raw = await conn.get_raw_connection()
+                driver = raw.driver_connection
+                assert isinstance(driver, inline_sqlite.Connection)
+                await driver.execute_fetchall("PRAGMA wal_checkpoint(PASSIVE)")
+        except Exception as error:  # the write has committed; a checkpoint not made now is made next time
+            log.warning("WAL checkpoint skipped: %s: %s", type(error).__name__, error)
+        finally:
+            self._checkpoint_busy = False
+
     async def problem(self, deadline_seconds: float) -> str | None:
         """What keeps the database from answering a trivial query within the deadline, or None when
         it answers: for a health probe, which must itself answer promptly whatever the database does."""
@@ -282,6 +325,8 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # No checkpoint inside a COMMIT (it may run on the event loop's thread): `Database._checkpoint_wal`.
+        cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

@@ -23,10 +23,11 @@ PENDING_BEGIN = "openoffers_pending_begin"
 
 
 def begin_now(conn: Any, statement: str) -> None:
-    """BEGIN straight on the driver: one hand-off to its thread, where a cursor's open, execute and close
-    through SQLAlchemy's adapter were three."""
+    """BEGIN straight on the driver (`kit.inline_sqlite.Connection.begin`): inline when the transaction
+    runs inline, else one hand-off to its thread, where a cursor's open, execute and close through
+    SQLAlchemy's adapter were three."""
     try:
-        await_only(conn.connection.driver_connection.execute_fetchall(statement, ()))
+        await_only(conn.connection.driver_connection.begin(statement))
     except conn.dialect.loaded_dbapi.Error as error:
         # As SQLAlchemy raises it (a busy database is `unavailable`, 503).
         raise exc.DBAPIError.instance(statement, (), error, conn.dialect.loaded_dbapi.Error) from error
