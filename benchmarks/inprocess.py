@@ -1,12 +1,15 @@
 """POS calls in process: the ASGI app called directly (no sockets, no server), CPU and wall time per call.
 
 What a profile of the hot paths is taken from (docs/BENCHMARKS.md): one customer holding 20 offers,
-then Lookup, Lookup with the 20-line check, a re-lock, and a closing send_transaction (a new check
-for the paying customer, earning under one rule), each called `--calls` times after a warm-up;
+then Lookup, Lookup with the 20-line check, a re-lock, a closing send_transaction (a new check for
+the paying customer, earning under one rule), and `redeem`, what `make bench` closes (a check with its
+locked offer redeemed, under 10 rules; customers seeded as pos.py seeds them), each called `--calls`
+times after a warm-up;
 prints the median CPU (the process's, the driver's thread included) and wall milliseconds per call.
 With `--profile CASE` it writes a cProfile of that case (`--profile-out`, default /tmp/pos-CASE.prof).
 
-Usage: python benchmarks/inprocess.py [--engine sqlite|postgresql] [--calls N] [--profile lookup|check|lock|close]
+Usage: python benchmarks/inprocess.py [--engine sqlite|postgresql] [--calls N]
+       [--profile lookup|check|lock|close|redeem]
 """
 
 from __future__ import annotations
@@ -90,10 +93,45 @@ def _cases(api: seeding.Api, first: str) -> dict[str, Callable[[int], Awaitable[
     return {"lookup": lookup, "check": check, "lock": lock, "close": close}
 
 
+async def _redeem_case(app: Any, url: str, calls: int) -> tuple[seeding.Api, Callable[[int], Awaitable[Any]]]:
+    """Closes as `benchmarks/pos.py` sends them, in a shop of their own: check n redeems customer n's
+    locked offer, under 10 rules."""
+    bench = BenchDatabase(url)
+    api = seeding.Api("http://testserver", await seeding.create_shop(bench, "Redeem Coffee"))
+    await api.client.aclose()
+    api.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    seeded = await seeding.seed(api, bench, customers=calls + 20, offers=1)
+    await seeding.create_rules(api, seeded.offer_ids[0], 10)
+    locked = await seeding.lock_first_offers(api, bench, seeded, CHECK, "redeem")
+    customers = seeded.customers
+
+    async def redeem(n: int) -> Any:
+        i = n + 10  # the warm-up calls -10..-1 take checks 0..9
+        discount = {
+            **locked.discount,
+            "reference_id": str(customers.first_offers[i]),
+            "user_id": str(customers.user_ids[i]),
+            "discount_source": "sessionm",
+        }
+        payload = {
+            **CHECK,
+            "transaction_id": f"redeem-{i}",
+            "is_closed": "true",
+            "discounts": [discount],
+            "payments": [{"payment_id": "p1", "amount": CHECK["subtotal"], "type": "CREDIT"}],
+        }
+        return await api.pos("/api/2.0/send_transaction", f"redeem-{i}", payload)
+
+    return api, redeem
+
+
 async def _run(url: str, calls: int, profile: str | None, out: str) -> None:
-    _app, api, db, first = await _setup(url, 20)
+    app, api, db, first = await _setup(url, 20)
+    redeem_api, redeem = await _redeem_case(app, url, calls)
     try:
-        for name, case in _cases(api, first).items():
+        cases = _cases(api, first)
+        cases["redeem"] = redeem
+        for name, case in cases.items():
             for n in range(10):
                 await case(-n - 1)
             profiler = cProfile.Profile() if name == profile else None
@@ -116,6 +154,7 @@ async def _run(url: str, calls: int, profile: str | None, out: str) -> None:
                 print(f"  profile written to {out}")
     finally:
         await api.close()
+        await redeem_api.close()
         await db.dispose()
 
 
@@ -124,7 +163,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--calls", type=int, default=300)
-    parser.add_argument("--profile", choices=["lookup", "check", "lock", "close"])
+    parser.add_argument("--profile", choices=["lookup", "check", "lock", "close", "redeem"])
     parser.add_argument("--profile-out")
     args = parser.parse_args()
     out = args.profile_out or f"/tmp/pos-{args.profile}.prof"

@@ -221,3 +221,82 @@ async def test_sqlite_checkpoints_its_log_after_a_write_at_most_once_per_interva
         assert in_the_file() == ["a", "b", "c", "d"]
     finally:
         await often.dispose()
+
+
+async def test_a_transaction_gives_its_connection_back_however_it_ends(database_url: str) -> None:
+    """`read` and `write` (inline or not) check their connection out and in themselves: committed on
+    success, rolled back on an error or a cancellation, and the pool has it back every time."""
+    db = Database(database_url, pool_size=1)
+    try:
+        async with db.write() as conn:
+            await conn.execute(text("CREATE TABLE ends (who TEXT)"))
+        for inline in (False, True):
+            async with db.write(inline=inline) as conn:
+                await conn.execute(text("INSERT INTO ends VALUES (:who)"), {"who": f"kept {inline}"})
+            assert db.connections_in_use() == 0
+            with pytest.raises(ZeroDivisionError):
+                async with db.write(inline=inline) as conn:
+                    await conn.execute(text("INSERT INTO ends VALUES ('failed')"))
+                    1 / 0  # noqa: B018
+            assert db.connections_in_use() == 0
+            with pytest.raises(ZeroDivisionError):
+                async with db.read(inline=inline) as conn:
+                    await conn.execute(text("SELECT 1"))
+                    1 / 0  # noqa: B018
+            assert db.connections_in_use() == 0
+
+        started = asyncio.Event()
+
+        async def cancelled_midway() -> None:
+            async with db.write() as conn:
+                await conn.execute(text("INSERT INTO ends VALUES ('cancelled')"))
+                started.set()
+                await asyncio.sleep(30)
+
+        task = asyncio.create_task(cancelled_midway())
+        await started.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert db.connections_in_use() == 0
+        async with db.read(inline=True) as conn:
+            stored = [row.who for row in await conn.execute(text("SELECT who FROM ends ORDER BY who"))]
+    finally:
+        await db.dispose()
+    assert stored == ["kept False", "kept True"]
+
+
+async def test_an_inline_sqlite_transaction_never_yields_to_the_event_loop(sqlite_url: str) -> None:
+    """An inline transaction (the POS's) holds SQLite's write lock from its BEGIN to its COMMIT: nothing
+    in it may hand the event loop to other requests meanwhile, nor on its way out (SQLAlchemy's own
+    `AsyncConnection` ends in a task of its own, a turn of the loop). Counted by a task that runs once
+    per turn; a write that finds a checkpoint due hands that to aiosqlite's thread, hence the hour."""
+    db = Database(sqlite_url, pool_size=1, checkpoint_seconds=3600)
+    turns = 0
+
+    async def count_turns() -> None:
+        nonlocal turns
+        while True:
+            await asyncio.sleep(0)
+            turns += 1
+
+    try:
+        async with db.write() as conn:
+            await conn.execute(text("CREATE TABLE turns (n INTEGER)"))
+        counting = asyncio.create_task(count_turns())
+        await asyncio.sleep(0)
+        before = turns
+        for n in range(5):
+            async with db.write(inline=True) as conn:
+                await conn.execute(text("INSERT INTO turns VALUES (:n)"), {"n": n})
+            async with db.read(inline=True) as conn:
+                await conn.execute(text("SELECT count(*) FROM turns"))
+        during = turns - before
+        async with db.read() as conn:  # off the loop: its statement waits on aiosqlite's thread
+            count = (await conn.execute(text("SELECT count(*) FROM turns"))).scalar_one()
+        counting.cancel()
+    finally:
+        await db.dispose()
+    assert during == 0
+    assert turns - before > 0
+    assert count == 5

@@ -5,13 +5,13 @@ SQLAlchemy's, so a lock wait is still `unavailable` (503) and a bug is not."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import bindparam, exc, insert, select, text, update
 
 from openoffers.kit.db import Database, Timeouts, unavailable
-from openoffers.kit.driver import Command, Query
+from openoffers.kit.driver import REMEMBERED_IDS, Command, Query
 from openoffers.tables.tenancy import retailers
 
 NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
@@ -110,3 +110,28 @@ async def test_a_bug_on_the_driver_path_is_not_unavailable(db: Database) -> None
         async with db.read() as conn:
             await broken.all(conn, {})
     assert unavailable(caught.value) is None
+
+
+async def test_ids_are_decoded_once_and_answer_the_same_past_the_memory_bound(db: Database) -> None:
+    """On SQLite, id columns keep the ids they decoded from text (`driver.REMEMBERED_IDS` per column): the
+    same id read twice is the same object. On both engines every id reads back as written, also after
+    that memory started afresh (asyncpg decodes ids itself: nothing is kept there)."""
+    ids = [uuid4() for _ in range(REMEMBERED_IDS + 5)]
+    by_id = Query(select(retailers.c.id, retailers.c.name).where(retailers.c.id == bindparam("id")))
+    async with db.write() as conn:
+        await conn.execute(
+            insert(retailers),
+            [
+                {"id": i, "name": f"r{n}", "timezone": "UTC", "currency": "USD", "culture": "en", "created_at": NOW}
+                for n, i in enumerate(ids)
+            ],
+        )
+    async with db.read() as conn:
+        first = await by_id.first(conn, {"id": ids[0]})
+        again = await by_id.first(conn, {"id": ids[0]})
+        read = [(await by_id.first(conn, {"id": i})).id for i in ids]
+        last = await by_id.first(conn, {"id": ids[0]})
+    assert first.id == ids[0] and again.id == first.id
+    assert (again.id is first.id) is db.is_sqlite
+    assert read == ids and all(isinstance(i, UUID) for i in read)
+    assert last.id == ids[0] and last.name == "r0"

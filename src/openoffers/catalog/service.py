@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import bindparam, select
+import msgspec
+from sqlalchemy import String, any_, bindparam, func, literal_column, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.catalog.schemas import CatalogImportRequest, CatalogImportResult, CatalogItemIn
 from openoffers.kit.db import Database
+from openoffers.kit.driver import Query
 from openoffers.kit.errors import NotFound, ValidationFailed
 from openoffers.tables.catalog import catalog_items
 from openoffers.tenancy import audit
@@ -51,22 +53,37 @@ def normalize(item: CatalogItemIn, path: str) -> CatalogItem:
     return CatalogItem(item_id, item.name.strip(), tuple(categories))
 
 
-# Built once (every closing check reads its items' categories); the ids are an expanding parameter.
-_CATEGORIES_OF = select(catalog_items.c.item_id, catalog_items.c.category_ids).where(
-    catalog_items.c.retailer_id == bindparam("retailer_id"),
-    catalog_items.c.item_id.in_(bindparam("item_ids", expanding=True)),
-)
+# Built once (every closing check reads its items' categories) and run on the driver (`kit.driver.Query`),
+# which takes no IN list: the ids go as one parameter, a JSON array that SQLite's `json_each` opens and
+# an array PostgreSQL matches with `= ANY`. Either way the primary key finds each item.
+_CATEGORIES_OF = {
+    "sqlite": Query(
+        select(catalog_items.c.item_id, catalog_items.c.category_ids).where(
+            catalog_items.c.retailer_id == bindparam("retailer_id"),
+            catalog_items.c.item_id.in_(
+                select(literal_column("value")).select_from(func.json_each(bindparam("item_ids", type_=String)))
+            ),
+        )
+    ),
+    "postgresql": Query(
+        select(catalog_items.c.item_id, catalog_items.c.category_ids).where(
+            catalog_items.c.retailer_id == bindparam("retailer_id"),
+            catalog_items.c.item_id == any_(bindparam("item_ids", type_=postgresql.ARRAY(String))),
+        )
+    ),
+}
 
 
 async def categories_for(conn: AsyncConnection, retailer_id: UUID, item_ids: Iterable[str]) -> dict[str, list[str]]:
     """item_id -> its category ids, for the catalog items among `item_ids` (unknown items are absent)."""
     wanted = sorted({i for i in item_ids if i})
-    result: dict[str, list[str]] = {}
-    for start in range(0, len(wanted), BATCH):
-        parameters = {"retailer_id": retailer_id, "item_ids": wanted[start : start + BATCH]}
-        rows = await conn.execute(_CATEGORIES_OF, parameters)
-        result.update({r.item_id: list(r.category_ids) for r in rows})
-    return result
+    if not wanted:
+        return {}
+    is_sqlite = conn.dialect.name == "sqlite"
+    ids: str | list[str] = msgspec.json.encode(wanted).decode() if is_sqlite else wanted
+    query = _CATEGORIES_OF["sqlite" if is_sqlite else "postgresql"]
+    rows = await query.all(conn, {"retailer_id": retailer_id, "item_ids": ids})
+    return {r.item_id: list(r.category_ids) for r in rows}
 
 
 async def upsert(conn: AsyncConnection, retailer_id: UUID, items: Sequence[CatalogItem], now: datetime) -> int:

@@ -23,9 +23,11 @@ from typing import Any
 import msgspec
 from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, MetaData, event, exc, text
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio.base import _run_to_completion
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from openoffers.kit import inline_sqlite
 from openoffers.kit.driver import PENDING_BEGIN, begin_now
@@ -211,10 +213,8 @@ class Database:
 
         `inline`: the caller's statements are all short, indexed ones (the POS hot paths); on SQLite
         they then run on the event loop's thread (`kit.inline_sqlite`), BEGIN and COMMIT included."""
-        async with self._writer_turn(), self.engine.connect() as conn:
-            await conn.execution_options(openoffers_begin="IMMEDIATE")
-            async with self._inline(conn, inline), conn.begin():
-                yield conn
+        async with self._writer_turn(), self._transaction("IMMEDIATE", inline) as conn:
+            yield conn
         if self.is_sqlite:
             await self._checkpoint_wal()
 
@@ -222,23 +222,26 @@ class Database:
     async def read(self, *, inline: bool = False) -> AsyncIterator[AsyncConnection]:
         """A read-only transaction (a consistent snapshot; takes no write lock on SQLite). `inline` as
         for `write`."""
-        async with self.engine.connect() as conn, self._inline(conn, inline), conn.begin():
+        async with self._transaction(None, inline) as conn:
             yield conn
 
     @asynccontextmanager
-    async def _inline(self, conn: AsyncConnection, inline: bool) -> AsyncIterator[None]:
-        if not (inline and self.is_sqlite):
-            yield
-            return
-        # The pooled connection as the sync side holds it: no await (`get_raw_connection` is a greenlet hop).
-        assert conn.sync_connection is not None
-        driver = conn.sync_connection.connection.driver_connection
-        assert isinstance(driver, inline_sqlite.Connection)
-        driver.inline = True
+    async def _transaction(self, begin: str | None, inline: bool) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection in a transaction, as `engine.connect()` then `conn.begin()` give it, in two
+        hops into SQLAlchemy's greenlet (one to check out and begin, one to end and check in) where those
+        make four or five, each costing more than an indexed statement. SQLAlchemy also closes its
+        `AsyncConnection` in a task of its own, so that a cancellation cannot leave the connection half
+        returned: a turn of the event loop per transaction. That is kept where ending can wait (on a
+        server, or on aiosqlite's thread); an inline transaction ends without ever yielding to the loop,
+        so nothing can cancel it midway, and it ends in place. `begin`: SQLite's BEGIN mode (`_on_begin`)."""
+        inline = inline and self.is_sqlite
+        sync = await greenlet_spawn(_begin, self.engine.sync_engine, begin, inline)
         try:
-            yield
-        finally:
-            driver.inline = False
+            yield AsyncConnection(self.engine, sync)
+        except BaseException:
+            await _finish(sync, inline, commit=False)
+            raise
+        await _finish(sync, inline, commit=True)
 
     @asynccontextmanager
     async def _writer_turn(self) -> AsyncIterator[None]:
@@ -314,6 +317,53 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _driver_of(sync: Connection) -> inline_sqlite.Connection:
+    driver = sync.connection.driver_connection
+    assert isinstance(driver, inline_sqlite.Connection)
+    return driver
+
+
+def _begin(engine: Engine, begin: str | None, inline: bool) -> Connection:
+    """In SQLAlchemy's greenlet: check a connection out, set how its transaction begins and whether it
+    runs inline, and begin it (on SQLite, a write's BEGIN IMMEDIATE goes to the driver here)."""
+    sync = engine.connect()
+    try:
+        if begin is not None:
+            sync.execution_options(openoffers_begin=begin)
+        if inline:
+            _driver_of(sync).inline = True
+        sync.begin()
+    except BaseException:
+        _end(sync, inline, commit=False)
+        raise
+    return sync
+
+
+def _end(sync: Connection, inline: bool, *, commit: bool) -> None:
+    """In SQLAlchemy's greenlet: commit (or roll back) inline when the transaction ran inline, then check
+    the connection in (a failed commit is rolled back by the pool's reset, on the driver's thread)."""
+    try:
+        if commit:
+            sync.commit()
+        else:
+            sync.rollback()
+    finally:
+        try:
+            if inline:
+                _driver_of(sync).inline = False
+        finally:
+            sync.close()
+
+
+async def _finish(sync: Connection, inline: bool, *, commit: bool) -> None:
+    ending = greenlet_spawn(_end, sync, inline, commit=commit)
+    if inline:
+        await ending
+    else:
+        # As `AsyncConnection.__aexit__` does: to the end in a task of its own, even when cancelled.
+        await _run_to_completion(ending)
 
 
 def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:

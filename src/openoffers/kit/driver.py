@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Dialect, Table, exc
+from sqlalchemy import Dialect, Table, Uuid, exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.util import await_only
@@ -64,6 +64,29 @@ class _Plan:
         return decoded
 
 
+# How many decoded ids one result column keeps (`_remembered`).
+REMEMBERED_IDS = 4096
+
+
+def _remembered(decoder: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`decoder` (text or a driver's value to `uuid.UUID`) with the ids it decoded last kept: a Lookup's
+    rows repeat the retailer's, the customer's and the offers' ids, row after row and call after call,
+    and a UUID built from text cost more than the rest of a row's decoding. UUIDs are immutable, so
+    sharing one is safe; past REMEMBERED_IDS the column starts afresh (a bound, not an LRU)."""
+    known: dict[Any, Any] = {}
+
+    def decode(value: Any) -> Any:
+        found = known.get(value)
+        if found is None:
+            found = decoder(value)
+            if len(known) >= REMEMBERED_IDS:
+                known.clear()
+            known[value] = found
+        return found
+
+    return decode
+
+
 def _plan(statement: Any, dialect: Dialect, column_keys: list[str] | None = None) -> _Plan | None:
     """`statement` compiled for `dialect`; None when it cannot run on the driver as compiled: expanding
     (IN) parameters, or column defaults SQLAlchemy computes in Python before it executes."""
@@ -77,7 +100,7 @@ def _plan(statement: Any, dialect: Dialect, column_keys: list[str] | None = None
     for index, column in enumerate(columns):
         decoder = column.type._cached_result_processor(dialect, None)
         if decoder is not None:
-            decoders.append((index, decoder))
+            decoders.append((index, _remembered(decoder) if isinstance(column.type, Uuid) else decoder))
     row_type = namedtuple("Row", [column.keyname for column in columns])  # type: ignore[misc]
     return _Plan(
         sql=compiled.string,

@@ -314,11 +314,14 @@ _BALANCES = Query(_BALANCES_STATEMENT)
 _BALANCES_FOR_UPDATE = Query(_BALANCES_STATEMENT.order_by(point_balances.c.account_id).with_for_update())
 
 
-# Built once (every closed check with issuance rules reads them); the rule ids are an expanding parameter.
-_ISSUED_COUNTS = select(loyalty_rule_counters.c.rule_id, loyalty_rule_counters.c.issued).where(
-    loyalty_rule_counters.c.retailer_id == bindparam("retailer_id"),
-    loyalty_rule_counters.c.user_id == bindparam("user_id"),
-    loyalty_rule_counters.c.rule_id.in_(bindparam("rule_ids", expanding=True)),
+# Built once (every closed check with issuance rules reads them), run on the driver. Every counter of
+# the user, filtered in Python: a user has one per issuance rule that ever issued to them, and without
+# an IN list of rule ids the statement has one compiled form (`kit.driver.Query`).
+_ISSUED_COUNTS = Query(
+    select(loyalty_rule_counters.c.rule_id, loyalty_rule_counters.c.issued).where(
+        loyalty_rule_counters.c.retailer_id == bindparam("retailer_id"),
+        loyalty_rule_counters.c.user_id == bindparam("user_id"),
+    )
 )
 
 
@@ -327,9 +330,9 @@ async def issued_counts(
 ) -> dict[UUID, int]:
     if not rule_ids:
         return {}
-    parameters = {"retailer_id": retailer_id, "user_id": user_id, "rule_ids": list(rule_ids)}
-    rows = await conn.execute(_ISSUED_COUNTS, parameters)
-    return {r.rule_id: int(r.issued) for r in rows}
+    wanted = set(rule_ids)
+    rows = await _ISSUED_COUNTS.all(conn, {"retailer_id": retailer_id, "user_id": user_id})
+    return {r.rule_id: int(r.issued) for r in rows if r.rule_id in wanted}
 
 
 async def claim_issues(
