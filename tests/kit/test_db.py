@@ -262,6 +262,8 @@ async def test_a_transaction_gives_its_connection_back_however_it_ends(database_
         async with db.read(inline=True) as conn:
             stored = [row.who for row in await conn.execute(text("SELECT who FROM ends ORDER BY who"))]
     finally:
+        async with db.write() as conn:  # the PostgreSQL database is the other tests' too
+            await conn.execute(text("DROP TABLE IF EXISTS ends"))
         await db.dispose()
     assert stored == ["kept False", "kept True"]
 
@@ -300,3 +302,73 @@ async def test_an_inline_sqlite_transaction_never_yields_to_the_event_loop(sqlit
     assert during == 0
     assert turns - before > 0
     assert count == 5
+
+
+async def _backend_pid(db: Database) -> int:
+    async with db.read() as conn:
+        return int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+async def _terminate(database_url: str, pid: int) -> None:
+    killer = Database(database_url, pool_size=1)
+    try:
+        async with killer.read() as conn:
+            assert (await conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})).scalar_one()
+    finally:
+        await killer.dispose()
+
+
+async def test_a_postgresql_connection_idle_a_while_is_pinged_and_replaced_when_cut(database_url: str) -> None:
+    """A pooled connection cut while idle (a server restart, a proxy's timeout) is found by the ping it
+    gets before use and replaced: the request never sees it. One used a moment ago is not pinged, so
+    its first request fails as `unavailable` (503; the pool then replaces it) and the next is served."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has no server connection to lose")
+    pinged = Database(database_url, pool_size=1, ping_after_idle_seconds=0)
+    trusted = Database(database_url, pool_size=1, ping_after_idle_seconds=3600)
+    try:
+        first = await _backend_pid(pinged)
+        await _terminate(database_url, first)
+        for inline in (False, True):
+            async with pinged.read(inline=inline) as conn:
+                assert (await conn.execute(text("SELECT 1"))).scalar_one() == 1
+        assert await _backend_pid(pinged) != first
+
+        cut = await _backend_pid(trusted)
+        await _terminate(database_url, cut)
+        with pytest.raises(exc.DBAPIError) as caught:
+            async with trusted.read() as conn:
+                await conn.execute(text("SELECT 1"))
+        assert unavailable(caught.value) == "the database connection was lost"
+        assert trusted.connections_in_use() == 0
+        assert await _backend_pid(trusted) != cut
+    finally:
+        await pinged.dispose()
+        await trusted.dispose()
+
+
+async def test_an_inline_postgresql_read_sends_no_begin_and_no_commit(database_url: str) -> None:
+    """Lookup's reads run in autocommit on PostgreSQL (each statement is its own snapshot under READ
+    COMMITTED either way); every other transaction keeps its BEGIN and COMMIT, and the connection goes
+    back to the pool at its usual isolation level."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite's read transactions cost no round trip")
+    db = Database(database_url, pool_size=1)
+    try:
+        async with db.read(inline=True) as conn:
+            # now() is the time the statement's transaction began: a new one per statement in autocommit.
+            inline_starts = [(await conn.execute(text("SELECT now()"))).scalar_one() for _ in range(2)]
+            raw = await conn.get_raw_connection()
+            inline_in_transaction = raw.driver_connection.is_in_transaction()
+        async with db.read() as conn:
+            starts = [(await conn.execute(text("SELECT now()"))).scalar_one() for _ in range(2)]
+            raw = await conn.get_raw_connection()
+            in_transaction = raw.driver_connection.is_in_transaction()
+            level = (await conn.execute(text("SHOW transaction_isolation"))).scalar_one()
+    finally:
+        await db.dispose()
+    assert inline_in_transaction is False
+    assert inline_starts[0] < inline_starts[1]
+    assert in_transaction is True
+    assert starts[0] == starts[1]
+    assert level == "read committed"

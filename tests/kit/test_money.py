@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 from decimal import Decimal
 from fractions import Fraction
 
@@ -222,3 +223,15 @@ def test_to_minor_inverts_to_decimal(minor: int, exponent: int) -> None:
 @pytest.mark.parametrize(("percent", "bps"), [("12.5", 1250), ("15", 1500), ("100", 10_000), ("0.01", 1), ("0.015", 2)])
 def test_basis_points(percent: str, bps: int) -> None:
     assert basis_points(Decimal(percent)) == bps
+
+
+@given(
+    st.decimals(
+        min_value=Decimal(-(10**12)), max_value=Decimal(10**12), allow_nan=False, allow_infinity=False, places=6
+    ),
+    st.sampled_from([0, 2, 3]),
+)
+def test_to_minor_rounds_as_decimal_rounds_half_up(amount: Decimal, exponent: int) -> None:
+    """Against the standard library's own half-up rounding (halves away from zero), at ample precision."""
+    exact = decimal.Context(prec=60).scaleb(amount, exponent)
+    assert to_minor(amount, exponent) == int(exact.quantize(Decimal(1), rounding=decimal.ROUND_HALF_UP))

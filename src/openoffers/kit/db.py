@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.ext.asyncio.base import _run_to_completion
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import await_only
 from sqlalchemy.util.concurrency import greenlet_spawn
 
 from openoffers.kit import inline_sqlite
@@ -64,6 +65,8 @@ DEFAULT_TIMEOUTS = Timeouts()
 
 # How often a SQLite process checkpoints its write-ahead log, at most (`Database._checkpoint_wal`).
 CHECKPOINT_SECONDS = 1.0
+# A PostgreSQL connection idle in the pool this long is pinged before it is used (`_configure_postgresql`).
+PING_AFTER_IDLE_SECONDS = 1.0
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -158,6 +161,7 @@ class Database:
         pool_size: int = 5,
         timeouts: Timeouts = DEFAULT_TIMEOUTS,
         checkpoint_seconds: float = CHECKPOINT_SECONDS,
+        ping_after_idle_seconds: float = PING_AFTER_IDLE_SECONDS,
     ) -> None:
         self.url = normalize_url(url)
         self.checkpoint_seconds = checkpoint_seconds
@@ -180,7 +184,6 @@ class Database:
             # aiosqlite's connection as `kit.inline_sqlite` makes it, so a transaction may run inline.
             options["async_creator"] = partial(inline_sqlite.connect, database, busy_seconds=timeouts.lock_ms / 1000)
         else:
-            options["pool_pre_ping"] = True
             options["connect_args"] = {
                 # Connecting to a server that does not answer gives up like a full pool does.
                 "timeout": max(timeouts.pool_ms / 1000, 1.0),
@@ -202,6 +205,8 @@ class Database:
         )
         if self.is_sqlite:
             _configure_sqlite(self.engine, timeouts.lock_ms)
+        else:
+            _configure_postgresql(self.engine, ping_after_idle_seconds)
 
     @property
     def dialect(self) -> str:
@@ -220,8 +225,10 @@ class Database:
 
     @asynccontextmanager
     async def read(self, *, inline: bool = False) -> AsyncIterator[AsyncConnection]:
-        """A read-only transaction (a consistent snapshot; takes no write lock on SQLite). `inline` as
-        for `write`."""
+        """A read-only transaction: on SQLite one snapshot from its first read (and no write lock). `inline`
+        as for `write`; on PostgreSQL an inline read (the POS's Lookup) runs its statements in autocommit,
+        without a BEGIN and a COMMIT, two round trips that bought nothing: under READ COMMITTED each
+        statement sees what was committed when it began, inside a transaction or not."""
         async with self._transaction(None, inline) as conn:
             yield conn
 
@@ -234,8 +241,9 @@ class Database:
         returned: a turn of the event loop per transaction. That is kept where ending can wait (on a
         server, or on aiosqlite's thread); an inline transaction ends without ever yielding to the loop,
         so nothing can cancel it midway, and it ends in place. `begin`: SQLite's BEGIN mode (`_on_begin`)."""
+        autocommit = inline and begin is None and not self.is_sqlite
         inline = inline and self.is_sqlite
-        sync = await greenlet_spawn(_begin, self.engine.sync_engine, begin, inline)
+        sync = await greenlet_spawn(_begin, self.engine.sync_engine, begin, inline, autocommit)
         try:
             yield AsyncConnection(self.engine, sync)
         except BaseException:
@@ -325,13 +333,16 @@ def _driver_of(sync: Connection) -> inline_sqlite.Connection:
     return driver
 
 
-def _begin(engine: Engine, begin: str | None, inline: bool) -> Connection:
+def _begin(engine: Engine, begin: str | None, inline: bool, autocommit: bool) -> Connection:
     """In SQLAlchemy's greenlet: check a connection out, set how its transaction begins and whether it
-    runs inline, and begin it (on SQLite, a write's BEGIN IMMEDIATE goes to the driver here)."""
+    runs inline, and begin it (on SQLite, a write's BEGIN IMMEDIATE goes to the driver here).
+    `autocommit` (PostgreSQL): no BEGIN and COMMIT at all (the pool puts the level back on check-in)."""
     sync = engine.connect()
     try:
         if begin is not None:
             sync.execution_options(openoffers_begin=begin)
+        if autocommit:
+            sync.execution_options(isolation_level="AUTOCOMMIT")
         if inline:
             _driver_of(sync).inline = True
         sync.begin()
@@ -364,6 +375,37 @@ async def _finish(sync: Connection, inline: bool, *, commit: bool) -> None:
     else:
         # As `AsyncConnection.__aexit__` does: to the end in a task of its own, even when cancelled.
         await _run_to_completion(ending)
+
+
+# When a pooled PostgreSQL connection was last given back (`_configure_postgresql`), in its record's info.
+_IDLE_SINCE = "openoffers_idle_since"
+
+
+def _configure_postgresql(engine: AsyncEngine, ping_after_idle_seconds: float) -> None:
+    """Ping a pooled connection before use only when it has been idle a while.
+
+    SQLAlchemy's `pool_pre_ping` pings on every check-out, and on asyncpg outside a transaction that
+    ping is a BEGIN, a query and a ROLLBACK: three round trips before every request's first statement.
+    A connection that was in use a moment ago is almost surely alive; one that sat idle may have been
+    cut (a server restart, a proxy's idle timeout), so it answers a one-round-trip ping first, and a
+    failed ping makes the pool replace it (`DisconnectionError`, as SQLAlchemy's recipe does). A server
+    restart can still fail the requests on connections used within the last `ping_after_idle_seconds`;
+    their disconnect error makes SQLAlchemy replace every connection of the pool, and they answer 503
+    (`unavailable`: "the connection failed"), which POS calls may retry."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _ping_if_idle(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < ping_after_idle_seconds:
+            return
+        try:
+            await_only(record.driver_connection.fetchrow(";"))
+        except Exception as error:
+            raise exc.DisconnectionError(f"the idle connection did not answer a ping: {error}") from error
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _given_back(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
 
 
 def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:

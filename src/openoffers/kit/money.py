@@ -103,15 +103,13 @@ def allocate(total: int, weights: Sequence[int]) -> list[int]:
 def to_minor(amount: Decimal, exponent: int) -> int:
     """A wire decimal to integer minor units, rounded half up at the currency's precision."""
     scaled = amount.scaleb(exponent)
-    # Split into an exact integer fraction so rounding stays in `round_half_up`.
-    sign, digits, exp = scaled.as_tuple()
+    exp = scaled.as_tuple().exponent
     if not isinstance(exp, int):
         raise ValueError("amount must be finite")
-    magnitude = int("".join(str(d) for d in digits) or "0")
-    numerator = -magnitude if sign else magnitude
     if exp >= 0:
-        return int(numerator * 10**exp)
-    return round_half_up(numerator, 10 ** (-exp))
+        return int(scaled)  # a whole number: exact
+    # An exact integer fraction (the same digits over 10**-exp), so rounding stays in `round_half_up`.
+    return round_half_up(int(scaled.scaleb(-exp)), 10 ** (-exp))
 
 
 def to_decimal(minor: int, exponent: int) -> Decimal:
