@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, exc, insert, select, text
 from sqlalchemy.engine import make_url
 
-from openoffers.kit.db import Database, Timeouts, UtcDateTime, WriterQueueTimeout, unavailable
+from openoffers.kit.db import SQLITE_MMAP_BYTES, Database, Timeouts, UtcDateTime, WriterQueueTimeout, unavailable
 from openoffers.settings import Settings
 
 
@@ -208,6 +208,8 @@ async def test_sqlite_checkpoints_its_log_after_a_write_at_most_once_per_interva
             assert [row.who for row in await conn.execute(text("SELECT who FROM marks"))] == ["a", "b"]
             raw = await conn.get_raw_connection()
             assert await raw.driver_connection.execute_fetchall("PRAGMA wal_autocheckpoint") == [(0,)]
+            # And read through a memory map (a big database's pages from the OS's cache).
+            assert await raw.driver_connection.execute_fetchall("PRAGMA mmap_size") == [(SQLITE_MMAP_BYTES,)]
     finally:
         await rarely.dispose()  # the last connection to close checkpoints the rest
     assert in_the_file() == ["a", "b"]
