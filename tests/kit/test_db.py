@@ -225,6 +225,11 @@ async def test_sqlite_checkpoints_its_log_after_a_write_at_most_once_per_interva
         await often.dispose()
 
 
+async def _read_slowly(db: Database) -> None:
+    async with db.read(inline=True) as conn:
+        await conn.execute(text("SELECT pg_sleep(5)"))
+
+
 async def test_a_transaction_gives_its_connection_back_however_it_ends(database_url: str) -> None:
     """`read` and `write` (inline or not) check their connection out and in themselves: committed on
     success, rolled back on an error or a cancellation, and the pool has it back every time."""
@@ -261,6 +266,14 @@ async def test_a_transaction_gives_its_connection_back_however_it_ends(database_
         with pytest.raises(asyncio.CancelledError):
             await task
         assert db.connections_in_use() == 0
+        if not db.is_sqlite:
+            # A Lookup's read (autocommit, ended in place) cancelled while the server works on it.
+            reading = asyncio.create_task(_read_slowly(db))
+            await asyncio.sleep(0.2)
+            reading.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await reading
+            assert db.connections_in_use() == 0
         async with db.read(inline=True) as conn:
             stored = [row.who for row in await conn.execute(text("SELECT who FROM ends ORDER BY who"))]
     finally:

@@ -242,17 +242,19 @@ class Database:
         make four or five, each costing more than an indexed statement. SQLAlchemy also closes its
         `AsyncConnection` in a task of its own, so that a cancellation cannot leave the connection half
         returned: a turn of the event loop per transaction. That is kept where ending can wait (on a
-        server, or on aiosqlite's thread); an inline transaction ends without ever yielding to the loop,
-        so nothing can cancel it midway, and it ends in place. `begin`: SQLite's BEGIN mode (`_on_begin`)."""
+        server, or on aiosqlite's thread). An inline SQLite transaction, and a PostgreSQL read in
+        autocommit (nothing to commit or roll back on the server), end without ever yielding to the loop,
+        so nothing can cancel them midway, and they end in place. `begin`: SQLite's BEGIN mode."""
         autocommit = inline and begin is None and not self.is_sqlite
         inline = inline and self.is_sqlite
         sync = await greenlet_spawn(_begin, self.engine.sync_engine, begin, inline, autocommit)
+        in_place = inline or autocommit
         try:
             yield AsyncConnection(self.engine, sync)
         except BaseException:
-            await _finish(sync, inline, commit=False)
+            await _finish(sync, inline, in_place, commit=False)
             raise
-        await _finish(sync, inline, commit=True)
+        await _finish(sync, inline, in_place, commit=True)
 
     @asynccontextmanager
     async def _writer_turn(self) -> AsyncIterator[None]:
@@ -371,9 +373,9 @@ def _end(sync: Connection, inline: bool, *, commit: bool) -> None:
             sync.close()
 
 
-async def _finish(sync: Connection, inline: bool, *, commit: bool) -> None:
+async def _finish(sync: Connection, inline: bool, in_place: bool, *, commit: bool) -> None:
     ending = greenlet_spawn(_end, sync, inline, commit=commit)
-    if inline:
+    if in_place:
         await ending
     else:
         # As `AsyncConnection.__aexit__` does: to the end in a task of its own, even when cancelled.
