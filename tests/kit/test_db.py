@@ -131,6 +131,20 @@ async def test_sqlite_writers_of_one_process_take_turns_in_order_and_give_up_in_
     assert stored == ["second", "third"]
 
 
+class Ticks:
+    """Counts the event loop's turns (`every=0`) or its ticks of a period, while `run` runs as a task:
+    what shows whether the loop stood still."""
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self.count = 0
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.every)
+            self.count += 1
+
+
 async def test_an_inline_sqlite_writer_waits_for_another_process_off_the_event_loop(sqlite_url: str) -> None:
     """`write(inline=True)` tries BEGIN IMMEDIATE without waiting; when another process (here another
     engine's connection) holds the write lock it waits on aiosqlite's thread, so the event loop keeps
@@ -138,13 +152,7 @@ async def test_an_inline_sqlite_writer_waits_for_another_process_off_the_event_l
     written nothing. Either way the connection gets its busy timeout back."""
     holder = Database(sqlite_url, pool_size=1)
     db = Database(sqlite_url, pool_size=1, timeouts=Timeouts(pool_ms=2_000, lock_ms=1_500, statement_ms=3_000))
-    ticks = 0
-
-    async def ticker() -> None:
-        nonlocal ticks
-        while True:
-            await asyncio.sleep(0.01)
-            ticks += 1
+    ticks = Ticks(every=0.01)
 
     async def hold(seconds: float) -> None:
         async with holder.write() as conn:
@@ -155,15 +163,15 @@ async def test_an_inline_sqlite_writer_waits_for_another_process_off_the_event_l
     try:
         async with holder.write() as conn:
             await conn.execute(text("CREATE TABLE waits (who TEXT)"))
-        counting = asyncio.create_task(ticker())
+        counting = asyncio.create_task(ticks.run())
         holding = asyncio.Event()
         held = asyncio.create_task(hold(0.4))
         await holding.wait()
-        before = ticks
+        before = ticks.count
         async with db.write(inline=True) as conn:
             # The holder has committed and let go by now: this writer began after it.
             await conn.execute(text("INSERT INTO waits VALUES ('inline')"))
-        assert ticks - before >= 10, "the event loop stood still while the writer waited"
+        assert ticks.count - before >= 10, "the event loop stood still while the writer waited"
         await held
         holding = asyncio.Event()
         held = asyncio.create_task(hold(2.5))
@@ -289,33 +297,27 @@ async def test_an_inline_sqlite_transaction_never_yields_to_the_event_loop(sqlit
     `AsyncConnection` ends in a task of its own, a turn of the loop). Counted by a task that runs once
     per turn; a write that finds a checkpoint due hands that to aiosqlite's thread, hence the hour."""
     db = Database(sqlite_url, pool_size=1, checkpoint_seconds=3600)
-    turns = 0
-
-    async def count_turns() -> None:
-        nonlocal turns
-        while True:
-            await asyncio.sleep(0)
-            turns += 1
+    turns = Ticks(every=0)
 
     try:
         async with db.write() as conn:
             await conn.execute(text("CREATE TABLE turns (n INTEGER)"))
-        counting = asyncio.create_task(count_turns())
+        counting = asyncio.create_task(turns.run())
         await asyncio.sleep(0)
-        before = turns
+        before = turns.count
         for n in range(5):
             async with db.write(inline=True) as conn:
                 await conn.execute(text("INSERT INTO turns VALUES (:n)"), {"n": n})
             async with db.read(inline=True) as conn:
                 await conn.execute(text("SELECT count(*) FROM turns"))
-        during = turns - before
+        during = turns.count - before
         async with db.read() as conn:  # off the loop: its statement waits on aiosqlite's thread
             count = (await conn.execute(text("SELECT count(*) FROM turns"))).scalar_one()
         counting.cancel()
     finally:
         await db.dispose()
     assert during == 0
-    assert turns - before > 0
+    assert turns.count - before > 0
     assert count == 5
 
 
