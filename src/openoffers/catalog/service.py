@@ -79,10 +79,9 @@ async def categories_for(conn: AsyncConnection, retailer_id: UUID, item_ids: Ite
     wanted = sorted({i for i in item_ids if i})
     if not wanted:
         return {}
-    is_sqlite = conn.dialect.name == "sqlite"
-    ids: str | list[str] = msgspec.json.encode(wanted).decode() if is_sqlite else wanted
-    query = _CATEGORIES_OF["sqlite" if is_sqlite else "postgresql"]
-    rows = await query.all(conn, {"retailer_id": retailer_id, "item_ids": ids})
+    dialect = conn.dialect.name
+    ids: str | list[str] = msgspec.json.encode(wanted).decode() if dialect == "sqlite" else wanted
+    rows = await _CATEGORIES_OF[dialect].all(conn, {"retailer_id": retailer_id, "item_ids": ids})
     return {r.item_id: list(r.category_ids) for r in rows}
 
 

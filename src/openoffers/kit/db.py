@@ -396,7 +396,7 @@ def _configure_postgresql(engine: AsyncEngine, ping_after_idle_seconds: float) -
     failed ping makes the pool replace it (`DisconnectionError`, as SQLAlchemy's recipe does). A server
     restart can still fail the requests on connections used within the last `ping_after_idle_seconds`;
     their disconnect error makes SQLAlchemy replace every connection of the pool, and they answer 503
-    (`unavailable`: "the connection failed"), which POS calls may retry."""
+    (`unavailable`: "the database connection was lost"), which POS calls may retry."""
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _ping_if_idle(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
