@@ -97,7 +97,8 @@ async def test_lock_statements(client: httpx.AsyncClient, db: Database, tenant: 
     # 2. the user offer with its revision key, its lock row, whether the check is closed and whether the
     #    owner has expiries due (none: the expiry sweep is skipped);
     # 3. Issued -> Locked (conditional update, returning the row);  4. its `locked` event;
-    # 5. its `user_offer.locked` outbox event;  6. the lock row (upsert);  7. save the reply for replays.
+    # 5. the lock row (upsert);  6. save the reply for replays;  7. its `user_offer.locked` outbox event
+    #    (written just before COMMIT, with any other event of the transaction: `kit.at_commit`).
     locked, seen = await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
     assert locked["status"] == "LOCKED"
     assert len(seen) == 7, seen
@@ -121,25 +122,28 @@ async def test_closed_send_transaction_statements(client: httpx.AsyncClient, db:
     # 8. the rules a closed check can fire (one query);  9. the customer's balances (FOR UPDATE on PostgreSQL);
     # 10. the default point account (insert-ignore);  11. the customer's balance row (insert-ignore);
     # 12. the earn ledger entry (insert-ignore on its reference, returning its id);
-    # 13. the balance changed (update returning it);  14. its `points.earned` outbox event;
-    # 15. the applied effects saved on the event;  16. the check marked closed;
-    # 17. its `transaction.closed` outbox event;  18. save the reply.
+    # 13. the balance changed (update returning it);  14. the applied effects saved on the event;
+    # 15. the check marked closed;  16. save the reply;  17. its outbox events, `points.earned` and
+    # `transaction.closed`, in one statement just before COMMIT (`kit.at_commit`; they were two).
     result, seen = await counted(client, db, tenant, SEND, check("T-9", is_closed=True, payments=[payment]))
     assert result is None
-    assert len(seen) == 18, seen
+    assert len(seen) == 17, seen
+    assert sum(s.startswith("INSERT INTO outbox_events") for s in seen) == 1, seen
 
     # A check closing with an offer it locked: as above, except that 5 is replaced by the check's offers
-    # with their lock rows and the owner's due flag (read right after 2), and redeeming adds three after
-    # 4: this check's lock deleted (conditional), Locked -> Redeemed (conditional update), its
-    # `redeemed` event and its `user_offer.redeemed` outbox event. The customer is the offer's owner:
-    # the engine reads nothing more about them. They earned on the first check, so 9 finds their
-    # balance row and 10 and 11 are not run (the account and the row exist; `ledger.post(balance_read)`).
+    # with their lock rows and the owner's due flag (read right after 2), and redeeming adds two after
+    # 4: this check's lock deleted (conditional), Locked -> Redeemed (conditional update) and its
+    # `redeemed` event; its `user_offer.redeemed` outbox event joins the others in 17 (three events,
+    # one statement: it was three). The customer is the offer's owner: the engine reads nothing more
+    # about them. They earned on the first check, so 9 finds their balance row and 10 and 11 are not
+    # run (the account and the row exist; `ledger.post(balance_read)`).
     locked, _ = await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
     result, seen = await counted(
         client, db, tenant, SEND, check("T-1", is_closed=True, discounts=[as_discount(locked)])
     )
     assert result is None
-    assert len(seen) == 20, seen
+    assert len(seen) == 18, seen
+    assert sum(s.startswith("INSERT INTO outbox_events") for s in seen) == 1, seen
 
 
 @contextmanager
@@ -188,7 +192,7 @@ async def _hand_offs(client: httpx.AsyncClient, db: Database, tenant: Tenant) ->
     with hand_offs(db) as seen:
         locked, _ = await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
     assert seen == [], seen
-    # A closing check redeeming its locked offer (20 statements): none (was 24, then 2).
+    # A closing check redeeming its locked offer (18 statements): none (was 24, then 2).
     closing = check("T-1", is_closed=True, discounts=[as_discount(locked)])
     with hand_offs(db) as seen:
         await counted(client, db, tenant, SEND, closing)

@@ -18,6 +18,7 @@ import msgspec
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from openoffers.kit import at_commit
 from openoffers.kit.clock import iso_z
 from openoffers.kit.driver import Command
 from openoffers.kit.ids import new_id
@@ -54,6 +55,11 @@ EVENT_TYPES: tuple[str, ...] = tuple(t.value for t in EventType)
 _INSERT = Command(insert(outbox_events))
 
 
+async def _insert_all(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """A transaction's events, in the order they were recorded (so `seq` keeps it), in one statement."""
+    await _INSERT.run_many(conn, rows)
+
+
 async def record(
     conn: AsyncConnection,
     retailer_id: UUID,
@@ -66,18 +72,22 @@ async def record(
     changed (a msgspec Struct or JSON builtins); `ordering_key` names what its order matters within
     (the customer, or the offer), so an endpoint receives one key's events in the order they happened."""
     event_id = new_id()
-    await _INSERT.run(
-        conn,
-        {
-            "id": event_id,
-            "retailer_id": retailer_id,
-            "type": event_type.value,
-            "occurred_at": at,
-            "ordering_key": str(ordering_key),
-            "data": msgspec.to_builtins(data),
-            "dispatched": False,
-        },
-    )
+    row = {
+        "id": event_id,
+        "retailer_id": retailer_id,
+        "type": event_type.value,
+        "occurred_at": at,
+        "ordering_key": str(ordering_key),
+        "data": msgspec.to_builtins(data),
+        "dispatched": False,
+    }
+    # In a transaction `Database.write` began, the row goes in with the transaction's other events just
+    # before it commits (`kit.at_commit`): a closing check's three events are one statement.
+    deferred = at_commit.pending(conn, _insert_all)
+    if deferred is None:
+        await _INSERT.run(conn, row)
+    else:
+        deferred.append(row)
     return event_id
 
 

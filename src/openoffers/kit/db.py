@@ -30,7 +30,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlalchemy.util import await_only
 from sqlalchemy.util.concurrency import greenlet_spawn
 
-from openoffers.kit import inline_sqlite
+from openoffers.kit import at_commit, inline_sqlite
 from openoffers.kit.driver import PENDING_BEGIN, begin_now
 
 log = logging.getLogger("openoffers.db")
@@ -250,7 +250,14 @@ class Database:
         sync = await greenlet_spawn(_begin, self.engine.sync_engine, begin, inline, autocommit)
         in_place = inline or autocommit
         try:
-            yield AsyncConnection(self.engine, sync)
+            conn = AsyncConnection(self.engine, sync)
+            if begin is None:
+                yield conn
+            else:
+                # A write's deferred writes (`kit.at_commit`: outbox events) go in just before COMMIT.
+                with at_commit.collecting(sync) as deferred:
+                    yield conn
+                    await at_commit.flush(deferred, conn)
         except BaseException:
             await _finish(sync, inline, in_place, commit=False)
             raise

@@ -113,13 +113,13 @@ def _plan(statement: Any, dialect: Dialect, column_keys: list[str] | None = None
     )
 
 
-def _driver(conn: AsyncConnection, plan: _Plan, arguments: list[Any]) -> Any:
+def _driver(conn: AsyncConnection, plan: _Plan, arguments: list[Any], *, many: bool = False) -> Any:
     """The caller's pooled connection, after telling `before_cursor_execute` listeners the statement
-    (so statement counts stay honest)."""
+    (so statement counts stay honest); `many`: `arguments` is a list of argument lists (executemany)."""
     sync = conn.sync_connection
     assert sync is not None
     if sync.dispatch.before_cursor_execute:
-        sync.dispatch.before_cursor_execute(sync, None, plan.sql, arguments, None, False)
+        sync.dispatch.before_cursor_execute(sync, None, plan.sql, arguments, None, many)
     return sync.connection
 
 
@@ -210,6 +210,28 @@ class Command(Query):
         # asyncpg answers the command tag: "UPDATE 3", "DELETE 0", "INSERT 0 1".
         return int(status.rsplit(" ", 1)[1])
 
+    async def run_many(self, conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+        """The statement once for each of `rows` (all with the same names), as ONE call to the driver:
+        the DB-API's executemany, which on PostgreSQL asyncpg sends as one round trip and on SQLite runs
+        in one hand-off. Listeners see it as one statement, as SQLAlchemy's own executemany shows it."""
+        if len(rows) == 1:
+            await self.run(conn, rows[0])
+            return
+        plan = self._plan_for(conn, rows[0])
+        if plan is None:
+            await conn.execute(self.statement, [dict(row) for row in rows])
+            return
+        arguments = [plan.arguments(row) for row in rows]
+        begin = conn.sync_connection.info.pop(PENDING_BEGIN, None) if plan.is_sqlite else None  # type: ignore[union-attr]
+        fairy = _driver(conn, plan, arguments, many=True)
+        try:
+            if plan.is_sqlite:
+                await _many_on_sqlite_thread(fairy, begin, plan.sql, arguments)
+            else:
+                await (await _began(fairy)).executemany(plan.sql, arguments)
+        except Exception as error:
+            raise _as_sqlalchemy_error(conn, fairy, plan.sql, arguments, error) from error
+
 
 async def all_of(conn: AsyncConnection, queries: Sequence[tuple[Query, Mapping[str, Any]]]) -> list[list[Any]]:
     """Several independent `Query` reads of one transaction, each one's rows in order: on SQLite in ONE
@@ -265,6 +287,19 @@ async def _on_sqlite_thread(
 
     answers: list[Any] = await driver._execute(work)
     return answers
+
+
+async def _many_on_sqlite_thread(fairy: Any, begin: str | None, sql: str, arguments: list[list[Any]]) -> None:
+    """`_on_sqlite_thread` for one statement run once per argument list (sqlite3's executemany)."""
+    driver = fairy.driver_connection
+
+    def work() -> None:
+        connection = driver._conn
+        if begin is not None:
+            connection.execute(begin)
+        connection.executemany(sql, arguments).close()
+
+    await driver._execute(work)
 
 
 def _as_sqlalchemy_error(
