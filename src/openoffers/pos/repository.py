@@ -56,6 +56,8 @@ def shares_json(shares: Sequence[pricing.LineShare]) -> list[dict[str, Any]]:
 
 
 def _quantity(text: str) -> int | Decimal:
+    if text.isascii() and text.isdigit():  # a whole count ("2"), as nearly every line's: int() is 10x cheaper
+        return int(text)
     value = Decimal(text)
     return int(value) if value == value.to_integral_value() else value
 

@@ -104,7 +104,16 @@ def line_points(rule: EarnRule, check: TransactionClosed, exponent: int) -> dict
     ctx = _context(check)
     applicable = [m for m in rule.multipliers if _matches_check(m, ctx)]
     scale = Fraction(rule.rate) / 10**exponent
-    return {line.line_id: line_factor(applicable, ctx.roots[line.line_id]) * line.spend * scale for line in check.lines}
+    # Points per minor unit spent, per distinct factor: one Fraction product per line, not two.
+    per_unit: dict[Fraction, Fraction] = {}
+    points: dict[str, Fraction] = {}
+    for line in check.lines:
+        factor = line_factor(applicable, ctx.roots[line.line_id])
+        unit = per_unit.get(factor)
+        if unit is None:
+            unit = per_unit[factor] = factor * scale
+        points[line.line_id] = unit * line.spend
+    return points
 
 
 def kept_points(lines: Mapping[str, Fraction], kept: Mapping[str, Fraction]) -> int:
