@@ -6,36 +6,38 @@ Every command takes `--database-url` (default OPENOFFERS_DATABASE_URL, else ./op
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import os
 import secrets
-import sys
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
-from uuid import UUID
+from typing import Annotated
 
-import click
 import structlog
 import typer
 from rich.console import Console
 from sqlalchemy.engine import make_url
 
 from openoffers import migrations
+from openoffers.cli.common import (
+    DatabaseUrl,
+    Json,
+    emit,
+    fail,
+    migrate_if_sqlite,
+    one_line_errors,
+    run,
+    settings_for,
+    uuid_option,
+)
 from openoffers.demo import demo_text, ensure_demo
 from openoffers.kit import logs, wire
 from openoffers.kit.clock import iso_z, utc_now
-from openoffers.kit.db import Database, unavailable
-from openoffers.kit.errors import DomainError
+from openoffers.kit.db import Database
 from openoffers.loyalty import service as wallet
 from openoffers.settings import Settings
 from openoffers.tenancy import accounts as people
 from openoffers.tenancy import service as tenancy
 from openoffers.wallet.schemas import CreateUserRequest, UserOut
-
-T = TypeVar("T")
 
 app = typer.Typer(help="OpenOffers: offers and loyalty, SessionM-compatible.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -57,89 +59,6 @@ app.add_typer(catalog_app, name="catalog")
 points_app = typer.Typer(help="Customers' points.", no_args_is_help=True)
 app.add_typer(points_app, name="points")
 
-# No wrapping: the demo's curl commands must paste as printed.
-console = Console(soft_wrap=True)
-error_console = Console(stderr=True, soft_wrap=True)
-
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option("--database-url", help="Database URL (default: OPENOFFERS_DATABASE_URL or ./openoffers.db)"),
-]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON object of what was created.")]
-
-
-def _settings(database_url: str | None) -> Settings:
-    return Settings.from_env(database_url=database_url)
-
-
-def _run(database_url: str | None, work: Callable[[Database], Awaitable[T]]) -> T:
-    """Run one async unit of work against a fresh engine. On SQLite the schema is brought up to date
-    first, as `serve` does, so every command works on a new file; errors exit 1 with one line."""
-    settings = _settings(database_url)
-
-    async def main() -> T:
-        db = Database(settings.database_url, pool_size=2, timeouts=settings.db_timeouts)
-        try:
-            return await work(db)
-        finally:
-            await db.dispose()
-
-    with one_line_errors(settings):
-        _migrate_if_sqlite(settings)
-        return asyncio.run(main())
-
-
-@contextmanager
-def one_line_errors(settings: Settings) -> Iterator[None]:
-    """Every failure as one line on stderr and exit status 1: a refusal with its code, a database that
-    cannot be reached with why, and anything else (a bug) by its kind, its trace only at log level debug."""
-    try:
-        yield
-    except (click.exceptions.Exit, click.exceptions.ClickException, click.exceptions.Abort):
-        raise  # the CLI's own exits and usage errors, already one line
-    except DomainError as error:
-        _fail(f"{error.code}: {error.message}{_unmentioned_fields(error)}")
-    except Exception as error:
-        reason = unavailable(error)
-        if reason is not None:
-            _fail(f"UNAVAILABLE: the database is unavailable ({reason})")
-        if settings.log_level.lower() == "debug":
-            raise
-        first_line = (str(error).strip().splitlines() or [""])[0][:300]
-        _fail(f"{type(error).__name__}: {first_line} (OPENOFFERS_LOG_LEVEL=debug shows the trace)")
-
-
-def _unmentioned_fields(error: DomainError) -> str:
-    """The fields and problems the message does not already say (ValidationFailed.field puts them in it)."""
-    extra = [f"{k}: {', '.join(v)}" for k, v in error.fields.items() if f"{k}: {', '.join(v)}" not in error.message]
-    return f" ({'; '.join(extra)})" if extra else ""
-
-
-def _fail(line: str) -> NoReturn:
-    error_console.print(f"[red]error[/red] {line}", highlight=False)
-    raise typer.Exit(1)
-
-
-def _emit(as_json: bool, data: dict[str, Any], human: str) -> None:
-    if as_json:
-        sys.stdout.write(wire.encode(data).decode() + "\n")
-    else:
-        console.print(human)
-
-
-def _uuid(value: str | None, name: str) -> UUID | None:
-    if value is None:
-        return None
-    try:
-        return UUID(value)
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a UUID", param_hint=name) from None
-
-
-def _migrate_if_sqlite(settings: Settings) -> None:
-    if Database(settings.database_url).is_sqlite:
-        migrations.upgrade(settings.database_url)
-
 
 @app.command()
 def serve(
@@ -154,7 +73,7 @@ def serve(
 
     settings = Settings.from_env(database_url=database_url, host=host, port=port, workers=workers)
     with one_line_errors(settings):
-        _migrate_if_sqlite(settings)
+        migrate_if_sqlite(settings)
     # Workers are separate processes: they read their settings from the environment.
     os.environ["OPENOFFERS_DATABASE_URL"] = settings.database_url
     if settings.workers > 1 and not settings.secret_key:
@@ -193,10 +112,10 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade(database_url: DatabaseUrl = None, as_json: Json = False) -> None:
     """Apply every pending migration."""
-    settings = _settings(database_url)
+    settings = settings_for(database_url)
     with one_line_errors(settings):
         migrations.upgrade(settings.database_url)
-    _emit(as_json, {"upgraded": True, "heads": list(migrations.current_heads())}, "schema is up to date")
+    emit(as_json, {"upgraded": True, "heads": list(migrations.current_heads())}, "schema is up to date")
 
 
 @retailer_app.command("create")
@@ -210,8 +129,8 @@ def retailer_create(
     as_json: Json = False,
 ) -> None:
     """Create a retailer."""
-    retailer_id = _uuid(id, "--id")
-    retailer = _run(
+    retailer_id = uuid_option(id, "--id")
+    retailer = run(
         database_url,
         lambda db: tenancy.create_retailer(
             db,
@@ -223,7 +142,7 @@ def retailer_create(
             now=utc_now(),
         ),
     )
-    _emit(
+    emit(
         as_json,
         {
             "retailer_id": str(retailer.id),
@@ -246,7 +165,7 @@ def retailer_points_clawback(
     as_json: Json = False,
 ) -> None:
     """Show or set what a return or void does when the customer already spent the points it takes back."""
-    retailer_id = _uuid(retailer, "--retailer")
+    retailer_id = uuid_option(retailer, "--retailer")
     assert retailer_id is not None
 
     async def work(db: Database) -> str:
@@ -254,8 +173,8 @@ def retailer_points_clawback(
             await wallet.set_points_clawback(db, retailer_id, set_to.strip().lower(), utc_now())
         return await wallet.points_clawback(db, retailer_id)
 
-    policy = _run(database_url, work)
-    _emit(as_json, {"retailer_id": str(retailer_id), "points_clawback": policy}, f"points clawback: {policy}")
+    policy = run(database_url, work)
+    emit(as_json, {"retailer_id": str(retailer_id), "points_clawback": policy}, f"points clawback: {policy}")
 
 
 @retailer_app.command("points-expiry")
@@ -269,7 +188,7 @@ def retailer_points_expiry(
     as_json: Json = False,
 ) -> None:
     """Show or set when points expire: N calendar months after the day they were earned (default never)."""
-    retailer_id = _uuid(retailer, "--retailer")
+    retailer_id = uuid_option(retailer, "--retailer")
     assert retailer_id is not None
     months = None if set_to is None else _months(set_to)
 
@@ -278,8 +197,8 @@ def retailer_points_expiry(
             await wallet.set_loyalty_settings(db, retailer_id, utc_now(), expiry_months=months)
         return (await wallet.loyalty_settings(db, retailer_id)).points_expiry_months
 
-    shown = _run(database_url, work)
-    _emit(
+    shown = run(database_url, work)
+    emit(
         as_json,
         {"retailer_id": str(retailer_id), "points_expiry_months": shown},
         f"points expire {shown} months after they were earned" if shown else "points never expire",
@@ -291,7 +210,7 @@ def _months(text: str) -> int:
     if value == "never":
         return 0
     if not value.isdigit():
-        _fail("VALIDATION: points_expiry_months: must be a whole number of months, or never")
+        fail("VALIDATION: points_expiry_months: must be a whole number of months, or never")
     return int(value)
 
 
@@ -305,8 +224,8 @@ def points_expire(
 ) -> None:
     """Record every point expiry due now, for every retailer whose points expire (servers also do it in
     their housekeeping); running it again, or from several places at once, expires nothing twice."""
-    lots = _run(database_url, lambda db: wallet.expire_points(db, utc_now(), batch=batch_size))
-    _emit(as_json, {"expired_lots": lots}, f"expired the points left in {lots} lots")
+    lots = run(database_url, lambda db: wallet.expire_points(db, utc_now(), batch=batch_size))
+    emit(as_json, {"expired_lots": lots}, f"expired the points left in {lots} lots")
 
 
 @key_app.command("create")
@@ -319,16 +238,16 @@ def key_create(
     as_json: Json = False,
 ) -> None:
     """Create an API key. The secret is printed once and stored only as a hash."""
-    retailer_id = _uuid(retailer, "--retailer")
+    retailer_id = uuid_option(retailer, "--retailer")
     assert retailer_id is not None
-    api_key, plain = _run(
+    api_key, plain = run(
         database_url,
         lambda db: tenancy.create_api_key(
             db, retailer_id=retailer_id, key=key, secret=secret, role=role, now=utc_now()
         ),
     )
     basic = base64.b64encode(f"{api_key.key}:{plain}".encode()).decode()
-    _emit(
+    emit(
         as_json,
         {
             "retailer_id": str(retailer_id),
@@ -352,17 +271,17 @@ def account_create(
 ) -> None:
     """Create an account that signs in to the admin UI at once (the first owner). The password is
     printed once when it was generated, and stored only as an argon2 hash."""
-    retailer_id = _uuid(retailer, "--retailer")
+    retailer_id = uuid_option(retailer, "--retailer")
     assert retailer_id is not None
     plain = password or secrets.token_urlsafe(12)
-    account = _run(
+    account = run(
         database_url,
         lambda db: people.create_account(
             db, retailer_id=retailer_id, email=email, role=role, password=plain, now=utc_now()
         ),
     )
     shown = plain if password is None else None
-    _emit(
+    emit(
         as_json,
         {"retailer_id": str(retailer_id), "email": account.email, "role": account.role, "password": shown},
         f"account [bold]{account.email}[/bold] ({account.role})"
@@ -381,10 +300,10 @@ def store_create(
     as_json: Json = False,
 ) -> None:
     """Create a store."""
-    retailer_id = _uuid(retailer, "--retailer")
-    store_id = _uuid(id, "--id")
+    retailer_id = uuid_option(retailer, "--retailer")
+    store_id = uuid_option(id, "--id")
     assert retailer_id is not None
-    store = _run(
+    store = run(
         database_url,
         lambda db: tenancy.create_store(
             db,
@@ -396,7 +315,7 @@ def store_create(
             now=utc_now(),
         ),
     )
-    _emit(
+    emit(
         as_json,
         {
             "store_id": str(store.id),
@@ -420,11 +339,11 @@ def client_create(
     as_json: Json = False,
 ) -> None:
     """Create a POS client (its id is the POS envelope's client_id). No --store means every store."""
-    retailer_id = _uuid(retailer, "--retailer")
-    client_id = _uuid(id, "--id")
-    store_ids = tuple(u for u in (_uuid(s, "--store") for s in (store or [])) if u is not None)
+    retailer_id = uuid_option(retailer, "--retailer")
+    client_id = uuid_option(id, "--id")
+    store_ids = tuple(u for u in (uuid_option(s, "--store") for s in (store or [])) if u is not None)
     assert retailer_id is not None
-    client, plain = _run(
+    client, plain = run(
         database_url,
         lambda db: tenancy.create_pos_client(
             db,
@@ -437,7 +356,7 @@ def client_create(
         ),
     )
     basic = base64.b64encode(f"{client.id}:{plain}".encode()).decode()
-    _emit(
+    emit(
         as_json,
         {
             "client_id": str(client.id),
@@ -465,8 +384,8 @@ def user_create(
     as_json: Json = False,
 ) -> None:
     """Create a user, with the same checks as api/2.0/users/create."""
-    retailer_id = _uuid(retailer, "--retailer")
-    user_id = _uuid(id, "--id")
+    retailer_id = uuid_option(retailer, "--retailer")
+    user_id = uuid_option(id, "--id")
     fields = {
         "retailer_id": str(retailer_id),
         "user_id": str(user_id) if user_id else None,
@@ -481,8 +400,8 @@ def user_create(
         # Through the wire rules, so a bad email or phone is refused here exactly as over HTTP.
         return await wallet.create_user(db, wire.convert(fields, CreateUserRequest), utc_now())
 
-    user = _run(database_url, work)
-    _emit(as_json, wire.to_builtins(user), f"user [bold]{user.user_id}[/bold] created")
+    user = run(database_url, work)
+    emit(as_json, wire.to_builtins(user), f"user [bold]{user.user_id}[/bold] created")
 
 
 @catalog_app.command("import")
@@ -502,12 +421,12 @@ def catalog_import(
     from openoffers.catalog import file as catalog_file
     from openoffers.catalog import service as catalog
 
-    retailer_id = _uuid(retailer, "--retailer")
+    retailer_id = uuid_option(retailer, "--retailer")
     assert retailer_id is not None
     try:
         total = catalog_file.count(file)
     except catalog_file.CatalogFileError as error:
-        _fail(f"VALIDATION: {error}")
+        fail(f"VALIDATION: {error}")
 
     async def work(db: Database) -> int:
         imported = 0
@@ -519,8 +438,8 @@ def catalog_import(
                 progress.advance(task, len(batch))
         return imported
 
-    imported = _run(database_url, work)
-    _emit(
+    imported = run(database_url, work)
+    emit(
         as_json,
         {"retailer_id": str(retailer_id), "file": str(file), "items": total, "imported": imported},
         f"imported [bold]{imported}[/bold] catalog items from {file.name}",
@@ -540,10 +459,10 @@ def demo(
     ] = None,
 ) -> None:
     """Create the demo retailer once (the guide's own ids and POS credentials) and print how to use it."""
-    settings = _settings(database_url)
+    settings = settings_for(database_url)
     base_url = base_url or f"http://{settings.host}:{settings.port}"
-    info = _run(database_url, lambda db: ensure_demo(db, utc_now))
-    _emit(
+    info = run(database_url, lambda db: ensure_demo(db, utc_now))
+    emit(
         as_json,
         {
             "created": info.created,
@@ -568,9 +487,9 @@ def maintenance(database_url: DatabaseUrl = None, as_json: Json = False) -> None
     """Run one round of housekeeping now (servers also run it every OPENOFFERS_MAINTENANCE_INTERVAL_SECONDS)."""
     from openoffers.maintenance import run_once
 
-    settings = _settings(database_url)
-    report = _run(database_url, lambda db: run_once(db, settings, utc_now))
-    _emit(
+    settings = settings_for(database_url)
+    report = run(database_url, lambda db: run_once(db, settings, utc_now))
+    emit(
         as_json,
         {
             "expired_user_offers": report.expired_user_offers,
