@@ -21,48 +21,39 @@ Decisions where PRICING.md is silent:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from operator import itemgetter
 
 from openoffers.kit.money import allocate, round_half_up
 
 from .basket import Group, Run, picked_quantity
-from .check import Eligible, PreparedCheck
+from .check import Pool, PreparedCheck
 from .kinds.base import CheckBenefit, Kind, Picks
 from .model import LineShare
 from .terms import OfferTerms
 
-_PRICE = itemgetter(0)  # of a `Run`
-
 
 def discount_shares(
-    terms: OfferTerms, kind: Kind, check: PreparedCheck, eligible: Eligible
+    terms: OfferTerms, kind: Kind, check: PreparedCheck, pool: Pool
 ) -> tuple[int, tuple[LineShare, ...]]:
     """The amount and its line shares (share > 0, in check order) for a kind that discounts.
 
-    `eligible` is what the offer's catalog restrictions let it touch (`Layout.eligible`)."""
+    `pool` is what the offer's catalog restrictions let it take (`PreparedCheck.pool`)."""
     benefit = kind.benefit
     assert benefit is not None, "a kind without a benefit discounts nothing"
     number: int = getattr(terms, benefit.number.terms_field)
-    remaining = check.remaining
     if isinstance(benefit, CheckBenefit):
-        line_amounts = [remaining[line_id] for line_id in eligible.line_ids]
-        eligible_total = sum(line_amounts)
-        amount = _cap(benefit.saving.amount(number, eligible_total), terms, eligible_total)
-        return amount, _check_level(amount, eligible, line_amounts)
-    eligible_total = sum([check.totals[index] for index in eligible.indices])
-    # Units by price, highest first; ties keep unit order (group, then unit), as the runs are listed
-    # in that order and the sort is stable. Savings never fall as prices rise (`UnitSaving`), so this
-    # is also largest saving first.
-    runs = sorted([run for index in eligible.indices for run in check.runs[index]], key=_PRICE, reverse=True)
+        amount = _cap(benefit.saving.amount(number, pool.total), terms, pool.total)
+        return amount, _check_level(amount, pool)
+    # `pool.runs` are the units by price, highest first (ties: group, then unit). Savings never fall
+    # as prices rise (`UnitSaving`), so this is also largest saving first.
     saving = benefit.saving
     if benefit.picks is Picks.BUY_X_GET_Y:
-        picked = _buy_x_get_y_picks(terms, runs)
+        picked = _buy_x_get_y_picks(terms, pool.runs)
     else:
-        picked = _item_picks(terms, runs, saving.per_unit, number)
+        picked = _item_picks(terms, pool.runs, saving.per_unit, number)
     # picked: group index -> list of (units, unit price); weights are savings x `saving.scale`
     per_unit = saving.per_unit
     weights = {g: sum([n * per_unit(number, price) for n, price in units]) for g, units in picked.items()}
-    amount = _cap(round_half_up(sum(weights.values()), saving.scale), terms, eligible_total)
+    amount = _cap(round_half_up(sum(weights.values()), saving.scale), terms, pool.total)
     keys = sorted(weights)
     if not amount:
         group_amounts = [0] * len(keys)
@@ -70,6 +61,7 @@ def discount_shares(
         group_amounts = [amount]  # what `allocate` gives one group (its weight is above 0, as amount is)
     else:
         group_amounts = allocate(amount, [weights[g] for g in keys])
+    remaining = check.remaining
     shares: list[tuple[int, LineShare]] = []
     for g, group_amount in zip(keys, group_amounts, strict=True):
         chosen = sum(n for n, _ in picked[g])
@@ -85,27 +77,25 @@ def _cap(raw: int, terms: OfferTerms, eligible_total: int) -> int:
     return max(0, amount)
 
 
-def _check_level(amount: int, eligible: Eligible, weights: list[int]) -> tuple[LineShare, ...]:
-    """`amount` over every eligible line in proportion to its remaining amount (`weights`)."""
+def _check_level(amount: int, pool: Pool) -> tuple[LineShare, ...]:
+    """`amount` over every eligible line in proportion to its remaining amount."""
     if amount == 0:
         return ()
     # Lines with nothing left always get 0 from `allocate` (a leftover unit goes to a positive
     # remainder), and leaving them out keeps the others' order, so their shares are unchanged.
-    # After a few stacked discounts many lines are at zero.
-    taking = [index for index, weight in enumerate(weights) if weight > 0]
-    allocated = allocate(amount, [weights[index] for index in taking])
-    line_ids, whole = eligible.line_ids, eligible.whole
+    allocated = allocate(amount, pool.weights)
+    line_ids, whole = pool.eligible.line_ids, pool.eligible.whole
     return tuple(
         [
             LineShare(line_ids[index], share, whole[index])
-            for index, share in zip(taking, allocated, strict=True)
+            for index, share in zip(pool.taking, allocated, strict=True)
             if share
         ]
     )
 
 
 def _item_picks(
-    terms: OfferTerms, ordered: list[Run], per_unit: Callable[[int, int], int], number: int
+    terms: OfferTerms, ordered: tuple[Run, ...], per_unit: Callable[[int, int], int], number: int
 ) -> dict[int, list[tuple[int, int]]]:
     """Units by largest saving first (ties: higher price, earlier line, earlier unit), up to the limit.
 
@@ -122,7 +112,7 @@ def _item_picks(
     return picked
 
 
-def _buy_x_get_y_picks(terms: OfferTerms, ordered: list[Run]) -> dict[int, list[tuple[int, int]]]:
+def _buy_x_get_y_picks(terms: OfferTerms, ordered: tuple[Run, ...]) -> dict[int, list[tuple[int, int]]]:
     """The reward units: in each whole chunk of X + Y units (priced highest first), the Y cheapest.
 
     `ordered` is priced highest first (ties: earlier line, earlier unit)."""
