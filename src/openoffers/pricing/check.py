@@ -114,6 +114,7 @@ class Pool:
     taking: tuple[int, ...]
     weights: tuple[int, ...]
     runs: tuple[Run, ...]
+    units: int  # how many units `runs` hold
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +151,14 @@ class PreparedCheck:
             weights = tuple(remaining[eligible.line_ids[index]] for index in taking)
             runs = [run for index in eligible.indices for run in self.runs[index]]
             runs.sort(key=_PRICE, reverse=True)
-            found = Pool(eligible=eligible, total=sum(weights), taking=taking, weights=weights, runs=tuple(runs))
+            found = Pool(
+                eligible=eligible,
+                total=sum(weights),
+                taking=taking,
+                weights=weights,
+                runs=tuple(runs),
+                units=sum([units for _price, _group, _first, units in runs]),
+            )
             self._pools[catalog] = found
         return found
 
