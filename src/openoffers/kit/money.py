@@ -89,13 +89,13 @@ def allocate(total: int, weights: Sequence[int]) -> list[int]:
         raise ValueError("cannot allocate a positive total over zero weights")
     # Pricing calls this for every discount of every offer on a check: comprehensions and built-ins,
     # and no sort when the floors already add up.
-    pairs = [divmod(total * weight, weight_sum) for weight in weights]
-    shares = [share for share, _ in pairs]
+    shares = [total * weight // weight_sum for weight in weights]
     left = total - sum(shares)
     if left:
-        # Largest remainder first; `sorted` is stable, so equal remainders keep the earlier position.
-        keys = [-remainder for _, remainder in pairs]
-        for index in sorted(range(len(keys)), key=keys.__getitem__)[:left]:
+        # Largest remainder first. A sort with reverse=True keeps equal keys in their original order,
+        # so equal remainders keep the earlier position first.
+        remainders = [total * weight % weight_sum for weight in weights]
+        for index in sorted(range(len(remainders)), key=remainders.__getitem__, reverse=True)[:left]:
             shares[index] += 1
     return shares
 
