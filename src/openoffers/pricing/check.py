@@ -44,6 +44,7 @@ from .basket import (
     remaining_after,
     take_shares,
     unit_runs,
+    whole_quantity,
 )
 from .model import Basket, Discount, ExistingDiscount, Line
 from .terms import CatalogRestriction
@@ -74,7 +75,7 @@ class Layout:
     @classmethod
     def of(cls, basket: Basket) -> Layout:
         order = {line.line_id: index for index, line in enumerate(basket.lines)}
-        groups = build_groups(basket)
+        groups = build_groups(basket, order)
         group_of = {line_id: index for index, group in enumerate(groups) for line_id in group.line_ids}
         return cls(lines=basket.lines, groups=groups, order=order, group_of=group_of)
 
@@ -82,18 +83,18 @@ class Layout:
         """The groups `catalog` lets a discount touch (memoised: offers often share restrictions)."""
         found = self._eligible.get(catalog)
         if found is None:
-            indices = tuple(index for index, group in enumerate(self.groups) if passes_catalog(group, catalog))
-            whole = {
-                line.line_id: quantity
-                for index in indices
-                for line, quantity in zip(self.groups[index].lines, self.groups[index].whole, strict=True)
-            }
-            lines = tuple(line for line in self.lines if line.line_id in whole)
+            if catalog:
+                indices = tuple([index for index, group in enumerate(self.groups) if passes_catalog(group, catalog)])
+            else:
+                indices = tuple(range(len(self.groups)))  # no restriction: every group passes
+            chosen, group_of = set(indices), self.group_of
+            # Lines in no group (orphaned modifiers) are never eligible: `get` gives None for them.
+            lines = tuple([line for line in self.lines if group_of.get(line.line_id) in chosen])
             found = Eligible(
                 indices=indices,
                 lines=lines,
-                line_ids=tuple(line.line_id for line in lines),
-                whole=tuple(whole[line.line_id] for line in lines),
+                line_ids=tuple([line.line_id for line in lines]),
+                whole=tuple([whole_quantity(line.quantity) for line in lines]),
             )
             self._eligible[catalog] = found
         return found
@@ -214,13 +215,13 @@ def as_existing(discount: Discount, exclusive: bool) -> ExistingDiscount:
 
 def _priced(layout: Layout, discounts: tuple[ExistingDiscount, ...]) -> PreparedCheck:
     remaining = remaining_after(layout.lines, discounts)
-    totals = tuple(group_remaining(group, remaining) for group in layout.groups)
+    totals = tuple([group_remaining(group, remaining) for group in layout.groups])
     return PreparedCheck(
         layout=layout,
         remaining=remaining,
         total=sum(remaining.values()),
         totals=totals,
-        runs=tuple(unit_runs(group, index, totals[index]) for index, group in enumerate(layout.groups)),
+        runs=tuple([unit_runs(group, index, totals[index]) for index, group in enumerate(layout.groups)]),
         discounted=bool(discounts),
         exclusive=any(discount.exclusive for discount in discounts),
         top=max((discount.stack_order for discount in discounts), default=-1),
