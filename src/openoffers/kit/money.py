@@ -103,12 +103,14 @@ def allocate(total: int, weights: Sequence[int]) -> list[int]:
 def to_minor(amount: Decimal, exponent: int) -> int:
     """A wire decimal to integer minor units, rounded half up at the currency's precision."""
     scaled = amount.scaleb(exponent)
-    exp = scaled.as_tuple().exponent
-    if not isinstance(exp, int):
+    if not scaled.is_finite():
         raise ValueError("amount must be finite")
-    if exp >= 0:
-        return int(scaled)  # a whole number: exact
+    whole = int(scaled)  # toward zero
+    if whole == scaled:
+        return whole  # a whole number of minor units (every amount a POS sends in cents): exact
     # An exact integer fraction (the same digits over 10**-exp), so rounding stays in `round_half_up`.
+    exp = scaled.as_tuple().exponent
+    assert isinstance(exp, int) and exp < 0  # finite, and not a whole number
     return round_half_up(int(scaled.scaleb(-exp)), 10 ** (-exp))
 
 
