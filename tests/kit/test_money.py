@@ -142,6 +142,27 @@ def test_allocate_ties_go_to_earlier_positions(total: int, count: int, weight: i
     assert max(shares) - min(shares) <= 1
 
 
+def largest_remainder(total: int, weights: list[int]) -> list[int]:
+    """PRICING.md's allocation written out with exact fractions: each share is the floor of its exact
+    part, and the units left go one each to the largest fractional parts, ties to the earlier line."""
+    exact = [Fraction(total * weight, sum(weights)) for weight in weights]
+    shares = [int(part) for part in exact]  # floor: the parts are never negative
+    by_remainder = sorted(range(len(weights)), key=lambda index: (-(exact[index] - shares[index]), index))
+    for index in by_remainder[: total - sum(shares)]:
+        shares[index] += 1
+    return shares
+
+
+# Small weights and totals make equal remainders (the tie rule) common.
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(0, 50) | st.integers(0, 10_000_000),
+    weights_lists | st.lists(st.integers(1, 6), min_size=1, max_size=12),
+)
+def test_allocate_is_largest_remainder_written_out(total: int, weights: list[int]) -> None:
+    assert allocate(total, weights) == largest_remainder(total, weights)
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.integers(0, 100_000), weights_lists)
 def test_allocate_is_deterministic(total: int, weights: list[int]) -> None:

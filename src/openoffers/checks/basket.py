@@ -92,9 +92,10 @@ def build_basket(
         seen.add(line.line_id)
     categories: dict[str, set[str]] = {}
     for item in transaction.items:
-        item_id = loose_id(item.item_id)
-        if item_id and item.category_ids:
-            categories.setdefault(item_id, set()).update(str(c) for c in item.category_ids)
+        if item.category_ids:  # most POS systems send none
+            item_id = loose_id(item.item_id)
+            if item_id:
+                categories.setdefault(item_id, set()).update(str(c) for c in item.category_ids)
     for item_id, cats in (catalog or {}).items():
         categories.setdefault(item_id, set()).update(cats)
     discounts: list[pricing.ExistingDiscount] = []

@@ -89,13 +89,13 @@ def allocate(total: int, weights: Sequence[int]) -> list[int]:
         raise ValueError("cannot allocate a positive total over zero weights")
     # Pricing calls this for every discount of every offer on a check: comprehensions and built-ins,
     # and no sort when the floors already add up.
-    pairs = [divmod(total * weight, weight_sum) for weight in weights]
-    shares = [share for share, _ in pairs]
+    shares = [total * weight // weight_sum for weight in weights]
     left = total - sum(shares)
     if left:
-        # Largest remainder first; `sorted` is stable, so equal remainders keep the earlier position.
-        keys = [-remainder for _, remainder in pairs]
-        for index in sorted(range(len(keys)), key=keys.__getitem__)[:left]:
+        # Largest remainder first. A sort with reverse=True keeps equal keys in their original order,
+        # so equal remainders keep the earlier position first.
+        remainders = [total * weight % weight_sum for weight in weights]
+        for index in sorted(range(len(remainders)), key=remainders.__getitem__, reverse=True)[:left]:
             shares[index] += 1
     return shares
 
@@ -103,12 +103,14 @@ def allocate(total: int, weights: Sequence[int]) -> list[int]:
 def to_minor(amount: Decimal, exponent: int) -> int:
     """A wire decimal to integer minor units, rounded half up at the currency's precision."""
     scaled = amount.scaleb(exponent)
-    exp = scaled.as_tuple().exponent
-    if not isinstance(exp, int):
+    if not scaled.is_finite():
         raise ValueError("amount must be finite")
-    if exp >= 0:
-        return int(scaled)  # a whole number: exact
+    whole = int(scaled)  # toward zero
+    if whole == scaled:
+        return whole  # a whole number of minor units (every amount a POS sends in cents): exact
     # An exact integer fraction (the same digits over 10**-exp), so rounding stays in `round_half_up`.
+    exp = scaled.as_tuple().exponent
+    assert isinstance(exp, int) and exp < 0  # finite, and not a whole number
     return round_half_up(int(scaled.scaleb(-exp)), 10 ** (-exp))
 
 

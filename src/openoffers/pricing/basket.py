@@ -51,9 +51,9 @@ class Group(NamedTuple):
 Run = tuple[int, int, int, int]
 
 
-def build_groups(basket: Basket) -> tuple[Group, ...]:
+def build_groups(basket: Basket, position: Mapping[str, int]) -> tuple[Group, ...]:
+    """The check's groups, in check order of their roots; `position` maps line id -> index on the check."""
     lines = basket.lines
-    position = {line.line_id: index for index, line in enumerate(lines)}
     children: dict[str, list[Line]] = {}
     for line in lines:
         if line.modifies_line_id is not None:
@@ -62,21 +62,20 @@ def build_groups(basket: Basket) -> tuple[Group, ...]:
     for line in lines:
         if line.modifies_line_id is not None:
             continue
-        ordered = _members(line, children, position) if line.line_id in children else (line,)
+        if line.line_id in children:
+            members = _members(line, children, position)
+            line_ids = tuple([member.line_id for member in members])
+            whole = tuple([whole_quantity(member.quantity) for member in members])
+        else:  # most lines have no modifiers
+            members, line_ids, whole = (line,), (line.line_id,), (whole_quantity(line.quantity),)
+        # Positional: a named tuple built with keywords costs about twice as much.
         groups.append(
-            Group(
-                root=line,
-                lines=ordered,
-                line_ids=tuple(member.line_id for member in ordered),
-                units=unit_count(line.quantity),
-                categories=basket.categories_of(line.item_id),
-                whole=tuple(whole_quantity(member.quantity) for member in ordered),
-            )
+            Group(line, members, line_ids, unit_count(line.quantity), basket.categories_of(line.item_id), whole)
         )
     return tuple(groups)
 
 
-def _members(root: Line, children: dict[str, list[Line]], position: dict[str, int]) -> tuple[Line, ...]:
+def _members(root: Line, children: dict[str, list[Line]], position: Mapping[str, int]) -> tuple[Line, ...]:
     """The root and every line modifying it, recursively, in check order."""
     members: dict[str, Line] = {root.line_id: root}
     stack = [root.line_id]
@@ -148,6 +147,10 @@ def passes_catalog(group: Group, restrictions: tuple[CatalogRestriction, ...]) -
     return True
 
 
+# `unit_count` and `whole_quantity` are cached like `picked_quantity`: pure functions of the quantity's
+# value (equal Decimals give the same result), called for every line of every check priced, over the
+# few quantities checks actually carry.
+@lru_cache(maxsize=4096)
 def unit_count(quantity: Decimal) -> int:
     if quantity <= 0:
         return 0
@@ -174,6 +177,7 @@ def unit_runs(group: Group, index: int, total: int) -> tuple[Run, ...]:
     return ((base + 1, index, 0, extra), (base, index, extra, count - extra))
 
 
+@lru_cache(maxsize=4096)
 def whole_quantity(quantity: Decimal) -> int | Decimal:
     """The quantity a share of a whole line covers (an int when whole)."""
     if quantity == quantity.to_integral_value():

@@ -18,7 +18,14 @@ Guarantees (hypothesis properties in tests/pricing/test_prepared.py hold the eng
   every discount's on the check (it goes on top; anything else is a `ValueError`).
 - `check.with_discounts(d)` is `prepare` of the same lines and categories with discounts `d`.
 - A `PreparedCheck` never changes once built; the catalog memo in `Layout` only caches a pure function
-  of the lines, so sharing a layout between checks (and threads) is safe.
+  of the lines, and the pool memo in `PreparedCheck` a pure function of the check, so sharing either
+  between offers (and threads) is safe.
+
+A Lookup prices every offer of the wallet on one prepared check, and offers mostly share their catalog
+restrictions (most have none). What an offer reads from the check through its restrictions is the
+same for all of them, so `PreparedCheck.pool` computes it once per distinct set of restrictions
+(`Pool`: the eligible remaining total, the lines with something left, the units priciest first)
+instead of once per offer.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import itemgetter
 
 from .basket import (
     Group,
@@ -36,9 +44,12 @@ from .basket import (
     remaining_after,
     take_shares,
     unit_runs,
+    whole_quantity,
 )
 from .model import Basket, Discount, ExistingDiscount, Line
 from .terms import CatalogRestriction
+
+_PRICE = itemgetter(0)  # of a `Run`
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +75,7 @@ class Layout:
     @classmethod
     def of(cls, basket: Basket) -> Layout:
         order = {line.line_id: index for index, line in enumerate(basket.lines)}
-        groups = build_groups(basket)
+        groups = build_groups(basket, order)
         group_of = {line_id: index for index, group in enumerate(groups) for line_id in group.line_ids}
         return cls(lines=basket.lines, groups=groups, order=order, group_of=group_of)
 
@@ -72,21 +83,39 @@ class Layout:
         """The groups `catalog` lets a discount touch (memoised: offers often share restrictions)."""
         found = self._eligible.get(catalog)
         if found is None:
-            indices = tuple(index for index, group in enumerate(self.groups) if passes_catalog(group, catalog))
-            whole = {
-                line.line_id: quantity
-                for index in indices
-                for line, quantity in zip(self.groups[index].lines, self.groups[index].whole, strict=True)
-            }
-            lines = tuple(line for line in self.lines if line.line_id in whole)
+            if catalog:
+                indices = tuple([index for index, group in enumerate(self.groups) if passes_catalog(group, catalog)])
+            else:
+                indices = tuple(range(len(self.groups)))  # no restriction: every group passes
+            chosen, group_of = set(indices), self.group_of
+            # Lines in no group (orphaned modifiers) are never eligible: `get` gives None for them.
+            lines = tuple([line for line in self.lines if group_of.get(line.line_id) in chosen])
             found = Eligible(
                 indices=indices,
                 lines=lines,
-                line_ids=tuple(line.line_id for line in lines),
-                whole=tuple(whole[line.line_id] for line in lines),
+                line_ids=tuple([line.line_id for line in lines]),
+                whole=tuple([whole_quantity(line.quantity) for line in lines]),
             )
             self._eligible[catalog] = found
         return found
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """What a discount may take on one priced check, for one set of catalog restrictions.
+
+    `taking` are the positions in `eligible.lines` of the lines with a remaining amount above zero, and
+    `weights` those amounts (a line at zero never gets a share, and after a few stacked discounts many
+    are). `runs` are the eligible groups' priced units, priciest first; ties keep unit order (group,
+    then unit), as `PreparedCheck.runs` lists them in that order and the sort is stable.
+    """
+
+    eligible: Eligible
+    total: int  # the eligible lines' remaining total (the sum of `weights`)
+    taking: tuple[int, ...]
+    weights: tuple[int, ...]
+    runs: tuple[Run, ...]
+    units: int  # how many units `runs` hold
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,10 +134,34 @@ class PreparedCheck:
     discounted: bool
     exclusive: bool
     top: int
+    _pools: dict[tuple[CatalogRestriction, ...], Pool] = field(
+        default_factory=dict, repr=False, compare=False, hash=False
+    )
 
     @property
     def next_stack_order(self) -> int:
         return self.top + 1
+
+    def pool(self, catalog: tuple[CatalogRestriction, ...]) -> Pool:
+        """What `catalog` lets a discount take on this check (memoised: see the module docstring)."""
+        found = self._pools.get(catalog)
+        if found is None:
+            eligible = self.layout.eligible(catalog)
+            remaining = self.remaining
+            taking = tuple(index for index, line_id in enumerate(eligible.line_ids) if remaining[line_id] > 0)
+            weights = tuple(remaining[eligible.line_ids[index]] for index in taking)
+            runs = [run for index in eligible.indices for run in self.runs[index]]
+            runs.sort(key=_PRICE, reverse=True)
+            found = Pool(
+                eligible=eligible,
+                total=sum(weights),
+                taking=taking,
+                weights=weights,
+                runs=tuple(runs),
+                units=sum([units for _price, _group, _first, units in runs]),
+            )
+            self._pools[catalog] = found
+        return found
 
     def with_discounts(self, discounts: tuple[ExistingDiscount, ...]) -> PreparedCheck:
         """The same lines with other discounts (keeps the layout: groups are not rebuilt)."""
@@ -162,13 +215,13 @@ def as_existing(discount: Discount, exclusive: bool) -> ExistingDiscount:
 
 def _priced(layout: Layout, discounts: tuple[ExistingDiscount, ...]) -> PreparedCheck:
     remaining = remaining_after(layout.lines, discounts)
-    totals = tuple(group_remaining(group, remaining) for group in layout.groups)
+    totals = tuple([group_remaining(group, remaining) for group in layout.groups])
     return PreparedCheck(
         layout=layout,
         remaining=remaining,
         total=sum(remaining.values()),
         totals=totals,
-        runs=tuple(unit_runs(group, index, totals[index]) for index, group in enumerate(layout.groups)),
+        runs=tuple([unit_runs(group, index, totals[index]) for index, group in enumerate(layout.groups)]),
         discounted=bool(discounts),
         exclusive=any(discount.exclusive for discount in discounts),
         top=max((discount.stack_order for discount in discounts), default=-1),

@@ -26,56 +26,47 @@ from operator import itemgetter
 from openoffers.kit.money import allocate, round_half_up
 
 from .basket import Group, Run, picked_quantity
-from .check import Eligible, PreparedCheck
+from .check import Pool, PreparedCheck
 from .kinds.base import CheckBenefit, Kind, Picks
 from .model import LineShare
 from .terms import OfferTerms
 
-_PRICE = itemgetter(0)  # of a `Run`
+_CHECK_ORDER = itemgetter(0)  # of a (position on the check, share) pair
 
 
 def discount_shares(
-    terms: OfferTerms, kind: Kind, check: PreparedCheck, eligible: Eligible
+    terms: OfferTerms, kind: Kind, check: PreparedCheck, pool: Pool
 ) -> tuple[int, tuple[LineShare, ...]]:
     """The amount and its line shares (share > 0, in check order) for a kind that discounts.
 
-    `eligible` is what the offer's catalog restrictions let it touch (`Layout.eligible`)."""
+    `pool` is what the offer's catalog restrictions let it take (`PreparedCheck.pool`)."""
     benefit = kind.benefit
     assert benefit is not None, "a kind without a benefit discounts nothing"
     number: int = getattr(terms, benefit.number.terms_field)
-    remaining = check.remaining
     if isinstance(benefit, CheckBenefit):
-        line_amounts = [remaining[line_id] for line_id in eligible.line_ids]
-        eligible_total = sum(line_amounts)
-        amount = _cap(benefit.saving.amount(number, eligible_total), terms, eligible_total)
-        return amount, _check_level(amount, eligible, line_amounts)
-    eligible_total = sum([check.totals[index] for index in eligible.indices])
-    # Units by price, highest first; ties keep unit order (group, then unit), as the runs are listed
-    # in that order and the sort is stable. Savings never fall as prices rise (`UnitSaving`), so this
-    # is also largest saving first.
-    runs = sorted([run for index in eligible.indices for run in check.runs[index]], key=_PRICE, reverse=True)
+        amount = _cap(benefit.saving.amount(number, pool.total), terms, pool.total)
+        return amount, _check_level(amount, pool)
+    # `pool.runs` are the units by price, highest first (ties: group, then unit). Savings never fall
+    # as prices rise (`UnitSaving`), so this is also largest saving first.
     saving = benefit.saving
     if benefit.picks is Picks.BUY_X_GET_Y:
-        picked = _buy_x_get_y_picks(terms, runs)
+        picked = _buy_x_get_y_picks(terms, pool, saving.per_unit, number)
     else:
-        picked = _item_picks(terms, runs, saving.per_unit, number)
-    # picked: group index -> list of (units, unit price); weights are savings x `saving.scale`
-    per_unit = saving.per_unit
-    weights = {g: sum([n * per_unit(number, price) for n, price in units]) for g, units in picked.items()}
-    amount = _cap(round_half_up(sum(weights.values()), saving.scale), terms, eligible_total)
-    keys = sorted(weights)
+        picked = _item_picks(terms, pool.runs, saving.per_unit, number)
+    amount = _cap(round_half_up(sum([weight for _, weight in picked.values()]), saving.scale), terms, pool.total)
     if not amount:
-        group_amounts = [0] * len(keys)
-    elif len(keys) == 1:
+        return 0, ()
+    keys = sorted(picked)
+    if len(keys) == 1:
         group_amounts = [amount]  # what `allocate` gives one group (its weight is above 0, as amount is)
     else:
-        group_amounts = allocate(amount, [weights[g] for g in keys])
+        group_amounts = allocate(amount, [picked[g][1] for g in keys])
+    remaining, groups, order = check.remaining, check.layout.groups, check.layout.order
     shares: list[tuple[int, LineShare]] = []
     for g, group_amount in zip(keys, group_amounts, strict=True):
-        chosen = sum(n for n, _ in picked[g])
-        shares += _spread_over_group(check.layout.groups[g], group_amount, chosen, remaining, check.layout.order)
-    shares.sort(key=lambda pair: pair[0])
-    return amount, tuple(share for _, share in shares)
+        shares += _spread_over_group(groups[g], group_amount, picked[g][0], remaining, order)
+    shares.sort(key=_CHECK_ORDER)
+    return amount, tuple([share for _, share in shares])
 
 
 def _cap(raw: int, terms: OfferTerms, eligible_total: int) -> int:
@@ -85,51 +76,56 @@ def _cap(raw: int, terms: OfferTerms, eligible_total: int) -> int:
     return max(0, amount)
 
 
-def _check_level(amount: int, eligible: Eligible, weights: list[int]) -> tuple[LineShare, ...]:
-    """`amount` over every eligible line in proportion to its remaining amount (`weights`)."""
+def _check_level(amount: int, pool: Pool) -> tuple[LineShare, ...]:
+    """`amount` over every eligible line in proportion to its remaining amount."""
     if amount == 0:
         return ()
     # Lines with nothing left always get 0 from `allocate` (a leftover unit goes to a positive
     # remainder), and leaving them out keeps the others' order, so their shares are unchanged.
-    # After a few stacked discounts many lines are at zero.
-    taking = [index for index, weight in enumerate(weights) if weight > 0]
-    allocated = allocate(amount, [weights[index] for index in taking])
-    line_ids, whole = eligible.line_ids, eligible.whole
+    allocated = allocate(amount, pool.weights)
+    line_ids, whole = pool.eligible.line_ids, pool.eligible.whole
     return tuple(
         [
             LineShare(line_ids[index], share, whole[index])
-            for index, share in zip(taking, allocated, strict=True)
+            for index, share in zip(pool.taking, allocated, strict=True)
             if share
         ]
     )
 
 
+# What a kind picks: group index -> (units picked in it, their saving x `UnitSaving.scale`). The
+# saving is the weight its group's part of the (possibly capped) amount is allocated by.
+Picked = dict[int, tuple[int, int]]
+
+
 def _item_picks(
-    terms: OfferTerms, ordered: list[Run], per_unit: Callable[[int, int], int], number: int
-) -> dict[int, list[tuple[int, int]]]:
+    terms: OfferTerms, ordered: tuple[Run, ...], per_unit: Callable[[int, int], int], number: int
+) -> Picked:
     """Units by largest saving first (ties: higher price, earlier line, earlier unit), up to the limit.
 
     `ordered` is in that order already (see `discount_shares`)."""
     left = terms.item_limit
-    picked: dict[int, list[tuple[int, int]]] = {}
+    picked: Picked = {}
     for price, group, _first, units in ordered:
-        if left == 0 or per_unit(number, price) <= 0:
+        saving = per_unit(number, price)
+        if left == 0 or saving <= 0:
             break  # sorted by saving, so nothing after this saves anything either
         take = units if left is None else min(units, left)
-        picked.setdefault(group, []).append((take, price))
+        count, weight = picked.get(group, (0, 0))
+        picked[group] = (count + take, weight + take * saving)
         if left is not None:
             left -= take
     return picked
 
 
-def _buy_x_get_y_picks(terms: OfferTerms, ordered: list[Run]) -> dict[int, list[tuple[int, int]]]:
+def _buy_x_get_y_picks(terms: OfferTerms, pool: Pool, per_unit: Callable[[int, int], int], number: int) -> Picked:
     """The reward units: in each whole chunk of X + Y units (priced highest first), the Y cheapest.
 
-    `ordered` is priced highest first (ties: earlier line, earlier unit)."""
+    `pool.runs` are priced highest first (ties: earlier line, earlier unit)."""
     assert terms.buy_count is not None and terms.get_count is not None
     buy, get = terms.buy_count, terms.get_count
     chunk = buy + get
-    chunks = min(terms.recurrence, sum([units for _price, _group, _first, units in ordered]) // chunk)
+    chunks = min(terms.recurrence, pool.units // chunk)
     end = chunks * chunk
 
     def rewards_before(position: int) -> int:
@@ -137,15 +133,16 @@ def _buy_x_get_y_picks(terms: OfferTerms, ordered: list[Run]) -> dict[int, list[
         position = min(position, end)
         return (position // chunk) * get + max(0, position % chunk - buy)
 
-    picked: dict[int, list[tuple[int, int]]] = {}
+    picked: Picked = {}
     start = 0
-    for price, group, _first, units in ordered:
+    for price, group, _first, units in pool.runs:
         if start >= end:
             break  # past the last whole chunk: no more rewards
         count = rewards_before(start + units) - rewards_before(start)
         start += units
         if count:
-            picked.setdefault(group, []).append((count, price))
+            before, weight = picked.get(group, (0, 0))
+            picked[group] = (before + count, weight + count * per_unit(number, price))
     return picked
 
 

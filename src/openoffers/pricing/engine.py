@@ -29,20 +29,20 @@ def evaluate(terms: OfferTerms, basket: Basket, context: Context) -> Discount | 
 def evaluate_prepared(terms: OfferTerms, check: PreparedCheck, context: Context) -> Discount | Ineligible:
     """`evaluate` on a check prepared once (`pricing.prepare`) for all the offers priced on it."""
     kind = KINDS[terms.offer_type]  # OfferTerms holds an OfferType member, never a bare str
-    eligible = check.layout.eligible(terms.catalog)
-    failure = check_restrictions(terms, kind, check, eligible, context)
+    pool = check.pool(terms.catalog)
+    failure = check_restrictions(terms, kind, check, pool, context)
     if failure is not None:
         return failure
     if kind.benefit is None:
         return Discount(amount=0, line_shares=(), stack_order=check.next_stack_order)
-    amount, shares = discount_shares(terms, kind, check, eligible)
+    amount, shares = discount_shares(terms, kind, check, pool)
     return Discount(amount=amount, line_shares=shares, stack_order=check.next_stack_order)
 
 
 def listing_failure(terms: OfferTerms, check: PreparedCheck, context: Context) -> Ineligible | None:
     """Why a Lookup with this check leaves the offer out: its store or catalog restriction fails (the
     first, in `evaluate`'s order), or None when it is listed (its other restrictions may still fail)."""
-    return check_listing(terms, KINDS[terms.offer_type], check, check.layout.eligible(terms.catalog), context)
+    return check_listing(terms, KINDS[terms.offer_type], check, check.pool(terms.catalog), context)
 
 
 def stack(

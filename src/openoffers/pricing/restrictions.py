@@ -21,7 +21,7 @@ import calendar
 import datetime as dt
 
 from .basket import Group, root_matches
-from .check import Eligible, PreparedCheck
+from .check import Pool, PreparedCheck
 from .kinds.base import Kind
 from .model import Context, Ineligible, Reason
 from .terms import (
@@ -72,10 +72,10 @@ def max_uses_period_start(restriction: MaxUses, now: dt.datetime) -> dt.datetime
 
 
 def check_restrictions(
-    terms: OfferTerms, kind: Kind, check: PreparedCheck, eligible: Eligible, context: Context
+    terms: OfferTerms, kind: Kind, check: PreparedCheck, pool: Pool, context: Context
 ) -> Ineligible | None:
-    """The first failing restriction as an `Ineligible`, or None when all pass; `eligible` is what
-    the offer's catalog restrictions let it touch."""
+    """The first failing restriction as an `Ineligible`, or None when all pass; `pool` is what
+    the offer's catalog restrictions let it touch (`PreparedCheck.pool`)."""
     use = terms.use
     purchase = terms.purchase
     groups = check.layout.groups
@@ -92,18 +92,18 @@ def check_restrictions(
         )
     return (
         failure
-        or _catalog(terms, kind, check, eligible)
+        or _catalog(terms, kind, check, pool)
         or (_max_uses([r for r in use if isinstance(r, MaxUses)], context) if use else None)
         or _stacking(terms, check)
     )
 
 
 def check_listing(
-    terms: OfferTerms, kind: Kind, check: PreparedCheck, eligible: Eligible, context: Context
+    terms: OfferTerms, kind: Kind, check: PreparedCheck, pool: Pool, context: Context
 ) -> Ineligible | None:
     """Only the store and catalog restrictions (public: a Lookup with a transaction lists the offers that
     pass these two, whatever the others say), in `check_restrictions`' order."""
-    return _stores(terms.location, context) or _catalog(terms, kind, check, eligible)
+    return _stores(terms.location, context) or _catalog(terms, kind, check, pool)
 
 
 def _stores(restrictions: tuple[LocationRestriction, ...], context: Context) -> Ineligible | None:
@@ -197,14 +197,13 @@ def _required_items(restrictions: list[RequiredItems], groups: tuple[Group, ...]
     return None
 
 
-def _catalog(terms: OfferTerms, kind: Kind, check: PreparedCheck, eligible: Eligible) -> Ineligible | None:
+def _catalog(terms: OfferTerms, kind: Kind, check: PreparedCheck, pool: Pool) -> Ineligible | None:
     if kind.benefit is None:  # discounts nothing: it only needs a matching line
         groups = check.layout.groups
-        if not terms.catalog or any(groups[index].root.quantity > 0 for index in eligible.indices):
+        if not terms.catalog or any(groups[index].root.quantity > 0 for index in pool.eligible.indices):
             return None
         return Ineligible(Reason.NO_ELIGIBLE_ITEMS, "no line on the check matches the offer's items")
-    remaining = check.remaining
-    if any(remaining[line_id] > 0 for line_id in eligible.line_ids):
+    if pool.taking:  # an eligible line with a remaining amount above zero
         return None
     return Ineligible(Reason.NO_ELIGIBLE_ITEMS, "no eligible line has an amount left to discount")
 
