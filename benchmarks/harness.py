@@ -42,12 +42,14 @@ def pinned(core: str, command: Sequence[str]) -> list[str]:
 
 
 def uvicorn_command(app: str, port: int, *, factory: bool = False) -> list[str]:
-    """An ASGI app under uvicorn as `openoffers serve` runs it: one process, uvicorn's defaults
-    (uvloop and httptools with `uvicorn[standard]`), proxy headers on, no access log."""
+    """An ASGI app under uvicorn as `openoffers serve` runs it: one process, the standard library's
+    event loop, httptools, proxy headers on, no access log."""
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)]
     return [
         *command,
         *(["--factory"] if factory else []),
+        "--loop",
+        "asyncio",
         "--proxy-headers",
         "--log-level",
         "warning",

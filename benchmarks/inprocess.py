@@ -148,7 +148,8 @@ async def _run(url: str, calls: int, profile: str | None, out: str) -> None:
                 times.append(time.process_time() - started)
                 walls.append(time.perf_counter() - wall)
             cpu, elapsed = statistics.median(times) * 1000, statistics.median(walls) * 1000
-            print(f"{name:8} {cpu:7.2f} ms CPU {elapsed:7.2f} ms wall (medians of {calls})")
+            tail = statistics.quantiles(walls, n=100)[98] * 1000 if calls >= 100 else float("nan")
+            print(f"{name:8} {cpu:7.2f} ms CPU {elapsed:7.2f} ms wall (medians of {calls}); wall p99 {tail:7.2f} ms")
             if profiler is not None:
                 profiler.dump_stats(out)
                 print(f"  profile written to {out}")

@@ -102,7 +102,8 @@ def create_app(
         # Litestar's Prometheus middleware cost a sixth of a Lookup; ours records the same metrics.
         middleware=[metrics_middleware, actor_scope],
         state=State({"ctx": ctx}),
-        on_startup=[housekeeper.start, webhooks.start],
+        # A process serving its own database fills the pool first (`Database.warm` says why).
+        on_startup=[*([db.warm] if database is None else []), housekeeper.start, webhooks.start],
         on_shutdown=[housekeeper.stop, webhooks.stop, *([db.dispose] if database is None else [])],
         openapi_config=None,
         # Logging is the process's (kit.logs, set up by `serve`): Litestar must not install its own handlers.

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Awaitable, Callable
 from contextlib import closing
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, exc, insert, select, text
+from sqlalchemy import Column, Integer, MetaData, Table, event, exc, insert, select, text
 from sqlalchemy.engine import make_url
 
+from openoffers.app import create_app
 from openoffers.kit.db import SQLITE_MMAP_BYTES, Database, Timeouts, UtcDateTime, WriterQueueTimeout, unavailable
 from openoffers.settings import Settings
 
@@ -389,3 +393,69 @@ async def test_an_inline_postgresql_read_sends_no_begin_and_no_commit(database_u
     assert in_transaction is True
     assert starts[0] == starts[1]
     assert level == "read committed"
+
+
+def _connects(db: Database) -> list[int]:
+    """How many connections the pool opens from now on (one entry each)."""
+    opened: list[int] = []
+    event.listen(db.engine.sync_engine.pool, "connect", lambda *_: opened.append(1))
+    return opened
+
+
+async def test_warm_opens_the_whole_pool_before_the_first_request(database_url: str) -> None:
+    db = Database(database_url, pool_size=3)
+    try:
+        opened = _connects(db)
+        await db.warm()
+        assert len(opened) == 3
+        pool = db.engine.sync_engine.pool
+        assert (pool.checkedin(), pool.checkedout()) == (3, 0)  # type: ignore[attr-defined]
+        # Three transactions at once, as requests arriving while one is busy: none opens a connection.
+        async with db.read() as a, db.read() as b, db.read() as c:
+            for conn in (a, b, c):
+                assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+        assert len(opened) == 3
+    finally:
+        await db.dispose()
+
+
+async def test_warm_on_a_database_it_cannot_open_gives_up_without_failing(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'no-such-directory' / 'x.db'}", pool_size=2)
+    try:
+        await db.warm()
+        pool = db.engine.sync_engine.pool
+        assert (pool.checkedin(), pool.checkedout()) == (0, 0)  # type: ignore[attr-defined]
+    finally:
+        await db.dispose()
+
+
+async def _lifespan(app: Any, then: Callable[[], Awaitable[None]]) -> None:
+    """Run the ASGI lifespan of `app` around `then()`, as a server does."""
+    messages: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+    answers: list[str] = []
+    await messages.put({"type": "lifespan.startup"})
+
+    async def receive() -> dict[str, str]:
+        return await messages.get()
+
+    async def send(message: dict[str, Any]) -> None:
+        answers.append(message["type"])
+        if message["type"] == "lifespan.startup.complete":
+            await then()
+            await messages.put({"type": "lifespan.shutdown"})
+
+    await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, receive, send)
+    assert answers == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+
+
+async def test_an_app_owning_its_database_fills_the_pool_at_startup(database_url: str) -> None:
+    settings = Settings(database_url=database_url, db_pool_size=3, webhook_poll_ms=0, maintenance_interval_seconds=0)
+    app = create_app(settings)
+    db: Database = app.state["ctx"].db
+    seen: list[tuple[int, int]] = []
+
+    async def started() -> None:
+        seen.append((db.engine.sync_engine.pool.checkedin(), db.engine.sync_engine.pool.checkedout()))  # type: ignore[attr-defined]
+
+    await _lifespan(app, started)
+    assert seen == [(3, 0)]

@@ -64,6 +64,12 @@ def serve(
         forwarded_allow_ips=settings.trusted_proxies or None,
         access_log=access_log,
         http="openoffers.server:ReadDeadlineProtocol",
+        # The standard library's event loop, not uvloop: under load uvloop took new connections one per
+        # turn of a busy loop, so a till connecting while others were served waited for every request
+        # of every turn before its own (16 connections spread over 185 ms; that wait was the p99 of the
+        # POS benchmarks). asyncio takes them all at once and served as many requests per second
+        # (docs/DECISIONS.md, "The server's event loop").
+        loop="asyncio",
         # An idle kept-alive connection is closed after this; a request's own arrival is bounded by
         # OPENOFFERS_REQUEST_READ_TIMEOUT_SECONDS (openoffers.server).
         timeout_keep_alive=5,

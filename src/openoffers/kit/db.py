@@ -335,6 +335,28 @@ class Database:
         checked_out: int = self.engine.pool.checkedout()  # type: ignore[attr-defined]
         return checked_out
 
+    async def warm(self) -> None:
+        """Open the pool's connections now, before the first requests need them.
+
+        The pool opens connections lazily. Under steady load an inline POS call never yields while it holds
+        one, so a single connection served everything. When a background task (the webhook worker, the
+        housekeeper) then took that connection, each request arriving meanwhile found the pool empty and
+        opened a connection of its own, all at once. Opening one hands off to a thread (SQLite) or a
+        server (PostgreSQL) while the event loop is busy, so those requests waited 50-650 ms, and that
+        wait was the p99 of the POS benchmarks (docs/BENCHMARKS.md). With the pool full from the start, a
+        request finds an idle connection. A database that cannot be reached now is not fatal: the server
+        starts, the pool fills as requests come, and requests get the usual `unavailable` answer."""
+        size: int = self.engine.pool.size()  # type: ignore[attr-defined]
+        opened: list[AsyncConnection] = []
+        try:
+            for _ in range(size):
+                opened.append(await self.engine.connect())
+        except (exc.DBAPIError, OSError, TimeoutError) as error:
+            log.warning("could not open the pool's connections at start: %s", error)
+        finally:
+            for conn in opened:
+                await conn.close()
+
     async def dispose(self) -> None:
         await self.engine.dispose()
 
