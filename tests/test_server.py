@@ -1,5 +1,6 @@
 """`openoffers serve` as a public server: a client that sends its request slowly gets 408 and its
-connection closed (slowloris), and responses carry no server banner."""
+connection closed (slowloris), responses carry no server banner, and the server runs on the standard
+library's event loop."""
 
 from __future__ import annotations
 
@@ -84,3 +85,26 @@ def test_the_served_app_freezes_what_it_built_at_start(monkeypatch: pytest.Monke
         assert gc.get_freeze_count() > 10_000
     finally:
         gc.unfreeze()
+
+
+def _pid_listening_on(port: int) -> int:
+    """The process whose command line serves `port` (a single-worker `openoffers serve` is one process)."""
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            words = cmdline.read_bytes().split(b"\0")
+        except OSError:  # the process ended while we looked
+            continue
+        if b"serve" in words and b"--port" in words and words[words.index(b"--port") + 1] == str(port).encode():
+            return int(cmdline.parent.name)
+    raise AssertionError(f"no process serves port {port}")
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads the server's loaded libraries from /proc")
+def test_the_server_runs_on_the_standard_event_loop(server: str) -> None:
+    """uvloop took new connections one per turn of a busy event loop, so a till connecting to a busy
+    server waited for every request of every turn before its own (docs/DECISIONS.md, "The server's event
+    loop"). Its compiled loop is never loaded; httptools, the HTTP parser, is (so the check can see one)."""
+    assert httpx.get(f"{server}/health").status_code == 200
+    libraries = Path(f"/proc/{_pid_listening_on(int(server.rsplit(':', 1)[1]))}/maps").read_text()
+    assert "httptools" in libraries
+    assert "uvloop" not in libraries
