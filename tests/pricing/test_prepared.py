@@ -59,7 +59,7 @@ def checks(draw: st.DrawFn) -> Basket:
             exclusive=draw(st.booleans()) and draw(st.booleans()),
             line_shares=(
                 tuple((i, draw(st.integers(-10, 3000))) for i in draw(st.lists(st.sampled_from(ids), max_size=4)))
-                if ids and draw(st.booleans())
+                if bool(ids) and draw(st.booleans())
                 else None
             ),
         )

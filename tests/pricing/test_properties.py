@@ -51,7 +51,7 @@ def baskets(draw: st.DrawFn) -> Basket:
     for _ in range(draw(st.integers(0, 3))):
         named = tuple(draw(st.lists(st.sampled_from([*ids, "gone"]), max_size=4))) if ids else ()
         per_line = None
-        if ids and draw(st.booleans()):
+        if bool(ids) and draw(st.booleans()):
             per_line = tuple(
                 (line_id, draw(st.integers(-10, 3000))) for line_id in draw(st.lists(st.sampled_from(ids)))
             )
