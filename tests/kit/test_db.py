@@ -12,8 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Column, Integer, MetaData, Table, event, exc, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.types import TypeDecorator
 
 from openoffers.app import create_app
 from openoffers.kit.db import SQLITE_MMAP_BYTES, Database, Timeouts, UtcDateTime, WriterQueueTimeout, unavailable
@@ -95,6 +99,30 @@ async def test_timestamps_read_back_as_the_aware_utc_instants_written(database_u
     assert read == written
     assert all(at.tzinfo is UTC for at in read)
     assert read[2] == datetime(2026, 3, 8, 10, 0, 0, 1, tzinfo=UTC)
+
+
+_ZONES = st.sampled_from([UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=5, minutes=30))])
+
+
+@given(st.datetimes(timezones=_ZONES))
+def test_a_timestamp_binds_as_sqlalchemys_own_chain_binds_it(value: datetime) -> None:
+    """`UtcDateTime.bind_processor` is one function where TypeDecorator's is `process_bind_param`, then
+    the dialect's conversion: it answers exactly what that chain answers, on both dialects, for any
+    aware time (any year, with or without microseconds), and refuses a naive one alike."""
+    column = UtcDateTime()
+    for dialect in (sqlite.dialect(), postgresql.asyncpg.dialect()):
+        # What statements use: the processor of the type as adapted to the dialect.
+        ours = column._cached_bind_processor(dialect)
+        chain = TypeDecorator.bind_processor(column.dialect_impl(dialect), dialect)
+        assert ours is not None and chain is not None
+        assert ours(value) == chain(value)
+        assert ours(None) is None
+        with pytest.raises(ValueError, match="naive datetime"):
+            ours(value.replace(tzinfo=None))
+    # The stored form is SQLAlchemy's, microseconds always written (SQLite compares the text).
+    stored = column._cached_bind_processor(sqlite.dialect())
+    assert stored is not None
+    assert stored(datetime(5, 1, 2, 3, 4, 5, tzinfo=UTC)) == "0005-01-02 03:04:05.000000"
 
 
 async def test_sqlite_writers_of_one_process_take_turns_in_order_and_give_up_in_time(sqlite_url: str) -> None:

@@ -87,6 +87,31 @@ class UtcDateTime(TypeDecorator[datetime]):
         # SQLite compares stored text: keep one canonical, offset-free form so ordering holds.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
+        """`process_bind_param` and the driver's conversion as one function, as `result_processor` is:
+        TypeDecorator's own chains two calls per value through a third, and a closing check binds some
+        thirty timestamps. On SQLite the text is SQLAlchemy's DATETIME storage form
+        (`YYYY-MM-DD HH:MM:SS.ffffff`, always with microseconds), which `isoformat` writes alike."""
+        if dialect.name != "sqlite":
+            convert = self.impl_instance.bind_processor(dialect)
+
+            def process(value: datetime | None) -> Any:
+                value = self.process_bind_param(value, dialect)
+                return value if convert is None or value is None else convert(value)
+
+            return process
+
+        def process_sqlite(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is not UTC:
+                if value.tzinfo is None:
+                    raise ValueError("naive datetime given to the database; pass aware UTC")
+                value = value.astimezone(UTC)
+            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+        return process_sqlite
+
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else _aware_utc(value)
 
