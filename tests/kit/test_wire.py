@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openoffers.kit import wire
 from openoffers.kit.errors import PayloadTooLarge, ValidationFailed
@@ -361,3 +363,56 @@ def test_to_builtins_keeps_decimals_only_when_asked() -> None:
     kept = wire.to_builtins(line, keep_decimals=True)
     assert kept == {"line_id": "0", "quantity": Decimal("1"), "unit_price": Decimal("2703.10")}
     assert wire.encode(kept) == b'{"line_id":"0","quantity":1,"unit_price":2703.10}'
+
+
+class _Pair(msgspec.Struct):
+    left: Any
+    right: Any
+
+
+class _Text(str):
+    pass
+
+
+_EDGE_INTS = [wire.MAX_INT, wire.MAX_INT + 1, -wire.MAX_INT, -wire.MAX_INT - 1]
+_EDGE_DECIMALS = [wire.MAX_DECIMAL, wire.MAX_DECIMAL + 1, -wire.MAX_DECIMAL - 1, Decimal("NaN"), Decimal("-Infinity")]
+_SCALARS = st.one_of(
+    st.text(alphabet=st.sampled_from("ab\x00")),
+    st.text(alphabet=st.sampled_from("ab\x00")).map(_Text),
+    st.integers(min_value=-(2**60), max_value=2**60),
+    st.sampled_from(_EDGE_INTS),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.sampled_from(_EDGE_DECIMALS),
+    st.floats(),
+    st.booleans(),
+    st.none(),
+)
+
+
+def _nested(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.lists(children, max_size=3),
+        st.lists(children, max_size=3).map(tuple),
+        st.dictionaries(st.text(alphabet=st.sampled_from("k\x00"), max_size=2), children, max_size=3),
+        st.builds(_Pair, children, children),
+    )
+
+
+def _deep(value: Any, levels: int) -> Any:
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+@settings(max_examples=400)
+@given(st.recursive(_SCALARS, _nested, max_leaves=12), st.sampled_from([0, wire.MAX_DEPTH - 3, wire.MAX_DEPTH]))
+def test_the_quick_walk_accepts_exactly_what_the_naming_walk_accepts(value: Any, levels: int) -> None:
+    """`_fine` (one walk, no paths) and `_check_values` (which names the refused field) apply the same
+    rules to any value, nesting depth included: a body `_fine` passes must have nothing to refuse."""
+    value = _deep(value, levels)
+    try:
+        wire._check_values(value, "", 1)
+        accepted = True
+    except ValidationFailed:
+        accepted = False
+    assert wire._fine(value, 1) is accepted
