@@ -15,6 +15,7 @@ from openoffers.app import create_app
 from openoffers.kit.http import ENDPOINTS
 from openoffers.offers.schemas import OFFER_TYPES
 from openoffers.settings import Settings
+from tests.conftest import asgi_transport
 from tests.sdk.conftest import guide_check
 from tests.test_guide_e2e import GUIDE_CREATE_FIXED
 
@@ -24,13 +25,13 @@ IGNORED_METHODS = {"OPTIONS", "HEAD"}
 @pytest.fixture
 async def served(sqlite_url: str) -> AsyncIterator[tuple[Any, dict[str, Any]]]:
     app = create_app(Settings(database_url=sqlite_url))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+    async with httpx.AsyncClient(transport=asgi_transport(app), base_url="http://t") as client:
         response = await client.get("/openapi.json")
         # Paths are case-insensitive only under /api/; the document's own path is exact.
         assert response.status_code == 200
         assert response.headers["content-type"] == "application/json"
         yield app, response.json()
-    await app.app.state["ctx"].db.dispose()
+    await app.state["ctx"].db.dispose()
 
 
 def api_routes(app: Any) -> dict[str, set[str]]:
