@@ -167,7 +167,7 @@ async def test_the_lenient_forms_the_guide_sends_are_documented(served: tuple[An
     assert not _validator(document, schema).is_valid({**guide_body, "publish": "yes"})
     # The guide's Lock envelope: "guest_count": "1", "quantity": "1", "subtotal": "11.77", "TaxTotal": ".77".
     lock = document["paths"]["/api/2.0/lock"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    envelope = {
+    envelope: dict[str, Any] = {
         "store_id": "332b6ee0-e981-4f96-8047-d0d358cfb3e0",
         "client_id": "686ed454-ecab-4e86-8abe-c9470e8dd787",
         "request_id": "1",
