@@ -155,7 +155,7 @@ def hand_offs(db: Database) -> Iterator[list[str]]:
 
     async def spy(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
         seen.append(getattr(fn, "__qualname__", repr(fn)))
-        return await original(self, fn, *args, **kwargs)
+        return await original(self, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
 
     aiosqlite.Connection._execute = spy  # type: ignore[method-assign]
     try:
