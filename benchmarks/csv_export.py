@@ -28,6 +28,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.databases import BenchDatabase, Row, fresh, insert_rows
+from benchmarks.seed import asgi_transport
 from openoffers.app import create_app
 from openoffers.kit.db import Database
 from openoffers.reports import exports
@@ -47,7 +48,7 @@ async def seed(bench: BenchDatabase, rows: int) -> UUID:
         key, secret = await tenancy.create_api_key(db, retailer_id=retailer.id, role="admin", now=FIRST)
         store = await tenancy.create_store(db, retailer_id=retailer.id, name="Main St", now=FIRST)
         app = create_app(Settings(database_url=bench.url, max_in_flight=0), database=db, clock=lambda: FIRST)
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as http:
+        async with httpx.AsyncClient(transport=asgi_transport(app), base_url="http://bench") as http:
             body = {
                 "retailer_id": str(retailer.id),
                 "offer_type": "fixed_amount_check_discount",

@@ -46,7 +46,7 @@ async def _setup(url: str, offers: int) -> tuple[Any, seeding.Api, Database, str
     app = create_app(Settings(database_url=db.url, max_in_flight=0), database=db)
     api = seeding.Api("http://testserver", shop)
     await api.client.aclose()
-    api.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    api.client = httpx.AsyncClient(transport=seeding.asgi_transport(app), base_url="http://testserver")
     offer_ids = await seeding.create_offers(api, offers)
     await seeding.create_template_customer(api, offer_ids)
     wallet = (await api.pos("/api/2.0/lookup", "w", {"external_customer_id": "TEMPLATE"}))[0]["offers"]
@@ -99,7 +99,7 @@ async def _redeem_case(app: Any, url: str, calls: int) -> tuple[seeding.Api, Cal
     bench = BenchDatabase(url)
     api = seeding.Api("http://testserver", await seeding.create_shop(bench, "Redeem Coffee"))
     await api.client.aclose()
-    api.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    api.client = httpx.AsyncClient(transport=seeding.asgi_transport(app), base_url="http://testserver")
     seeded = await seeding.seed(api, bench, customers=calls + 20, offers=1)
     await seeding.create_rules(api, seeded.offer_ids[0], 10)
     locked = await seeding.lock_first_offers(api, bench, seeded, CHECK, "redeem")

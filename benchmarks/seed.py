@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from uuid import UUID, uuid4
 
 import httpx
+from litestar.types import ASGIApp
 
 from benchmarks.databases import BenchDatabase, Row, insert_rows, read_rows, update_rows
 from openoffers.kit.db import Database
@@ -107,6 +108,12 @@ async def create_shop(db: BenchDatabase, name: str = "Bench Coffee") -> Shop:
     finally:
         await database.dispose()
     return Shop(retailer.id, store.id, client.id, client_secret, key.key, secret)
+
+
+def asgi_transport(app: ASGIApp) -> httpx.ASGITransport:
+    """httpx's transport to the app in process. httpx types the scope and messages as plain mappings,
+    Litestar as TypedDicts, so neither signature accepts the other; they are the same dicts at run time."""
+    return httpx.ASGITransport(app=cast("Callable[..., Awaitable[None]]", app))
 
 
 class Api:

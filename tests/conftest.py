@@ -11,15 +11,16 @@ import asyncio
 import base64
 import os
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import httpx
 import pytest
+from litestar.types import ASGIApp
 from sqlalchemy import make_url, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -166,6 +167,13 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
+
+
+def asgi_transport(app: ASGIApp) -> httpx.ASGITransport:
+    """httpx's transport to an app typed with Litestar's ASGI types. httpx types the scope and messages
+    as plain mappings, Litestar as TypedDicts, so neither signature accepts the other; they are the same
+    dicts at run time."""
+    return httpx.ASGITransport(app=cast("Callable[..., Awaitable[None]]", app))
 
 
 def basic(key: str, secret: str) -> dict[str, str]:

@@ -528,7 +528,10 @@ async def test_pos_endpoint_survives_bad_values(
     ids = await seed(client, tenant, db)
     payloads = pos_payloads(ids)
     # The closed check redeems the locked user offer, which must be locked to its transaction first.
-    locked = {"offer_lookup_code": ids.locked_user_offer_id, "transaction": payloads["/api/2.0/send_transaction"]}
+    locked: dict[str, Any] = {
+        "offer_lookup_code": ids.locked_user_offer_id,
+        "transaction": payloads["/api/2.0/send_transaction"],
+    }
     await client.post(
         "/api/2.0/lock",
         json=_envelope(tenant, {**locked, "transaction": {**locked["transaction"], "is_closed": False}}),
@@ -642,7 +645,10 @@ async def valid_body(client: httpx.AsyncClient, db: Database, tenant: Tenant, pa
     if path in OFFERS_PATHS:
         return offers_bodies(ids, tenant)[path]
     payloads = pos_payloads(ids)
-    locked = {"offer_lookup_code": ids.locked_user_offer_id, "transaction": payloads["/api/2.0/send_transaction"]}
+    locked: dict[str, Any] = {
+        "offer_lookup_code": ids.locked_user_offer_id,
+        "transaction": payloads["/api/2.0/send_transaction"],
+    }
     await client.post(
         "/api/2.0/lock",
         json=_envelope(tenant, {**locked, "transaction": {**locked["transaction"], "is_closed": False}}),

@@ -124,7 +124,7 @@ def _rows_before_0007() -> list[tuple[str, dict[str, Any]]]:
     t = metadata.tables
     mine = {"retailer_id": retailer}
     by_user = {**mine, "user_id": user}
-    rows = [
+    rows: list[tuple[str, dict[str, Any]]] = [
         ("retailers", {"id": retailer}),
         ("stores", {**mine, "id": store}),
         ("pos_clients", {**mine, "id": client}),
@@ -215,7 +215,7 @@ def _everything(url: str) -> dict[str, list[tuple[str, ...]]]:
 def at_0006(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A database of each engine at revision 0006 (PostgreSQL: the shared one, emptied and downgraded)."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'at_0006.db'}"
+        url: str = f"sqlite:///{tmp_path / 'at_0006.db'}"
         migrations.upgrade(url, "0006")
         return url
     url = request.getfixturevalue("database_url_postgresql")
@@ -276,7 +276,7 @@ def test_0007_keeps_every_row_and_then_lets_another_retailer_reuse_the_ids(at_00
 @pytest.fixture(params=["sqlite", "postgresql"])
 def at_0010(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'at_0010.db'}"
+        url: str = f"sqlite:///{tmp_path / 'at_0010.db'}"
         migrations.upgrade(url, "0010")
         return url
     url = request.getfixturevalue("database_url_postgresql")
@@ -289,7 +289,7 @@ def test_0011_sets_each_balance_s_bookmark_to_its_earliest_credit(at_0010: str) 
     t = metadata.tables
     mine = {"retailer_id": retailer}
     first, later = datetime(2025, 1, 10, 15, tzinfo=UTC), datetime(2025, 3, 1, tzinfo=UTC)
-    rows = [
+    rows: list[tuple[str, dict[str, Any]]] = [
         ("retailers", {"id": retailer}),
         ("users", {**mine, "id": credited, "external_customer_id": "E-1"}),
         ("users", {**mine, "id": spent_only, "external_customer_id": "E-2"}),

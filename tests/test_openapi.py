@@ -15,6 +15,7 @@ from openoffers.app import create_app
 from openoffers.kit.http import ENDPOINTS
 from openoffers.offers.schemas import OFFER_TYPES
 from openoffers.settings import Settings
+from tests.conftest import asgi_transport
 from tests.sdk.conftest import guide_check
 from tests.test_guide_e2e import GUIDE_CREATE_FIXED
 
@@ -24,13 +25,13 @@ IGNORED_METHODS = {"OPTIONS", "HEAD"}
 @pytest.fixture
 async def served(sqlite_url: str) -> AsyncIterator[tuple[Any, dict[str, Any]]]:
     app = create_app(Settings(database_url=sqlite_url))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+    async with httpx.AsyncClient(transport=asgi_transport(app), base_url="http://t") as client:
         response = await client.get("/openapi.json")
         # Paths are case-insensitive only under /api/; the document's own path is exact.
         assert response.status_code == 200
         assert response.headers["content-type"] == "application/json"
         yield app, response.json()
-    await app.app.state["ctx"].db.dispose()
+    await app.state["ctx"].db.dispose()
 
 
 def api_routes(app: Any) -> dict[str, set[str]]:
@@ -166,7 +167,7 @@ async def test_the_lenient_forms_the_guide_sends_are_documented(served: tuple[An
     assert not _validator(document, schema).is_valid({**guide_body, "publish": "yes"})
     # The guide's Lock envelope: "guest_count": "1", "quantity": "1", "subtotal": "11.77", "TaxTotal": ".77".
     lock = document["paths"]["/api/2.0/lock"]["post"]["requestBody"]["content"]["application/json"]["schema"]
-    envelope = {
+    envelope: dict[str, Any] = {
         "store_id": "332b6ee0-e981-4f96-8047-d0d358cfb3e0",
         "client_id": "686ed454-ecab-4e86-8abe-c9470e8dd787",
         "request_id": "1",

@@ -27,7 +27,7 @@ from openoffers.app import create_app
 from openoffers.kit.db import Database, Timeouts
 from openoffers.settings import Settings
 from openoffers.tables.wallet import users
-from tests.conftest import FrozenClock, Tenant, make_tenant
+from tests.conftest import FrozenClock, Tenant, asgi_transport, make_tenant
 
 TIMEOUTS = Timeouts(pool_ms=400, lock_ms=1000, statement_ms=3000)
 # The documented bound (kit.db.Timeouts): a connection's wait plus a statement's. The slack is for a
@@ -156,7 +156,7 @@ async def test_health_says_when_no_connection_is_free(
     db = Database(database_url, pool_size=3, timeouts=Timeouts(pool_ms=pool_ms))
     app = create_app(Settings(database_url=db.url, maintenance_interval_seconds=0), database=db, clock=clock)
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        async with httpx.AsyncClient(transport=asgi_transport(app), base_url="http://testserver") as client:
             held = [await db.engine.connect() for _ in range(6)]  # pool_size 3 plus 3 overflow
             try:
                 response, seconds = await timed(client, "/health")
@@ -186,7 +186,7 @@ async def test_an_unreachable_database_is_503_not_500(clock: FrozenClock) -> Non
     db = Database("postgresql://nobody@127.0.0.1:1/none", pool_size=1, timeouts=TIMEOUTS)
     app = create_app(Settings(database_url=db.url, maintenance_interval_seconds=0), database=db, clock=clock)
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        async with httpx.AsyncClient(transport=asgi_transport(app), base_url="http://testserver") as client:
             health, _ = await timed(client, "/health")
             assert health.status_code == 503
             assert health.json()["database"] == "the database refused the connection"

@@ -53,7 +53,7 @@ class Log:
             ).all()
         if rows:
             self.seen = rows[-1][0]
-        return [tuple(r[1:]) for r in rows]  # type: ignore[misc]
+        return [tuple(r[1:]) for r in rows]
 
     async def one(self) -> Row:
         found = await self.new()

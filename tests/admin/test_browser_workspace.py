@@ -100,7 +100,7 @@ def _seed_rules(server: Server) -> None:
         retailer = str(UUID(conn.execute("SELECT id FROM retailers").fetchone()[0]))
         offer = str(UUID(conn.execute("SELECT root_offer_id FROM offers LIMIT 1").fetchone()[0]))
     auth = ("demo-admin", "demo-secret")
-    bodies = [
+    bodies: list[dict[str, Any]] = [
         {"kind": "earn", "name": "A point a dollar, with a rather long name to wrap", "rate": "1"},
         {
             "kind": "issuance",
@@ -124,7 +124,7 @@ def test_no_admin_page_is_wider_than_a_phone(browser: Any, server: Server, artif
     try:
         _sign_in(page, server)
         base = urlsplit(server.url)
-        queue, seen, wide = ["/admin/dashboard"], set(), {}
+        queue, seen, wide = ["/admin/dashboard"], set[str](), {}
         while queue and len(seen) < MAX_PAGES:
             path = queue.pop(0)
             if path in seen:

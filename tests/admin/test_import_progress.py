@@ -21,7 +21,7 @@ from openoffers.settings import Settings
 from openoffers.tables.catalog import catalog_items
 from tests.admin.conftest import Browser, sign_in
 from tests.admin.test_accounts import person
-from tests.conftest import FrozenClock, Tenant, snapshot
+from tests.conftest import FrozenClock, Tenant, asgi_transport, snapshot
 from tests.pos.pos_support import create_user
 
 STREAM = {"Accept": "application/x-ndjson"}
@@ -166,7 +166,7 @@ async def test_a_write_that_fails_once_the_stream_has_begun_ends_it_with_failed(
     impatient = Database(db.url, timeouts=Timeouts(pool_ms=2_000, lock_ms=300, statement_ms=10_000))
     app = create_app(Settings(database_url=db.url, max_in_flight=0), database=impatient, clock=clock)
     try:
-        transport = httpx.ASGITransport(app=app)
+        transport = asgi_transport(app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             admin = await sign_in(http, tenant.key, tenant.secret)
             before = await snapshot(db)

@@ -87,6 +87,7 @@ async def test_rotate_pause_resume_and_delete(admin: Browser, db: Database) -> N
     rotated = await admin.post(f"/admin/webhooks/{hook}/rotate")
     async with db.read() as conn:
         new = await conn.scalar(select(webhook_endpoints.c.secret))
+    assert new is not None
     assert new != old and new in rotated.text and "Secret rotated" in rotated.text
     paused = await admin.post(f"/admin/webhooks/{hook}/pause")
     assert paused.headers["location"] == f"/admin/webhooks/{hook}?notice=paused"

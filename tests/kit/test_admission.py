@@ -13,8 +13,9 @@ from litestar import Litestar, get
 from openoffers.app import create_app
 from openoffers.kit.admission import InFlightLimit
 from openoffers.kit.db import Database, Timeouts
+from openoffers.kit.logs import RequestIds
 from openoffers.settings import Settings
-from tests.conftest import FrozenClock, make_tenant
+from tests.conftest import FrozenClock, asgi_transport, make_tenant
 from tests.test_stalled_database import stalled
 
 SHED = {
@@ -24,7 +25,7 @@ SHED = {
 }
 
 
-async def until_in_flight(limited: InFlightLimit, count: int) -> None:
+async def until_in_flight(limited: InFlightLimit | RequestIds, count: int) -> None:
     """Wait (at most 30 s, a bound for a stuck test, not a timing) until `count` requests are admitted."""
     for _ in range(3000):
         if limited.in_flight >= count:
@@ -46,7 +47,7 @@ async def test_requests_past_the_limit_are_shed_and_the_admitted_finish() -> Non
         return "ok"
 
     limited = InFlightLimit(Litestar([slow, health]), limit=3)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=limited), base_url="http://t") as client:
+    async with httpx.AsyncClient(transport=asgi_transport(limited), base_url="http://t") as client:
         admitted = [asyncio.create_task(client.get("/slow")) for _ in range(3)]
         await until_in_flight(limited, 3)
         shed = await asyncio.gather(*(client.get("/slow") for _ in range(4)))
@@ -68,7 +69,7 @@ async def test_no_limit_admits_everything() -> None:
         return "x"
 
     limited = InFlightLimit(Litestar([index]), limit=0)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=limited), base_url="http://t") as client:
+    async with httpx.AsyncClient(transport=asgi_transport(limited), base_url="http://t") as client:
         answers = await asyncio.gather(*(client.get("/") for _ in range(20)))
     assert [r.status_code for r in answers] == [200] * 20
 
@@ -85,7 +86,7 @@ async def test_a_stalled_api_sheds_exactly_what_is_past_the_limit(database_url: 
         return client.post("/api/2.0/users/create", json=body, headers=tenant.auth)
 
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        async with httpx.AsyncClient(transport=asgi_transport(app), base_url="http://t") as client:
             async with stalled(database_url):
                 admitted = [asyncio.create_task(create(n)) for n in range(3)]
                 await until_in_flight(app, 3)

@@ -218,6 +218,7 @@ async def test_an_inline_sqlite_writer_waits_for_another_process_off_the_event_l
         async with db.read() as conn:
             stored = [row.who for row in await conn.execute(text("SELECT who FROM waits ORDER BY rowid"))]
             raw = await conn.get_raw_connection()
+            assert raw.driver_connection is not None
             [(busy_ms,)] = await raw.driver_connection.execute_fetchall("PRAGMA busy_timeout")
     finally:
         await db.dispose()
@@ -248,6 +249,7 @@ async def test_sqlite_checkpoints_its_log_after_a_write_at_most_once_per_interva
         async with rarely.read() as conn:
             assert [row.who for row in await conn.execute(text("SELECT who FROM marks"))] == ["a", "b"]
             raw = await conn.get_raw_connection()
+            assert raw.driver_connection is not None
             assert await raw.driver_connection.execute_fetchall("PRAGMA wal_autocheckpoint") == [(0,)]
             # And read through a memory map (a big database's pages from the OS's cache).
             assert await raw.driver_connection.execute_fetchall("PRAGMA mmap_size") == [(SQLITE_MMAP_BYTES,)]
@@ -409,10 +411,12 @@ async def test_an_inline_postgresql_read_sends_no_begin_and_no_commit(database_u
             # now() is the time the statement's transaction began: a new one per statement in autocommit.
             inline_starts = [(await conn.execute(text("SELECT now()"))).scalar_one() for _ in range(2)]
             raw = await conn.get_raw_connection()
+            assert raw.driver_connection is not None
             inline_in_transaction = raw.driver_connection.is_in_transaction()
         async with db.read() as conn:
             starts = [(await conn.execute(text("SELECT now()"))).scalar_one() for _ in range(2)]
             raw = await conn.get_raw_connection()
+            assert raw.driver_connection is not None
             in_transaction = raw.driver_connection.is_in_transaction()
             level = (await conn.execute(text("SHOW transaction_isolation"))).scalar_one()
     finally:

@@ -4,11 +4,14 @@ SQLAlchemy's, so a lock wait is still `unavailable` (503) and a bug is not."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 from sqlalchemy import bindparam, exc, insert, select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.db import Database, Timeouts, unavailable
 from openoffers.kit.driver import REMEMBERED_IDS, Command, Query
@@ -18,6 +21,13 @@ NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
 BY_NAME = select(retailers.c.id, retailers.c.name, retailers.c.created_at).where(retailers.c.name == bindparam("name"))
 QUERY = Query(BY_NAME.order_by(retailers.c.id))
 RENAME = Command(update(retailers).where(retailers.c.name == bindparam("old")).values(name=bindparam("new")))
+
+
+async def _found(query: Query, conn: AsyncConnection, parameters: Mapping[str, Any]) -> Any:
+    """The first row `query` answers; answering none fails the test."""
+    row = await query.first(conn, parameters)
+    assert row is not None
+    return row
 
 
 async def _retailer(db: Database, name: str) -> None:
@@ -127,10 +137,10 @@ async def test_ids_are_decoded_once_and_answer_the_same_past_the_memory_bound(db
             ],
         )
     async with db.read() as conn:
-        first = await by_id.first(conn, {"id": ids[0]})
-        again = await by_id.first(conn, {"id": ids[0]})
-        read = [(await by_id.first(conn, {"id": i})).id for i in ids]
-        last = await by_id.first(conn, {"id": ids[0]})
+        first = await _found(by_id, conn, {"id": ids[0]})
+        again = await _found(by_id, conn, {"id": ids[0]})
+        read = [(await _found(by_id, conn, {"id": i})).id for i in ids]
+        last = await _found(by_id, conn, {"id": ids[0]})
     assert first.id == ids[0] and again.id == first.id
     assert (again.id is first.id) is db.is_sqlite
     assert read == ids and all(isinstance(i, UUID) for i in read)

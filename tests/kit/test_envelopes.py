@@ -21,6 +21,7 @@ from openoffers.kit.envelopes import (
     pos_ok,
 )
 from openoffers.kit.errors import DomainError
+from tests.conftest import asgi_transport
 
 
 def test_offers_success_envelope() -> None:
@@ -111,7 +112,7 @@ async def tiny() -> Any:
         },
         debug=False,
     )
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+    async with httpx.AsyncClient(transport=asgi_transport(app), base_url="http://t") as client:
         yield client
 
 

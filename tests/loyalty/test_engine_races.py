@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Awaitable
 
 import httpx
 
@@ -78,7 +79,7 @@ async def test_concurrent_deposits_and_checks_respect_a_once_rule_and_a_cap(
         },
         headers=tenant.auth,
     )
-    work = [
+    work: list[Awaitable[object]] = [
         close(db, tenant, check(tenant, user_id, 10000, transaction_id=f"c{i}", at=clock()), clock()) for i in range(10)
     ]
     work += [deposit(client, tenant, user_id, 100) for _ in range(10)]

@@ -38,9 +38,9 @@ NEW_YORK = ZoneInfo("America/New_York")
 POINT_TABLES = ("point_balances", "point_ledger", "outbox_events")
 
 
-def local(*args: int) -> datetime:
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """A New York wall time, as the aware UTC instant the code passes around."""
-    return datetime(*args, tzinfo=NEW_YORK).astimezone(UTC)
+    return datetime(year, month, day, hour, minute, tzinfo=NEW_YORK).astimezone(UTC)
 
 
 # ----------------------------------------------------------------------------------- the pure rules

@@ -128,7 +128,7 @@ async def test_two_processes_expire_each_lot_once_while_customers_spend(
 
     spends = [spend(user_id) for user_id in [*due, *fresh] for _ in range(SPENDS)]
     results = await asyncio.gather(expire_in_a_process(url, 1), expire_in_a_process(url, 1), *spends)
-    runs, responses = results[:2], results[2:]
+    runs, responses = [n for n in results[:2] if isinstance(n, int)], results[2:]
     answers = Counter(_answer(r) for r in responses if isinstance(r, httpx.Response))
     assert sum(answers.values()) == len(spends)
     assert set(answers) <= {(200, None), (409, "INSUFFICIENT_POINTS")}, answers

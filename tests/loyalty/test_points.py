@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -153,8 +154,8 @@ async def test_a_repeated_reference_is_applied_once(client: httpx.AsyncClient, t
 
 async def deposit_error(
     client: httpx.AsyncClient, tenant: Tenant, user_id: str, amount: int, reference: str
-) -> dict[str, object]:
-    result: dict[str, object] = await post(
+) -> dict[str, Any]:
+    result: dict[str, Any] = await post(
         client,
         tenant,
         "/api/2.0/user_points/deposit",

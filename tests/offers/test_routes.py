@@ -229,7 +229,7 @@ async def test_missing_or_wrong_credentials_are_401(db: Database, client: httpx.
             ({}, "missing Authorization header (Basic key:secret)"),
             (wrong, "invalid credentials"),
             ({"Authorization": "Bearer token"}, "Authorization must be Basic key:secret"),
-            ({"Authorization": b"Basic \xe9t\xe9"}, "Authorization is not valid base64 of key:secret"),
+            ({b"Authorization": b"Basic \xe9t\xe9"}, "Authorization is not valid base64 of key:secret"),
         ):
             response = await client.post(path, json=body, headers=headers)
             assert assert_error(response, 401, "INVALID_API_KEY")["message"] == message, path

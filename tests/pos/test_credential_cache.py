@@ -22,7 +22,7 @@ from openoffers.tenancy import repository as repo
 from openoffers.tenancy import service as tenancy
 from openoffers.tenancy.pos_credentials import pos_credentials
 from openoffers.tenancy.secrets import hash_secret, new_salt
-from tests.conftest import FrozenClock, Tenant, basic
+from tests.conftest import FrozenClock, Tenant, asgi_transport, basic
 from tests.pos.pos_support import LOCK, LOOKUP, api, check, customer_with_offer, envelope, lock_body
 
 BOUND = 30
@@ -47,7 +47,7 @@ def seconds(db: Database) -> Seconds:
 
 async def serving(db: Database, clock: FrozenClock, bound: int) -> httpx.AsyncClient:
     app = create_app(Settings(database_url=db.url, pos_credentials_cache_seconds=bound), database=db, clock=clock)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+    return httpx.AsyncClient(transport=asgi_transport(app), base_url="http://testserver")
 
 
 @pytest.fixture

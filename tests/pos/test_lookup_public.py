@@ -14,6 +14,8 @@ lacks (docs/DECISIONS.md "Lookup with a transaction").
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from openoffers.kit.db import Database
@@ -83,7 +85,7 @@ async def test_four_off_fifty_on_an_eleven_dollar_check(
 async def test_only_store_and_catalog_restrictions_hide_an_offer(client: httpx.AsyncClient, tenant: Tenant) -> None:
     """Store and catalog restrictions that fail leave the offer out; every other restriction that fails
     lists it with amount 0 and its reason, with what is missing when it can be counted."""
-    offers = {
+    offers: dict[str, dict[str, Any]] = {
         "other_store": {"location_restrictions": [{"type": "stores", "mode": "exclude", "store_tags": ["downtown"]}]},
         "not_these_items": {
             "offer_type": "percent_item_discount",

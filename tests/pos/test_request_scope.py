@@ -101,7 +101,7 @@ async def test_lookup_under_1_is_never_answered_from_another_customers_reply(
     second_user, _ = await customer_with_offer(client, tenant)
     # A mutating call under "1" first: its reply is stored, and must not answer a Lookup.
     assert (await call(client, tenant, LOCK, lock_body(first_offer))).status_code == 200
-    answers = {}
+    answers: dict[str, list[dict[str, Any]]] = {}
     for user_id in (first_user, second_user, first_user):
         response = await call(client, tenant, LOOKUP, {"user_id": user_id})
         assert response.status_code == 200, response.text

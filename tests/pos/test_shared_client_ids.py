@@ -17,7 +17,7 @@ from openoffers.kit.db import Database
 from openoffers.settings import Settings
 from openoffers.tenancy import service as tenancy
 from openoffers.tenancy.pos_credentials import pos_credentials
-from tests.conftest import FrozenClock, Tenant, basic, snapshot
+from tests.conftest import FrozenClock, Tenant, asgi_transport, basic, snapshot
 from tests.pos.pos_support import LOOKUP, api, envelope
 
 BOUND = 30
@@ -43,7 +43,7 @@ def seconds(db: Database) -> Seconds:
 @pytest.fixture
 async def client(db: Database, clock: FrozenClock) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(Settings(database_url=db.url, pos_credentials_cache_seconds=BOUND), database=db, clock=clock)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as http:
+    async with httpx.AsyncClient(transport=asgi_transport(app), base_url="http://testserver") as http:
         yield http
 
 

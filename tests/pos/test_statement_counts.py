@@ -20,7 +20,7 @@ from sqlalchemy import event
 from openoffers.app import create_app
 from openoffers.kit.db import Database
 from openoffers.settings import Settings
-from tests.conftest import FrozenClock, Tenant, make_tenant
+from tests.conftest import FrozenClock, Tenant, asgi_transport, make_tenant
 from tests.pos.pos_support import (
     LOCK,
     LOOKUP,
@@ -155,7 +155,7 @@ def hand_offs(db: Database) -> Iterator[list[str]]:
 
     async def spy(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
         seen.append(getattr(fn, "__qualname__", repr(fn)))
-        return await original(self, fn, *args, **kwargs)
+        return await original(self, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
 
     aiosqlite.Connection._execute = spy  # type: ignore[method-assign]
     try:
@@ -171,7 +171,7 @@ async def test_sqlite_hand_offs(sqlite_url: str, clock: FrozenClock) -> None:
     db = Database(sqlite_url, pool_size=5, checkpoint_seconds=3600)
     tenant = await make_tenant(db, clock)
     app = create_app(Settings(database_url=db.url, max_in_flight=0), database=db, clock=clock)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+    async with httpx.AsyncClient(transport=asgi_transport(app), base_url="http://testserver") as client:
         await _hand_offs(client, db, tenant)
     await db.dispose()
 

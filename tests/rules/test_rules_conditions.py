@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from openoffers.rules import CustomEvent, Operator, PropertyCondition
+from openoffers.rules import CustomEvent, Operator, PropertyCondition, PropertyValue
 from tests.rules.rules_support import NOON
 
 C = PropertyCondition
@@ -42,7 +42,7 @@ C = PropertyCondition
         (C("ref", Operator.EXISTS), {}, False),
     ],
 )
-def test_condition(condition: PropertyCondition, properties: dict, holds: bool) -> None:
+def test_condition(condition: PropertyCondition, properties: dict[str, PropertyValue], holds: bool) -> None:
     assert condition.holds(properties) is holds
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 from fractions import Fraction
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from openoffers.rules import (
+    CheckLine,
     EarnPoints,
     EarnRule,
     Multiplier,
@@ -21,7 +23,7 @@ from openoffers.rules import (
 from tests.rules.rules_support import ACCOUNT, NEW_YORK, NOON, check, dollar_rule, index, line
 
 
-def points(rule: EarnRule, *lines_, exponent: int = 2, **check_kwargs) -> int:
+def points(rule: EarnRule, *lines_: CheckLine, exponent: int = 2, **check_kwargs: Any) -> int:
     return rule_points(rule, check(*lines_, **check_kwargs), exponent)[0]
 
 

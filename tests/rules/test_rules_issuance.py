@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ from openoffers.rules import (
     OnUserEnrolled,
     OnVisitCount,
     Operator,
+    Outcome,
     PointsChanged,
     PropertyCondition,
     Reason,
@@ -39,18 +41,18 @@ def threshold_rule(
     rule_id: str = "r200",
     kind: BalanceKind = BalanceKind.LIFETIME,
     spend: bool = False,
-    **kwargs,
+    **kwargs: Any,
 ) -> IssuanceRule:
     trigger = OnPointsThreshold(ACCOUNT, threshold, kind, spend)
     return IssuanceRule(rule_id, "offer-5-off", trigger, recurrence, **kwargs)
 
 
-def with_balance(available: int, lifetime: int | None = None, **kwargs) -> UserState:
+def with_balance(available: int, lifetime: int | None = None, **kwargs: Any) -> UserState:
     lifetime = available if lifetime is None else lifetime
     return UserState.of({ACCOUNT: Balance(available, lifetime)}, **kwargs)
 
 
-def reasons(outcome) -> dict[str, Reason]:
+def reasons(outcome: Outcome) -> dict[str, Reason]:
     return {nf.rule_id: nf.reason for nf in outcome.not_fired}
 
 
@@ -183,7 +185,7 @@ def test_issuance_window() -> None:
 # --- transaction_closed ---------------------------------------------------------------------------
 
 
-def closed_rule(recurrence: Recurrence = EVERY, **trigger) -> IssuanceRule:
+def closed_rule(recurrence: Recurrence = EVERY, **trigger: Any) -> IssuanceRule:
     return IssuanceRule("tx", "offer-free-coffee", OnTransactionClosed(**trigger), recurrence)
 
 

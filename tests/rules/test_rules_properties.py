@@ -71,7 +71,7 @@ def checks(draw: st.DrawFn) -> TransactionClosed:
     )
 
 
-def _window(draw: st.DrawFn) -> dict:
+def _window(draw: st.DrawFn) -> dict[str, datetime]:
     if not draw(st.booleans()):
         return {}
     start = draw(moments)
@@ -144,13 +144,17 @@ def split(rules: list[EarnRule | IssuanceRule]) -> RuleIndex:
 
 @FAST
 @given(rule_sets(), checks(), states())
-def test_same_input_same_output(rules, event, state) -> None:
+def test_same_input_same_output(
+    rules: list[EarnRule | IssuanceRule], event: TransactionClosed, state: UserState
+) -> None:
     assert evaluate(event, split(rules), state) == evaluate(event, split(list(rules)), state)
 
 
 @FAST
 @given(st.data(), checks(), states(), st.booleans())
-def test_rule_order_does_not_matter_only_priority(data, event, state, equal) -> None:
+def test_rule_order_does_not_matter_only_priority(
+    data: st.DataObject, event: TransactionClosed, state: UserState, equal: bool
+) -> None:
     rules = data.draw(rule_sets(equal_priorities=equal))
     shuffled = data.draw(st.permutations(rules))
     assert evaluate(event, split(rules), state) == evaluate(event, split(shuffled), state)
@@ -158,7 +162,9 @@ def test_rule_order_does_not_matter_only_priority(data, event, state, equal) -> 
 
 @FAST
 @given(rule_sets(), checks(), states())
-def test_points_and_balances_never_go_negative(rules, event, state) -> None:
+def test_points_and_balances_never_go_negative(
+    rules: list[EarnRule | IssuanceRule], event: TransactionClosed, state: UserState
+) -> None:
     outcome = evaluate(event, split(rules), state)
     running = dict(state.balances)
     for effect in outcome.effects:
@@ -178,7 +184,7 @@ def test_points_and_balances_never_go_negative(rules, event, state) -> None:
 
 @FAST
 @given(st.lists(st.integers(0, 100_000), max_size=6), rates, st.integers(0, 3))
-def test_points_are_the_floor_of_the_exact_sum(spends, rate, exponent) -> None:
+def test_points_are_the_floor_of_the_exact_sum(spends: list[int], rate: Fraction, exponent: int) -> None:
     event = check(*(line(s, line_id=str(i)) for i, s in enumerate(spends)))
     points = evaluate(event, index(dollar_rule(rate)), UserState(currency_exponent=exponent)).points_earned()
     assert points == sum(spends) * rate.numerator // (rate.denominator * 10**exponent)
@@ -194,11 +200,13 @@ def test_points_are_the_floor_of_the_exact_sum(spends, rate, exponent) -> None:
     st.integers(0, 10),
     st.booleans(),
 )
-def test_every_time_count_is_multiples_crossed_capped(before, earned, t, cap, issued, by_check) -> None:
+def test_every_time_count_is_multiples_crossed_capped(
+    before: int, earned: int, t: int, cap: int | None, issued: int, by_check: bool
+) -> None:
     rule = IssuanceRule("r", "o", OnPointsThreshold(ACCOUNT, t), Recurrence.EVERY_TIME, cap)
     state = UserState.of({ACCOUNT: Balance(before, before)}, {"r": issued})
     if by_check:
-        event = check(line(earned * 100))
+        event: TransactionClosed | PointsChanged = check(line(earned * 100))
         rules = index(dollar_rule(), rule)
     else:
         event = PointsChanged("user-1", NOON, ACCOUNT, earned)
@@ -210,7 +218,7 @@ def test_every_time_count_is_multiples_crossed_capped(before, earned, t, cap, is
 
 @FAST
 @given(st.lists(st.integers(0, 80_000), min_size=1, max_size=10), st.integers(1, 400), st.integers(0, 1000))
-def test_splitting_spend_over_checks_never_changes_the_issue_count(spends, t, start) -> None:
+def test_splitting_spend_over_checks_never_changes_the_issue_count(spends: list[int], t: int, start: int) -> None:
     rules = index(dollar_rule(), IssuanceRule("r", "o", OnPointsThreshold(ACCOUNT, t), Recurrence.EVERY_TIME))
     state, outcomes = run([check(line(s)) for s in spends], rules, UserState.of({ACCOUNT: Balance(start, start)}))
     final = state.balance(ACCOUNT).lifetime
@@ -220,7 +228,7 @@ def test_splitting_spend_over_checks_never_changes_the_issue_count(spends, t, st
 
 @FAST
 @given(st.lists(st.integers(0, 80_000), min_size=1, max_size=10), st.integers(1, 400))
-def test_once_issues_at_most_once_over_any_sequence(spends, t) -> None:
+def test_once_issues_at_most_once_over_any_sequence(spends: list[int], t: int) -> None:
     rules = index(dollar_rule(), IssuanceRule("r", "o", OnPointsThreshold(ACCOUNT, t), Recurrence.ONCE))
     state, outcomes = run([check(line(s)) for s in spends], rules)
     assert issued_total(outcomes) == (1 if state.balance(ACCOUNT).lifetime >= t else 0)

@@ -5,8 +5,8 @@ the rows expected. In the admin UI the actor is the signed-in person; on the com
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 from openoffers.tenancy import accounts as people
 from openoffers.tenancy import service as tenancy
@@ -22,7 +22,7 @@ CLI_CASES: dict[str, Case] = {}
 C = "/admin/customers/{user_id:str}"
 
 
-def case(name: str, table: dict[str, Case] = ADMIN_CASES) -> Any:
+def case(name: str, table: dict[str, Case] = ADMIN_CASES) -> Callable[[Case], Case]:
     def register(act: Case) -> Case:
         table[name] = act
         return act
@@ -97,7 +97,7 @@ async def _customer_new(w: World) -> list[Row]:
     sent = {"external_customer_id": "C-9", "first_name": "Cy", "last_name": "Young", "email": "", "phone": ""}
     made = await w.form("/admin/customers/new", sent)
     user_id = made.headers["location"].split("/")[3].split("?")[0]
-    profile = {**sent, "email": None, "phone": None, "profile_fields": {}}
+    profile: dict[str, object] = {**sent, "email": None, "phone": None, "profile_fields": {}}
     return [w.by_owner("customer", user_id, "created", None, profile)]
 
 
@@ -367,7 +367,7 @@ async def _accept(w: World) -> list[Row]:
 # ------------------------------------------------------------------------------------- command line
 
 
-def cli_case(name: str) -> Any:
+def cli_case(name: str) -> Callable[[Case], Case]:
     return case(f"cli {name}", CLI_CASES)
 
 
@@ -454,7 +454,7 @@ async def _cli_user(w: World) -> list[Row]:
     made = await w.cli(
         "user", "create", "--retailer", w.retailer, "--external-customer-id", "cli-1", "--first-name", "Cy"
     )
-    profile = {
+    profile: dict[str, object] = {
         "external_customer_id": "cli-1",
         "first_name": "Cy",
         "last_name": "",

@@ -55,7 +55,7 @@ class Log:
             ).all()
         if found:
             self.seen = found[-1][0]
-        return [(str(r[1]), *r[2:]) for r in found]  # type: ignore[misc]
+        return [(str(r[1]), *r[2:]) for r in found]
 
 
 @dataclass

@@ -261,6 +261,10 @@ async def test_listing_and_revoking(db: Database, clock: FrozenClock, tenant: Te
         assert await repo.revoke_pos_client(conn, other_tenant.retailer_id, tenant.client_id, clock()) is False
         assert await repo.revoke_pos_client(conn, tenant.retailer_id, tenant.client_id, clock()) is True
     async with db.read() as conn:
-        assert (await repo.find_api_key(conn, tenant.key)).revoked_at == clock()
-        assert (await repo.find_pos_client(conn, tenant.retailer_id, tenant.client_id)).revoked_at == clock()
-        assert (await repo.find_api_key(conn, other_tenant.key)).revoked_at is None
+        key = await repo.find_api_key(conn, tenant.key)
+        client = await repo.find_pos_client(conn, tenant.retailer_id, tenant.client_id)
+        other_key = await repo.find_api_key(conn, other_tenant.key)
+    assert key is not None and client is not None and other_key is not None
+    assert key.revoked_at == clock()
+    assert client.revoked_at == clock()
+    assert other_key.revoked_at is None

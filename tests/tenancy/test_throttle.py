@@ -9,7 +9,7 @@ import pytest
 
 from openoffers.kit.throttle import MAX_DELAY_SECONDS, FailureCounter, delay_seconds
 from openoffers.tenancy.throttle import BasicAuthThrottle
-from tests.conftest import Tenant, basic
+from tests.conftest import Tenant, asgi_transport, basic
 
 PATH = "/api/2.0/point_accounts/list"
 
@@ -72,7 +72,7 @@ async def test_the_delay_doubles_and_a_success_clears_it() -> None:
 
     clock = Clock()
     throttled = BasicAuthThrottle(app, free=2, window_seconds=900, clock=clock)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=throttled), base_url="http://t") as http:
+    async with httpx.AsyncClient(transport=asgi_transport(throttled), base_url="http://t") as http:
 
         async def status(secret: str) -> tuple[int, str | None]:
             response = await http.get("/api/x", headers=basic("k", secret))

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from openoffers.kit.db import Database
+from openoffers.kit.wire import WireTime
 from openoffers.offers.schemas import CommonConfig
 from openoffers.wallet.issuance import redemption_window, shift
 from tests.conftest import FrozenClock, Tenant, snapshot
@@ -48,7 +49,7 @@ def test_shift_by_the_calendar(start: datetime, unit: str, amount: int, expected
 
 
 def test_redemption_window_rules() -> None:
-    end = datetime(2026, 7, 1, tzinfo=UTC)
+    end = WireTime(2026, 7, 1, tzinfo=UTC)
     window = redemption_window
     assert window(CommonConfig(validity_unit="days", validity_period=30), T0) == (
         T0,

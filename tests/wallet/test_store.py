@@ -15,9 +15,11 @@ PURCHASE = "/api/2.0/offers/rewardstores/purchase_offer"
 STORE = "/api/2.0/offers/rewardstores/get_reward_store_offers"
 
 
-async def store_offer(client: httpx.AsyncClient, tenant: Tenant, cost: int, **kwargs: object) -> str:
-    common = {"reward_store": True, "points_cost": cost, **kwargs.pop("common", {})}  # type: ignore[dict-item]
-    return await create_offer(client, tenant, common=common, **kwargs)  # type: ignore[arg-type]
+async def store_offer(
+    client: httpx.AsyncClient, tenant: Tenant, cost: int, common: dict[str, object] | None = None, **kwargs: object
+) -> str:
+    common = {"reward_store": True, "points_cost": cost, **(common or {})}
+    return await create_offer(client, tenant, common=common, **kwargs)
 
 
 async def test_store_lists_purchasable_offers(client: httpx.AsyncClient, tenant: Tenant, clock: FrozenClock) -> None:

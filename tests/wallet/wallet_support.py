@@ -87,7 +87,9 @@ async def user_offer(client: httpx.AsyncClient, tenant: Tenant, user_offer_id: s
     return result
 
 
-async def deposit(client: httpx.AsyncClient, tenant: Tenant, user_id: str, amount: int, **extra: Any) -> dict[str, Any]:
+async def deposit(
+    client: httpx.AsyncClient, tenant: Tenant, user_id: str, amount: int | str, **extra: Any
+) -> dict[str, Any]:
     result: dict[str, Any] = await post(
         client, tenant, "/api/2.0/user_points/deposit", {"user_id": user_id, "amount": amount, **extra}
     )
