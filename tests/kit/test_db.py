@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Column, Integer, MetaData, Table, event, exc, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.types import TypeDecorator
 
 from openoffers.app import create_app
@@ -110,10 +110,12 @@ def test_a_timestamp_binds_as_sqlalchemys_own_chain_binds_it(value: datetime) ->
     the dialect's conversion: it answers exactly what that chain answers, on both dialects, for any
     aware time (any year, with or without microseconds), and refuses a naive one alike."""
     column = UtcDateTime()
-    for dialect in (sqlite.dialect(), postgresql.asyncpg.dialect()):
+    dialects: list[Dialect] = [sqlite.dialect(), postgresql.asyncpg.dialect()]  # type: ignore[no-untyped-call]
+    for dialect in dialects:
         # What statements use: the processor of the type as adapted to the dialect.
         ours = column._cached_bind_processor(dialect)
-        chain = TypeDecorator.bind_processor(column.dialect_impl(dialect), dialect)
+        adapted: Any = column.dialect_impl(dialect)
+        chain = TypeDecorator.bind_processor(adapted, dialect)
         assert ours is not None and chain is not None
         assert ours(value) == chain(value)
         assert ours(None) is None
