@@ -29,7 +29,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -75,6 +75,9 @@ CHECK = {
 }
 LOOKUP, LOCK, CLOSE = "/api/2.0/lookup", "/api/2.0/lock", "/api/2.0/send_transaction"
 SCALE_SMALL, SCALE_LARGE = 10_000, 1_000_000
+
+# (name, url, script): `script(start)` is the wrk Lua of a run, `start` as in `Runner.rounds`.
+Case = tuple[str, str, Callable[[int], str]]
 
 
 @dataclass(frozen=True)
@@ -182,15 +185,19 @@ class Runner:
                 runs.append(result)
         return median(name, runs)
 
-    def interleaved(self, cases: list[tuple[str, str, str]]) -> list[Result]:
-        """(name, url, script) cases whose rounds alternate, so drift on a shared machine hits all alike."""
+    def interleaved(self, cases: list[Case]) -> list[Result]:
+        """Cases whose warm-ups, then rounds, alternate, so drift on a shared machine hits all alike.
+        Each case's `script(start)` is told how many requests its own runs before may have sent."""
         o = self.options
-        for name, url, script in cases:
-            wrk(name, url, script, seconds=o.warmup, connections=o.connections)
+        starts = {name: 0 for name, _, _ in cases}
         runs: dict[str, list[Result]] = {name: [] for name, _, _ in cases}
-        for _ in range(o.rounds):
+        for index in range(o.rounds + 1):
             for name, url, script in cases:
-                runs[name].append(wrk(name, url, script, seconds=o.seconds, connections=o.connections))
+                seconds = o.warmup if index == 0 else o.seconds
+                result = wrk(name, url, script(starts[name]), seconds=seconds, connections=o.connections)
+                starts[name] += result.requests + o.connections
+                if index:
+                    runs[name].append(result)
         return [median(name, results) for name, results in runs.items()]
 
 
@@ -223,10 +230,17 @@ def same_shape(minimal: str, ours: str, shop: seeding.Shop, external_id: str) ->
         )
 
 
-def lookup_cases(o: Options, runner: Runner, engine: str | None) -> tuple[Result, list[Result]]:
+@contextmanager
+def lookup_cases(o: Options, runner: Runner, engine: str | None) -> Iterator[tuple[Case, Result, list[Result]]]:
+    """The minimal Lookup with our two Lookups, rounds interleaved; then the minimal Lookup keeps
+    serving (our server for these cases stops) so that every later case interleaves its rounds with
+    the reference's own: on this shared machine the speed of both can drift by half within minutes,
+    and a ratio to a reference measured minutes earlier carried that drift."""
     with fresh(engine, "bench_lookup") as db:
         shop = run(seeding.create_shop(db))
-        with openoffers(db) as base:
+        ours = ExitStack()
+        with ours:
+            base = ours.enter_context(openoffers(db))
             seeded = run(_seed(base, db, shop, customers=o.customers, offers=o.offers))
             run(analyze(db))
             port = free_port()
@@ -234,14 +248,17 @@ def lookup_cases(o: Options, runner: Runner, engine: str | None) -> tuple[Result
             with server(command, port, minimal_env(db, shop)) as minimal:
                 ids = seeded.customers.external_ids
                 same_shape(minimal, base, shop, ids[0])
+                plain, checked = lookup_script(shop, ids, None), lookup_script(shop, ids, CHECK)
+                reference_case: Case = ("minimal Lookup", minimal + LOOKUP, lambda _: plain)
                 reference, *results = runner.interleaved(
                     [
-                        ("minimal Lookup", minimal + LOOKUP, lookup_script(shop, ids, None)),
-                        ("Lookup", base + LOOKUP, lookup_script(shop, ids, None)),
-                        ("Lookup, 20-line check", base + LOOKUP, lookup_script(shop, ids, CHECK)),
+                        reference_case,
+                        ("Lookup", base + LOOKUP, lambda _: plain),
+                        ("Lookup, 20-line check", base + LOOKUP, lambda _: checked),
                     ]
                 )
-        return reference, results
+                ours.close()
+                yield reference_case, reference, results
 
 
 async def _seed(base: str, db: BenchDatabase, shop: seeding.Shop, **sizes: int) -> seeding.Seeded:
@@ -265,18 +282,20 @@ async def _seed_locked(
         await api.close()
 
 
-def lock_case(o: Options, runner: Runner, engine: str | None) -> Result:
+def lock_case(o: Options, runner: Runner, engine: str | None, reference: Case) -> tuple[Result, Result]:
+    """The Lock case and the reference's rounds interleaved with it: (reference, Lock)."""
     with fresh(engine, "bench_lock") as db:
         shop = run(seeding.create_shop(db))
         with openoffers(db) as base:
             seeded, locked = run(_seed_locked(base, db, shop, "lock", 0, customers=o.customers, offers=o.offers))
             run(analyze(db))
-            return runner.rounds(
-                "Lock (re-lock, recompute)", base + LOCK, lambda _: lock_script(shop, seeded.customers, locked)
-            )
+            script = lock_script(shop, seeded.customers, locked)
+            ref, lock = runner.interleaved([reference, ("Lock (re-lock, recompute)", base + LOCK, lambda _: script)])
+            return ref, lock
 
 
-def close_case(o: Options, runner: Runner, engine: str | None, rules: int) -> Result:
+def close_case(o: Options, runner: Runner, engine: str | None, rules: int, reference: Case) -> tuple[Result, Result]:
+    """A close case and the reference's rounds interleaved with it: (reference, close)."""
     with fresh(engine, f"bench_close_{rules}") as db:
         shop = run(seeding.create_shop(db))
         with openoffers(db) as base:
@@ -284,8 +303,8 @@ def close_case(o: Options, runner: Runner, engine: str | None, rules: int) -> Re
             seeded, locked = run(_seed_locked(base, db, shop, "close", rules, customers=o.close_budget, offers=1))
             run(analyze(db))
             name = f"close + redeem, {rules:,} rules"
-            result = runner.rounds(
-                name, base + CLOSE, lambda start: close_script(shop, seeded.customers, locked, start)
+            ref, result = runner.interleaved(
+                [reference, (name, base + CLOSE, lambda start: close_script(shop, seeded.customers, locked, start))]
             )
         if result.requests + (o.rounds + 1) * o.connections > o.close_budget:
             print(f"  {name}: the {o.close_budget:,} seeded checks ran out; raise --close-budget", flush=True)
@@ -293,7 +312,7 @@ def close_case(o: Options, runner: Runner, engine: str | None, rules: int) -> Re
         redeemed = run(count_rows(db, "user_offers", status=3))
         if redeemed < result.requests - result.non_2xx:
             raise SystemExit(f"{name}: {result.requests - result.non_2xx} closes answered 2xx but {redeemed} redeemed")
-        return result
+        return ref, result
 
 
 def scale_case(o: Options, runner: Runner, engine: str | None, user_offers: int) -> Result:
@@ -321,30 +340,34 @@ def engine_run(o: Options, engine: str | None) -> None:
     def done(what: str) -> None:
         print(f"  {what} done at {time.monotonic() - started:.0f} s", flush=True)
 
-    reference, (lookup, with_check) = lookup_cases(o, runner, engine)
-    done("minimal Lookup and Lookups")
-    lock = lock_case(o, runner, engine)
-    done("Lock")
-    close_10 = close_case(o, runner, engine, 10)
-    done("close, 10 rules")
-    close_1000 = close_case(o, runner, engine, 1000)
-    done("close, 1,000 rules")
+    with lookup_cases(o, runner, engine) as (reference_case, reference, (lookup, with_check)):
+        done("minimal Lookup and Lookups")
+        lock_ref, lock = lock_case(o, runner, engine, reference_case)
+        done("Lock")
+        close_10_ref, close_10 = close_case(o, runner, engine, 10, reference_case)
+        done("close, 10 rules")
+        close_1000_ref, close_1000 = close_case(o, runner, engine, 1000, reference_case)
+        done("close, 1,000 rules")
     rows = [
         Row(bare_asgi(runner), None, None),
         Row(reference, reference, None),
         Row(lookup, reference, 0.5),
         Row(with_check, reference, 0.3),
-        Row(lock, reference, 0.35),
-        Row(close_10, reference, 0.2),
-        Row(close_1000, reference, None),
+        Row(lock, lock_ref, 0.35),
+        Row(close_10, close_10_ref, 0.2),
+        Row(close_1000, close_1000_ref, None),
     ]
-    comparisons = [("close, 1,000 rules vs 10 rules", close_10, close_1000, 1.1)]
+    # Each close as measured against its own interleaved reference, so drift between the two cases
+    # (run minutes apart, on fresh databases) does not count as the rules' cost.
+    closes = (Row(close_10, close_10_ref, None), Row(close_1000, close_1000_ref, None))
+    comparisons = [("close, 1,000 rules vs 10 rules", *closes, 1.1)]
     if o.scale:
         small = scale_case(o, runner, engine, SCALE_SMALL)
         large = scale_case(o, runner, engine, SCALE_LARGE)
         done("scale")
         rows += [Row(small, reference, None), Row(large, reference, None)]
-        comparisons.append(("Lookup, 1,000,000 vs 10,000 user offers", small, large, 1.2))
+        scales = (Row(small, None, None), Row(large, None, None))
+        comparisons.append(("Lookup, 1,000,000 vs 10,000 user offers", *scales, 1.2))
     print(f"\n{label}, {o.connections} connections, medians of {o.rounds} rounds of {o.seconds}s")
     print_table(rows, comparisons)
 
