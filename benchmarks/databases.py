@@ -54,22 +54,38 @@ class BenchDatabase:
 
 @contextmanager
 def fresh(base_url: str | None, name: str) -> Iterator[BenchDatabase]:
-    """An empty, migrated database for one case: a new SQLite file, removed when the block ends (a
-    million user offers take close to a gigabyte), or `base_url`'s PostgreSQL database dropped and
-    created again (connections to it are ended first; it stays until the next case drops it)."""
+    """An empty, migrated database for one case, removed when the block ends (a million user offers take
+    close to a gigabyte): a new SQLite file, or on PostgreSQL a database of its own named after
+    `base_url`'s and the case (`bench_speed` and "bench_lock" give `bench_speed_lock`), dropped first if
+    a run before left it. Cases may overlap: the minimal Lookup keeps reading its case's database
+    while later cases run (`benchmarks/pos.py`)."""
     if base_url is not None:
         url = normalize_url(base_url)
         database = make_url(url).database or ""
         if not database.startswith("bench"):
             raise SystemExit(f"refusing to drop {database!r}: benchmark databases are named bench*")
-        asyncio.run(_recreate(BenchDatabase(url).asyncpg_dsn, database))
-        migrations.upgrade(url)
-        yield BenchDatabase(url)
+        own = f"{database}_{name.removeprefix('bench_')}"
+        url = make_url(url).set(database=own).render_as_string(hide_password=False)
+        dsn = BenchDatabase(url).asyncpg_dsn
+        asyncio.run(_recreate(dsn, own))
+        try:
+            migrations.upgrade(url)
+            yield BenchDatabase(url)
+        finally:
+            asyncio.run(_drop(dsn, own))
         return
     with tempfile.TemporaryDirectory(prefix="openoffers-bench-") as directory:
         url = f"sqlite+aiosqlite:///{directory}/{name}.db"
         migrations.upgrade(url)
         yield BenchDatabase(url)
+
+
+async def _drop(dsn: str, database: str) -> None:
+    admin = await asyncpg.connect(make_url(dsn).set(database="postgres").render_as_string(hide_password=False))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 async def _recreate(dsn: str, database: str) -> None:

@@ -36,16 +36,9 @@ def _flags(row: Row, ratio: float | None) -> str:
     return ", ".join(flags) or "ok"
 
 
-def _rate(row: Row) -> float:
-    """Requests/s, as a ratio to the row's own reference when it has one."""
-    rate = row.result.requests_per_second
-    return rate / row.reference.requests_per_second if row.reference else rate
-
-
-def print_table(rows: Sequence[Row], comparisons: Sequence[tuple[str, Row, Row, float]]) -> None:
+def print_table(rows: Sequence[Row], comparisons: Sequence[tuple[str, Result, Result, float]]) -> None:
     """`comparisons`: (what, base, other, most) printed as how many times the cost of `base` a request
-    of `other` has (base's requests/s over other's, each taken as a ratio to its own reference when it
-    has one), against the most the issue allows."""
+    of `other` has (base's requests/s over other's), against the most the issue allows."""
     numbers = f"{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'p99/p50':>9}{'non-2xx':>9}{'ref req/s':>10}"
     numbers += f"{'ratio':>8}{'target':>8}"
     header = f"{'case':<34}{numbers}  flags"
@@ -62,7 +55,6 @@ def print_table(rows: Sequence[Row], comparisons: Sequence[tuple[str, Row, Row, 
             f"{'' if row.target is None else f'>={row.target}':>8}  {_flags(row, ratio)}"
         )
     for what, base, other, most in comparisons:
-        slower = _rate(base) / _rate(other) if _rate(other) else float("inf")
+        slower = base.requests_per_second / other.requests_per_second if other.requests_per_second else float("inf")
         verdict = "ok" if slower <= most else "over target"
-        basis = "ratios to their references" if base.reference and other.reference else "requests/s"
-        print(f"{what}: costs {slower:.3f}x ({basis}, base over other; target <= {most}x): {verdict}")
+        print(f"{what}: costs {slower:.3f}x (requests/s, base over other; target <= {most}x): {verdict}")
