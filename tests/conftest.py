@@ -25,7 +25,7 @@ from sqlalchemy import make_url, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from openoffers import migrations
-from openoffers.app import create_app
+from openoffers.app import bind, build_app
 from openoffers.kit.db import Database, Timeouts, normalize_url
 from openoffers.settings import Settings
 from openoffers.tables import metadata
@@ -155,11 +155,23 @@ def clock() -> FrozenClock:
     return FrozenClock(datetime(2026, 6, 15, 12, 0, tzinfo=UTC))
 
 
+# The routes, built once per test process: building them cost most of a second, and the app fixture
+# is in most tests. Each test binds them to its own database, settings and clock (`openoffers.app.bind`).
+_ROUTES: list[Any] = []
+
+
+def bound_app(db: Database, clock: FrozenClock, settings: Settings | None = None) -> Any:
+    """What `create_app(settings, database=db, clock=clock)` gives, on this process's one built app.
+    Default settings: no bound on requests in progress, for the same reason as QUEUEING_TIMEOUTS:
+    shedding is tested by itself (tests/kit/test_admission.py)."""
+    if not _ROUTES:
+        _ROUTES.append(build_app())
+    return bind(_ROUTES[0], settings or Settings(database_url=db.url, max_in_flight=0), db, clock, owns_database=False)
+
+
 @pytest.fixture
 def app(db: Database, clock: FrozenClock) -> Any:
-    # No bound on requests in progress, for the same reason as QUEUEING_TIMEOUTS: shedding is tested
-    # by itself (tests/kit/test_admission.py).
-    return create_app(Settings(database_url=db.url, max_in_flight=0), database=db, clock=clock)
+    return bound_app(db, clock)
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""create_app(settings): routes, error handlers, plugins. Nothing else."""
+"""create_app(settings): routes, error handlers, plugins. Nothing else.
+
+`build_app` and `bind` are its two halves: the routes, and what they serve."""
 
 from __future__ import annotations
 
@@ -71,12 +73,16 @@ def create_app(
     settings: Settings | None = None, *, database: Database | None = None, clock: Clock = utc_now
 ) -> RequestIds:
     settings = settings or Settings.from_env()
-    configure_structlog()
     db = database or Database(settings.database_url, pool_size=settings.db_pool_size, timeouts=settings.db_timeouts)
-    ctx = AppContext(settings=settings, db=db, clock=clock)
-    housekeeper = Housekeeper(db, settings, clock)
-    webhooks = Dispatcher(db, settings, clock)
-    app = Litestar(
+    return bind(build_app(), settings, db, clock, owns_database=database is None)
+
+
+def build_app() -> Litestar:
+    """Everything of an app but what it serves: routes, error handlers, middleware. Building it costs
+    most of a second (Litestar copies and inspects some 480 handlers), so a test suite builds one per
+    process and `bind`s it to each test's database instead."""
+    configure_structlog()
+    return Litestar(
         route_handlers=[
             health,
             openapi_json,
@@ -101,16 +107,25 @@ def create_app(
         },
         # Litestar's Prometheus middleware cost a sixth of a Lookup; ours records the same metrics.
         middleware=[metrics_middleware, actor_scope],
-        state=State({"ctx": ctx}),
-        # A process serving its own database fills the pool first (`Database.warm` says why).
-        on_startup=[*([db.warm] if database is None else []), housekeeper.start, webhooks.start],
-        on_shutdown=[housekeeper.stop, webhooks.stop, *([db.dispose] if database is None else [])],
+        state=State({}),
         openapi_config=None,
         # Logging is the process's (kit.logs, set up by `serve`): Litestar must not install its own handlers.
         logging_config=None,
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )
+
+
+def bind(app: Litestar, settings: Settings, db: Database, clock: Clock, *, owns_database: bool) -> RequestIds:
+    """`app` serving `db`: its context (the only state handlers read, `openoffers.context`), its lifespan
+    hooks, and the layers around it. Binding again replaces all three, so an app serves one binding at
+    a time. `owns_database`: the app warms the pool at startup and disposes of it at shutdown."""
+    app.state["ctx"] = AppContext(settings=settings, db=db, clock=clock)
+    housekeeper = Housekeeper(db, settings, clock)
+    webhooks = Dispatcher(db, settings, clock)
+    # A process serving its own database fills the pool first (`Database.warm` says why).
+    app.on_startup[:] = [*([db.warm] if owns_database else []), housekeeper.start, webhooks.start]
+    app.on_shutdown[:] = [housekeeper.stop, webhooks.stop, *([db.dispose] if owns_database else [])]
     throttled = BasicAuthThrottle(
         CaseInsensitivePaths(app), free=settings.login_max_failures, window_seconds=settings.login_window_seconds
     )

@@ -34,7 +34,7 @@ from openoffers.settings import Settings
 from openoffers.tables import metadata
 from openoffers.tenancy import service as tenancy
 from tests.admin.conftest import Browser, sign_in
-from tests.conftest import FrozenClock, Tenant, asgi_transport, make_tenant, offer_body
+from tests.conftest import FrozenClock, Tenant, asgi_transport, bound_app, make_tenant, offer_body
 from tests.pos.pos_support import check, envelope, line, lock_body
 
 CALLER_SECRET = "caller-secret-0001"
@@ -663,7 +663,7 @@ async def _rows_of(db: Database, retailer_id: UUID) -> dict[str, list[tuple[str,
 async def world(db: Database, clock: FrozenClock, database_url: str, tmp_path: Path) -> Any:
     a = await make_tenant(db, clock, name="Caller")
     b = await make_tenant(db, clock, name="Holder")
-    app = create_app(Settings(database_url=db.url, max_in_flight=0), database=db, clock=clock)
+    app = bound_app(db, clock)
     async with httpx.AsyncClient(transport=asgi_transport(app), base_url="http://testserver") as http:
         w = World(db, http, clock, database_url, tmp_path, a, b, "", "", "", Browser(http, ""))
         w.a_offer = (await _ok(w.api(a, "/api/2.0/offers/management/create", _plain_offer(a))))["offer_id"]
