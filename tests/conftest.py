@@ -20,6 +20,7 @@ from uuid import UUID
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from litestar.types import ASGIApp
 from sqlalchemy import make_url, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -29,7 +30,14 @@ from openoffers.app import bind, build_app
 from openoffers.kit.db import Database, Timeouts, normalize_url
 from openoffers.settings import Settings
 from openoffers.tables import metadata
+from openoffers.tenancy import accounts
 from openoffers.tenancy import service as tenancy
+
+# People's passwords: argon2id as in production, at its lowest cost. The suite signs people in hundreds
+# of times, and each hash or check at argon2-cffi's defaults took 0.45 s on the CI machine; what the
+# tests are about is who may sign in, not the cost. Served processes (tests/serve_support.py) keep
+# the defaults.
+accounts._HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 PG_URL = os.environ.get("OPENOFFERS_TEST_DATABASE_URL", "")
 PG_SKIP_REASON = "PostgreSQL tests need OPENOFFERS_TEST_DATABASE_URL (.ci/run sets it)"
