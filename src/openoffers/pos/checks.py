@@ -281,8 +281,11 @@ async def _plan(
         if isinstance(result, pricing.Ineligible):
             raise ineligible(result, _path(index))
         others = tuple(d for j, d in enumerate(discounts) if j != index)
-        stacked = pricing.evaluate_prepared(
-            terms[user_offer_id], priced.prepared.with_discounts(others), pricing_context
+        # With nothing stacked after it (one discount, say), the whole check is what it was priced on.
+        stacked = (
+            result
+            if len(others) == len(earlier)
+            else pricing.evaluate_prepared(terms[user_offer_id], priced.prepared.with_discounts(others), pricing_context)
         )
         if isinstance(stacked, pricing.Ineligible) and stacked.reason is pricing.Reason.NOT_STACKABLE:
             raise ineligible(stacked, _path(index))

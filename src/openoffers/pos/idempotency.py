@@ -55,8 +55,13 @@ def _where(key: RequestKey) -> Any:
     )
 
 
-async def claim(conn: AsyncConnection, key: RequestKey, now: datetime) -> bytes | None:
-    """None when this call owns the key and must do the work; else the reply to send again."""
+async def claim(conn: AsyncConnection, key: RequestKey, now: datetime, answer: bytes | None = None) -> bytes | None:
+    """None when this call owns the key and must do the work; else the reply to send again.
+
+    `answer`: the reply, when the call knows it before doing the work (send_transaction answers the same
+    body whatever it did). It is stored with the claim, so no `save` follows: the key and its reply
+    commit, or roll back, together with the work, as a reply saved at the end would."""
+    status_code = None if answer is None else 200
     inserted = await insert_ignore(
         conn,
         pos_requests,
@@ -67,8 +72,8 @@ async def claim(conn: AsyncConnection, key: RequestKey, now: datetime) -> bytes 
             "request_id": key.request_id,
             "subject": key.subject,
             "body_hash": key.body_hash,
-            "status_code": None,
-            "response": None,
+            "status_code": status_code,
+            "response": answer,
             "created_at": now,
         },
         ["retailer_id", "client_id", "route", "request_id", "subject"],
@@ -91,7 +96,7 @@ async def claim(conn: AsyncConnection, key: RequestKey, now: datetime) -> bytes 
     await conn.execute(
         update(pos_requests)
         .where(_where(key), pos_requests.c.body_hash == row.body_hash)
-        .values(body_hash=key.body_hash, status_code=None, response=None, created_at=now)
+        .values(body_hash=key.body_hash, status_code=status_code, response=answer, created_at=now)
     )
     return None
 
