@@ -282,11 +282,10 @@ async def _plan(
             raise ineligible(result, _path(index))
         others = tuple(d for j, d in enumerate(discounts) if j != index)
         # With nothing stacked after it (one discount, say), the whole check is what it was priced on.
-        stacked = (
-            result
-            if len(others) == len(earlier)
-            else pricing.evaluate_prepared(terms[user_offer_id], priced.prepared.with_discounts(others), pricing_context)
-        )
+        stacked = result
+        if len(others) != len(earlier):
+            on_whole_check = priced.prepared.with_discounts(others)
+            stacked = pricing.evaluate_prepared(terms[user_offer_id], on_whole_check, pricing_context)
         if isinstance(stacked, pricing.Ineligible) and stacked.reason is pricing.Reason.NOT_STACKABLE:
             raise ineligible(stacked, _path(index))
         sent = to_minor(discount.amount, scope.exponent)
