@@ -282,7 +282,7 @@ async def _plan(
             raise ineligible(result, _path(index))
         others = tuple(d for j, d in enumerate(discounts) if j != index)
         # With nothing stacked after it (one discount, say), the whole check is what it was priced on.
-        stacked = result
+        stacked: pricing.Discount | pricing.Ineligible = result
         if len(others) != len(earlier):
             on_whole_check = priced.prepared.with_discounts(others)
             stacked = pricing.evaluate_prepared(terms[user_offer_id], on_whole_check, pricing_context)
