@@ -31,7 +31,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from openoffers import migrations
-from openoffers.kit.db import Database, UtcDateTime, normalize_url
+from openoffers.kit.columns import UtcDateTime
+from openoffers.kit.db import Database, normalize_url
 from openoffers.tables import metadata
 from tests.conftest import _truncate_pg
 

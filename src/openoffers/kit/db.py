@@ -1,4 +1,4 @@
-"""Database engine, column types and the unit of work.
+"""Database engine and the unit of work (the column types are `kit.columns`).
 
 One code path for SQLite (the embedded default) and PostgreSQL. On SQLite the driver's own
 transaction handling is switched off so that we issue `BEGIN` ourselves: write transactions begin
@@ -13,20 +13,17 @@ import logging
 import math
 import time
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 import msgspec
-from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, MetaData, event, exc, text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import MetaData, event, exc, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.ext.asyncio.base import _run_to_completion
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.util import await_only
 from sqlalchemy.util.concurrency import greenlet_spawn
 
@@ -70,98 +67,6 @@ CHECKPOINT_SECONDS = 1.0
 SQLITE_MMAP_BYTES = 1 << 30
 # A PostgreSQL connection idle in the pool this long is pinged before it is used (`_configure_postgresql`).
 PING_AFTER_IDLE_SECONDS = 1.0
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes on both engines (SQLite has no time zone type)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database; pass aware UTC")
-        value = value.astimezone(UTC)
-        # SQLite compares stored text: keep one canonical, offset-free form so ordering holds.
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
-        """`process_bind_param` and the driver's conversion as one function, as `result_processor` is:
-        TypeDecorator's own chains two calls per value through a third, and a closing check binds some
-        thirty timestamps. On SQLite the text is SQLAlchemy's DATETIME storage form
-        (`YYYY-MM-DD HH:MM:SS.ffffff`, always with microseconds), which `isoformat` writes alike."""
-        if dialect.name != "sqlite":
-            convert = self.impl_instance.bind_processor(dialect)
-
-            def process(value: datetime | None) -> Any:
-                value = self.process_bind_param(value, dialect)
-                return value if convert is None or value is None else convert(value)
-
-            return process
-
-        def process_sqlite(value: datetime | None) -> str | None:
-            if value is None:
-                return None
-            if value.tzinfo is not UTC:
-                if value.tzinfo is None:
-                    raise ValueError("naive datetime given to the database; pass aware UTC")
-                value = value.astimezone(UTC)
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
-
-        return process_sqlite
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return None if value is None else _aware_utc(value)
-
-    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], datetime | None]:
-        """The driver's parse and `process_result_value` as one function: TypeDecorator's own chains two
-        calls per value, and a POS wallet read decodes some two hundred timestamps."""
-        parse = self.impl_instance.result_processor(dialect, coltype)
-        if dialect.name == "sqlite":
-            return _sqlite_utc(parse)
-
-        def process(value: Any) -> datetime | None:
-            if value is None:
-                return None
-            if parse is not None:
-                value = parse(value)
-            return _aware_utc(value)
-
-        return process
-
-
-# The two forms `process_bind_param` leaves in SQLite (offset-free UTC), with and without microseconds.
-_SQLITE_UTC_LENGTHS = frozenset({len("2026-01-01 00:00:00"), len("2026-01-01 00:00:00.000000")})
-
-
-def _sqlite_utc(parse: Callable[[Any], Any] | None) -> Callable[[Any], datetime | None]:
-    """SQLite's stored text read straight into an aware UTC datetime: the text with "+00:00" appended,
-    parsed by `fromisoformat`, is already in UTC (a seventh of the cost of parsing, then `replace`); any
-    other form goes the general way."""
-
-    def process(value: Any) -> datetime | None:
-        if value is None:
-            return None
-        if isinstance(value, str) and len(value) in _SQLITE_UTC_LENGTHS:
-            return datetime.fromisoformat(value + "+00:00")
-        return _aware_utc(parse(value) if parse is not None else value)
-
-    return process
-
-
-def _aware_utc(value: datetime) -> datetime:
-    if value.tzinfo is UTC:
-        return value
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-# An autoincrement key on both engines: SQLite only auto-assigns an INTEGER PRIMARY KEY (the rowid).
-Serial = BigInteger().with_variant(Integer(), "sqlite")
-
-# JSON that is JSONB on PostgreSQL (indexable, compact) and JSON text elsewhere.
-JsonColumn = JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def _json_text(value: Any) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, bindparam, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from openoffers.kit.clock import as_utc
-from openoffers.kit.db import UtcDateTime
+from openoffers.kit.columns import UtcDateTime
 from openoffers.kit.driver import Query, all_of
 from openoffers.loyalty.points import repository as loyalty_repo
 from openoffers.loyalty.points.repository import BalanceRow, PointAccountRow

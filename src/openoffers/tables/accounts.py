@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Uuid
 
-from openoffers.kit.db import JsonColumn, Serial, UtcDateTime, metadata
+from openoffers.kit.columns import JsonColumn, Serial, UtcDateTime
+from openoffers.kit.db import metadata
 
 accounts = Table(
     "accounts",

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Uuid
 
-from openoffers.kit.db import Serial, UtcDateTime, metadata
+from openoffers.kit.columns import Serial, UtcDateTime
+from openoffers.kit.db import metadata
 
 sign_in_failures = Table(
     "admin_sign_in_failures",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, SmallInteger, String, Table, Uuid, false
 
-from openoffers.kit.db import JsonColumn, UtcDateTime, metadata
+from openoffers.kit.columns import JsonColumn, UtcDateTime
+from openoffers.kit.db import metadata
 
 offers = Table(
     "offers",

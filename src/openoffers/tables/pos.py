@@ -18,7 +18,8 @@ from sqlalchemy import (
     false,
 )
 
-from openoffers.kit.db import JsonColumn, UtcDateTime, metadata
+from openoffers.kit.columns import JsonColumn, UtcDateTime
+from openoffers.kit.db import metadata
 
 # One row per (client, route, request_id, subject): claimed and answered in the same transaction as the
 # work. The subject is what the call acts on (the check, the user offer), since public clients send the

@@ -19,7 +19,8 @@ from sqlalchemy import (
     false,
 )
 
-from openoffers.kit.db import JsonColumn, Serial, UtcDateTime, metadata
+from openoffers.kit.columns import JsonColumn, Serial, UtcDateTime
+from openoffers.kit.db import metadata
 
 loyalty_rules = Table(
     "loyalty_rules",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import Column, ForeignKey, Index, PrimaryKeyConstraint, String, Table, Uuid
 
-from openoffers.kit.db import JsonColumn, UtcDateTime, metadata
+from openoffers.kit.columns import JsonColumn, UtcDateTime
+from openoffers.kit.db import metadata
 
 retailers = Table(
     "retailers",

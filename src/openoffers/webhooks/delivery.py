@@ -31,7 +31,8 @@ from standardwebhooks import Webhook
 from openoffers import __version__, events
 from openoffers.kit import metrics
 from openoffers.kit.clock import Clock
-from openoffers.kit.db import Database, UtcDateTime, unavailable
+from openoffers.kit.columns import UtcDateTime
+from openoffers.kit.db import Database, unavailable
 from openoffers.settings import Settings
 from openoffers.tables.events import (
     DeliveryStatus,

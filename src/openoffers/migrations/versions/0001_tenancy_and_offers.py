@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import openoffers.kit.db
+import openoffers.kit.columns
 
 revision = "0001"
 down_revision = None
@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=False),
         sa.Column("culture", sa.String(length=16), nullable=False),
-        sa.Column("created_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_retailers")),
     )
     op.create_table(
@@ -40,8 +40,8 @@ def upgrade() -> None:
         sa.Column("salt", sa.String(length=32), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("name", sa.String(length=200), server_default="", nullable=False),
-        sa.Column("created_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["retailer_id"], ["retailers.id"], name=op.f("fk_api_keys_retailer_id_retailers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_keys")),
         sa.UniqueConstraint("key", name=op.f("uq_api_keys_key")),
@@ -60,8 +60,8 @@ def upgrade() -> None:
         sa.Column("offer_type", sa.String(length=40), nullable=False),
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("reward_store", sa.Boolean(), nullable=False),
-        sa.Column("acquisition_start", openoffers.kit.db.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("acquisition_end", openoffers.kit.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("acquisition_start", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("acquisition_end", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=True),
         sa.Column(
             "definition",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -83,8 +83,8 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("referenced", sa.Boolean(), server_default=sa.false(), nullable=False),
-        sa.Column("created_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["retailer_id"], ["retailers.id"], name=op.f("fk_offers_retailer_id_retailers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_offers")),
     )
@@ -104,8 +104,8 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("created_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["retailer_id"], ["retailers.id"], name=op.f("fk_pos_clients_retailer_id_retailers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pos_clients")),
     )
@@ -123,7 +123,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("created_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["retailer_id"], ["retailers.id"], name=op.f("fk_stores_retailer_id_retailers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stores")),
     )

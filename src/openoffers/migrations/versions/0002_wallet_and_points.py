@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import openoffers.kit.db
+import openoffers.kit.columns
 
 revision = "0002"
 down_revision = "0001"
@@ -39,7 +39,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("grouping_label", sa.String(length=200), server_default="", nullable=False),
         sa.Column("is_default", sa.Boolean(), server_default=sa.false(), nullable=False),
-        sa.Column("created_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["retailer_id"], ["retailers.id"], name=op.f("fk_point_accounts_retailer_id_retailers")
         ),
@@ -64,8 +64,8 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("created_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["retailer_id"], ["retailers.id"], name=op.f("fk_users_retailer_id_retailers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("retailer_id", "external_customer_id", name="uq_users_retailer_external"),
@@ -82,7 +82,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("available", sa.BigInteger(), nullable=False),
         sa.Column("lifetime", sa.BigInteger(), nullable=False),
-        sa.Column("updated_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"], ["point_accounts.id"], name=op.f("fk_point_balances_account_id_point_accounts")
         ),
@@ -112,7 +112,7 @@ def upgrade() -> None:
         sa.Column(
             "detail", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
-        sa.Column("at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["account_id"], ["point_accounts.id"], name=op.f("fk_point_ledger_account_id_point_accounts")
         ),
@@ -144,11 +144,11 @@ def upgrade() -> None:
         sa.Column("offer_id", sa.Uuid(), nullable=False),
         sa.Column("root_offer_id", sa.Uuid(), nullable=False),
         sa.Column("status", sa.SmallInteger(), nullable=False),
-        sa.Column("acquired_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("redemption_start", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("redemption_end", openoffers.kit.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("acquired_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("redemption_start", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("redemption_end", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=True),
         sa.Column("source", sa.String(length=20), nullable=False),
-        sa.Column("updated_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["offer_id"], ["offers.id"], name=op.f("fk_user_offers_offer_id_offers")),
         sa.ForeignKeyConstraint(["retailer_id"], ["retailers.id"], name=op.f("fk_user_offers_retailer_id_retailers")),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_user_offers_user_id_users")),
@@ -169,7 +169,7 @@ def upgrade() -> None:
         sa.Column("user_offer_id", sa.Uuid(), nullable=False),
         sa.Column("retailer_id", sa.Uuid(), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("reason", sa.String(length=500), nullable=False),
         sa.Column(

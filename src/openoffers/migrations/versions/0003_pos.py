@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import openoffers.kit.db
+import openoffers.kit.columns
 
 revision = "0003"
 down_revision = "0002"
@@ -35,7 +35,7 @@ def upgrade() -> None:
         sa.Column("body_hash", sa.String(length=64), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("response", sa.LargeBinary(), nullable=True),
-        sa.Column("created_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["retailer_id"], ["retailers.id"], name=op.f("fk_pos_requests_retailer_id_retailers")),
         sa.PrimaryKeyConstraint("client_id", "route", "request_id", name="pk_pos_requests"),
     )
@@ -56,10 +56,10 @@ def upgrade() -> None:
         sa.Column("discount_total", sa.Integer(), nullable=False),
         sa.Column("check", _json(), nullable=False),
         sa.Column("redeemed", _json(), nullable=False),
-        sa.Column("created_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("closed_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("voided_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("voided_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["retailer_id"], ["retailers.id"], name=op.f("fk_pos_transactions_retailer_id_retailers")
         ),
@@ -77,8 +77,8 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=16), nullable=False),
         sa.Column("retailer_id", sa.Uuid(), nullable=False),
         sa.Column("user_offer_id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["retailer_id"], ["retailers.id"], name=op.f("fk_claim_codes_retailer_id_retailers")),
         sa.ForeignKeyConstraint(
             ["user_offer_id"], ["user_offers.id"], name=op.f("fk_claim_codes_user_offer_id_user_offers")
@@ -98,8 +98,8 @@ def upgrade() -> None:
         sa.Column("amount", sa.Integer(), nullable=False),
         sa.Column("line_shares", _json(), nullable=False),
         sa.Column("stack_order", sa.Integer(), nullable=False),
-        sa.Column("locked_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("locked_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["retailer_id"], ["retailers.id"], name=op.f("fk_pos_locks_retailer_id_retailers")),
         sa.ForeignKeyConstraint(
             ["user_offer_id"], ["user_offers.id"], name=op.f("fk_pos_locks_user_offer_id_user_offers")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import openoffers.kit.db
+import openoffers.kit.columns
 
 revision = "0004"
 down_revision = "0003"
@@ -31,7 +31,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
-        sa.Column("updated_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["retailer_id"], ["retailers.id"], name=op.f("fk_catalog_items_retailer_id_retailers")),
         sa.PrimaryKeyConstraint("retailer_id", "item_id", name="pk_catalog_items"),
     )
@@ -46,15 +46,15 @@ def upgrade() -> None:
         sa.Column("point_account_id", sa.Uuid(), nullable=True),
         sa.Column("offer_id", sa.Uuid(), nullable=True),
         sa.Column("priority", sa.Integer(), nullable=False),
-        sa.Column("starts_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("ends_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("starts_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("ends_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=True),
         sa.Column("active", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column(
             "definition", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column("revision", sa.Integer(), nullable=False),
-        sa.Column("created_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["retailer_id"], ["retailers.id"], name=op.f("fk_loyalty_rules_retailer_id_retailers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_rules")),
     )
@@ -71,13 +71,13 @@ def upgrade() -> None:
         sa.Column("event_key", sa.String(length=250), nullable=False),
         sa.Column("kind", sa.String(length=30), nullable=False),
         sa.Column("user_id", sa.Uuid(), nullable=False),
-        sa.Column("occurred_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.Column(
             "effects", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
         sa.Column("actor", sa.String(length=200), nullable=False),
-        sa.Column("created_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("voided_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("voided_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["retailer_id"], ["retailers.id"], name=op.f("fk_loyalty_events_retailer_id_retailers")
         ),
@@ -112,7 +112,7 @@ def upgrade() -> None:
         sa.Column("retailer_id", sa.Uuid(), nullable=False),
         sa.Column("closed_checks", sa.Integer(), nullable=False),
         sa.Column("events", sa.BigInteger(), nullable=False),
-        sa.Column("updated_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["retailer_id"], ["retailers.id"], name=op.f("fk_loyalty_users_retailer_id_retailers")),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_loyalty_users_user_id_users")),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_loyalty_users")),
@@ -126,7 +126,7 @@ def upgrade() -> None:
         sa.Column("event_key", sa.String(length=250), nullable=False),
         sa.Column("points_spent", sa.BigInteger(), nullable=False),
         sa.Column("point_account_id", sa.Uuid(), nullable=True),
-        sa.Column("created_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["retailer_id"], ["retailers.id"], name=op.f("fk_loyalty_rule_issuances_retailer_id_retailers")
         ),

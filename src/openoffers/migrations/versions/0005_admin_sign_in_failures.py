@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import openoffers.kit.db
+import openoffers.kit.columns
 
 revision = "0005"
 down_revision = "0004"
@@ -24,7 +24,7 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("address", sa.String(length=64), nullable=False),
         sa.Column("key_hash", sa.String(length=64), nullable=False),
-        sa.Column("failed_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("failed_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_admin_sign_in_failures")),
     )
     with op.batch_alter_table("admin_sign_in_failures", schema=None) as batch_op:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import openoffers.kit.db
+import openoffers.kit.columns
 
 revision = "0006"
 down_revision = "0005"
@@ -24,8 +24,8 @@ def upgrade() -> None:
         sa.Column("id", sa.String(length=64), nullable=False),
         sa.Column("retailer_id", sa.Uuid(), nullable=False),
         sa.Column("api_key_id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("ended_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["api_key_id"], ["api_keys.id"], name=op.f("fk_admin_sessions_api_key_id_api_keys")),
         sa.ForeignKeyConstraint(
             ["retailer_id"], ["retailers.id"], name=op.f("fk_admin_sessions_retailer_id_retailers")

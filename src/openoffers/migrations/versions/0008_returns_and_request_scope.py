@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import openoffers.kit.db
+import openoffers.kit.columns
 
 revision = "0008"
 down_revision = "0007"
@@ -36,7 +36,7 @@ def upgrade() -> None:
         sa.Column("check", _json(), nullable=False),
         sa.Column("quantities", _json(), nullable=False),
         sa.Column("points", _json(), nullable=False),
-        sa.Column("created_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["check_id"], ["pos_transactions.id"], name=op.f("fk_pos_check_versions_check_id_pos_transactions")
         ),
@@ -49,7 +49,7 @@ def upgrade() -> None:
         "loyalty_settings",
         sa.Column("retailer_id", sa.Uuid(), nullable=False),
         sa.Column("points_clawback", sa.String(length=10), nullable=False),
-        sa.Column("updated_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["retailer_id"], ["retailers.id"], name=op.f("fk_loyalty_settings_retailer_id_retailers")
         ),

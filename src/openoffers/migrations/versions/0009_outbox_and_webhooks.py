@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import openoffers.kit.db
+import openoffers.kit.columns
 
 revision = "0009"
 down_revision = "0008"
@@ -27,7 +27,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("retailer_id", sa.Uuid(), nullable=False),
         sa.Column("type", sa.String(length=40), nullable=False),
-        sa.Column("occurred_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.Column("ordering_key", sa.String(length=100), nullable=False),
         sa.Column(
             "data", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
@@ -52,10 +52,10 @@ def upgrade() -> None:
         ),
         sa.Column("secret", sa.String(length=100), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
-        sa.Column("failing_since", openoffers.kit.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("failing_since", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=True),
         sa.Column("disabled_reason", sa.String(length=500), server_default="", nullable=False),
-        sa.Column("created_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["retailer_id"], ["retailers.id"], name=op.f("fk_webhook_endpoints_retailer_id_retailers")
         ),
@@ -73,11 +73,11 @@ def upgrade() -> None:
         sa.Column("ordering_key", sa.String(length=100), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("last_attempt_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("last_attempt_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=True),
         sa.Column("last_status_code", sa.Integer(), nullable=True),
         sa.Column("last_error", sa.String(length=500), server_default="", nullable=False),
-        sa.Column("created_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["endpoint_id"], ["webhook_endpoints.id"], name=op.f("fk_webhook_deliveries_endpoint_id_webhook_endpoints")
         ),
@@ -102,7 +102,7 @@ def upgrade() -> None:
         sa.Column("retailer_id", sa.Uuid(), nullable=False),
         sa.Column("delivery_id", sa.BigInteger(), nullable=False),
         sa.Column("attempt", sa.Integer(), nullable=False),
-        sa.Column("at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("error", sa.String(length=500), nullable=False),
         sa.Column("duration_ms", sa.Integer(), nullable=False),

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-import openoffers.kit.db
+import openoffers.kit.columns
 
 revision = "0010"
 down_revision = "0009"
@@ -32,10 +32,10 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=16), nullable=False),
         sa.Column("password_hash", sa.String(length=256), nullable=True),
         sa.Column("invite_hash", sa.String(length=64), nullable=True),
-        sa.Column("invite_expires_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("deactivated_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("invite_expires_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("deactivated_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["retailer_id"], ["retailers.id"], name=op.f("fk_accounts_retailer_id_retailers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
         sa.UniqueConstraint("email", name=op.f("uq_accounts_email")),
@@ -47,7 +47,7 @@ def upgrade() -> None:
         "audit_log",
         sa.Column("id", _SERIAL, autoincrement=True, nullable=False),
         sa.Column("retailer_id", sa.Uuid(), nullable=False),
-        sa.Column("at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=200), nullable=False),
         sa.Column("actor_label", sa.String(length=254), nullable=False),
         sa.Column("object_type", sa.String(length=32), nullable=False),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import openoffers.kit.db
+import openoffers.kit.columns
 
 revision = "0011"
 down_revision = "0010"
@@ -22,10 +22,12 @@ def upgrade() -> None:
     with op.batch_alter_table("loyalty_settings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("points_expiry_months", sa.Integer(), nullable=True))
         batch_op.add_column(
-            sa.Column("points_expiry_since", openoffers.kit.db.UtcDateTime(timezone=True), nullable=True)
+            sa.Column("points_expiry_since", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=True)
         )
     with op.batch_alter_table("point_balances", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("oldest_lot_at", openoffers.kit.db.UtcDateTime(timezone=True), nullable=True))
+        batch_op.add_column(
+            sa.Column("oldest_lot_at", openoffers.kit.columns.UtcDateTime(timezone=True), nullable=True)
+        )
         batch_op.create_index("ix_point_balances_oldest_lot", ["retailer_id", "oldest_lot_at"], unique=False)
     # Existing balances: the earliest credit of each (a lower bound, as the column promises), so points
     # earned before this revision expire too once a retailer turns expiry on.
