@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, cast
 from uuid import UUID
 
+import asyncpg
 import httpx
 import pytest
 from argon2 import PasswordHasher
@@ -107,16 +108,26 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+# Every table emptied and every sequence restarted, as `TRUNCATE ... RESTART IDENTITY` leaves them, in one
+# round trip. TRUNCATE replaces each table's files: ~70 ms for the 33 tables before every PostgreSQL test
+# (some 1,300 of them), where deleting the few rows a test wrote takes ~15 ms. Children first.
+_EMPTY_PG = "".join(f'DELETE FROM "{table.name}";' for table in reversed(metadata.sorted_tables)) + (
+    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)"
+    " FROM pg_sequences WHERE schemaname = 'public';"
+)
+
+
 def _truncate_pg(url: str) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
-    async def truncate() -> None:
-        db = Database(url, pool_size=1)
-        async with db.write() as conn:
-            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        await db.dispose()
+    async def empty() -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(_EMPTY_PG)  # no arguments: the simple protocol, several statements at once
+        finally:
+            await conn.close()
 
-    asyncio.run(truncate())
+    asyncio.run(empty())
 
 
 @pytest.fixture
