@@ -108,14 +108,57 @@ class Pool:
     `weights` those amounts (a line at zero never gets a share, and after a few stacked discounts many
     are). `runs` are the eligible groups' priced units, priciest first; ties keep unit order (group,
     then unit), as `PreparedCheck.runs` lists them in that order and the sort is stable.
+
+    A check kind reads only `taking` and `weights`, an item kind only `runs` and `units`, and `stack`
+    prices each offer on a new check, so each pair is worked out on first use, from the check's
+    remaining amounts and runs the pool keeps (its inputs: equal inputs give equal pools). `total` is
+    the eligible groups' remaining totals added up, which the check already has.
     """
 
     eligible: Eligible
     total: int  # the eligible lines' remaining total (the sum of `weights`)
-    taking: tuple[int, ...]
-    weights: tuple[int, ...]
-    runs: tuple[Run, ...]
-    units: int  # how many units `runs` hold
+    remaining: Mapping[str, int]  # the check's
+    group_runs: tuple[tuple[Run, ...], ...]  # the check's `runs`, by group index
+    _weighted: tuple[tuple[int, ...], tuple[int, ...]] | None = field(default=None, repr=False, compare=False)
+    _ordered: tuple[tuple[Run, ...], int] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def taking(self) -> tuple[int, ...]:
+        return self._by_line()[0]
+
+    @property
+    def weights(self) -> tuple[int, ...]:
+        return self._by_line()[1]
+
+    @property
+    def runs(self) -> tuple[Run, ...]:
+        return self._by_price()[0]
+
+    @property
+    def units(self) -> int:
+        """How many units `runs` hold."""
+        return self._by_price()[1]
+
+    def _by_line(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        found = self._weighted
+        if found is None:
+            remaining = self.remaining
+            amounts = [remaining[line_id] for line_id in self.eligible.line_ids]
+            taking = tuple([index for index, amount in enumerate(amounts) if amount > 0])
+            found = (taking, tuple([amounts[index] for index in taking]))
+            # Set once, as a frozen dataclass's own __init__ does; readers never see it change.
+            object.__setattr__(self, "_weighted", found)
+        return found
+
+    def _by_price(self) -> tuple[tuple[Run, ...], int]:
+        found = self._ordered
+        if found is None:
+            group_runs = self.group_runs
+            runs = [run for index in self.eligible.indices for run in group_runs[index]]
+            runs.sort(key=_PRICE, reverse=True)
+            found = (tuple(runs), sum([units for _price, _group, _first, units in runs]))
+            object.__setattr__(self, "_ordered", found)
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,19 +190,9 @@ class PreparedCheck:
         found = self._pools.get(catalog)
         if found is None:
             eligible = self.layout.eligible(catalog)
-            remaining = self.remaining
-            taking = tuple(index for index, line_id in enumerate(eligible.line_ids) if remaining[line_id] > 0)
-            weights = tuple(remaining[eligible.line_ids[index]] for index in taking)
-            runs = [run for index in eligible.indices for run in self.runs[index]]
-            runs.sort(key=_PRICE, reverse=True)
-            found = Pool(
-                eligible=eligible,
-                total=sum(weights),
-                taking=taking,
-                weights=weights,
-                runs=tuple(runs),
-                units=sum([units for _price, _group, _first, units in runs]),
-            )
+            totals = self.totals
+            total = sum([totals[index] for index in eligible.indices])
+            found = Pool(eligible=eligible, total=total, remaining=self.remaining, group_runs=self.runs)
             self._pools[catalog] = found
         return found
 
