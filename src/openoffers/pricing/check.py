@@ -42,7 +42,6 @@ from .basket import (
     group_remaining,
     passes_catalog,
     remaining_after,
-    take_shares,
     unit_runs,
     whole_quantity,
 )
@@ -100,7 +99,7 @@ class Layout:
         return found
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Pool:
     """What a discount may take on one priced check, for one set of catalog restrictions.
 
@@ -113,6 +112,10 @@ class Pool:
     prices each offer on a new check, so each pair is worked out on first use, from the check's
     remaining amounts and runs the pool keeps (its inputs: equal inputs give equal pools). `total` is
     the eligible groups' remaining totals added up, which the check already has.
+
+    Not a frozen dataclass: one is built for every offer `stack` prices, and a frozen one costs
+    about four times as much to build. Nothing assigns its fields after it is built; the first-use
+    results are set once and never change.
     """
 
     eligible: Eligible
@@ -145,9 +148,7 @@ class Pool:
             remaining = self.remaining
             amounts = [remaining[line_id] for line_id in self.eligible.line_ids]
             taking = tuple([index for index, amount in enumerate(amounts) if amount > 0])
-            found = (taking, tuple([amounts[index] for index in taking]))
-            # Set once, as a frozen dataclass's own __init__ does; readers never see it change.
-            object.__setattr__(self, "_weighted", found)
+            found = self._weighted = (taking, tuple([amounts[index] for index in taking]))
         return found
 
     def _by_price(self) -> tuple[tuple[Run, ...], int]:
@@ -156,8 +157,7 @@ class Pool:
             group_runs = self.group_runs
             runs = [run for index in self.eligible.indices for run in group_runs[index]]
             runs.sort(key=_PRICE, reverse=True)
-            found = (tuple(runs), sum([units for _price, _group, _first, units in runs]))
-            object.__setattr__(self, "_ordered", found)
+            found = self._ordered = (tuple(runs), sum([units for _price, _group, _first, units in runs]))
         return found
 
 
@@ -192,7 +192,7 @@ class PreparedCheck:
             eligible = self.layout.eligible(catalog)
             totals = self.totals
             total = sum([totals[index] for index in eligible.indices])
-            found = Pool(eligible=eligible, total=total, remaining=self.remaining, group_runs=self.runs)
+            found = Pool(eligible, total, self.remaining, self.runs)
             self._pools[catalog] = found
         return found
 
@@ -208,21 +208,31 @@ class PreparedCheck:
         if discount.stack_order < self.top:
             raise ValueError(f"stack_order {discount.stack_order} is below the check's top {self.top}")
         remaining = dict(self.remaining)
-        taken = take_shares(remaining, [(share.line_id, share.amount) for share in discount.line_shares])
-        group_of, groups = self.layout.group_of, self.layout.groups
-        totals, runs = list(self.totals), list(self.runs)
+        group_of = self.layout.group_of
+        totals = list(self.totals)
         touched: set[int] = set()
-        for line_id, amount in taken:
-            index = group_of.get(line_id)
-            if index is not None and amount:
-                totals[index] -= amount
-                touched.add(index)
+        lost = 0
+        # `take_shares` (no line goes below zero), written out to keep the group totals in the same
+        # pass and to read the shares without copying them into pairs: this runs for every share of
+        # every stacked discount.
+        for share in discount.line_shares:
+            line_id, amount = share.line_id, share.amount
+            before = remaining.get(line_id)
+            if before is not None and amount > 0:
+                taken = amount if amount < before else before
+                remaining[line_id] = before - taken
+                lost += taken
+                index = group_of.get(line_id)
+                if index is not None and taken:
+                    totals[index] -= taken
+                    touched.add(index)
+        runs, groups = list(self.runs), self.layout.groups
         for index in touched:
             runs[index] = unit_runs(groups[index], index, totals[index])
         return PreparedCheck(
             layout=self.layout,
             remaining=remaining,
-            total=self.total - sum([amount for _, amount in taken]),
+            total=self.total - lost,
             totals=tuple(totals),
             runs=tuple(runs),
             discounted=True,
