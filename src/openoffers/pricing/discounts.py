@@ -134,12 +134,13 @@ def _buy_x_get_y_picks(terms: OfferTerms, pool: Pool, per_unit: Callable[[int, i
         return (position // chunk) * get + max(0, position % chunk - buy)
 
     picked: Picked = {}
-    start = 0
+    start = counted = 0  # counted: rewards_before(start)
     for price, group, _first, units in pool.runs:
         if start >= end:
             break  # past the last whole chunk: no more rewards
-        count = rewards_before(start + units) - rewards_before(start)
         start += units
+        count = rewards_before(start) - counted
+        counted += count
         if count:
             before, weight = picked.get(group, (0, 0))
             picked[group] = (before + count, weight + count * per_unit(number, price))
