@@ -147,8 +147,12 @@ class Pool:
         if found is None:
             remaining = self.remaining
             amounts = [remaining[line_id] for line_id in self.eligible.line_ids]
-            taking = tuple([index for index, amount in enumerate(amounts) if amount > 0])
-            found = self._weighted = (taking, tuple([amounts[index] for index in taking]))
+            if amounts and min(amounts) > 0:  # the usual case: every eligible line has something left
+                found = (tuple(range(len(amounts))), tuple(amounts))
+            else:
+                taking = tuple([index for index, amount in enumerate(amounts) if amount > 0])
+                found = (taking, tuple([amounts[index] for index in taking]))
+            self._weighted = found
         return found
 
     def _by_price(self) -> tuple[tuple[Run, ...], int]:
