@@ -18,8 +18,9 @@ Guarantees (hypothesis properties in tests/pricing/test_prepared.py hold the eng
   every discount's on the check (it goes on top; anything else is a `ValueError`).
 - `check.with_discounts(d)` is `prepare` of the same lines and categories with discounts `d`.
 - A `PreparedCheck` never changes once built; the catalog memo in `Layout` only caches a pure function
-  of the lines, and the pool memo in `PreparedCheck` a pure function of the check, so sharing either
-  between offers (and threads) is safe.
+  of the lines, the pool memo in `PreparedCheck` a pure function of the check, and a `Pool`'s
+  first-use results a pure function of the pool, so sharing any of them between offers (and threads)
+  is safe: two threads computing the same result at once store equal values.
 
 A Lookup prices every offer of the wallet on one prepared check, and offers mostly share their catalog
 restrictions (most have none). What an offer reads from the check through its restrictions is the
