@@ -16,6 +16,7 @@ from openoffers.pricing import (
     ExistingDiscount,
     Ineligible,
     Line,
+    LineShare,
     MinQuantity,
     MinSubtotal,
     Mode,
@@ -23,6 +24,7 @@ from openoffers.pricing import (
     OfferType,
     PurchaseRestriction,
     RequiredItems,
+    as_existing,
     evaluate,
     evaluate_prepared,
     prepare,
@@ -161,6 +163,35 @@ def test_stacking_on_a_prepared_check_matches_stacking_on_its_basket(
     assert_identical(
         stack([(o, context()) for o in [first, *then]], prepared), tuple(stacked_one_by_one([first, *then], check))
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(check=checks(), data=st.data())
+def test_stacking_any_discount_is_preparing_the_basket_with_it(check: Basket, data: st.DataObject) -> None:
+    """`stacked` takes a discount's shares in its own loop (not `take_shares`, which the basket's
+    discounts go through), so it meets shares no evaluation makes here: above what a line has left,
+    zero or negative, repeated, or naming a line not on the check."""
+    ids = [one.line_id for one in check.lines]
+    prepared, discounts = prepare(check), list(check.discounts)
+    for _ in range(data.draw(st.integers(1, 3))):
+        shares = data.draw(st.lists(st.tuples(st.sampled_from([*ids, "gone"]), st.integers(-10, 6000)), max_size=6))
+        discount = Discount(
+            amount=sum(amount for _, amount in shares),
+            line_shares=tuple(LineShare(line_id, amount, 1) for line_id, amount in shares),
+            stack_order=prepared.next_stack_order + data.draw(st.integers(-1, 1)),
+        )
+        exclusive = data.draw(st.booleans())
+        prepared = prepared.stacked(discount, exclusive=exclusive)
+        discounts.append(as_existing(discount, exclusive))
+        fresh = prepare(Basket(check.lines, tuple(discounts), check.categories))
+        assert (prepared.remaining, prepared.total, prepared.totals, prepared.runs) == (
+            fresh.remaining,
+            fresh.total,
+            fresh.totals,
+            fresh.runs,
+        )
+        assert (prepared.discounted, prepared.exclusive, prepared.top) == (fresh.discounted, fresh.exclusive, fresh.top)
+        assert prepared.pool(()) == fresh.pool(())
 
 
 def test_a_discount_cannot_go_under_the_top_of_the_stack() -> None:

@@ -92,9 +92,13 @@ def allocate(total: int, weights: Sequence[int]) -> list[int]:
     shares = [total * weight // weight_sum for weight in weights]
     left = total - sum(shares)
     if left:
+        remainders = [total * weight % weight_sum for weight in weights]
+        if left == 1:
+            # The usual case (always, over two weights): no sort, just the first largest remainder.
+            shares[remainders.index(max(remainders))] += 1
+            return shares
         # Largest remainder first. A sort with reverse=True keeps equal keys in their original order,
         # so equal remainders keep the earlier position first.
-        remainders = [total * weight % weight_sum for weight in weights]
         for index in sorted(range(len(remainders)), key=remainders.__getitem__, reverse=True)[:left]:
             shares[index] += 1
     return shares

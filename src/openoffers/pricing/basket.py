@@ -99,19 +99,14 @@ def remaining_after(lines: tuple[Line, ...], discounts: tuple[ExistingDiscount, 
     return remaining
 
 
-def take_shares(remaining: dict[str, int], shares: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
+def take_shares(remaining: dict[str, int], shares: Iterable[tuple[str, int]]) -> None:
     """Take per-line amounts off `remaining`, never below zero (lines not on the check are ignored).
 
-    Returns what each line actually lost."""
-    taken: list[tuple[str, int]] = []
+    `PreparedCheck.stacked` takes a computed discount's shares the same way, in its own loop."""
     for line_id, amount in shares:
         before = remaining.get(line_id)
         if before is not None and amount > 0:
-            # Conditionals rather than max(): this runs for every share of every stacked discount.
-            after = before - amount if amount < before else 0
-            remaining[line_id] = after
-            taken.append((line_id, before - after))
-    return taken
+            remaining[line_id] = before - amount if amount < before else 0
 
 
 def _apply_existing(discount: ExistingDiscount, lines: tuple[Line, ...], remaining: dict[str, int]) -> None:

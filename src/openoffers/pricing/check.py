@@ -18,8 +18,9 @@ Guarantees (hypothesis properties in tests/pricing/test_prepared.py hold the eng
   every discount's on the check (it goes on top; anything else is a `ValueError`).
 - `check.with_discounts(d)` is `prepare` of the same lines and categories with discounts `d`.
 - A `PreparedCheck` never changes once built; the catalog memo in `Layout` only caches a pure function
-  of the lines, and the pool memo in `PreparedCheck` a pure function of the check, so sharing either
-  between offers (and threads) is safe.
+  of the lines, the pool memo in `PreparedCheck` a pure function of the check, and a `Pool`'s
+  first-use results a pure function of the pool, so sharing any of them between offers (and threads)
+  is safe: two threads computing the same result at once store equal values.
 
 A Lookup prices every offer of the wallet on one prepared check, and offers mostly share their catalog
 restrictions (most have none). What an offer reads from the check through its restrictions is the
@@ -42,7 +43,6 @@ from .basket import (
     group_remaining,
     passes_catalog,
     remaining_after,
-    take_shares,
     unit_runs,
     whole_quantity,
 )
@@ -100,7 +100,7 @@ class Layout:
         return found
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Pool:
     """What a discount may take on one priced check, for one set of catalog restrictions.
 
@@ -108,14 +108,62 @@ class Pool:
     `weights` those amounts (a line at zero never gets a share, and after a few stacked discounts many
     are). `runs` are the eligible groups' priced units, priciest first; ties keep unit order (group,
     then unit), as `PreparedCheck.runs` lists them in that order and the sort is stable.
+
+    A check kind reads only `taking` and `weights`, an item kind only `runs` and `units`, and `stack`
+    prices each offer on a new check, so each pair is worked out on first use, from the check's
+    remaining amounts and runs the pool keeps (its inputs: equal inputs give equal pools). `total` is
+    the eligible groups' remaining totals added up, which the check already has.
+
+    Not a frozen dataclass: one is built for every offer `stack` prices, and a frozen one costs
+    about four times as much to build. Nothing assigns its fields after it is built; the first-use
+    results are set once and never change.
     """
 
     eligible: Eligible
     total: int  # the eligible lines' remaining total (the sum of `weights`)
-    taking: tuple[int, ...]
-    weights: tuple[int, ...]
-    runs: tuple[Run, ...]
-    units: int  # how many units `runs` hold
+    remaining: Mapping[str, int]  # the check's
+    group_runs: tuple[tuple[Run, ...], ...]  # the check's `runs`, by group index
+    _weighted: tuple[tuple[int, ...], tuple[int, ...]] | None = field(default=None, repr=False, compare=False)
+    _ordered: tuple[tuple[Run, ...], int] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def taking(self) -> tuple[int, ...]:
+        return self._by_line()[0]
+
+    @property
+    def weights(self) -> tuple[int, ...]:
+        return self._by_line()[1]
+
+    @property
+    def runs(self) -> tuple[Run, ...]:
+        return self._by_price()[0]
+
+    @property
+    def units(self) -> int:
+        """How many units `runs` hold."""
+        return self._by_price()[1]
+
+    def _by_line(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        found = self._weighted
+        if found is None:
+            remaining = self.remaining
+            amounts = [remaining[line_id] for line_id in self.eligible.line_ids]
+            if amounts and min(amounts) > 0:  # the usual case: every eligible line has something left
+                found = (tuple(range(len(amounts))), tuple(amounts))
+            else:
+                taking = tuple([index for index, amount in enumerate(amounts) if amount > 0])
+                found = (taking, tuple([amounts[index] for index in taking]))
+            self._weighted = found
+        return found
+
+    def _by_price(self) -> tuple[tuple[Run, ...], int]:
+        found = self._ordered
+        if found is None:
+            group_runs = self.group_runs
+            runs = [run for index in self.eligible.indices for run in group_runs[index]]
+            runs.sort(key=_PRICE, reverse=True)
+            found = self._ordered = (tuple(runs), sum([units for _price, _group, _first, units in runs]))
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,19 +195,9 @@ class PreparedCheck:
         found = self._pools.get(catalog)
         if found is None:
             eligible = self.layout.eligible(catalog)
-            remaining = self.remaining
-            taking = tuple(index for index, line_id in enumerate(eligible.line_ids) if remaining[line_id] > 0)
-            weights = tuple(remaining[eligible.line_ids[index]] for index in taking)
-            runs = [run for index in eligible.indices for run in self.runs[index]]
-            runs.sort(key=_PRICE, reverse=True)
-            found = Pool(
-                eligible=eligible,
-                total=sum(weights),
-                taking=taking,
-                weights=weights,
-                runs=tuple(runs),
-                units=sum([units for _price, _group, _first, units in runs]),
-            )
+            totals = self.totals
+            total = sum([totals[index] for index in eligible.indices])
+            found = Pool(eligible, total, self.remaining, self.runs)
             self._pools[catalog] = found
         return found
 
@@ -175,21 +213,31 @@ class PreparedCheck:
         if discount.stack_order < self.top:
             raise ValueError(f"stack_order {discount.stack_order} is below the check's top {self.top}")
         remaining = dict(self.remaining)
-        taken = take_shares(remaining, [(share.line_id, share.amount) for share in discount.line_shares])
-        group_of, groups = self.layout.group_of, self.layout.groups
-        totals, runs = list(self.totals), list(self.runs)
+        group_of = self.layout.group_of
+        totals = list(self.totals)
         touched: set[int] = set()
-        for line_id, amount in taken:
-            index = group_of.get(line_id)
-            if index is not None and amount:
-                totals[index] -= amount
-                touched.add(index)
+        lost = 0
+        # `take_shares` (no line goes below zero), written out to keep the group totals in the same
+        # pass and to read the shares without copying them into pairs: this runs for every share of
+        # every stacked discount.
+        for share in discount.line_shares:
+            line_id, amount = share.line_id, share.amount
+            before = remaining.get(line_id)
+            if before is not None and amount > 0:
+                taken = amount if amount < before else before
+                remaining[line_id] = before - taken
+                lost += taken
+                index = group_of.get(line_id)
+                if index is not None and taken:
+                    totals[index] -= taken
+                    touched.add(index)
+        runs, groups = list(self.runs), self.layout.groups
         for index in touched:
             runs[index] = unit_runs(groups[index], index, totals[index])
         return PreparedCheck(
             layout=self.layout,
             remaining=remaining,
-            total=self.total - sum([amount for _, amount in taken]),
+            total=self.total - lost,
             totals=tuple(totals),
             runs=tuple(runs),
             discounted=True,

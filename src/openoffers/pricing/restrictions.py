@@ -203,7 +203,9 @@ def _catalog(terms: OfferTerms, kind: Kind, check: PreparedCheck, pool: Pool) ->
         if not terms.catalog or any(groups[index].root.quantity > 0 for index in pool.eligible.indices):
             return None
         return Ineligible(Reason.NO_ELIGIBLE_ITEMS, "no line on the check matches the offer's items")
-    if pool.taking:  # an eligible line with a remaining amount above zero
+    # An eligible line with a remaining amount above zero. Remaining amounts never go below zero, so
+    # that is a positive eligible total (and an item kind never has to list the lines to know it).
+    if pool.total > 0:
         return None
     return Ineligible(Reason.NO_ELIGIBLE_ITEMS, "no eligible line has an amount left to discount")
 
