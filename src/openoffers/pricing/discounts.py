@@ -21,7 +21,6 @@ Decisions where PRICING.md is silent:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import partial
 from operator import itemgetter
 
 from openoffers.kit.money import allocate, round_half_up
@@ -33,11 +32,6 @@ from .model import LineShare
 from .terms import OfferTerms
 
 _CHECK_ORDER = itemgetter(0)  # of a (position on the check, share) pair
-
-# `LineShare(...)` runs the named tuple's generated `__new__`, a Python function that calls the tuple
-# constructor; calling that constructor directly builds the same object for a fraction of the cost,
-# and pricing builds a share for every line every discount touches (20 for a check discount on 20 lines).
-_line_share = partial(tuple.__new__, LineShare)
 
 
 def discount_shares(
@@ -92,7 +86,7 @@ def _check_level(amount: int, pool: Pool) -> tuple[LineShare, ...]:
     line_ids, whole = pool.eligible.line_ids, pool.eligible.whole
     return tuple(
         [
-            _line_share((line_ids[index], share, whole[index]))
+            LineShare(line_ids[index], share, whole[index])
             for index, share in zip(pool.taking, allocated, strict=True)
             if share
         ]
@@ -169,7 +163,7 @@ def _spread_over_group(
     else:
         quantities = tuple(picked_quantity(line.quantity, units, group.units) for line in group.lines)
     return [
-        (order[line_id], _line_share((line_id, share, quantity)))
+        (order[line_id], LineShare(line_id, share, quantity))
         for line_id, quantity, share in zip(line_ids, quantities, allocated, strict=True)
         if share > 0
     ]
