@@ -12,7 +12,8 @@ is dropped and created again for every case), each case on a fresh, `ANALYZE`d d
   1,000 loyalty rules (two servers, their rounds alternating): request n closes check n, whose
   customer's offer was locked to it while seeding, so no request repeats another's work (a request
   past the seeded budget goes to a 404 path and shows as an error, never as a cheap replay);
-- with --scale, Lookup at 1,000,000 user offers against 10,000 (20 per customer either way).
+- with --scale, Lookup at 1,000,000 user offers against 10,000 (20 per customer either way), their
+  rounds alternating.
 
 Every case runs --rounds rounds of --seconds after a warm-up; medians are printed. A bare ASGI app
 answering a fixed body is kept as an extra reference row.
@@ -363,14 +364,27 @@ def close_cases(o: Options, runner: Runner, engine: str | None, reference: Refer
         return ref, close_10, close_1000
 
 
-def scale_case(o: Options, runner: Runner, engine: str | None, user_offers: int) -> Result:
-    with fresh(engine, "bench_scale") as db:
-        shop = run(seeding.create_shop(db))
-        with openoffers(db) as base:
+def scale_cases(o: Options, runner: Runner, engine: str | None) -> tuple[Result, Result]:
+    """Lookup at SCALE_SMALL and at SCALE_LARGE user offers (20 per customer either way), each on a
+    database and server of its own, both seeded first, then their rounds interleaved: the two are
+    compared with each other, so they take turns rather than run minutes apart."""
+    with ExitStack() as stack:
+        cases: list[Case] = []
+        for user_offers in (SCALE_SMALL, SCALE_LARGE):
+            db = stack.enter_context(fresh(engine, f"bench_scale_{user_offers}"))
+            shop = run(seeding.create_shop(db))
+            base = stack.enter_context(openoffers(db))
             seeded = run(_seed(base, db, shop, customers=user_offers // o.offers, offers=o.offers))
             run(analyze(db))
             script = lookup_script(shop, seeded.customers.external_ids, None)
-            return runner.rounds(f"Lookup, {user_offers:,} user offers", base + LOOKUP, lambda _: script)
+            cases.append((f"Lookup, {user_offers:,} user offers", base + LOOKUP, partial(_same, script)))
+        small, large = runner.interleaved(cases)
+        return small, large
+
+
+def _same(script: str, _start: int) -> str:
+    """A Lookup's script, which does not depend on how many requests ran before."""
+    return script
 
 
 def bare_asgi(runner: Runner) -> Result:
@@ -407,8 +421,7 @@ def engine_run(o: Options, engine: str | None) -> None:
     # add its own swing (it reads PostgreSQL where the close is mostly the server's CPU; they drift apart).
     comparisons = [("close, 1,000 rules vs 10 rules", close_10, close_1000, 1.1)]
     if o.scale:
-        small = scale_case(o, runner, engine, SCALE_SMALL)
-        large = scale_case(o, runner, engine, SCALE_LARGE)
+        small, large = scale_cases(o, runner, engine)
         done("scale")
         rows += [Row(small, reference, None), Row(large, reference, None)]
         comparisons.append(("Lookup, 1,000,000 vs 10,000 user offers", small, large, 1.2))
