@@ -246,6 +246,40 @@ async def test_voiding_a_closed_check_reinstates_what_it_redeemed_and_takes_the_
     assert (await lock(client, tenant, uo, check("T-2")))["status"] == "LOCKED"
 
 
+async def test_a_closing_check_earns_by_category_when_the_retailer_has_a_catalog(
+    client: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    # The close reads the catalog only when the retailer has one (the offers' read says so): with one,
+    # a line's category doubles its points, whether or not the check redeems an offer of ours.
+    await api(
+        client,
+        tenant,
+        "/api/2.0/rules/create",
+        {"kind": "earn", "name": "base", "rate": "1", "multipliers": [{"factor": 2, "category_ids": ["coffee"]}]},
+    )
+    items = [line("0", "20", item_id="latte"), line("1", "10", item_id="cake")]
+    user_id, uo = await customer_with_offer(client, tenant)
+    locked = await lock(client, tenant, uo, check(items=items))
+    closed = check(items=items, discounts=[as_discount(locked)], is_closed=True)
+    await pos(client, tenant, SEND, closed)
+    # No catalog yet: $30 less the $5 offer spread over both lines (3.33 and 1.67) = 25 points.
+    balances = await api(client, tenant, "/api/2.0/user_points/balances", {"user_id": user_id})
+    assert balances["available_points"] == 25
+
+    await api(client, tenant, "/api/2.0/catalog/import", {"items": [{"item_id": "latte", "category_ids": ["coffee"]}]})
+    other, uo2 = await customer_with_offer(client, tenant)
+    locked = await lock(client, tenant, uo2, check("T-2", items=items))
+    await pos(client, tenant, SEND, check("T-2", items=items, discounts=[as_discount(locked)], is_closed=True))
+    assert await status_of(db, uo2) == 3
+    # The latte's $20 less its $3.33 share, doubled, plus the cake's $10 less $1.67: 33.34 + 8.33 = 41.
+    balances = await api(client, tenant, "/api/2.0/user_points/balances", {"user_id": other})
+    assert balances["available_points"] == 41
+    payment = {"payment_id": "p", "amount": "30", "type": "CREDIT", "user_id": other, "user_id_type": "SessionM_ID"}
+    await pos(client, tenant, SEND, check("T-3", items=items, payments=[payment], is_closed=True))
+    balances = await api(client, tenant, "/api/2.0/user_points/balances", {"user_id": other})
+    assert balances["available_points"] == 41 + 50
+
+
 async def test_voiding_an_open_check_releases_its_locks(
     client: httpx.AsyncClient, db: Database, tenant: Tenant
 ) -> None:

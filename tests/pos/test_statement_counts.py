@@ -132,20 +132,36 @@ async def test_closed_send_transaction_statements(client: httpx.AsyncClient, db:
     assert not any(s.startswith("UPDATE pos_requests") for s in seen), seen
     assert sum(s.startswith("INSERT INTO outbox_events") for s in seen) == 1, seen
 
-    # A check closing with an offer it locked: as above, except that 5 is replaced by the check's offers
-    # with their lock rows and the owner's due flag (read right after 2), and redeeming adds two after
-    # 4: this check's lock deleted (conditional), Locked -> Redeemed (conditional update) and its
-    # `redeemed` event; its `user_offer.redeemed` outbox event joins the others in 16 (three events,
-    # one statement: it was three). The customer is the offer's owner: the engine reads nothing more
-    # about them. They earned on the first check, so 9 finds their balance row and 10 and 11 are not
-    # run (the account and the row exist; `ledger.post(balance_read)`).
+    # A check closing with an offer it locked: as above, except that 3, 4 and 5 are one read, right after
+    # 2: the check's offers with their lock rows, the owner's due flag, how many locks the check holds
+    # (all of them are among its offers: 3 is not run) and whether the retailer has a catalog (none: 4
+    # is not run). Redeeming adds three: this check's lock deleted (conditional), Locked -> Redeemed
+    # (conditional update) and its `redeemed` event; its `user_offer.redeemed` outbox event joins the
+    # others in 16 (three events, one statement). The customer is the offer's owner: the engine reads
+    # nothing more about them. They earned on the first check, so 9 finds their balance row and 10 and
+    # 11 are not run (the account and the row exist; `ledger.post(balance_read)`). It was 17.
     locked, _ = await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
     result, seen = await counted(
         client, db, tenant, SEND, check("T-1", is_closed=True, discounts=[as_discount(locked)])
     )
     assert result is None
-    assert len(seen) == 17, seen
+    assert len(seen) == 15, seen
     assert sum(s.startswith("INSERT INTO outbox_events") for s in seen) == 1, seen
+    assert not any("FROM pos_locks" in s and s.startswith("SELECT pos_locks") for s in seen), seen
+    assert not any(s.startswith("SELECT catalog_items") for s in seen), seen
+
+    # With a catalog, the items' categories are read (4 again), and a lock the check holds on an offer
+    # it does not name makes it read all its locks (3 again), to release that one: 17, plus the release
+    # (the lock deleted, Locked -> Issued, its `unlocked` event): 20.
+    await api(client, tenant, "/api/2.0/catalog/import", {"items": [{"item_id": "1", "category_ids": ["c"]}]})
+    kept, _ = await counted(client, db, tenant, LOCK, lock_body(held[1], check("T-2")))
+    other = await issue(client, tenant, user_id, await create_offer(client, tenant))
+    await counted(client, db, tenant, LOCK, lock_body(other, check("T-2", discounts=[as_discount(kept)])))
+    result, seen = await counted(client, db, tenant, SEND, check("T-2", is_closed=True, discounts=[as_discount(kept)]))
+    assert result is None
+    assert len(seen) == 20, seen
+    assert sum(s.startswith("SELECT catalog_items") for s in seen) == 1, seen
+    assert sum(s.startswith("SELECT pos_locks") for s in seen) == 1, seen
 
 
 @contextmanager
@@ -194,7 +210,7 @@ async def _hand_offs(client: httpx.AsyncClient, db: Database, tenant: Tenant) ->
     with hand_offs(db) as seen:
         locked, _ = await counted(client, db, tenant, LOCK, lock_body(held[0], check("T-1")))
     assert seen == [], seen
-    # A closing check redeeming its locked offer (17 statements): none (was 24, then 2).
+    # A closing check redeeming its locked offer (15 statements): none (was 24, then 2).
     closing = check("T-1", is_closed=True, discounts=[as_discount(locked)])
     with hand_offs(db) as seen:
         await counted(client, db, tenant, SEND, closing)

@@ -111,6 +111,7 @@ async def price_check(
     *,
     with_catalog: bool,
     every_held: bool = False,
+    check_locks: int | None = None,
 ) -> PricedCheck:
     """Build the check's basket: our own discounts on it carry their lock's exact line shares and their
     offer's exclusivity; with `with_catalog`, items carry their catalog categories (one query). `known`
@@ -120,7 +121,8 @@ async def price_check(
     `held` is the check's locks on the user offers its discounts name, which is all the basket needs
     (a lock's shares are used only for the discount naming it), so it comes from the rows already read.
     With `every_held` (closing the check releases the locks it does not redeem) it is every lock the
-    check holds, read in one more query."""
+    check holds: when `check_locks` (how many it holds, read with `known`) says those are all among the
+    rows read, from them; else read in one more query."""
     references = tuple(reference_of(d) for d in transaction.discounts)
     ids = {u for u in (parse_uuid(r) for r in references if r) if u is not None}
     rows = dict(known)
@@ -131,10 +133,10 @@ async def price_check(
         rows.update(found.rows)
         locks.update(found.locks)
     exclusive = frozenset(str(u) for u in ids if u in rows and terms_of(rows[u].offer, scope.exponent).exclusive)
-    if every_held:
+    held = tuple(locks[u] for u in sorted(ids) if u in locks and locks[u].held_by(scope.store.id, transaction_id))
+    if every_held and check_locks != len(held):
+        # The check holds locks on offers it does not name (or how many is unknown): read them all.
         held = tuple(await repo.locks_of_check(conn, scope.retailer_id, scope.store.id, transaction_id))
-    else:
-        held = tuple(locks[u] for u in sorted(ids) if u in locks and locks[u].held_by(scope.store.id, transaction_id))
     catalog = None
     if with_catalog:
         items = (loose_id(item.item_id) for item in transaction.items)

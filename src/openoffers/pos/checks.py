@@ -136,7 +136,7 @@ async def send_in(conn: AsyncConnection, scope: Scope, transaction: Transaction)
         if not created:
             await repo.update_check(conn, scope.retailer_id, check.id, content)
         return
-    await _close(conn, scope, check, transaction, transaction_id, content)
+    await _close(conn, scope, check, transaction, transaction_id, content, stored=created)
 
 
 # ---------------------------------------------------------------------------------------- closing
@@ -162,7 +162,11 @@ async def _close(
     transaction: Transaction,
     transaction_id: str,
     content: dict[str, Any],
+    *,
+    stored: bool,
 ) -> None:
+    """`stored`: the check's row was inserted with `content` by this request (then only what closing
+    changes is written again)."""
     ours = [(i, d) for i, d in enumerate(transaction.discounts) if is_ours(d)]
     ids: list[UUID] = []
     for index, discount in ours:
@@ -174,8 +178,11 @@ async def _close(
         if discount.amount < 0:
             raise ValidationFailed.field(_path(index, "amount"), "must not be negative")
         ids.append(user_offer_id)
-    # The offers with their lock rows, and whether their owner has expiries to record, in one query.
-    found = await read_model.wallet_rows_with_locks(conn, scope.retailer_id, ids, due_at=scope.now)
+    # The offers with their lock rows, whether their owner has expiries to record, how many locks the
+    # check holds and whether the retailer has a catalog, in one query.
+    found = await read_model.offers_on_check(
+        conn, scope.retailer_id, ids, store_id=scope.store.id, transaction_id=transaction_id, now=scope.now
+    )
     rows = found.rows
     for (index, _), user_offer_id in zip(ours, ids, strict=True):
         if user_offer_id not in rows:
@@ -190,9 +197,17 @@ async def _close(
     if owners:
         owner_write = await begin_write(conn, scope, owners[0], has_due=owners[0] in found.due_users)
 
-    # Always with the catalog: the customer earns by item category too.
+    # With the catalog whenever the retailer has one: the customer earns by item category too.
     priced = await price_check(
-        conn, scope, transaction, transaction_id, rows, found.locks, with_catalog=True, every_held=True
+        conn,
+        scope,
+        transaction,
+        transaction_id,
+        rows,
+        found.locks,
+        with_catalog=found.has_catalog is not False,
+        every_held=True,
+        check_locks=found.check_locks,
     )
     plans = await _plan(conn, scope, transaction, transaction_id, ours, ids, rows, found.locks, priced)
     redeemed = await _apply(conn, scope, owner_write, transaction_id, plans, priced.held)
@@ -223,7 +238,7 @@ async def _close(
         scope.retailer_id,
         check.id,
         {
-            **content,
+            **({} if stored else content),
             "is_closed": True,
             "user_id": customer_write.user_id if customer_write else None,
             "redeemed": [str(u) for u in redeemed],

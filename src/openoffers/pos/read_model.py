@@ -21,6 +21,7 @@ from openoffers.kit.driver import Query, all_of
 from openoffers.loyalty.points import repository as loyalty_repo
 from openoffers.loyalty.points.repository import BalanceRow, PointAccountRow
 from openoffers.pos.repository import LockRow, lock_of_row
+from openoffers.tables.catalog import catalog_items
 from openoffers.tables.points import point_accounts, point_balances
 from openoffers.tables.pos import claim_codes, pos_locks, pos_transactions
 from openoffers.tables.wallet import EventKind, user_offer_events, user_offers, users
@@ -150,19 +151,39 @@ async def customer_and_wallet(
 
 @dataclass(frozen=True, slots=True)
 class OffersRead:
-    """User offers by id, their lock rows, and which of their owners have expiries to record."""
+    """User offers by id, their lock rows, and which of their owners have expiries to record. Read for
+    a closing check (`offers_on_check`), also how many locks that check holds and whether the retailer
+    has a catalog at all (None: not read)."""
 
     rows: dict[UUID, WalletRow]
     locks: dict[UUID, LockRow]
     due_users: frozenset[UUID] = frozenset()
+    check_locks: int | None = None
+    has_catalog: bool | None = None
 
 
-def _with_locks_statement(with_due: bool, *, one: bool = False) -> Select[Any]:
+def _with_locks_statement(with_due: bool, *, one: bool = False, on_check: bool = False) -> Select[Any]:
     retailer_id = bindparam("retailer_id", type_=user_offers.c.retailer_id.type)
     columns = [*WALLET_COLUMNS, *_LOCK_COLUMNS]
     if with_due:
         now = bindparam("now", type_=UtcDateTime())
         columns.append(lifecycle.has_due(retailer_id, user_offers.c.user_id, now).label("user_has_due"))
+    if on_check:
+        # Two index probes that spare a closing check two statements in the usual case: its locks are
+        # all among the offers it names (then they need not be read again), and a retailer without a
+        # catalog has no categories to look up.
+        held = (
+            select(func.count())
+            .select_from(pos_locks)
+            .where(
+                pos_locks.c.retailer_id == retailer_id,
+                pos_locks.c.store_id == bindparam("store_id", type_=pos_locks.c.store_id.type),
+                pos_locks.c.transaction_id == bindparam("transaction_id", type_=pos_locks.c.transaction_id.type),
+            )
+            .scalar_subquery()
+        )
+        columns.append(held.label("check_locks"))
+        columns.append(exists().where(catalog_items.c.retailer_id == retailer_id).label("has_catalog"))
     named = (
         user_offers.c.id == bindparam("user_offer_id", type_=user_offers.c.id.type)
         if one
@@ -173,31 +194,62 @@ def _with_locks_statement(with_due: bool, *, one: bool = False) -> Select[Any]:
 
 # Built once each: by one user offer id on the driver; by several (an expanding IN) through SQLAlchemy.
 _WITH_LOCKS_ONE = Query(_with_locks_statement(False, one=True))
-_WITH_LOCKS_ONE_DUE = Query(_with_locks_statement(True, one=True))
 _WITH_LOCKS_MANY = _with_locks_statement(False)
-_WITH_LOCKS_MANY_DUE = _with_locks_statement(True)
+_ON_CHECK_ONE = Query(_with_locks_statement(True, one=True, on_check=True))
+_ON_CHECK_MANY = _with_locks_statement(True, on_check=True)
 
 
 async def wallet_rows_with_locks(
-    conn: AsyncConnection, retailer_id: UUID, user_offer_ids: Sequence[UUID], *, due_at: datetime | None = None
+    conn: AsyncConnection, retailer_id: UUID, user_offer_ids: Sequence[UUID]
 ) -> OffersRead:
-    """`wallet_rows_by_ids` with each one's lock row, in one query; with `due_at`, also whether each
-    owner has expiries to record at that time (`lifecycle.has_due`)."""
+    """`wallet_rows_by_ids` with each one's lock row, in one query."""
     if not user_offer_ids:
         return OffersRead({}, {})
-    parameters: dict[str, Any] = {"retailer_id": retailer_id, "user_offer_id": user_offer_ids[0], "now": due_at}
+    if len(user_offer_ids) == 1:
+        rows = await _WITH_LOCKS_ONE.all(conn, {"retailer_id": retailer_id, "user_offer_id": user_offer_ids[0]})
+    else:
+        parameters = {"retailer_id": retailer_id, "user_offer_ids": list(user_offer_ids)}
+        rows = list((await conn.execute(_WITH_LOCKS_MANY, parameters)).all())
+    wallet = await wallet_repo.attach_revisions(conn, retailer_id, rows)
+    return OffersRead({r.user_offer.id: r for r in wallet}, _joined_locks(rows))
+
+
+async def offers_on_check(
+    conn: AsyncConnection,
+    retailer_id: UUID,
+    user_offer_ids: Sequence[UUID],
+    *,
+    store_id: UUID,
+    transaction_id: str,
+    now: datetime,
+) -> OffersRead:
+    """What closing a check reads first, in one query: the user offers its discounts name with their lock
+    rows, whether each owner has expiries to record at `now` (`lifecycle.has_due`), how many locks the
+    check holds, and whether the retailer has a catalog. No offers named: nothing is read."""
+    if not user_offer_ids:
+        return OffersRead({}, {})
+    parameters: dict[str, Any] = {
+        "retailer_id": retailer_id,
+        "now": now,
+        "store_id": store_id,
+        "transaction_id": transaction_id,
+    }
     if len(user_offer_ids) == 1:
         # A check redeeming one offer, the usual close: run on the driver.
-        rows = await (_WITH_LOCKS_ONE if due_at is None else _WITH_LOCKS_ONE_DUE).all(conn, parameters)
+        rows = await _ON_CHECK_ONE.all(conn, {**parameters, "user_offer_id": user_offer_ids[0]})
     else:
-        statement = _WITH_LOCKS_MANY if due_at is None else _WITH_LOCKS_MANY_DUE
-        parameters = {"retailer_id": retailer_id, "user_offer_ids": list(user_offer_ids)}
-        if due_at is not None:
-            parameters["now"] = due_at
-        rows = list((await conn.execute(statement, parameters)).all())
-    due = frozenset(row.uo_user_id for row in rows if due_at is not None and row.user_has_due)
+        parameters["user_offer_ids"] = list(user_offer_ids)
+        rows = list((await conn.execute(_ON_CHECK_MANY, parameters)).all())
+    due = frozenset(row.uo_user_id for row in rows if row.user_has_due)
     wallet = await wallet_repo.attach_revisions(conn, retailer_id, rows)
-    return OffersRead({r.user_offer.id: r for r in wallet}, _joined_locks(rows), due)
+    first = rows[0] if rows else None  # the check's columns are the same on every row
+    return OffersRead(
+        {r.user_offer.id: r for r in wallet},
+        _joined_locks(rows),
+        due,
+        check_locks=None if first is None else int(first.check_locks),
+        has_catalog=None if first is None else bool(first.has_catalog),
+    )
 
 
 @dataclass(frozen=True, slots=True)
