@@ -63,3 +63,26 @@ def test_a_timestamp_binds_as_sqlalchemys_own_chain_binds_it(value: datetime) ->
     stored = column._cached_bind_processor(sqlite.dialect())
     assert stored is not None
     assert stored(datetime(5, 1, 2, 3, 4, 5, tzinfo=UTC)) == "0005-01-02 03:04:05.000000"
+
+
+def test_a_timestamp_bound_again_answers_its_own_text_not_the_last_ones() -> None:
+    """The processor keeps its last answer for the same object (a request binds its one `now` many
+    times): another time in between, or an equal time in another object, gets its own answer."""
+    bind = UtcDateTime()._cached_bind_processor(sqlite.dialect())
+    assert bind is not None
+    first = datetime(2026, 12, 8, 3, 0, tzinfo=UTC)
+    second = datetime(2026, 12, 8, 3, 0, 0, 1, tzinfo=UTC)
+    elsewhere = first.astimezone(timezone(timedelta(hours=-5)))  # the same instant, another object
+    answers = [bind(first), bind(first), bind(second), bind(first), bind(elsewhere), bind(None), bind(second)]
+    assert answers == [
+        "2026-12-08 03:00:00.000000",
+        "2026-12-08 03:00:00.000000",
+        "2026-12-08 03:00:00.000001",
+        "2026-12-08 03:00:00.000000",
+        "2026-12-08 03:00:00.000000",
+        None,
+        "2026-12-08 03:00:00.000001",
+    ]
+    with pytest.raises(ValueError, match="naive datetime"):
+        bind(first.replace(tzinfo=None))
+    assert bind(first) == "2026-12-08 03:00:00.000000"

@@ -18,6 +18,36 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeDecorator
 
 
+def _sqlite_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; pass aware UTC")
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _same_as_last(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`convert` with its last answer kept for the same object. The pair is swapped whole, so a thread
+    that reads it meanwhile sees an old pair or the new one, never half of each."""
+    last: list[tuple[Any, Any]] = [(object(), None)]
+
+    def same(value: Any) -> Any:
+        seen, answer = last[0]
+        if value is not seen:
+            answer = convert(value)
+            last[0] = (value, answer)
+        return answer
+
+    return same
+
+
+# One for every timestamp column and parameter: a request binds the one `now` it was given to many
+# of them (a closing check, some twenty times), and a datetime never changes.
+_BIND_SQLITE = _same_as_last(_sqlite_text)
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes on both engines (SQLite has no time zone type)."""
 
@@ -36,8 +66,9 @@ class UtcDateTime(TypeDecorator[datetime]):
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any]:
         """`process_bind_param` and the driver's conversion as one function, as `result_processor` is:
         TypeDecorator's own chains two calls per value through a third, and a closing check binds some
-        thirty timestamps. On SQLite the text is SQLAlchemy's DATETIME storage form
-        (`YYYY-MM-DD HH:MM:SS.ffffff`, always with microseconds), which `isoformat` writes alike."""
+        thirty timestamps, most of them the request's one `now` (`_BIND_SQLITE`). On SQLite the text is
+        SQLAlchemy's DATETIME storage form (`YYYY-MM-DD HH:MM:SS.ffffff`, always with microseconds),
+        which `isoformat` writes alike."""
         if dialect.name != "sqlite":
             convert = self.impl_instance.bind_processor(dialect)
 
@@ -47,16 +78,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 
             return process
 
-        def process_sqlite(value: datetime | None) -> str | None:
-            if value is None:
-                return None
-            if value.tzinfo is not UTC:
-                if value.tzinfo is None:
-                    raise ValueError("naive datetime given to the database; pass aware UTC")
-                value = value.astimezone(UTC)
-            return value.replace(tzinfo=None).isoformat(" ", "microseconds")
-
-        return process_sqlite
+        return _BIND_SQLITE
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return None if value is None else _aware_utc(value)
