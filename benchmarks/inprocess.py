@@ -6,10 +6,13 @@ the paying customer, earning under one rule), and `redeem`, what `make bench` cl
 locked offer redeemed, under 10 rules; customers seeded as pos.py seeds them), each called `--calls`
 times after a warm-up;
 prints the median CPU (the process's, the driver's thread included) and wall milliseconds per call.
-With `--profile CASE` it writes a cProfile of that case (`--profile-out`, default /tmp/pos-CASE.prof).
+With `--profile CASE` it writes a cProfile of that case (`--profile-out`, default /tmp/pos-CASE.prof);
+with `--case CASE` it runs that case alone. Instructions per call, which do not drift with the machine's
+load as time does: the difference between two runs under `valgrind --tool=callgrind` of one case at two
+`--calls` (docs/BENCHMARKS.md).
 
 Usage: python benchmarks/inprocess.py [--engine sqlite|postgresql] [--calls N]
-       [--profile lookup|check|lock|close|redeem]
+       [--case CASE] [--profile lookup|check|lock|close|redeem]
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ from benchmarks.pos import CHECK
 from openoffers.app import create_app
 from openoffers.kit.db import Database
 from openoffers.settings import Settings
+
+
+CASES = ["lookup", "check", "lock", "close", "redeem"]
 
 
 async def _setup(url: str, offers: int) -> tuple[Any, seeding.Api, Database, str]:
@@ -100,7 +106,9 @@ async def _redeem_case(app: Any, url: str, calls: int) -> tuple[seeding.Api, Cal
     api = seeding.Api("http://testserver", await seeding.create_shop(bench, "Redeem Coffee"))
     await api.client.aclose()
     api.client = httpx.AsyncClient(transport=seeding.asgi_transport(app), base_url="http://testserver")
-    seeded = await seeding.seed(api, bench, customers=calls + 20, offers=1)
+    # At least 100 customers, whatever the calls: two runs of one case at different `--calls` then differ
+    # only in the calls (the callgrind difference in docs/BENCHMARKS.md).
+    seeded = await seeding.seed(api, bench, customers=max(calls, 100) + 20, offers=1)
     await seeding.create_rules(api, seeded.offer_ids[0], 10)
     locked = await seeding.lock_first_offers(api, bench, seeded, CHECK, "redeem")
     customers = seeded.customers
@@ -125,13 +133,15 @@ async def _redeem_case(app: Any, url: str, calls: int) -> tuple[seeding.Api, Cal
     return api, redeem
 
 
-async def _run(url: str, calls: int, profile: str | None, out: str) -> None:
+async def _run(url: str, calls: int, profile: str | None, out: str, only: str | None) -> None:
     app, api, db, first = await _setup(url, 20)
     redeem_api, redeem = await _redeem_case(app, url, calls)
     try:
         cases = _cases(api, first)
         cases["redeem"] = redeem
         for name, case in cases.items():
+            if only is not None and name != only:
+                continue
             for n in range(10):
                 await case(-n - 1)
             profiler = cProfile.Profile() if name == profile else None
@@ -164,13 +174,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--calls", type=int, default=300)
-    parser.add_argument("--profile", choices=["lookup", "check", "lock", "close", "redeem"])
+    parser.add_argument("--profile", choices=CASES)
+    parser.add_argument("--case", choices=CASES, help="run this case alone")
     parser.add_argument("--profile-out")
     args = parser.parse_args()
     out = args.profile_out or f"/tmp/pos-{args.profile}.prof"
     base = os.environ["OPENOFFERS_BENCH_DATABASE_URL"] if args.engine == "postgresql" else None
     with fresh(base, "inprocess") as bench:
-        asyncio.run(_run(bench.url, args.calls, args.profile, out))
+        asyncio.run(_run(bench.url, args.calls, args.profile, out, args.case))
     print(f"({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)")
 
 
