@@ -42,7 +42,6 @@ from openoffers.app import create_app
 from openoffers.kit.db import Database
 from openoffers.settings import Settings
 
-
 CASES = ["lookup", "check", "lock", "close", "redeem"]
 
 
