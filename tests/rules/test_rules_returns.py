@@ -59,3 +59,22 @@ def test_what_a_check_keeps_only_goes_down_and_a_full_return_keeps_nothing(
     # whatever the steps.
     assert 0 <= kept_points(lines, final) <= kept_points(lines, step) <= earned
     assert kept_points(lines, {str(i): Fraction(0) for i in range(len(amounts))}) == 0
+
+
+@given(st.lists(st.integers(-5_000, 50_000), min_size=1, max_size=8), st.fractions(min_value=0, max_value=5))
+def test_a_rule_no_multiplier_applies_to_earns_as_one_whose_multiplier_is_one(
+    amounts: list[int], rate: Fraction
+) -> None:
+    """Without a multiplier that applies to the check, every line earns at the base rate (the short
+    path); a factor-1 multiplier matching every line takes the per-line path. Both answer alike, and the
+    lines' exact points sum to what the rule floors."""
+    closed = check(*(line(a) for a in amounts))
+    plain = dollar_rule(rate)
+    other_channel = dollar_rule(rate, multipliers=(Multiplier(Fraction(7), channels=frozenset({"WEB"})),))
+    factor_one = dollar_rule(rate, multipliers=(Multiplier(Fraction(1)),))
+    expected = line_points(factor_one, closed, 2)
+    assert line_points(plain, closed, 2) == expected == line_points(other_channel, closed, 2)
+    earned = rule_points(factor_one, closed, 2)
+    assert rule_points(plain, closed, 2) == earned == rule_points(other_channel, closed, 2)
+    assert earned[1] == sum(expected.values(), start=Fraction(0))
+    assert earned[0] == kept_points(expected, {})

@@ -86,9 +86,12 @@ def _rule_points(rule: EarnRule, check: TransactionClosed, ctx: _CheckContext, e
     applicable = [m for m in rule.multipliers if _matches_check(m, ctx)]
     # Spend is summed per factor first, so the Fraction work is per distinct factor, not per line.
     spend_by_factor: dict[Fraction, int] = {}
-    for line in check.lines:
-        factor = line_factor(applicable, ctx.roots[line.line_id])
-        spend_by_factor[factor] = spend_by_factor.get(factor, 0) + line.spend
+    if applicable:
+        for line in check.lines:
+            factor = line_factor(applicable, ctx.roots[line.line_id])
+            spend_by_factor[factor] = spend_by_factor.get(factor, 0) + line.spend
+    else:  # every line at the base rate (most checks): no factor to find per line
+        spend_by_factor[_ONE] = sum(line.spend for line in check.lines)
     exact = (
         sum((factor * spend for factor, spend in spend_by_factor.items()), start=Fraction(0))
         * Fraction(rule.rate)
@@ -104,6 +107,8 @@ def line_points(rule: EarnRule, check: TransactionClosed, exponent: int) -> dict
     ctx = _context(check)
     applicable = [m for m in rule.multipliers if _matches_check(m, ctx)]
     scale = Fraction(rule.rate) / 10**exponent
+    if not applicable:  # every line at the base rate: one Fraction product per line, nothing to look up
+        return {line.line_id: scale * line.spend for line in check.lines}
     # Points per minor unit spent, per distinct factor: one Fraction product per line, not two.
     per_unit: dict[Fraction, Fraction] = {}
     points: dict[str, Fraction] = {}
