@@ -220,3 +220,31 @@ async def _hand_offs(client: httpx.AsyncClient, db: Database, tenant: Tenant) ->
         found = await api(client, tenant, "/api/2.0/offers/get_user_offer", {"user_offer_id": str(held[1])})
     assert str(held[1]) in str(found)
     assert len(seen) >= 3, seen
+
+
+COUNTS_READ = "SELECT loyalty_rule_counters.rule_id, loyalty_rule_counters.issued FROM"
+
+
+async def test_a_close_reads_issue_counts_only_for_rules_with_a_limit(
+    client: httpx.AsyncClient, db: Database, tenant: Tenant
+) -> None:
+    # The rules core compares a user's issue count only with a limit (a once rule, a per-user cap): under
+    # a threshold rule that issues every time, a close does not read the counters.
+    user_id, _ = await customer(client, tenant)
+    offer_id = await create_offer(client, tenant)
+    every_time = {"type": "points_threshold", "threshold": 1000}
+    body = {"kind": "issuance", "name": "$5 at 1,000", "offer_id": offer_id, "trigger": every_time}
+    await api(client, tenant, "/api/2.0/rules/create", {**body, "recurrence": "every_time"})
+    payment = {"payment_id": "p1", "amount": "11", "type": "CREDIT", "user_id": user_id, "user_id_type": "SessionM_ID"}
+    _, seen = await counted(client, db, tenant, SEND, check("T-1", is_closed=True, payments=[payment]))
+    assert not any(s.startswith(COUNTS_READ) for s in seen), seen
+
+    once = {
+        "kind": "issuance",
+        "name": "second visit",
+        "offer_id": offer_id,
+        "trigger": {"type": "visit_count", "every": 2},
+    }
+    await api(client, tenant, "/api/2.0/rules/create", once)
+    _, seen = await counted(client, db, tenant, SEND, check("T-2", is_closed=True, payments=[payment]))
+    assert sum(s.startswith(COUNTS_READ) for s in seen) == 1, seen

@@ -73,9 +73,13 @@ async def load_state(
     *,
     for_update: bool = False,
 ) -> rules.UserState:
-    """The user's state BEFORE the event: balances, the listed rules' issue counts, closed checks."""
+    """The user's state BEFORE the event: balances, the listed rules' issue counts, closed checks.
+
+    Counts are read only for issuance rules with a limit (`_limit`: once, or a per-user cap), the only
+    ones the rules core compares them with: a program whose rules issue every time skips the read."""
     balances = await repo.balances(conn, retailer_id, user_id, for_update=for_update)
-    issued = await repo.issued_counts(conn, retailer_id, user_id, [r.id for r in rows if r.kind == "issuance"])
+    limited = [r.id for r in rows if r.kind == "issuance" and _limit(r) is not None]
+    issued = await repo.issued_counts(conn, retailer_id, user_id, limited)
     return rules.UserState.of(
         {str(account): rules.Balance(available, lifetime) for account, (available, lifetime) in balances.items()},
         {str(rule_id): count for rule_id, count in issued.items()},
